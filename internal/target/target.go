@@ -1,0 +1,53 @@
+// Package target defines where a generated file set is written: a local git
+// repository (package gitdir) or a GitHub repository through pull requests
+// (package githubpr). Targets know only file sets and commits, never phases or
+// environments.
+package target
+
+import (
+	"context"
+	"errors"
+
+	"github.com/coditect/phasegen/internal/fileset"
+)
+
+// ErrBranchNotFound is returned (wrapped) by Read when the branch does not exist.
+var ErrBranchNotFound = errors.New("branch not found")
+
+// Change asks a target to make Head one commit on top of Base in which every
+// path under one of Owned (relative to Root) is replaced by Files: files of Files
+// are written, files under an Owned prefix that Files lacks are deleted, and
+// everything else in Base's tree is kept as it is.
+type Change struct {
+	Base    string      // branch the commit goes on top of, e.g. "main"
+	Head    string      // branch to create or move, e.g. "phasegen/production"
+	Root    string      // directory in the repository under which Files live ("" = top)
+	Files   fileset.Set // paths relative to Root
+	Owned   []string    // path prefixes relative to Root owned wholly by Files (a file or a directory)
+	Message string      // commit message
+	Author  Signature
+}
+
+// Signature names the author and committer of the commit.
+type Signature struct {
+	Name  string
+	Email string
+}
+
+// Result reports what Write did.
+type Result struct {
+	Commit   string // commit id at Head afterwards ("" when Unchanged because Base already holds the content)
+	Changed  bool   // a new commit was written and Head moved
+	UpToDate bool   // Base already holds exactly this content: nothing was written
+	BaseTip  string // commit id of Base the change was made against
+}
+
+// Target is a repository that file sets are read from and written to.
+type Target interface {
+	// Read returns the files under root on branch, with paths relative to root.
+	// It wraps ErrBranchNotFound when the branch does not exist.
+	Read(ctx context.Context, branch, root string) (fileset.Set, error)
+	// Write applies c; it is idempotent: when Head already is a commit on top of
+	// Base's tip with the same tree, it writes nothing and returns Changed false.
+	Write(ctx context.Context, c Change) (Result, error)
+}
