@@ -11,8 +11,9 @@ import (
 	"github.com/coditect/phasegen/internal/fileset"
 )
 
-// ErrBranchNotFound is returned (wrapped) by Read when the branch does not exist.
-var ErrBranchNotFound = errors.New("branch not found")
+// ErrNotFound is returned (wrapped) by ReadFile when the branch or the file
+// does not exist.
+var ErrNotFound = errors.New("not found")
 
 // Change asks a target to make Head one commit on top of Base in which every
 // path under one of Owned (relative to Root) is replaced by Files: files of Files
@@ -44,9 +45,11 @@ type Result struct {
 
 // Target is a repository that file sets are read from and written to.
 type Target interface {
-	// Read returns the files under root on branch, with paths relative to root.
-	// It wraps ErrBranchNotFound when the branch does not exist.
-	Read(ctx context.Context, branch, root string) (fileset.Set, error)
+	// ReadFile returns the content of one file (a slash-separated path from the
+	// repository's top) on branch. It wraps ErrNotFound when the branch or the
+	// file does not exist. It costs a constant amount of work (one or two API
+	// calls on GitHub), whatever the size of the repository.
+	ReadFile(ctx context.Context, branch, path string) ([]byte, error)
 	// Write applies c; it is idempotent: when Head already is a commit on top of
 	// Base's tip with the same tree, it writes nothing and returns Changed false.
 	Write(ctx context.Context, c Change) (Result, error)
