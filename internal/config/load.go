@@ -1,0 +1,280 @@
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// MaxFileSize is the largest config file phasegen reads.
+const MaxFileSize = 1 << 20
+
+// Set is a loaded, validated configuration.
+type Set struct {
+	Dir          string
+	Phases       []*Phase       // by spec.order
+	Environments []*Environment // by name
+	Capacity     *CapacityModel
+}
+
+// Phase returns the phase called name.
+func (s *Set) Phase(name string) (*Phase, bool) {
+	for _, p := range s.Phases {
+		if p.Metadata.Name == name {
+			return p, true
+		}
+	}
+	return nil, false
+}
+
+// Environment returns the environment called name.
+func (s *Set) Environment(name string) (*Environment, bool) {
+	for _, e := range s.Environments {
+		if e.Metadata.Name == name {
+			return e, true
+		}
+	}
+	return nil, false
+}
+
+// Next returns the phase that follows p in promotion order.
+func (s *Set) Next(p *Phase) (*Phase, bool) {
+	for _, q := range s.Phases {
+		if q.Spec.Order > p.Spec.Order {
+			return q, true
+		}
+	}
+	return nil, false
+}
+
+// PhaseNames returns the phase names in promotion order.
+func (s *Set) PhaseNames() []string {
+	out := make([]string, len(s.Phases))
+	for i, p := range s.Phases {
+		out[i] = p.Metadata.Name
+	}
+	return out
+}
+
+// EnvironmentNames returns the environment names in order.
+func (s *Set) EnvironmentNames() []string {
+	out := make([]string, len(s.Environments))
+	for i, e := range s.Environments {
+		out[i] = e.Metadata.Name
+	}
+	return out
+}
+
+// Load reads and validates the configuration under dir: dir/capacity.yaml
+// (a CapacityModel), dir/<env>.yaml (Environments) and dir/phases/<phase>.yaml
+// (Phases). It returns Problems listing everything wrong at once.
+func Load(dir string) (*Set, error) {
+	set := &Set{Dir: dir}
+	var problems Problems
+	envFiles, err := yamlFiles(dir)
+	if err != nil {
+		return nil, fmt.Errorf("reading config directory: %w", err)
+	}
+	phaseFiles, err := yamlFiles(filepath.Join(dir, "phases"))
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("reading phases: %w", err)
+	}
+	capFile := filepath.Join(dir, "capacity.yaml")
+	for _, f := range envFiles {
+		if f == capFile {
+			continue
+		}
+		doc, ps := loadFile(f, KindEnvironment)
+		problems = append(problems, ps...)
+		if e, ok := doc.(*Environment); ok {
+			set.Environments = append(set.Environments, e)
+		}
+	}
+	for _, f := range phaseFiles {
+		doc, ps := loadFile(f, KindPhase)
+		problems = append(problems, ps...)
+		if p, ok := doc.(*Phase); ok {
+			set.Phases = append(set.Phases, p)
+		}
+	}
+	if _, err := os.Lstat(capFile); err != nil {
+		problems = append(problems, Problem{File: capFile, Msg: "missing: a CapacityModel is required"})
+	} else {
+		doc, ps := loadFile(capFile, KindCapacityModel)
+		problems = append(problems, ps...)
+		if c, ok := doc.(*CapacityModel); ok {
+			set.Capacity = c
+		}
+	}
+	if len(set.Phases) == 0 && len(phaseFiles) == 0 {
+		problems = append(problems, Problem{File: filepath.Join(dir, "phases"), Msg: "no Phase files found"})
+	}
+	problems = append(problems, set.crossCheck()...)
+	if err := problems.err(); err != nil {
+		return nil, err
+	}
+	sort.SliceStable(set.Phases, func(i, j int) bool { return set.Phases[i].Spec.Order < set.Phases[j].Spec.Order })
+	sort.Slice(set.Environments, func(i, j int) bool {
+		return set.Environments[i].Metadata.Name < set.Environments[j].Metadata.Name
+	})
+	return set, nil
+}
+
+// yamlFiles lists dir's *.yaml and *.yml files, sorted.
+func yamlFiles(dir string) ([]string, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, e := range entries {
+		n := e.Name()
+		if e.IsDir() || strings.HasPrefix(n, ".") {
+			continue
+		}
+		if strings.HasSuffix(n, ".yaml") || strings.HasSuffix(n, ".yml") {
+			out = append(out, filepath.Join(dir, n))
+		}
+	}
+	return out, nil
+}
+
+// loadFile reads one file, refusing links that leave its directory.
+func loadFile(file, want string) (any, Problems) {
+	fi, err := os.Lstat(file)
+	if err != nil {
+		return nil, Problems{{File: file, Msg: err.Error()}}
+	}
+	if fi.Mode()&os.ModeSymlink != 0 {
+		if msg := checkLink(file); msg != "" {
+			return nil, Problems{{File: file, Msg: msg}}
+		}
+	}
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, Problems{{File: file, Msg: err.Error()}}
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	if err != nil {
+		return nil, Problems{{File: file, Msg: err.Error()}}
+	}
+	return Parse(file, data, want)
+}
+
+func checkLink(file string) string {
+	target, err := filepath.EvalSymlinks(file)
+	if err != nil {
+		return "broken symbolic link"
+	}
+	dir, err := filepath.EvalSymlinks(filepath.Dir(file))
+	if err != nil {
+		return "cannot resolve directory"
+	}
+	if rel, err := filepath.Rel(dir, target); err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return "symbolic link points outside the config directory"
+	}
+	return ""
+}
+
+var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+
+// Parse decodes and validates one document of kind want ("" accepts any kind)
+// read from file. It returns a *Phase, *Environment or *CapacityModel.
+func Parse(file string, data []byte, want string) (any, Problems) {
+	if len(data) > MaxFileSize {
+		return nil, Problems{{File: file, Msg: fmt.Sprintf("file is larger than %d bytes", MaxFileSize)}}
+	}
+	if bytes.IndexByte(data, 0) >= 0 || !utf8.Valid(data) {
+		return nil, Problems{{File: file, Msg: "not a text file (NUL bytes or invalid UTF-8)"}}
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var root yaml.Node
+	if err := dec.Decode(&root); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, Problems{{File: file, Msg: "empty file: want a " + wantName(want) + " document"}}
+		}
+		return nil, Problems{yamlProblem(file, err)}
+	}
+	var extra yaml.Node
+	if err := dec.Decode(&extra); err == nil {
+		return nil, Problems{{File: file, Line: extra.Line, Msg: "more than one YAML document: put each in a file of its own"}}
+	} else if !errors.Is(err, io.EOF) {
+		return nil, Problems{yamlProblem(file, err)}
+	}
+	if len(root.Content) != 1 || root.Content[0].Kind != yaml.MappingNode {
+		return nil, Problems{{File: file, Line: root.Line, Msg: "must be a mapping with apiVersion, kind, metadata and spec"}}
+	}
+	top := root.Content[0]
+	kind := scalarField(top, "kind")
+	if kind == nil {
+		return nil, Problems{{File: file, Line: top.Line, Field: "kind", Msg: "missing: want " + wantName(want)}}
+	}
+	if want != "" && kind.Value != want {
+		return nil, Problems{{File: file, Line: kind.Line, Field: "kind", Msg: fmt.Sprintf("is %q, want %s in this place", kind.Value, want)}}
+	}
+	d := &decoder{file: file, lines: map[string]int{}}
+	var doc any
+	switch kind.Value {
+	case KindPhase:
+		p := &Phase{}
+		d.decode(top, reflectValue(p), "")
+		p.Source = Source{File: file, lines: d.lines, Raw: data}
+		doc = p
+	case KindEnvironment:
+		e := &Environment{}
+		d.decode(top, reflectValue(e), "")
+		e.Source = Source{File: file, lines: d.lines, Raw: data}
+		doc = e
+	case KindCapacityModel:
+		c := &CapacityModel{}
+		d.decode(top, reflectValue(c), "")
+		c.Source = Source{File: file, lines: d.lines, Raw: data}
+		doc = c
+	default:
+		return nil, Problems{{File: file, Line: kind.Line, Field: "kind", Msg: fmt.Sprintf("unknown kind %q (want Phase, Environment or CapacityModel)", kind.Value)}}
+	}
+	if len(d.problems) > 0 {
+		return nil, d.problems
+	}
+	ps := validate(doc)
+	if len(ps) > 0 {
+		return nil, ps
+	}
+	return doc, nil
+}
+
+func wantName(want string) string {
+	if want == "" {
+		return "Phase, Environment or CapacityModel"
+	}
+	return want
+}
+
+func yamlProblem(file string, err error) Problem {
+	msg := err.Error()
+	if m := yamlLine.FindStringSubmatch(msg); m != nil {
+		line, _ := strconv.Atoi(m[1])
+		return Problem{File: file, Line: line, Msg: "invalid YAML: " + m[2]}
+	}
+	return Problem{File: file, Msg: "invalid YAML: " + strings.TrimPrefix(msg, "yaml: ")}
+}
+
+func scalarField(m *yaml.Node, key string) *yaml.Node {
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key && m.Content[i+1].Kind == yaml.ScalarNode {
+			return m.Content[i+1]
+		}
+	}
+	return nil
+}

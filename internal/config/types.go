@@ -1,0 +1,232 @@
+// Package config loads and validates phasegen's configuration: the Phase,
+// Environment and CapacityModel documents (apiVersion phasegen.dev/v1alpha1)
+// under environments/. Decoding is strict and every problem is reported at
+// once as FILE:LINE: FIELD: message. The package imports nothing of phasegen's.
+package config
+
+import "k8s.io/apimachinery/pkg/api/resource"
+
+// APIVersion is the only apiVersion phasegen reads.
+const APIVersion = "phasegen.dev/v1alpha1"
+
+// The kinds of document phasegen reads.
+const (
+	KindPhase         = "Phase"
+	KindEnvironment   = "Environment"
+	KindCapacityModel = "CapacityModel"
+)
+
+// Metadata names a document.
+type Metadata struct {
+	Name string `json:"name"`
+}
+
+// Source says where a document came from, so later checks can point at a line.
+type Source struct {
+	File  string         // path as given to Load, joined with the file name
+	lines map[string]int // field path ("spec.replicas") → line
+	Raw   []byte         // the file's bytes, for edits that keep comments
+}
+
+// Line returns the line of field (a dotted path such as "spec.autoscaling.minReplicas"),
+// or of its nearest ancestor that is present, or 1.
+func (s Source) Line(field string) int {
+	for f := field; f != ""; {
+		if l, ok := s.lines[f]; ok {
+			return l
+		}
+		i := lastSep(f)
+		if i < 0 {
+			break
+		}
+		f = f[:i]
+	}
+	if l, ok := s.lines[""]; ok {
+		return l
+	}
+	return 1
+}
+
+// Has reports whether field was written in the document.
+func (s Source) Has(field string) bool {
+	_, ok := s.lines[field]
+	return ok
+}
+
+func lastSep(f string) int {
+	for i := len(f) - 1; i >= 0; i-- {
+		if f[i] == '.' || f[i] == '[' {
+			return i
+		}
+	}
+	return -1
+}
+
+// Phase is one launch phase: how the workload is sized and watched.
+type Phase struct {
+	APIVersion string    `json:"apiVersion"`
+	Kind       string    `json:"kind"`
+	Metadata   Metadata  `json:"metadata"`
+	Spec       PhaseSpec `json:"spec"`
+	Source     Source    `json:"-"`
+}
+
+// PhaseSpec is the body of a Phase.
+type PhaseSpec struct {
+	Order       int          `json:"order"`
+	Description string       `json:"description"`
+	Users       Users        `json:"users"`
+	Replicas    int32        `json:"replicas"`
+	Autoscaling *Autoscaling `json:"autoscaling"`
+	Resources   *Resources   `json:"resources"`
+	Alerts      Alerts       `json:"alerts"`
+	Checklist   []string     `json:"checklist"`
+}
+
+// Users is the range of users a phase must serve.
+type Users struct {
+	Min int `json:"min"`
+	Max int `json:"max"`
+}
+
+// Autoscaling configures the HorizontalPodAutoscaler; nil means none.
+type Autoscaling struct {
+	MinReplicas                       int32        `json:"minReplicas"`
+	MaxReplicas                       int32        `json:"maxReplicas"`
+	TargetCPUUtilizationPercentage    *int32       `json:"targetCPUUtilizationPercentage"`
+	TargetMemoryUtilizationPercentage *int32       `json:"targetMemoryUtilizationPercentage"`
+	ScaleUp                           *ScalingRule `json:"scaleUp"`
+	ScaleDown                         *ScalingRule `json:"scaleDown"`
+}
+
+// ScalingRule is one direction of the HPA's behaviour: a stabilization window
+// and a Pods policy.
+type ScalingRule struct {
+	StabilizationWindowSeconds int32 `json:"stabilizationWindowSeconds"`
+	Pods                       int32 `json:"pods"`
+	PeriodSeconds              int32 `json:"periodSeconds"`
+}
+
+// Resources overrides the container's requests and limits; a nil field keeps
+// the base's value.
+type Resources struct {
+	Requests ResourceList `json:"requests"`
+	Limits   ResourceList `json:"limits"`
+}
+
+// ResourceList is a CPU and a memory quantity; nil keeps the base's.
+type ResourceList struct {
+	CPU    *resource.Quantity `json:"cpu"`
+	Memory *resource.Quantity `json:"memory"`
+}
+
+// Alerts are the thresholds of the phase's PrometheusRule. Absent fields take
+// the defaults in DefaultAlerts.
+type Alerts struct {
+	CPUPercent      int32  `json:"cpuPercent"`
+	MemoryPercent   int32  `json:"memoryPercent"`
+	For             string `json:"for"`
+	PVCUsagePercent int32  `json:"pvcUsagePercent"`
+	SessionsPerPod  int32  `json:"sessionsPerPod"`
+}
+
+// DefaultAlerts are the seed's recommended thresholds.
+var DefaultAlerts = Alerts{CPUPercent: 80, MemoryPercent: 85, For: "5m", PVCUsagePercent: 90, SessionsPerPod: 2}
+
+// MinReplicas is the number of pods the phase always runs: the HPA floor, or
+// the fixed replica count.
+func (p *Phase) MinReplicas() int32 {
+	if p.Spec.Autoscaling != nil {
+		return p.Spec.Autoscaling.MinReplicas
+	}
+	return p.Spec.Replicas
+}
+
+// MaxReplicas is the most pods the phase may run: the HPA ceiling, or the
+// fixed replica count.
+func (p *Phase) MaxReplicas() int32 {
+	if p.Spec.Autoscaling != nil {
+		return p.Spec.Autoscaling.MaxReplicas
+	}
+	return p.Spec.Replicas
+}
+
+// Environment is one deployment of the workload, declared at a phase.
+type Environment struct {
+	APIVersion string          `json:"apiVersion"`
+	Kind       string          `json:"kind"`
+	Metadata   Metadata        `json:"metadata"`
+	Spec       EnvironmentSpec `json:"spec"`
+	Source     Source          `json:"-"`
+}
+
+// EnvironmentSpec is the body of an Environment.
+type EnvironmentSpec struct {
+	Phase     string `json:"phase"`
+	Namespace string `json:"namespace"`
+	Workload  string `json:"workload"`
+	GitOps    GitOps `json:"gitops"`
+	ArgoCD    ArgoCD `json:"argocd"`
+}
+
+// GitOps says where the environment's generated tree lives in the Argo CD repo.
+type GitOps struct {
+	Repo    string `json:"repo"`    // GitHub owner/name
+	RepoURL string `json:"repoURL"` // clone URL Argo CD uses; default https://github.com/<repo>.git
+	Branch  string `json:"branch"`
+	Path    string `json:"path"`
+}
+
+// ArgoCD configures the environment's Application.
+type ArgoCD struct {
+	Project  string `json:"project"`
+	Server   string `json:"server"`
+	Name     string `json:"name"`     // cluster name, instead of server
+	SyncWave *int32 `json:"syncWave"` // argocd.argoproj.io/sync-wave on the Application
+	Prune    *bool  `json:"prune"`    // automated sync prunes (default true)
+	SelfHeal *bool  `json:"selfHeal"` // automated sync self-heals (default true)
+	Manual   bool   `json:"manual"`   // no automated sync at all
+}
+
+// RepoURL returns the clone URL of the GitOps repository.
+func (g GitOps) CloneURL() string {
+	if g.RepoURL != "" {
+		return g.RepoURL
+	}
+	return "https://github.com/" + g.Repo + ".git"
+}
+
+// PruneEnabled reports whether Argo CD prunes objects phasegen stops generating.
+func (a ArgoCD) PruneEnabled() bool { return !a.Manual && (a.Prune == nil || *a.Prune) }
+
+// SelfHealEnabled reports whether automated sync reverts drift.
+func (a ArgoCD) SelfHealEnabled() bool { return !a.Manual && (a.SelfHeal == nil || *a.SelfHeal) }
+
+// CapacityModel says how many users a pod serves and what resources cost.
+type CapacityModel struct {
+	APIVersion string       `json:"apiVersion"`
+	Kind       string       `json:"kind"`
+	Metadata   Metadata     `json:"metadata"`
+	Spec       CapacitySpec `json:"spec"`
+	Source     Source       `json:"-"`
+}
+
+// CapacitySpec is the body of a CapacityModel.
+type CapacitySpec struct {
+	UsersPerPod   UsersPerPod `json:"usersPerPod"`
+	Pricing       Pricing     `json:"pricing"`
+	SessionMetric string      `json:"sessionMetric"`
+}
+
+// UsersPerPod is the conservative and optimistic users a pod serves.
+type UsersPerPod struct {
+	Conservative float64 `json:"conservative"`
+	Optimistic   float64 `json:"optimistic"`
+}
+
+// Pricing is what compute and storage cost.
+type Pricing struct {
+	CPUCoreHour    float64 `json:"cpuCoreHour"`
+	StorageGBMonth float64 `json:"storageGBMonth"`
+	HoursPerMonth  float64 `json:"hoursPerMonth"`
+}
