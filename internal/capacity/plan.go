@@ -1,0 +1,112 @@
+package capacity
+
+import (
+	"fmt"
+
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/coditect/phasegen/internal/config"
+)
+
+// MinMax is a pair of bounds.
+type MinMax[T int | float64] struct {
+	Min T `json:"min"`
+	Max T `json:"max"`
+}
+
+// Spread is a value at requests and at limits.
+type Spread struct {
+	Requests float64 `json:"requests"`
+	Limits   float64 `json:"limits"`
+}
+
+// Capacity is the users pods serve, conservatively and optimistically.
+type Capacity struct {
+	Conservative int `json:"conservative"`
+	Optimistic   int `json:"optimistic"`
+}
+
+// PhasePlan is one phase's capacity and cost. Resource totals and user
+// capacity are at replicas.min; cost is at replicas.min and .max.
+type PhasePlan struct {
+	Name         string          `json:"name"`
+	Order        int             `json:"order"`
+	Users        MinMax[int]     `json:"users"`
+	Replicas     MinMax[int]     `json:"replicas"`
+	Autoscaling  bool            `json:"-"`
+	Pod          Pod             `json:"-"`
+	UserCapacity Capacity        `json:"userCapacity"`
+	MaxCapacity  Capacity        `json:"-"`
+	CPUCores     Spread          `json:"cpuCores"`
+	MemoryGiB    Spread          `json:"memoryGiB"`
+	StorageGiB   float64         `json:"storageGiB"`
+	MonthlyCost  MinMax[float64] `json:"monthlyCost"`
+	Ready        bool            `json:"ready"`
+}
+
+// PlanPhase plans phase p whose pods run with the base container's resources
+// baseResources overridden by the phase.
+func (m Model) PlanPhase(p *config.Phase, baseResources corev1.ResourceRequirements) (PhasePlan, error) {
+	pod, err := PodOf(p.Spec.Resources.Apply(baseResources))
+	if err != nil {
+		return PhasePlan{}, fmt.Errorf("phase %q: resources: %w", p.Metadata.Name, err)
+	}
+	lo, hi := int(p.MinReplicas()), int(p.MaxReplicas())
+	n := float64(lo)
+	pl := PhasePlan{
+		Name: p.Metadata.Name, Order: p.Spec.Order,
+		Users:       MinMax[int]{Min: p.Spec.Users.Min, Max: p.Spec.Users.Max},
+		Replicas:    MinMax[int]{Min: lo, Max: hi},
+		Autoscaling: p.Spec.Autoscaling != nil,
+		Pod:         pod,
+		UserCapacity: Capacity{Conservative: Served(lo, m.Conservative), Optimistic: Served(lo, m.Optimistic)},
+		MaxCapacity:  Capacity{Conservative: Served(hi, m.Conservative), Optimistic: Served(hi, m.Optimistic)},
+		CPUCores:     Spread{Requests: n * pod.CPURequest, Limits: n * pod.CPULimit},
+		MemoryGiB:    Spread{Requests: n * pod.MemoryRequest, Limits: n * pod.MemoryLimit},
+		StorageGiB:   n * m.StorageGiBPerPod,
+		MonthlyCost:  MinMax[float64]{Min: m.MonthlyCost(lo, pod).Total(), Max: m.MonthlyCost(hi, pod).Total()},
+	}
+	pl.Ready = pl.MaxCapacity.Conservative >= p.Spec.Users.Max
+	return pl, nil
+}
+
+// Estimate is what serving a number of users takes at one users-per-pod rate.
+type Estimate struct {
+	Name        string  `json:"name"`
+	UsersPerPod float64 `json:"usersPerPod"`
+	Pods        int     `json:"pods"`
+	CPUCores    Spread  `json:"cpuCores"`
+	MemoryGiB   Spread  `json:"memoryGiB"`
+	StorageGiB  float64 `json:"storageGiB"`
+	MonthlyCost struct {
+		Compute float64 `json:"compute"`
+		Storage float64 `json:"storage"`
+		Total   float64 `json:"total"`
+	} `json:"monthlyCost"`
+	CostPerUser float64 `json:"costPerUser"`
+}
+
+// Estimates sizes users conservatively and optimistically for pods like pod.
+func (m Model) Estimates(users int, pod Pod) []Estimate {
+	var out []Estimate
+	for _, r := range []struct {
+		name string
+		upp  float64
+	}{{"conservative", m.Conservative}, {"optimistic", m.Optimistic}} {
+		pods := Pods(users, r.upp)
+		n := float64(pods)
+		c := m.MonthlyCost(pods, pod)
+		e := Estimate{
+			Name: r.name, UsersPerPod: r.upp, Pods: pods,
+			CPUCores:   Spread{Requests: n * pod.CPURequest, Limits: n * pod.CPULimit},
+			MemoryGiB:  Spread{Requests: n * pod.MemoryRequest, Limits: n * pod.MemoryLimit},
+			StorageGiB: n * m.StorageGiBPerPod,
+		}
+		e.MonthlyCost.Compute, e.MonthlyCost.Storage, e.MonthlyCost.Total = c.Compute, c.Storage, c.Total()
+		if users > 0 {
+			e.CostPerUser = c.Total() / float64(users)
+		}
+		out = append(out, e)
+	}
+	return out
+}

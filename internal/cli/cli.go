@@ -1,0 +1,236 @@
+// Package cli is phasegen's command line: it parses flags, wires the library
+// packages together and maps errors to exit codes. Nothing imports it but main.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+)
+
+// Exit codes, as DESIGN.md fixes them.
+const (
+	ExitOK    = 0
+	ExitError = 1
+	ExitUsage = 2
+	ExitStale = 3
+)
+
+// App carries everything a command touches outside itself, so tests can
+// inject it.
+type App struct {
+	Stdout, Stderr io.Writer
+	Getenv         func(string) string
+	HTTPClient     *http.Client
+	Now            func() time.Time
+	// Sleep waits for d or until ctx ends; tests replace it so nothing sleeps.
+	Sleep func(ctx context.Context, d time.Duration) error
+	// IsTerminal reports whether stdout is a terminal (for colour).
+	IsTerminal bool
+}
+
+// Run runs phasegen with args (without the program name) and returns the exit
+// code.
+func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	a := &App{
+		Stdout: stdout, Stderr: stderr, Getenv: os.Getenv,
+		HTTPClient: &http.Client{Timeout: 60 * time.Second},
+		Now:        time.Now, Sleep: sleepContext,
+		IsTerminal: isTerminal(stdout),
+	}
+	return a.Run(ctx, args)
+}
+
+func sleepContext(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// globalOptions are the flags every command takes.
+type globalOptions struct {
+	ConfigDir    string
+	TemplatesDir string
+	OverlaysDir  string
+	templatesSet bool
+}
+
+// command is one subcommand: its flags, its help and its run function.
+type command struct {
+	name    string
+	usage   string // after "phasegen "
+	short   string
+	long    string
+	example string
+	// setFlags registers the command's own flags on fs.
+	setFlags func(fs *pflag.FlagSet)
+	// run executes the command with its positional arguments.
+	run func(ctx context.Context, g *globalOptions, args []string) error
+}
+
+func (a *App) commands() []*command {
+	cmds := []*command{
+		newPlanCmd(a),
+		newRenderCmd(a),
+		newBuildCmd(a),
+		newCheckCmd(a),
+		newDiffCmd(a),
+		newRulesCmd(a),
+		newPromoteCmd(a),
+		newVersionCmd(a),
+	}
+	return cmds
+}
+
+// usageError is a mistake in how phasegen was called: exit 2 with usage.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error { return &usageError{fmt.Sprintf(format, args...)} }
+
+// exitError ends a command with a specific exit code after it has printed
+// what it wanted to.
+type exitError struct {
+	code int
+	msg  string
+}
+
+func (e *exitError) Error() string { return e.msg }
+
+// Run runs one command line.
+func (a *App) Run(ctx context.Context, args []string) int {
+	cmds := a.commands()
+	if len(args) == 0 {
+		a.printUsage(a.Stderr, cmds)
+		return ExitUsage
+	}
+	name := args[0]
+	if name == "-h" || name == "--help" || name == "help" {
+		if len(args) > 1 {
+			if c := find(cmds, args[1]); c != nil {
+				a.printCommandHelp(a.Stdout, c)
+				return ExitOK
+			}
+		}
+		a.printUsage(a.Stdout, cmds)
+		return ExitOK
+	}
+	c := find(cmds, name)
+	if c == nil {
+		fmt.Fprintf(a.Stderr, "phasegen: unknown command %q\n\n", name)
+		a.printUsage(a.Stderr, cmds)
+		return ExitUsage
+	}
+	g := &globalOptions{}
+	fs := pflag.NewFlagSet("phasegen "+c.name, pflag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.SortFlags = false
+	fs.StringVar(&g.ConfigDir, "config", "environments", "directory of the phase, environment and capacity configs")
+	fs.StringVar(&g.TemplatesDir, "templates", "templates", "directory holding the Kustomize base (default: ./templates if present, else the embedded one)")
+	fs.StringVar(&g.OverlaysDir, "overlays", "overlays", "directory of the generated overlays")
+	help := fs.BoolP("help", "h", false, "show help for this command")
+	if c.setFlags != nil {
+		c.setFlags(fs)
+	}
+	if err := fs.Parse(args[1:]); err != nil {
+		fmt.Fprintf(a.Stderr, "phasegen %s: %v\n\n", c.name, err)
+		a.printCommandHelp(a.Stderr, c)
+		return ExitUsage
+	}
+	if *help {
+		a.printCommandHelp(a.Stdout, c)
+		return ExitOK
+	}
+	g.templatesSet = fs.Changed("templates")
+	err := c.run(ctx, g, fs.Args())
+	return a.exitCode(c, err)
+}
+
+func (a *App) exitCode(c *command, err error) int {
+	if err == nil {
+		return ExitOK
+	}
+	var ue *usageError
+	if errors.As(err, &ue) {
+		fmt.Fprintf(a.Stderr, "phasegen %s: %s\n\n", c.name, ue.msg)
+		a.printCommandHelp(a.Stderr, c)
+		return ExitUsage
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.msg != "" {
+			fmt.Fprintf(a.Stderr, "phasegen %s: %s\n", c.name, ee.msg)
+		}
+		return ee.code
+	}
+	fmt.Fprintf(a.Stderr, "phasegen %s: %s\n", c.name, indentRest(err.Error()))
+	return ExitError
+}
+
+// indentRest keeps multi-line errors (one problem a line) readable.
+func indentRest(s string) string {
+	if !strings.Contains(s, "\n") {
+		return s
+	}
+	return "\n  " + strings.ReplaceAll(s, "\n", "\n  ")
+}
+
+func find(cmds []*command, name string) *command {
+	for _, c := range cmds {
+		if c.name == name {
+			return c
+		}
+	}
+	return nil
+}
+
+func (a *App) printUsage(w io.Writer, cmds []*command) {
+	fmt.Fprintln(w, "phasegen plans, renders and promotes the launch phases of a workload deployed by Argo CD.")
+	fmt.Fprintln(w, "\nUsage:\n  phasegen COMMAND [ARGS] [FLAGS]\n\nCommands:")
+	for _, c := range cmds {
+		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.short)
+	}
+	fmt.Fprintln(w, "\nGlobal flags:\n  --config DIR      configs (default environments)\n  --templates DIR   Kustomize base (default templates, else the embedded one)\n  --overlays DIR    generated overlays (default overlays)\n  -h, --help        help")
+	fmt.Fprintln(w, "\nRun 'phasegen COMMAND --help' for a command's flags and an example.")
+}
+
+func (a *App) printCommandHelp(w io.Writer, c *command) {
+	fmt.Fprintf(w, "%s\n\nUsage:\n  phasegen %s\n", c.short, c.usage)
+	if c.long != "" {
+		fmt.Fprintf(w, "\n%s\n", strings.TrimSpace(c.long))
+	}
+	fs := pflag.NewFlagSet(c.name, pflag.ContinueOnError)
+	fs.SortFlags = false
+	if c.setFlags != nil {
+		c.setFlags(fs)
+	}
+	if fs.HasFlags() {
+		fmt.Fprintf(w, "\nFlags:\n%s", fs.FlagUsages())
+	}
+	fmt.Fprintln(w, "\nGlobal flags: --config DIR, --templates DIR, --overlays DIR, -h/--help")
+	if c.example != "" {
+		fmt.Fprintf(w, "\nExample:\n%s\n", c.example)
+	}
+}
