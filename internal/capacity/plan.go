@@ -55,10 +55,10 @@ func (m Model) PlanPhase(p *config.Phase, baseResources corev1.ResourceRequireme
 	n := float64(lo)
 	pl := PhasePlan{
 		Name: p.Metadata.Name, Order: p.Spec.Order,
-		Users:       MinMax[int]{Min: p.Spec.Users.Min, Max: p.Spec.Users.Max},
-		Replicas:    MinMax[int]{Min: lo, Max: hi},
-		Autoscaling: p.Spec.Autoscaling != nil,
-		Pod:         pod,
+		Users:        MinMax[int]{Min: p.Spec.Users.Min, Max: p.Spec.Users.Max},
+		Replicas:     MinMax[int]{Min: lo, Max: hi},
+		Autoscaling:  p.Spec.Autoscaling != nil,
+		Pod:          pod,
 		UserCapacity: Capacity{Conservative: Served(lo, m.Conservative), Optimistic: Served(lo, m.Optimistic)},
 		MaxCapacity:  Capacity{Conservative: Served(hi, m.Conservative), Optimistic: Served(hi, m.Optimistic)},
 		CPUCores:     Spread{Requests: n * pod.CPURequest, Limits: n * pod.CPULimit},
