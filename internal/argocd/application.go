@@ -1,0 +1,125 @@
+package argocd
+
+import (
+	"errors"
+	"fmt"
+	"path"
+	"strconv"
+
+	"sigs.k8s.io/yaml"
+
+	"github.com/coditect/phasegen/internal/config"
+)
+
+// Name returns the name of env's Application: "<workload>-<env>", for example
+// "coditect-combined-production". The workload comes first so one Argo CD
+// instance can hold several workloads' environments without clashes.
+func Name(env *config.Environment) string {
+	return env.Spec.Workload + "-" + env.Metadata.Name
+}
+
+// SourcePath returns the path, inside the GitOps repository, of env's overlay:
+// "<gitops.path>/overlays/<env>".
+func SourcePath(env *config.Environment) string {
+	return path.Join(env.Spec.GitOps.Path, "overlays", env.Metadata.Name)
+}
+
+// NewApp builds the Application that deploys env at phase.
+func NewApp(env *config.Environment, phase *config.Phase) (*App, error) {
+	if err := check(env, phase); err != nil {
+		return nil, err
+	}
+	s := env.Spec
+	app := &App{
+		APIVersion: APIVersion,
+		Kind:       KindApplication,
+		Metadata: ObjectMeta{
+			Name:        Name(env),
+			Namespace:   Namespace,
+			Annotations: map[string]string{PhaseAnnotation: phase.Metadata.Name},
+			Finalizers:  []string{Finalizer},
+		},
+		Spec: ApplicationSpec{
+			Project: s.ArgoCD.Project,
+			Source: &Source{
+				RepoURL:        s.GitOps.CloneURL(),
+				TargetRevision: s.GitOps.Branch,
+				Path:           SourcePath(env),
+			},
+			Destination: Destination{Server: s.ArgoCD.Server, Name: s.ArgoCD.Name, Namespace: s.Namespace},
+			SyncPolicy:  &SyncPolicy{SyncOptions: []string{SyncOptionCreateNamespace}},
+		},
+	}
+	if w := s.ArgoCD.SyncWave; w != nil {
+		app.Metadata.Annotations[SyncWaveAnnotation] = strconv.Itoa(int(*w))
+	}
+	if !s.ArgoCD.Manual {
+		app.Spec.SyncPolicy.Automated = &Automated{
+			Prune:    s.ArgoCD.PruneEnabled(),
+			SelfHeal: s.ArgoCD.SelfHealEnabled(),
+		}
+	}
+	if phase.Spec.Autoscaling != nil {
+		app.Spec.IgnoreDifferences = []ResourceIgnoreDifferences{ReplicasIgnored(env)}
+		app.Spec.SyncPolicy.SyncOptions = append(app.Spec.SyncPolicy.SyncOptions, SyncOptionRespectIgnoreDifferences)
+	}
+	return app, nil
+}
+
+// ReplicasIgnored is the ignoreDifferences entry that leaves the workload's
+// replica count to its HorizontalPodAutoscaler.
+func ReplicasIgnored(env *config.Environment) ResourceIgnoreDifferences {
+	return ResourceIgnoreDifferences{
+		Group:        "apps",
+		Kind:         "StatefulSet",
+		Name:         env.Spec.Workload,
+		Namespace:    env.Spec.Namespace,
+		JSONPointers: []string{"/spec/replicas"},
+	}
+}
+
+// Application returns the YAML of the Application that deploys env at phase.
+func Application(env *config.Environment, phase *config.Phase) ([]byte, error) {
+	app, err := NewApp(env, phase)
+	if err != nil {
+		return nil, err
+	}
+	out, err := yaml.Marshal(app)
+	if err != nil {
+		return nil, fmt.Errorf("argocd application %s: %w", app.Metadata.Name, err)
+	}
+	return out, nil
+}
+
+// check refuses inputs that would give an Application Argo CD rejects or
+// that points nowhere.
+func check(env *config.Environment, phase *config.Phase) error {
+	if env == nil {
+		return errors.New("argocd application: no environment")
+	}
+	if phase == nil {
+		return fmt.Errorf("argocd application for environment %s: no phase", env.Metadata.Name)
+	}
+	s := env.Spec
+	var missing []string
+	for _, f := range []struct{ name, value string }{
+		{"metadata.name", env.Metadata.Name},
+		{"spec.workload", s.Workload},
+		{"spec.namespace", s.Namespace},
+		{"spec.gitops.repo or spec.gitops.repoURL", s.GitOps.Repo + s.GitOps.RepoURL},
+		{"spec.argocd.project", s.ArgoCD.Project},
+		{"spec.argocd.server or spec.argocd.name", s.ArgoCD.Server + s.ArgoCD.Name},
+		{"phase metadata.name", phase.Metadata.Name},
+	} {
+		if f.value == "" {
+			missing = append(missing, f.name)
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("argocd application for environment %q: missing %v", env.Metadata.Name, missing)
+	}
+	if s.ArgoCD.Server != "" && s.ArgoCD.Name != "" {
+		return fmt.Errorf("argocd application for environment %q: set spec.argocd.server or spec.argocd.name, not both", env.Metadata.Name)
+	}
+	return nil
+}
