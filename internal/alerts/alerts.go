@@ -1,0 +1,179 @@
+// Package alerts builds the workload's alerting rules from a phase's
+// thresholds: a monitoring.coreos.com/v1 PrometheusRule for the overlay, the
+// same rule groups as a plain Prometheus rules file, and a promtool unit test
+// generated from the same values, which proves each alert fires just above its
+// threshold once `for` has elapsed and stays silent below it.
+//
+// The package knows nothing of the phase list: callers pass the name of the
+// next phase, if any, in Options so that runbooks can name the promote command.
+package alerts
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+
+	"sigs.k8s.io/yaml"
+
+	"github.com/coditect/phasegen/internal/config"
+)
+
+// The alerts every PrometheusRule holds (WorkloadHPAAtMax only when the phase
+// autoscales), in this order.
+const (
+	AlertCPUHigh              = "WorkloadCPUHigh"
+	AlertMemoryHigh           = "WorkloadMemoryHigh"
+	AlertHPAAtMax             = "WorkloadHPAAtMax"
+	AlertPVCAlmostFull        = "WorkloadPVCAlmostFull"
+	AlertSessionsOverCapacity = "WorkloadSessionsOverCapacity"
+)
+
+// PhaseAnnotation records on the PrometheusRule the phase it was built for.
+const PhaseAnnotation = "phasegen.dev/phase"
+
+// The severities the seed implies: CPU over 85% and memory over 90% mean
+// "scale up urgently".
+const (
+	SeverityWarning  = "warning"
+	SeverityCritical = "critical"
+
+	urgentCPUPercent    = 85
+	urgentMemoryPercent = 90
+)
+
+// Options carry what the alerts need to know beyond one phase.
+type Options struct {
+	// NextPhase is the phase that follows in promotion order, "" for the
+	// last phase. Runbooks name `phasegen promote <env> --to <NextPhase>`.
+	NextPhase string
+}
+
+// Rule is one Prometheus alerting rule.
+type Rule struct {
+	Alert       string            `json:"alert"`
+	Expr        string            `json:"expr"`
+	For         string            `json:"for,omitempty"`
+	Labels      map[string]string `json:"labels,omitempty"`
+	Annotations map[string]string `json:"annotations,omitempty"`
+}
+
+// Group is one Prometheus rule group.
+type Group struct {
+	Name  string `json:"name"`
+	Rules []Rule `json:"rules"`
+}
+
+// RuleGroups is a Prometheus rules file.
+type RuleGroups struct {
+	Groups []Group `json:"groups"`
+}
+
+type objectMeta struct {
+	Name        string            `json:"name"`
+	Namespace   string            `json:"namespace"`
+	Labels      map[string]string `json:"labels,omitempty"`
+	Annotations map[string]string `json:"annotations,omitempty"`
+}
+
+type prometheusRule struct {
+	APIVersion string     `json:"apiVersion"`
+	Kind       string     `json:"kind"`
+	Metadata   objectMeta `json:"metadata"`
+	Spec       RuleGroups `json:"spec"`
+}
+
+// PrometheusRule returns the YAML of the PrometheusRule `<workload>-alerts`
+// for env at phase, without a next phase for runbooks to name.
+func PrometheusRule(env *config.Environment, phase *config.Phase, capacity *config.CapacityModel) ([]byte, error) {
+	return PrometheusRuleWithOptions(env, phase, capacity, Options{})
+}
+
+// PrometheusRuleWithOptions is PrometheusRule with opts.
+func PrometheusRuleWithOptions(env *config.Environment, phase *config.Phase, capacity *config.CapacityModel, opts Options) ([]byte, error) {
+	groups, err := Groups(env, phase, capacity, opts)
+	if err != nil {
+		return nil, err
+	}
+	w := env.Spec.Workload
+	obj := prometheusRule{
+		APIVersion: "monitoring.coreos.com/v1",
+		Kind:       "PrometheusRule",
+		Metadata: objectMeta{
+			Name:        w + "-alerts",
+			Namespace:   env.Spec.Namespace,
+			Labels:      map[string]string{"app": w},
+			Annotations: map[string]string{PhaseAnnotation: phase.Metadata.Name},
+		},
+		Spec: groups,
+	}
+	out, err := yaml.Marshal(obj)
+	if err != nil {
+		return nil, fmt.Errorf("marshalling PrometheusRule %s-alerts: %w", w, err)
+	}
+	return out, nil
+}
+
+// RuleFile returns the same groups as PrometheusRuleWithOptions as a plain
+// Prometheus rules file, for promtool.
+func RuleFile(env *config.Environment, phase *config.Phase, capacity *config.CapacityModel, opts Options) ([]byte, error) {
+	groups, err := Groups(env, phase, capacity, opts)
+	if err != nil {
+		return nil, err
+	}
+	out, err := yaml.Marshal(groups)
+	if err != nil {
+		return nil, fmt.Errorf("marshalling rules file: %w", err)
+	}
+	return out, nil
+}
+
+var (
+	dnsLabel   = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
+	metricName = regexp.MustCompile(`^[a-zA-Z_:][a-zA-Z0-9_:]*$`)
+)
+
+// target is what the rules are about, checked once.
+type target struct {
+	env, ns, workload, phase, next, sessionMetric string
+	alerts                                        config.Alerts
+	autoscaling                                   *config.Autoscaling
+}
+
+func newTarget(env *config.Environment, phase *config.Phase, capacity *config.CapacityModel, opts Options) (*target, error) {
+	if env == nil || phase == nil || capacity == nil {
+		return nil, errors.New("building alerts: environment, phase and capacity model are required")
+	}
+	t := &target{
+		env:           env.Metadata.Name,
+		ns:            env.Spec.Namespace,
+		workload:      env.Spec.Workload,
+		phase:         phase.Metadata.Name,
+		next:          opts.NextPhase,
+		sessionMetric: capacity.Spec.SessionMetric,
+		alerts:        phase.Spec.Alerts,
+		autoscaling:   phase.Spec.Autoscaling,
+	}
+	for _, f := range []struct{ what, v string }{{"namespace", t.ns}, {"workload", t.workload}} {
+		if !dnsLabel.MatchString(f.v) {
+			return nil, fmt.Errorf("building alerts for %s: %s %q is not a DNS-1123 label", t.env, f.what, f.v)
+		}
+	}
+	if !metricName.MatchString(t.sessionMetric) {
+		return nil, fmt.Errorf("building alerts for %s: session metric %q is not a Prometheus metric name", t.env, t.sessionMetric)
+	}
+	if _, err := parseDuration(t.alerts.For); err != nil {
+		return nil, fmt.Errorf("building alerts for %s at %s: alerts.for: %w", t.env, t.phase, err)
+	}
+	for _, p := range []struct {
+		what string
+		v    int32
+	}{{"cpuPercent", t.alerts.CPUPercent}, {"memoryPercent", t.alerts.MemoryPercent}, {"pvcUsagePercent", t.alerts.PVCUsagePercent}} {
+		if p.v < 1 || p.v > 100 {
+			return nil, fmt.Errorf("building alerts for %s at %s: alerts.%s must be between 1 and 100, not %d", t.env, t.phase, p.what, p.v)
+		}
+	}
+	if t.alerts.SessionsPerPod < 1 {
+		return nil, fmt.Errorf("building alerts for %s at %s: alerts.sessionsPerPod must be at least 1", t.env, t.phase)
+	}
+	return t, nil
+}

@@ -1,0 +1,221 @@
+package alerts
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/coditect/phasegen/internal/config"
+)
+
+// rateWindow is the range CPU usage is averaged over.
+const rateWindow = "5m"
+
+// Groups returns the rule groups of the workload's alerts for env at phase.
+func Groups(env *config.Environment, phase *config.Phase, capacity *config.CapacityModel, opts Options) (RuleGroups, error) {
+	t, err := newTarget(env, phase, capacity, opts)
+	if err != nil {
+		return RuleGroups{}, err
+	}
+	return RuleGroups{Groups: []Group{{Name: t.workload + ".alerts", Rules: t.rules()}}}, nil
+}
+
+// Selectors, each scoped to the namespace and the workload's objects.
+func (t *target) podSel(extra ...string) string {
+	m := []string{
+		fmt.Sprintf("namespace=%q", t.ns),
+		fmt.Sprintf("pod=~%q", t.workload+"-[0-9]+"),
+	}
+	return "{" + strings.Join(append(m, extra...), ", ") + "}"
+}
+
+func (t *target) containerSel(extra ...string) string {
+	return t.podSel(append([]string{fmt.Sprintf("container=%q", t.workload)}, extra...)...)
+}
+
+func (t *target) hpaName() string { return t.workload + "-hpa" }
+
+func (t *target) hpaSel() string {
+	return fmt.Sprintf("{namespace=%q, horizontalpodautoscaler=%q}", t.ns, t.hpaName())
+}
+
+func (t *target) pvcSel() string {
+	return fmt.Sprintf("{namespace=%q, persistentvolumeclaim=~%q}", t.ns, ".*-"+t.workload+"-[0-9]+")
+}
+
+func (t *target) rules() []Rule {
+	a := t.alerts
+	rules := []Rule{t.cpuRule(a.CPUPercent), t.memoryRule(a.MemoryPercent)}
+	if t.autoscaling != nil {
+		rules = append(rules, t.hpaRule())
+	}
+	return append(rules, t.pvcRule(a.PVCUsagePercent), t.sessionsRule(a.SessionsPerPod))
+}
+
+func severity(percent, urgent int32) string {
+	if percent >= urgent {
+		return SeverityCritical
+	}
+	return SeverityWarning
+}
+
+func (t *target) where() string {
+	return fmt.Sprintf("%s in namespace %s (environment %s, phase %s)", t.workload, t.ns, t.env, t.phase)
+}
+
+// morePods says how to give the workload more pods than the phase allows.
+func (t *target) morePods() string {
+	if t.next != "" {
+		return fmt.Sprintf("promote to the next phase: `phasegen promote %s --to %s`", t.env, t.next)
+	}
+	field := "spec.replicas"
+	if t.autoscaling != nil {
+		field = "spec.autoscaling.maxReplicas"
+	}
+	return fmt.Sprintf("%s is the last phase, so raise %s in its Phase file, then `phasegen render %s` and commit the overlay", t.phase, field, t.env)
+}
+
+func (t *target) cpuRule(percent int32) Rule {
+	expr := fmt.Sprintf("sum by (namespace, pod) (rate(container_cpu_usage_seconds_total%s[%s]))\n"+
+		"  / sum by (namespace, pod) (kube_pod_container_resource_limits%s)\n  * 100 > %d",
+		t.containerSel(), rateWindow, t.containerSel(`resource="cpu"`, `unit="core"`), percent)
+	return Rule{
+		Alert:  AlertCPUHigh,
+		Expr:   expr,
+		For:    t.alerts.For,
+		Labels: map[string]string{"severity": severity(percent, urgentCPUPercent)},
+		Annotations: map[string]string{
+			"summary":     fmt.Sprintf("%s CPU above %d%% of its limit", t.workload, percent),
+			"description": fmt.Sprintf("Pod {{ $labels.pod }} of %s has used {{ printf \"%%.0f\" $value }}%% of its CPU limit for more than %s (threshold %d%%).", t.where(), t.alerts.For, percent),
+			"runbook":     t.scaleRunbook("CPU", "cpu"),
+		},
+	}
+}
+
+func (t *target) memoryRule(percent int32) Rule {
+	expr := fmt.Sprintf("sum by (namespace, pod) (container_memory_working_set_bytes%s)\n"+
+		"  / sum by (namespace, pod) (kube_pod_container_resource_limits%s)\n  * 100 > %d",
+		t.containerSel(), t.containerSel(`resource="memory"`, `unit="byte"`), percent)
+	return Rule{
+		Alert:  AlertMemoryHigh,
+		Expr:   expr,
+		For:    t.alerts.For,
+		Labels: map[string]string{"severity": severity(percent, urgentMemoryPercent)},
+		Annotations: map[string]string{
+			"summary":     fmt.Sprintf("%s memory above %d%% of its limit", t.workload, percent),
+			"description": fmt.Sprintf("Pod {{ $labels.pod }} of %s has used {{ printf \"%%.0f\" $value }}%% of its memory limit for more than %s (threshold %d%%); at the limit it is OOM-killed.", t.where(), t.alerts.For, percent),
+			"runbook":     t.scaleRunbook("memory", "memory"),
+		},
+	}
+}
+
+func (t *target) scaleRunbook(what, field string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Find the busy pods: `kubectl top pods -n %s -l app=%s --sort-by=%s`. ", t.ns, t.workload, field)
+	if t.autoscaling != nil {
+		fmt.Fprintf(&b, "The HPA %s should be adding pods (`kubectl get hpa %s -n %s`); if it is at its maximum, %s. ", t.hpaName(), t.hpaName(), t.ns, t.morePods())
+	} else {
+		fmt.Fprintf(&b, "Phase %s runs a fixed number of pods: to add pods, %s. ", t.phase, t.morePods())
+	}
+	fmt.Fprintf(&b, "If one pod is hot while the others idle (sessions are sticky), raise the %s limit instead: set spec.resources.limits.%s in the %s Phase, then `phasegen render %s`.", what, field, t.phase, t.env)
+	return b.String()
+}
+
+func (t *target) hpaRule() Rule {
+	expr := fmt.Sprintf("max by (namespace, horizontalpodautoscaler) (kube_horizontalpodautoscaler_status_current_replicas%s)\n"+
+		"  >= max by (namespace, horizontalpodautoscaler) (kube_horizontalpodautoscaler_spec_max_replicas%s)",
+		t.hpaSel(), t.hpaSel())
+	return Rule{
+		Alert:  AlertHPAAtMax,
+		Expr:   expr,
+		For:    t.alerts.For,
+		Labels: map[string]string{"severity": SeverityWarning},
+		Annotations: map[string]string{
+			"summary":     fmt.Sprintf("HPA %s is at its maximum of %d replicas", t.hpaName(), t.autoscaling.MaxReplicas),
+			"description": fmt.Sprintf("HPA {{ $labels.horizontalpodautoscaler }} of %s has run {{ $value }} replicas, its maximum, for more than %s: it cannot add pods if load grows.", t.where(), t.alerts.For),
+			"runbook":     fmt.Sprintf("Raise the HPA maximum: %s. Check first that the cluster can hold the extra pods (`kubectl describe hpa %s -n %s`).", t.morePods(), t.hpaName(), t.ns),
+		},
+	}
+}
+
+func (t *target) pvcRule(percent int32) Rule {
+	expr := fmt.Sprintf("max by (namespace, persistentvolumeclaim) (kubelet_volume_stats_used_bytes%s)\n"+
+		"  / max by (namespace, persistentvolumeclaim) (kubelet_volume_stats_capacity_bytes%s)\n  * 100 > %d",
+		t.pvcSel(), t.pvcSel(), percent)
+	return Rule{
+		Alert:  AlertPVCAlmostFull,
+		Expr:   expr,
+		For:    t.alerts.For,
+		Labels: map[string]string{"severity": SeverityWarning},
+		Annotations: map[string]string{
+			"summary":     fmt.Sprintf("a %s volume is over %d%% full", t.workload, percent),
+			"description": fmt.Sprintf("PVC {{ $labels.persistentvolumeclaim }} of %s is {{ printf \"%%.0f\" $value }}%% full (threshold %d%%); its pod's users cannot save work once it fills.", t.where(), percent),
+			"runbook": fmt.Sprintf("Workspace data is pod-local, so scaling out does not help this pod. Free space or expand the volume: "+
+				"`kubectl patch pvc <claim> -n %s -p '{\"spec\":{\"resources\":{\"requests\":{\"storage\":\"<bigger>\"}}}}'` (needs a StorageClass with allowVolumeExpansion), "+
+				"then raise the claim's storage in the base's volumeClaimTemplates so new pods get the larger size.", t.ns),
+		},
+	}
+}
+
+func (t *target) sessionsRule(perPod int32) Rule {
+	expr := fmt.Sprintf("sum by (namespace) (%s{namespace=%q})\n"+
+		"  > sum by (namespace) (kube_pod_status_ready%s) * %d",
+		t.sessionMetric, t.ns, t.podSel(`condition="true"`), perPod)
+	return Rule{
+		Alert:  AlertSessionsOverCapacity,
+		Expr:   expr,
+		For:    t.alerts.For,
+		Labels: map[string]string{"severity": SeverityCritical},
+		Annotations: map[string]string{
+			"summary":     fmt.Sprintf("%s has more sessions than its ready pods can hold", t.workload),
+			"description": fmt.Sprintf("%s holds {{ $value }} active sessions (%s), more than its ready pods × %d sessions per pod, for more than %s.", t.where(), t.sessionMetric, perPod, t.alerts.For),
+			"runbook":     fmt.Sprintf("Check for pods that are not ready: `kubectl get pods -n %s -l app=%s`. If all are ready, the phase is too small for its users: %s.", t.ns, t.workload, t.morePods()),
+		},
+	}
+}
+
+// parseDuration reads a Prometheus duration such as 5m or 1h30m.
+func parseDuration(s string) (time.Duration, error) {
+	units := []struct {
+		suffix string
+		d      time.Duration
+	}{{"y", 365 * 24 * time.Hour}, {"w", 7 * 24 * time.Hour}, {"d", 24 * time.Hour}, {"h", time.Hour}, {"ms", time.Millisecond}, {"m", time.Minute}, {"s", time.Second}}
+	if s == "" {
+		return 0, fmt.Errorf("empty duration")
+	}
+	var total time.Duration
+	rest := s
+	last := -1
+	for rest != "" {
+		i := 0
+		for i < len(rest) && rest[i] >= '0' && rest[i] <= '9' {
+			i++
+		}
+		if i == 0 {
+			return 0, fmt.Errorf("%q is not a Prometheus duration", s)
+		}
+		n, err := strconv.ParseInt(rest[:i], 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("%q is not a Prometheus duration: %w", s, err)
+		}
+		rest = rest[i:]
+		found := false
+		for k, u := range units {
+			if strings.HasPrefix(rest, u.suffix) && !(u.suffix == "m" && strings.HasPrefix(rest, "ms")) {
+				if k <= last {
+					return 0, fmt.Errorf("%q is not a Prometheus duration: units out of order", s)
+				}
+				last = k
+				total += time.Duration(n) * u.d
+				rest = rest[len(u.suffix):]
+				found = true
+				break
+			}
+		}
+		if !found {
+			return 0, fmt.Errorf("%q is not a Prometheus duration", s)
+		}
+	}
+	return total, nil
+}
