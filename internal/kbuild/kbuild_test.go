@@ -1,0 +1,150 @@
+package kbuild_test
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+
+	"github.com/coditect/phasegen/internal/base"
+	"github.com/coditect/phasegen/internal/config"
+	"github.com/coditect/phasegen/internal/fileset"
+	"github.com/coditect/phasegen/internal/kbuild"
+	"github.com/coditect/phasegen/internal/overlay"
+	"github.com/coditect/phasegen/templates"
+)
+
+// shipped renders the repository's own environments.
+func shipped(tb testing.TB) (*config.Set, fileset.Set) {
+	tb.Helper()
+	cfg, err := config.Load(filepath.Join("..", "..", "environments"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	b, err := base.Load(templates.FS())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	files, err := overlay.RenderAll(cfg, b)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return cfg, files
+}
+
+// stockKustomize returns the command line that runs the stock kustomize on
+// this machine (kubectl's bundled one, or a kustomize binary). Without one
+// the test is skipped, except in CI (CI=true), where it fails.
+func stockKustomize(t *testing.T) []string {
+	t.Helper()
+	if p, err := exec.LookPath("kubectl"); err == nil {
+		return []string{p, "kustomize"}
+	}
+	if p, err := exec.LookPath("kustomize"); err == nil {
+		return []string{p, "build"}
+	}
+	msg := "neither kubectl nor kustomize is on PATH: cannot compare with stock kustomize (install kubectl to run this test)"
+	if os.Getenv("CI") == "true" {
+		t.Fatal(msg + "; CI=true, so this is a failure, not a skip")
+	}
+	t.Skip(msg)
+	return nil
+}
+
+func writeTree(t *testing.T, files fileset.Set) string {
+	t.Helper()
+	dir := t.TempDir()
+	for p, b := range files {
+		full := filepath.Join(dir, filepath.FromSlash(p))
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(full, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+func compareWithStock(t *testing.T, files fileset.Set, env string) {
+	t.Helper()
+	cmdline := stockKustomize(t)
+	dir := writeTree(t, files)
+	got, err := kbuild.Build(files, overlay.EnvDir(env))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(cmdline[0], append(cmdline[1:], filepath.Join("overlays", env))...)
+	cmd.Dir = dir
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	want, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("%v: %v\n%s", cmd.Args, err, stderr.String())
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("kbuild.Build(%s) differs from `%s overlays/%s`:\n--- in process\n%s\n--- stock\n%s", env, cmdline[1], env, got, want)
+	}
+}
+
+// Acceptance 1: for every shipped environment, the in-process build is byte
+// for byte what stock kustomize prints.
+func TestBuildMatchesStockKustomize(t *testing.T) {
+	cfg, files := shipped(t)
+	if len(cfg.Environments) == 0 {
+		t.Fatal("no shipped environments")
+	}
+	for _, env := range cfg.Environments {
+		t.Run(env.Metadata.Name, func(t *testing.T) {
+			compareWithStock(t, files, env.Metadata.Name)
+		})
+	}
+}
+
+// Every environment at every phase, including phases it is not declared at
+// (what build --phase and promote produce).
+func TestBuildMatchesStockKustomizeAtEveryPhase(t *testing.T) {
+	cfg, _ := shipped(t)
+	b, err := base.Load(templates.FS())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, env := range cfg.Environments {
+		for _, ph := range cfg.Phases {
+			t.Run(env.Metadata.Name+"@"+ph.Metadata.Name, func(t *testing.T) {
+				files, err := overlay.Render(overlay.Input{Config: cfg, Base: b, Env: env, Phase: ph})
+				if err != nil {
+					t.Fatal(err)
+				}
+				compareWithStock(t, files, env.Metadata.Name)
+			})
+		}
+	}
+}
+
+func TestBuildErrors(t *testing.T) {
+	_, files := shipped(t)
+	for _, dir := range []string{"", "/overlays/production", "../x", "overlays/nope"} {
+		if _, err := kbuild.Build(files, dir); err == nil {
+			t.Errorf("Build(%q): want an error", dir)
+		}
+	}
+	if _, err := kbuild.Build(fileset.Set{"../escape.yaml": nil}, "x"); err == nil {
+		t.Error("Build with a path leaving the tree: want an error")
+	}
+}
+
+// BenchmarkBuild reports the cost of building one environment.
+func BenchmarkBuild(b *testing.B) {
+	cfg, files := shipped(b)
+	envs := cfg.EnvironmentNames()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		env := envs[i%len(envs)]
+		if _, err := kbuild.Build(files, overlay.EnvDir(env)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
