@@ -15,6 +15,8 @@ import (
 // Applications, so no environment may take it.
 const ReservedEnvironmentName = "argocd"
 
+const dnsLabelRule = "is not a DNS-1123 label (at most 63 lowercase letters, digits and '-', starting and ending with a letter or digit)"
+
 // checker collects the problems of one document.
 type checker struct {
 	src      Source
@@ -33,7 +35,7 @@ func (c *checker) header(apiVersion string, md Metadata, needName bool) {
 		return
 	}
 	if errs := validation.IsDNS1123Label(md.Name); len(errs) > 0 {
-		c.fail("metadata.name", "%q is not a DNS-1123 label: %s", md.Name, strings.Join(errs, "; "))
+		c.fail("metadata.name", "%q %s", md.Name, dnsLabelRule)
 		return
 	}
 	base := strings.TrimSuffix(strings.TrimSuffix(filepath.Base(c.src.File), ".yaml"), ".yml")
@@ -191,7 +193,7 @@ func validateEnvironment(e *Environment) Problems {
 	}
 	for _, f := range []struct{ field, value string }{{"spec.namespace", s.Namespace}, {"spec.workload", s.Workload}} {
 		if errs := validation.IsDNS1123Label(f.value); len(errs) > 0 {
-			c.fail(f.field, "%q is not a DNS-1123 label: %s", f.value, strings.Join(errs, "; "))
+			c.fail(f.field, "%q %s", f.value, dnsLabelRule)
 		}
 	}
 	if !githubRepo.MatchString(s.GitOps.Repo) {

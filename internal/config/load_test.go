@@ -1,0 +1,220 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestInvalidFixtures: every testdata/invalid-*.yaml is rejected with an
+// error naming its file, line and field.
+func TestInvalidFixtures(t *testing.T) {
+	cases := []struct {
+		file  string
+		line  int
+		field string
+		msg   string
+	}{
+		{"invalid-alert-duration.yaml", 10, "spec.alerts.for", "not a Prometheus duration"},
+		{"invalid-alert-percent.yaml", 10, "spec.alerts.cpuPercent", "between 1 and 100"},
+		{"invalid-alias.yaml", 8, "spec.replicas", "anchors and aliases are not allowed"},
+		{"invalid-api-version.yaml", 1, "apiVersion", `want "phasegen.dev/v1alpha1"`},
+		{"invalid-binary.yaml", 0, "", "not a text file"},
+		{"invalid-bool-as-int.yaml", 14, "spec.argocd.prune", "must be true or false"},
+		{"invalid-branch.yaml", 11, "spec.gitops.branch", "not a valid branch name"},
+		{"invalid-duplicate-key.yaml", 9, "spec.replicas", "duplicate key"},
+		{"invalid-env-reserved.yaml", 4, "metadata.name", "reserved for the Argo CD Applications"},
+		{"invalid-gitops-path-absolute.yaml", 12, "spec.gitops.path", "must be relative"},
+		{"invalid-gitops-path-escape.yaml", 12, "spec.gitops.path", "must stay inside the repository"},
+		{"invalid-gitops-repo.yaml", 10, "spec.gitops.repo", "not a GitHub OWNER/NAME"},
+		{"invalid-hpa-min-above-max.yaml", 10, "spec.autoscaling.maxReplicas", "less than minReplicas"},
+		{"invalid-hpa-min-zero.yaml", 9, "spec.autoscaling.minReplicas", "at least 1"},
+		{"invalid-hpa-target-percent.yaml", 11, "spec.autoscaling.targetCPUUtilizationPercentage", "between 1 and 100, not 170"},
+		{"invalid-kind.yaml", 2, "kind", `unknown kind "Phaze"`},
+		{"invalid-name-mismatch.yaml", 4, "metadata.name", "must match the file name"},
+		{"invalid-namespace.yaml", 7, "spec.namespace", "not a DNS-1123 label"},
+		{"invalid-not-mapping.yaml", 1, "", "must be a mapping"},
+		{"invalid-phase-name.yaml", 4, "metadata.name", "not a DNS-1123 label"},
+		{"invalid-price-negative.yaml", 8, "spec.pricing.cpuCoreHour", "must not be negative"},
+		{"invalid-quantity.yaml", 10, "spec.resources.limits.memory", "not a Kubernetes quantity"},
+		{"invalid-replicas-not-floor.yaml", 8, "spec.replicas", "must equal spec.autoscaling.minReplicas (10)"},
+		{"invalid-replicas-overflow.yaml", 8, "spec.replicas", "out of range"},
+		{"invalid-replicas-string.yaml", 8, "spec.replicas", "must be a whole number"},
+		{"invalid-replicas-zero.yaml", 8, "spec.replicas", "at least 1"},
+		{"invalid-requests-above-limits.yaml", 10, "spec.resources.requests.cpu", "above the limit"},
+		{"invalid-scale-policy.yaml", 12, "spec.autoscaling.scaleUp.pods", "at least 1"},
+		{"invalid-session-metric.yaml", 11, "spec.sessionMetric", "not a Prometheus metric name"},
+		{"invalid-spec-type.yaml", 5, "spec", "must be a mapping, not a list"},
+		{"invalid-tab-indent.yaml", 8, "", "invalid YAML"},
+		{"invalid-two-documents.yaml", 12, "", "more than one YAML document"},
+		{"invalid-unknown-field.yaml", 8, "spec.replica", "unknown field"},
+		{"invalid-users-min-above-max.yaml", 7, "spec.users", "min 20 is greater than max 10"},
+		{"invalid-users-per-pod.yaml", 5, "spec.usersPerPod.conservative", "greater than 0"},
+	}
+	files, err := filepath.Glob("testdata/invalid-*.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) != len(cases) {
+		t.Errorf("%d fixtures on disk, %d in the table: keep them in step", len(files), len(cases))
+	}
+	for _, c := range cases {
+		t.Run(c.file, func(t *testing.T) {
+			path := filepath.Join("testdata", c.file)
+			data, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			doc, ps := Parse(path, data, "")
+			if doc != nil || len(ps) == 0 {
+				t.Fatalf("accepted")
+			}
+			var found bool
+			for _, p := range ps {
+				if p.File == path && p.Line == c.line && p.Field == c.field && strings.Contains(p.Msg, c.msg) {
+					found = true
+				}
+			}
+			if !found {
+				t.Errorf("got:\n%v\nwant %s:%d: %s: …%s…", ps, path, c.line, c.field, c.msg)
+			}
+			prefix := path + ":"
+			if c.line > 0 && !strings.HasPrefix(ps.Error(), prefix) {
+				t.Errorf("error %q does not start with %q", ps.Error(), prefix)
+			}
+		})
+	}
+}
+
+func TestLoadShipped(t *testing.T) {
+	s, err := Load("../../environments")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(s.PhaseNames(), ","); got != "pre-launch,beta,full-mvp,scale-out" {
+		t.Errorf("phases %s", got)
+	}
+	if got := strings.Join(s.EnvironmentNames(), ","); got != "production,staging" {
+		t.Errorf("environments %s", got)
+	}
+	prod, _ := s.Environment("production")
+	if prod.Spec.Phase != "pre-launch" || prod.Spec.Namespace != "coditect-app" {
+		t.Errorf("production: %+v", prod.Spec)
+	}
+	pre, _ := s.Phase("pre-launch")
+	a := pre.Spec.Autoscaling
+	if a == nil || a.MinReplicas != 10 || a.MaxReplicas != 30 || *a.TargetCPUUtilizationPercentage != 70 ||
+		*a.TargetMemoryUtilizationPercentage != 75 || a.ScaleUp.Pods != 3 || a.ScaleDown.StabilizationWindowSeconds != 300 {
+		t.Errorf("pre-launch autoscaling: %+v", a)
+	}
+	next, ok := s.Next(pre)
+	if !ok || next.Metadata.Name != "beta" {
+		t.Errorf("next after pre-launch: %v", next)
+	}
+	mvp, _ := s.Phase("full-mvp")
+	if al := mvp.Spec.Alerts; al.CPUPercent != 85 || al.MemoryPercent != 90 || al.For != "5m" || al.PVCUsagePercent != 90 || al.SessionsPerPod != 2 {
+		t.Errorf("full-mvp alerts: %+v", al)
+	}
+}
+
+// write lays out files under a temp config dir.
+func write(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, body := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+func shippedFiles(t *testing.T) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for _, pattern := range []string{"../../environments/*.yaml", "../../environments/phases/*.yaml"} {
+		files, _ := filepath.Glob(pattern)
+		for _, f := range files {
+			data, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rel, _ := filepath.Rel("../../environments", f)
+			out[rel] = string(data)
+		}
+	}
+	return out
+}
+
+// TestCrossFileProblems: problems spanning files are all reported at once.
+func TestCrossFileProblems(t *testing.T) {
+	files := shippedFiles(t)
+	files["phases/beta.yaml"] = strings.Replace(files["phases/beta.yaml"], "order: 2", "order: 1", 1)
+	files["staging.yaml"] = strings.Replace(files["staging.yaml"], "phase: beta", "phase: gamma", 1)
+	files["production.yaml"] = strings.Replace(files["production.yaml"], "namespace: coditect-app", "namespace: Bad", 1)
+	dir := write(t, files)
+	_, err := Load(dir)
+	if err == nil {
+		t.Fatal("accepted")
+	}
+	msg := err.Error()
+	for _, want := range []string{
+		filepath.Join(dir, "phases/pre-launch.yaml") + `:7: spec.order: 1 is already the order of phase "beta"`,
+		filepath.Join(dir, "staging.yaml") + `:7: spec.phase: phase "gamma" does not exist`,
+		filepath.Join(dir, "production.yaml") + `:8: spec.namespace: "Bad" is not a DNS-1123 label`,
+	} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("missing %q in:\n%s", want, msg)
+		}
+	}
+}
+
+func TestMissingCapacity(t *testing.T) {
+	files := shippedFiles(t)
+	delete(files, "capacity.yaml")
+	_, err := Load(write(t, files))
+	if err == nil || !strings.Contains(err.Error(), "capacity.yaml: missing") {
+		t.Errorf("err = %v, want capacity.yaml missing", err)
+	}
+}
+
+func TestSymlinkOutsideRejected(t *testing.T) {
+	files := shippedFiles(t)
+	dir := write(t, files)
+	outside := filepath.Join(t.TempDir(), "evil.yaml")
+	if err := os.WriteFile(outside, []byte(files["staging.yaml"]), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(outside, filepath.Join(dir, "evil.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Load(dir)
+	if err == nil || !strings.Contains(err.Error(), "evil.yaml: symbolic link points outside the config directory") {
+		t.Errorf("err = %v", err)
+	}
+}
+
+func TestOversizeFile(t *testing.T) {
+	data := []byte("apiVersion: phasegen.dev/v1alpha1\nkind: Phase\n# " + strings.Repeat("x", MaxFileSize) + "\n")
+	_, ps := Parse("big.yaml", data, "")
+	if len(ps) != 1 || !strings.Contains(ps[0].Msg, "larger than") {
+		t.Errorf("got %v", ps)
+	}
+}
+
+func TestDefaultsApplied(t *testing.T) {
+	data := []byte("apiVersion: phasegen.dev/v1alpha1\nkind: Phase\nmetadata: {name: p}\nspec:\n  order: 1\n  users: {min: 1, max: 2}\n  autoscaling: {minReplicas: 2, maxReplicas: 4, targetCPUUtilizationPercentage: 60}\n")
+	doc, ps := Parse("p.yaml", data, KindPhase)
+	if len(ps) > 0 {
+		t.Fatal(ps)
+	}
+	p := doc.(*Phase)
+	if p.Spec.Replicas != 2 || p.Spec.Alerts != DefaultAlerts {
+		t.Errorf("replicas %d alerts %+v; want the HPA floor and the defaults", p.Spec.Replicas, p.Spec.Alerts)
+	}
+}
