@@ -1,0 +1,222 @@
+package argocd
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+
+	"sigs.k8s.io/yaml"
+
+	"github.com/coditect/phasegen/internal/config"
+)
+
+// Item is one environment of a fleet, at the phase it is rendered at.
+type Item struct {
+	Env   *config.Environment
+	Phase *config.Phase
+}
+
+// AppSet is an argoproj.io/v1alpha1 ApplicationSet with the fields phasegen
+// writes.
+type AppSet struct {
+	APIVersion string     `json:"apiVersion"`
+	Kind       string     `json:"kind"`
+	Metadata   ObjectMeta `json:"metadata"`
+	Spec       AppSetSpec `json:"spec"`
+}
+
+// AppSetSpec is the body of an ApplicationSet.
+type AppSetSpec struct {
+	GoTemplate        bool        `json:"goTemplate,omitempty"`
+	GoTemplateOptions []string    `json:"goTemplateOptions,omitempty"`
+	Generators        []Generator `json:"generators"`
+	Template          AppTemplate `json:"template"`
+	TemplatePatch     string      `json:"templatePatch,omitempty"`
+}
+
+// AppTemplate is an ApplicationSet's template: an Application without
+// apiVersion and kind.
+type AppTemplate struct {
+	Metadata ObjectMeta      `json:"metadata"`
+	Spec     ApplicationSpec `json:"spec"`
+}
+
+// Generator is an ApplicationSet generator; phasegen uses only List.
+type Generator struct {
+	List *ListGenerator `json:"list,omitempty"`
+}
+
+// ListGenerator yields one Application per element.
+type ListGenerator struct {
+	Elements []map[string]any `json:"elements"`
+}
+
+// The keys of a list element. Every element carries every key, so the
+// templates can run with missingkey=error.
+const (
+	keyEnv         = "env"
+	keyWorkload    = "workload"
+	keyPhase       = "phase"
+	keyProject     = "project"
+	keyRepoURL     = "repoURL"
+	keyRevision    = "targetRevision"
+	keyPath        = "path"
+	keyServer      = "server"
+	keyCluster     = "cluster"
+	keyNamespace   = "namespace"
+	keySyncWave    = "syncWave"
+	keyAutomated   = "automated"
+	keyPrune       = "prune"
+	keySelfHeal    = "selfHeal"
+	keyAutoscaling = "autoscaling"
+)
+
+// appSetTemplate is the part of every Application that only varies by string
+// values, each templated on its own as Argo CD does.
+func appSetTemplate() AppTemplate {
+	return AppTemplate{
+		Metadata: ObjectMeta{
+			Name:        "{{ .workload }}-{{ .env }}",
+			Namespace:   Namespace,
+			Annotations: map[string]string{PhaseAnnotation: "{{ .phase }}"},
+			Finalizers:  []string{Finalizer},
+		},
+		Spec: ApplicationSpec{
+			Project: "{{ .project }}",
+			Source: &Source{
+				RepoURL:        "{{ .repoURL }}",
+				TargetRevision: "{{ .targetRevision }}",
+				Path:           "{{ .path }}",
+			},
+			Destination: Destination{Namespace: "{{ .namespace }}"},
+		},
+	}
+}
+
+// appSetTemplatePatch carries what differs in shape between environments:
+// server or cluster name, the sync wave, automated sync, and the HPA's
+// ignoreDifferences with RespectIgnoreDifferences. String values go through
+// printf "%q", a double-quoted scalar YAML reads back unchanged.
+const appSetTemplatePatch = `{{- if .syncWave }}
+metadata:
+  annotations:
+    ` + SyncWaveAnnotation + `: {{ printf "%q" .syncWave }}
+{{- end }}
+spec:
+  destination:
+    {{- if .server }}
+    server: {{ printf "%q" .server }}
+    {{- else }}
+    name: {{ printf "%q" .cluster }}
+    {{- end }}
+  syncPolicy:
+    {{- if .automated }}
+    automated:
+      prune: {{ .prune }}
+      selfHeal: {{ .selfHeal }}
+    {{- end }}
+    syncOptions:
+      - ` + SyncOptionCreateNamespace + `
+      {{- if .autoscaling }}
+      - ` + SyncOptionRespectIgnoreDifferences + `
+      {{- end }}
+  {{- if .autoscaling }}
+  ignoreDifferences:
+    - group: apps
+      kind: StatefulSet
+      name: {{ printf "%q" .workload }}
+      namespace: {{ printf "%q" .namespace }}
+      jsonPointers:
+        - /spec/replicas
+  {{- end }}
+`
+
+// element is the list-generator element of one environment.
+func element(it Item) (map[string]any, error) {
+	if err := check(it.Env, it.Phase); err != nil {
+		return nil, err
+	}
+	s := it.Env.Spec
+	wave := ""
+	if s.ArgoCD.SyncWave != nil {
+		wave = strconv.Itoa(int(*s.ArgoCD.SyncWave))
+	}
+	return map[string]any{
+		keyEnv:         it.Env.Metadata.Name,
+		keyWorkload:    s.Workload,
+		keyPhase:       it.Phase.Metadata.Name,
+		keyProject:     s.ArgoCD.Project,
+		keyRepoURL:     s.GitOps.CloneURL(),
+		keyRevision:    s.GitOps.Branch,
+		keyPath:        SourcePath(it.Env),
+		keyServer:      s.ArgoCD.Server,
+		keyCluster:     s.ArgoCD.Name,
+		keyNamespace:   s.Namespace,
+		keySyncWave:    wave,
+		keyAutomated:   !s.ArgoCD.Manual,
+		keyPrune:       s.ArgoCD.PruneEnabled(),
+		keySelfHeal:    s.ArgoCD.SelfHealEnabled(),
+		keyAutoscaling: it.Phase.Spec.Autoscaling != nil,
+	}, nil
+}
+
+// NewAppSet builds an ApplicationSet called name whose list generator yields,
+// for each item, the Application that Application(item.Env, item.Phase)
+// writes. Elements are ordered by Application name; two items with the same
+// Application name are an error.
+func NewAppSet(name string, items []Item) (*AppSet, error) {
+	if name == "" {
+		return nil, fmt.Errorf("argocd applicationset: no name")
+	}
+	if len(items) == 0 {
+		return nil, fmt.Errorf("argocd applicationset %s: no environments", name)
+	}
+	type named struct {
+		app string
+		el  map[string]any
+	}
+	els := make([]named, 0, len(items))
+	seen := map[string]bool{}
+	for _, it := range items {
+		el, err := element(it)
+		if err != nil {
+			return nil, fmt.Errorf("argocd applicationset %s: %w", name, err)
+		}
+		app := Name(it.Env)
+		if seen[app] {
+			return nil, fmt.Errorf("argocd applicationset %s: two environments make Application %s", name, app)
+		}
+		seen[app] = true
+		els = append(els, named{app, el})
+	}
+	sort.Slice(els, func(i, j int) bool { return els[i].app < els[j].app })
+	list := &ListGenerator{}
+	for _, e := range els {
+		list.Elements = append(list.Elements, e.el)
+	}
+	return &AppSet{
+		APIVersion: APIVersion,
+		Kind:       KindApplicationSet,
+		Metadata:   ObjectMeta{Name: name, Namespace: Namespace},
+		Spec: AppSetSpec{
+			GoTemplate:        true,
+			GoTemplateOptions: []string{"missingkey=error"},
+			Generators:        []Generator{{List: list}},
+			Template:          appSetTemplate(),
+			TemplatePatch:     appSetTemplatePatch,
+		},
+	}, nil
+}
+
+// ApplicationSet returns the YAML of NewAppSet(name, items).
+func ApplicationSet(name string, items []Item) ([]byte, error) {
+	set, err := NewAppSet(name, items)
+	if err != nil {
+		return nil, err
+	}
+	out, err := yaml.Marshal(set)
+	if err != nil {
+		return nil, fmt.Errorf("argocd applicationset %s: %w", name, err)
+	}
+	return out, nil
+}

@@ -1,0 +1,156 @@
+package argocd
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/coditect/phasegen/internal/argocd/crdschema"
+	"github.com/coditect/phasegen/internal/config"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
+
+// shipped loads the repository's environments/ and pairs each environment
+// with its declared phase.
+func shipped(t *testing.T) []Item {
+	t.Helper()
+	set, err := config.Load(filepath.Join("..", "..", "environments"))
+	if err != nil {
+		t.Fatalf("loading shipped configs: %v", err)
+	}
+	if len(set.Environments) == 0 {
+		t.Fatal("no shipped environments")
+	}
+	items := make([]Item, 0, len(set.Environments))
+	for _, e := range set.Environments {
+		p, ok := set.Phase(e.Spec.Phase)
+		if !ok {
+			t.Fatalf("environment %s: no phase %s", e.Metadata.Name, e.Spec.Phase)
+		}
+		items = append(items, Item{Env: e, Phase: p})
+	}
+	return items
+}
+
+// parseEnv and parsePhase build fixtures through config's own validation, so
+// every fixture is a configuration a user could write.
+func parseEnv(t *testing.T, name, body string) *config.Environment {
+	t.Helper()
+	doc, ps := config.Parse(name+".yaml", []byte(body), config.KindEnvironment)
+	if len(ps) > 0 {
+		t.Fatalf("fixture %s: %v", name, ps)
+	}
+	return doc.(*config.Environment)
+}
+
+func parsePhase(t *testing.T, name, body string) *config.Phase {
+	t.Helper()
+	doc, ps := config.Parse(name+".yaml", []byte(body), config.KindPhase)
+	if len(ps) > 0 {
+		t.Fatalf("fixture %s: %v", name, ps)
+	}
+	return doc.(*config.Phase)
+}
+
+// fleet is a set of environments covering every shape an Application takes:
+// cluster by server or name, sync wave, prune and self-heal off, manual sync,
+// a configured clone URL, and fixed-replica and autoscaling phases.
+func fleet(t *testing.T) []Item {
+	t.Helper()
+	fixed := parsePhase(t, "fixed", `apiVersion: phasegen.dev/v1alpha1
+kind: Phase
+metadata: {name: fixed}
+spec:
+  order: 1
+  description: three pods, no HPA
+  users: {min: 1, max: 4}
+  replicas: 3
+`)
+	scaled := parsePhase(t, "scaled", `apiVersion: phasegen.dev/v1alpha1
+kind: Phase
+metadata: {name: scaled}
+spec:
+  order: 2
+  description: HPA 10-30
+  users: {min: 5, max: 20}
+  replicas: 10
+  autoscaling: {minReplicas: 10, maxReplicas: 30, targetCPUUtilizationPercentage: 70}
+`)
+	// env writes an Environment; argo is the inside of spec.argocd after
+	// the project, git extra fields of spec.gitops.
+	env := func(name, namespace, argo, git string) *config.Environment {
+		return parseEnv(t, name, `apiVersion: phasegen.dev/v1alpha1
+kind: Environment
+metadata: {name: `+name+`}
+spec:
+  phase: fixed
+  namespace: `+namespace+`
+  workload: coditect-combined
+  gitops: {repo: coditect/argocd-apps, path: apps/coditect, `+git+`}
+  argocd: {project: fleet, `+argo+`}
+`)
+	}
+	return []Item{
+		{env("eu-1", "coditect-eu", "name: eu-cluster-1, syncWave: -2", "branch: main"), scaled},
+		{env("eu-2", "coditect-eu", "name: eu-cluster-2, prune: false", "branch: main"), fixed},
+		{env("us-1", "coditect-us", "server: https://10.0.0.1:6443, selfHeal: false, syncWave: 3", "branch: main"), scaled},
+		{env("lab", "coditect-lab", "server: https://kubernetes.default.svc, manual: true",
+			"branch: main, repoURL: git@github.com:coditect/argocd-apps.git"), fixed},
+		{env("dev", "coditect-dev", "server: https://kubernetes.default.svc, prune: false", "branch: dev"), scaled},
+	}
+}
+
+// sharedArgoCD is ../shared/argocd beside the repository root (the directory
+// holding go.mod), where the Argo CD CRDs live.
+func sharedArgoCD(t *testing.T) string {
+	t.Helper()
+	dir, err := filepath.Abs(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			break
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("no go.mod above the test's directory")
+		}
+		dir = parent
+	}
+	return filepath.Join(dir, "..", "shared", "argocd")
+}
+
+func loadCRD(t *testing.T, file string) *crdschema.Schema {
+	t.Helper()
+	s, err := crdschema.Load(filepath.Join(sharedArgoCD(t), file), "v1alpha1")
+	if err != nil {
+		t.Fatalf("Argo CD CRD (see ../shared/argocd/SOURCE.md): %v", err)
+	}
+	return s
+}
+
+// golden compares got with testdata/name, or rewrites it under -update.
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	file := filepath.Join("testdata", name)
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(file, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatalf("%v (run go test ./internal/argocd -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s is out of date (go test ./internal/argocd -update rewrites it); got:\n%s", file, got)
+	}
+}
