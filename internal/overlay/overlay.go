@@ -313,7 +313,15 @@ func (r *renderer) statefulSetPatch(c *corev1.Container, res corev1.ResourceRequ
 		TypeMeta: metav1.TypeMeta{APIVersion: "apps/v1", Kind: "StatefulSet"},
 		// The base's own namespace: a patch matches the object as the base
 		// declares it, before the overlay's namespace replaces it.
-		Metadata: patchMeta{Name: r.workload(), Namespace: r.sts.Namespace},
+		// It carries the phase annotation too (on the object's metadata only,
+		// never the pod template), so the annotation patch below, which
+		// selects objects not annotated yet, need not walk the StatefulSet a
+		// second time.
+		Metadata: patchMeta{
+			Name:        r.workload(),
+			Namespace:   r.sts.Namespace,
+			Annotations: map[string]string{PhaseAnnotation: r.phase.Metadata.Name},
+		},
 	}
 	p.Spec.Replicas = &replicas
 	p.Spec.Template.Spec.Containers = []containerPatch{{Name: c.Name, Resources: res}}
@@ -321,7 +329,8 @@ func (r *renderer) statefulSetPatch(c *corev1.Container, res corev1.ResourceRequ
 }
 
 // annotationPatch stamps the phase annotation on the metadata of every object
-// the base brings (those not annotated yet). It is used instead of
+// the base brings that is not annotated yet (the StatefulSet patch, applied
+// first, annotates the workload; generated objects carry it themselves). It is used instead of
 // commonAnnotations, which also writes pod templates and so would restart
 // every pod on each promotion even when nothing about the pods changed.
 func (r *renderer) annotationPatch() (string, error) {
