@@ -147,12 +147,12 @@ spec:
 		}
 	})
 	for name, c := range map[string]struct{ doc, err string }{
-		"missing key": {strings.Replace(base, "'{{ .wave }}'", "'{{ .nope }}'", 1), "nope"},
+		"missing key":  {strings.Replace(base, "'{{ .wave }}'", "'{{ .nope }}'", 1), "nope"},
 		"fasttemplate": {strings.Replace(base, "goTemplate: true", "goTemplate: false", 1), "only goTemplate"},
 		"bad option":   {strings.Replace(base, "missingkey=error", "missingkey=maybe", 1), "unsupported goTemplateOptions"},
 		"other generator": {strings.Replace(base, "  - list:\n      elements:\n      - {env: a, wave: \"1\"}\n",
 			"  - clusters: {}\n", 1), "only a list generator"},
-		"unknown field": {strings.Replace(base, "project: default", "project: default\n      bogus: 1", 1), "bogus"},
+		"unknown field":    {strings.Replace(base, "project: default", "project: default\n      bogus: 1", 1), "bogus"},
 		"finalizers patch": {base + "  templatePatch: |\n    metadata: {finalizers: [x]}\n", "merge-by-key"},
 	} {
 		t.Run(name, func(t *testing.T) {
