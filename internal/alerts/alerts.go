@@ -137,6 +137,7 @@ type target struct {
 	env, ns, workload, phase, next, sessionMetric string
 	alerts                                        config.Alerts
 	autoscaling                                   *config.Autoscaling
+	minReplicas                                   int32
 }
 
 func newTarget(env *config.Environment, phase *config.Phase, capacity *config.CapacityModel, opts Options) (*target, error) {
@@ -152,6 +153,7 @@ func newTarget(env *config.Environment, phase *config.Phase, capacity *config.Ca
 		sessionMetric: capacity.Spec.SessionMetric,
 		alerts:        phase.Spec.Alerts,
 		autoscaling:   phase.Spec.Autoscaling,
+		minReplicas:   phase.MinReplicas(),
 	}
 	for _, f := range []struct{ what, v string }{{"namespace", t.ns}, {"workload", t.workload}} {
 		if !dnsLabel.MatchString(f.v) {

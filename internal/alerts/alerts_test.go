@@ -1,0 +1,302 @@
+package alerts
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"sigs.k8s.io/yaml"
+
+	"github.com/coditect/phasegen/internal/config"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
+
+func loadSet(t *testing.T) *config.Set {
+	t.Helper()
+	s, err := config.Load(filepath.Join("..", "..", "environments"))
+	if err != nil {
+		t.Fatalf("loading shipped configs: %v", err)
+	}
+	return s
+}
+
+func nextOpts(s *config.Set, p *config.Phase) Options {
+	if n, ok := s.Next(p); ok {
+		return Options{NextPhase: n.Metadata.Name}
+	}
+	return Options{}
+}
+
+// fixedPhase is p without autoscaling: a fixed replica count.
+func fixedPhase(p *config.Phase) *config.Phase {
+	q := *p
+	q.Metadata.Name = p.Metadata.Name + "-fixed"
+	q.Spec.Autoscaling = nil
+	q.Spec.Replicas = 3
+	return &q
+}
+
+func alertNames(t *testing.T, g RuleGroups) []string {
+	t.Helper()
+	if len(g.Groups) != 1 {
+		t.Fatalf("got %d groups, want 1", len(g.Groups))
+	}
+	var names []string
+	for _, r := range g.Groups[0].Rules {
+		names = append(names, r.Alert)
+	}
+	return names
+}
+
+func TestPrometheusRuleGolden(t *testing.T) {
+	s := loadSet(t)
+	for _, e := range s.Environments {
+		for _, p := range s.Phases {
+			name := e.Metadata.Name + "-" + p.Metadata.Name
+			t.Run(name, func(t *testing.T) {
+				got, err := PrometheusRuleWithOptions(e, p, s.Capacity, nextOpts(s, p))
+				if err != nil {
+					t.Fatal(err)
+				}
+				again, err := PrometheusRuleWithOptions(e, p, s.Capacity, nextOpts(s, p))
+				if err != nil || !bytes.Equal(got, again) {
+					t.Fatalf("output is not deterministic (err %v)", err)
+				}
+				golden := filepath.Join("testdata", name+".yaml")
+				if *update {
+					if err := os.WriteFile(golden, got, 0o644); err != nil {
+						t.Fatal(err)
+					}
+				}
+				want, err := os.ReadFile(golden)
+				if err != nil {
+					t.Fatalf("reading golden (run with -update to create it): %v", err)
+				}
+				if !bytes.Equal(got, want) {
+					t.Errorf("PrometheusRule differs from %s (run with -update if intended):\n%s", golden, got)
+				}
+			})
+		}
+	}
+}
+
+func TestPrometheusRuleShape(t *testing.T) {
+	s := loadSet(t)
+	e, _ := s.Environment("production")
+	p := s.Phases[0]
+	out, err := PrometheusRule(e, p, s.Capacity)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.HasPrefix(out, []byte("#")) {
+		t.Error("output starts with a comment")
+	}
+	var obj prometheusRule
+	if err := yaml.UnmarshalStrict(out, &obj); err != nil {
+		t.Fatalf("output does not read back: %v", err)
+	}
+	w := e.Spec.Workload
+	if obj.APIVersion != "monitoring.coreos.com/v1" || obj.Kind != "PrometheusRule" ||
+		obj.Metadata.Name != w+"-alerts" || obj.Metadata.Namespace != e.Spec.Namespace ||
+		obj.Metadata.Labels["app"] != w || obj.Metadata.Annotations[PhaseAnnotation] != p.Metadata.Name {
+		t.Errorf("wrong object header: %+v %+v", obj.APIVersion, obj.Metadata)
+	}
+	want := []string{AlertCPUHigh, AlertMemoryHigh, AlertHPAAtMax, AlertPVCAlmostFull, AlertSessionsOverCapacity}
+	if got := alertNames(t, obj.Spec); strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("alerts = %v, want %v", got, want)
+	}
+	for _, r := range obj.Spec.Groups[0].Rules {
+		if r.Labels["severity"] != SeverityWarning && r.Labels["severity"] != SeverityCritical {
+			t.Errorf("%s: severity %q", r.Alert, r.Labels["severity"])
+		}
+		for _, k := range []string{"summary", "description", "runbook"} {
+			if r.Annotations[k] == "" {
+				t.Errorf("%s: no %s annotation", r.Alert, k)
+			}
+		}
+		if r.For != p.Spec.Alerts.For {
+			t.Errorf("%s: for = %q, want %q", r.Alert, r.For, p.Spec.Alerts.For)
+		}
+	}
+	// Without a next phase the runbooks say to edit the phase; with one, to promote.
+	if strings.Contains(string(out), "phasegen promote") {
+		t.Error("runbook names a promote command although no next phase was given")
+	}
+	withNext, err := PrometheusRuleWithOptions(e, p, s.Capacity, Options{NextPhase: "beta"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(withNext), "phasegen promote production --to beta") {
+		t.Error("runbook does not name `phasegen promote production --to beta`")
+	}
+}
+
+func TestSeverityFollowsTheSeed(t *testing.T) {
+	s := loadSet(t)
+	e, _ := s.Environment("production")
+	for _, c := range []struct {
+		phase           string
+		cpu, memoryWant string
+	}{{"pre-launch", SeverityWarning, SeverityWarning}, {"full-mvp", SeverityCritical, SeverityCritical}} {
+		p, _ := s.Phase(c.phase)
+		g, err := Groups(e, p, s.Capacity, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rules := g.Groups[0].Rules
+		if rules[0].Labels["severity"] != c.cpu || rules[1].Labels["severity"] != c.memoryWant {
+			t.Errorf("%s: severities %s/%s, want %s/%s", c.phase, rules[0].Labels["severity"], rules[1].Labels["severity"], c.cpu, c.memoryWant)
+		}
+	}
+}
+
+func TestNoHPAAlertWithoutAutoscaling(t *testing.T) {
+	s := loadSet(t)
+	e, _ := s.Environment("production")
+	p := fixedPhase(s.Phases[0])
+	g, err := Groups(e, p, s.Capacity, Options{NextPhase: "beta"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{AlertCPUHigh, AlertMemoryHigh, AlertPVCAlmostFull, AlertSessionsOverCapacity}
+	if got := alertNames(t, g); strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("alerts = %v, want %v", got, want)
+	}
+	for _, f := range []func(*config.Environment, *config.Phase, *config.CapacityModel, Options) ([]byte, error){PrometheusRuleWithOptions, RuleFile, UnitTest} {
+		out, err := f(e, p, s.Capacity, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if bytes.Contains(out, []byte(AlertHPAAtMax)) || bytes.Contains(out, []byte("horizontalpodautoscaler")) {
+			t.Errorf("output of a phase without autoscaling mentions the HPA:\n%s", out)
+		}
+	}
+}
+
+var (
+	stringLit = regexp.MustCompile(`"(?:[^"\\]|\\.)*"`)
+	selector  = regexp.MustCompile(`([a-zA-Z_:][a-zA-Z0-9_:]*)\{([^}]*)\}`)
+	grouping  = regexp.MustCompile(`\b(?:by|without|on|ignoring)\s*\([^)]*\)`)
+	rangeSel  = regexp.MustCompile(`\[[^\]]*\]`)
+	ident     = regexp.MustCompile(`[a-zA-Z_:][a-zA-Z0-9_:]*`)
+)
+
+// promqlWords are the functions, aggregations and keywords the expressions may use.
+var promqlWords = map[string]bool{"sum": true, "max": true, "rate": true}
+
+func TestExpressionsUseOnlyAllowedMetrics(t *testing.T) {
+	s := loadSet(t)
+	metric := s.Capacity.Spec.SessionMetric
+	allowed := map[string]bool{
+		"container_cpu_usage_seconds_total": true, "container_memory_working_set_bytes": true,
+		"kube_pod_container_resource_limits": true, "kube_horizontalpodautoscaler_status_current_replicas": true,
+		"kube_horizontalpodautoscaler_spec_max_replicas": true, "kube_pod_status_ready": true,
+		"kubelet_volume_stats_used_bytes": true, "kubelet_volume_stats_capacity_bytes": true,
+		metric: true,
+	}
+	for _, e := range s.Environments {
+		for _, p := range append(append([]*config.Phase{}, s.Phases...), fixedPhase(s.Phases[0])) {
+			g, err := Groups(e, p, s.Capacity, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ns, w := e.Spec.Namespace, e.Spec.Workload
+			for _, r := range g.Groups[0].Rules {
+				// Every metric is read through a selector scoped to the
+				// namespace and the workload's objects.
+				sels := selector.FindAllStringSubmatch(r.Expr, -1)
+				if len(sels) == 0 {
+					t.Errorf("%s: no selectors in %q", r.Alert, r.Expr)
+				}
+				for _, m := range sels {
+					name, matchers := m[1], m[2]
+					if !allowed[name] {
+						t.Errorf("%s: metric %s is not one DESIGN.md names", r.Alert, name)
+					}
+					if !strings.Contains(matchers, `namespace="`+ns+`"`) {
+						t.Errorf("%s: %s is not scoped to namespace %s: {%s}", r.Alert, name, ns, matchers)
+					}
+					var scope string
+					switch {
+					case strings.HasPrefix(name, "container_"), name == "kube_pod_container_resource_limits":
+						scope = `pod=~"` + w + `-[0-9]+", container="` + w + `"`
+					case name == "kube_pod_status_ready":
+						scope = `pod=~"` + w + `-[0-9]+", condition="true"`
+					case strings.HasPrefix(name, "kube_horizontalpodautoscaler_"):
+						scope = `horizontalpodautoscaler="` + w + `-hpa"`
+					case strings.HasPrefix(name, "kubelet_volume_stats_"):
+						scope = `persistentvolumeclaim=~".*-` + w + `-[0-9]+"`
+					}
+					if !strings.Contains(matchers, scope) {
+						t.Errorf("%s: %s is not scoped to the workload (%s): {%s}", r.Alert, name, scope, matchers)
+					}
+				}
+				// What is left once strings, selectors' matchers, groupings
+				// and ranges are gone must be known metrics and PromQL words.
+				rest := stringLit.ReplaceAllString(r.Expr, `""`)
+				rest = regexp.MustCompile(`\{[^}]*\}`).ReplaceAllString(rest, "")
+				rest = grouping.ReplaceAllString(rest, "")
+				rest = rangeSel.ReplaceAllString(rest, "")
+				for _, id := range ident.FindAllString(rest, -1) {
+					if !allowed[id] && !promqlWords[id] {
+						t.Errorf("%s: unexpected identifier %q in %q", r.Alert, id, r.Expr)
+					}
+				}
+			}
+		}
+	}
+}
+
+func TestErrors(t *testing.T) {
+	s := loadSet(t)
+	e, _ := s.Environment("production")
+	p := s.Phases[0]
+	bad := *e
+	bad.Spec.Namespace = `app"} or vector(1) #`
+	if _, err := PrometheusRule(&bad, p, s.Capacity); err == nil || !strings.Contains(err.Error(), "DNS-1123") {
+		t.Errorf("namespace with quotes: err = %v", err)
+	}
+	cm := *s.Capacity
+	cm.Spec.SessionMetric = "sessions{x}"
+	if _, err := RuleFile(e, p, &cm, Options{}); err == nil || !strings.Contains(err.Error(), "metric name") {
+		t.Errorf("bad session metric: err = %v", err)
+	}
+	q := *p
+	q.Spec.Alerts.For = "5 minutes"
+	if _, err := UnitTest(e, &q, s.Capacity, Options{}); err == nil || !strings.Contains(err.Error(), "alerts.for") {
+		t.Errorf("bad for: err = %v", err)
+	}
+	if _, err := PrometheusRule(nil, p, s.Capacity); err == nil {
+		t.Error("nil environment: no error")
+	}
+}
+
+func TestDurations(t *testing.T) {
+	for in, want := range map[string]string{"5m": "5m", "1h30m": "1h30m", "90s": "1m30s", "0s": "0s", "1d": "1d", "2w": "14d", "1500ms": "1s500ms"} {
+		d, err := parseDuration(in)
+		if err != nil {
+			t.Errorf("parseDuration(%q): %v", in, err)
+			continue
+		}
+		if got := formatDuration(d); got != want {
+			t.Errorf("formatDuration(parseDuration(%q)) = %q, want %q", in, got, want)
+		}
+	}
+	for _, in := range []string{"", "5", "m", "5m1h", "5x", "-5m"} {
+		if _, err := parseDuration(in); err == nil {
+			t.Errorf("parseDuration(%q): no error", in)
+		}
+	}
+	for _, k := range []string{"90s", "5m", "7s", "1h"} {
+		d, _ := parseDuration(k)
+		if step := evalStep(d); d%step != 0 || time.Minute%step != 0 {
+			t.Errorf("evalStep(%s) = %s does not divide both %s and 1m", k, step, k)
+		}
+	}
+}

@@ -1,0 +1,211 @@
+package alerts
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// generator writes the input series of the generated promtool tests.
+type generator struct {
+	t       *target
+	step    time.Duration
+	samples int // evaluation steps the series cover
+}
+
+// testCase of one alert: series just above and just below the threshold,
+// the labels and value of the alert the above series raise, and how long
+// after the start the condition may take to hold (a rate needs a window).
+type alertCase struct {
+	alert        string
+	above, below []inputSeries
+	labels       map[string]string
+	value        float64
+	ramp         time.Duration
+}
+
+func (g *generator) cases() []alertCase {
+	a := g.t.alerts
+	return []alertCase{
+		g.cpu(float64(a.CPUPercent)),
+		g.memory(float64(a.MemoryPercent)),
+		g.hpa(),
+		g.pvc(float64(a.PVCUsagePercent)),
+		g.sessions(int(a.SessionsPerPod)),
+	}
+}
+
+func up(p float64) float64 { return p + thresholdMargin }
+
+func down(p float64) float64 {
+	if p > 2*thresholdMargin {
+		return p - thresholdMargin
+	}
+	return p / 2
+}
+
+func series(name string, labels ...string) string {
+	return name + "{" + strings.Join(labels, ", ") + "}"
+}
+
+func q(k, v string) string { return fmt.Sprintf("%s=%q", k, v) }
+
+// gauge holds v for the whole test.
+func (g *generator) gauge(v float64) string { return fmt.Sprintf("%s+0x%d", num(v), g.samples) }
+
+// counter grows by perSecond from zero.
+func (g *generator) counter(perSecond float64) string {
+	return fmt.Sprintf("0+%sx%d", num(perSecond*g.step.Seconds()), g.samples)
+}
+
+func (g *generator) pod(i int) string { return fmt.Sprintf("%s-%d", g.t.workload, i) }
+
+// container is one series of a per-container metric.
+func (g *generator) container(name, ns, pod, container string, extra []string, v string) inputSeries {
+	labels := append([]string{q("namespace", ns), q("pod", pod), q("container", container)}, extra...)
+	return inputSeries{Series: series(name, labels...), Values: v}
+}
+
+// perPod builds series of a usage metric against kube_pod_container_resource_limits:
+// pod 0 at pct(above), pod 1 at pct(below) beside a sidecar without a limit
+// using as much again, and other workloads' and namespaces' pods at 100% of
+// the limit: only the workload's own container and pods may count.
+func (g *generator) perPod(usage string, usageLabels []string, limitLabels []string, limit float64, value func(float64) string, threshold float64) (above, below []inputSeries) {
+	ns, w := g.t.ns, g.t.workload
+	limits := func(ns, pod, container string) inputSeries {
+		return g.container("kube_pod_container_resource_limits", ns, pod, container, append(append([]string{}, limitLabels...), kubeStateJob), g.gauge(limit))
+	}
+	noise := []inputSeries{
+		g.container(usage, ns, g.pod(1), "sidecar", usageLabels, value(limit)),
+		g.container(usage, ns, w+"-canary-0", w, usageLabels, value(limit)),
+		limits(ns, w+"-canary-0", w),
+		g.container(usage, ns+noiseSuffix, g.pod(0), w, usageLabels, value(limit)),
+		limits(ns+noiseSuffix, g.pod(0), w),
+	}
+	for _, set := range []struct {
+		out *[]inputSeries
+		pct float64
+	}{{&above, up(threshold)}, {&below, down(threshold)}} {
+		*set.out = append(*set.out,
+			g.container(usage, ns, g.pod(0), w, usageLabels, value(limit*set.pct/100)),
+			limits(ns, g.pod(0), w),
+			g.container(usage, ns, g.pod(1), w, usageLabels, value(limit*down(threshold)/100)),
+			limits(ns, g.pod(1), w),
+		)
+		*set.out = append(*set.out, noise...)
+	}
+	return above, below
+}
+
+func (g *generator) cpu(threshold float64) alertCase {
+	above, below := g.perPod("container_cpu_usage_seconds_total", []string{cadvisorLabels},
+		[]string{`resource="cpu"`, `unit="core"`}, cpuLimitCores, g.counter, threshold)
+	window, _ := parseDuration(rateWindow)
+	return alertCase{
+		alert: AlertCPUHigh, above: above, below: below,
+		labels: map[string]string{"namespace": g.t.ns, "pod": g.pod(0)},
+		value:  up(threshold),
+		ramp:   window,
+	}
+}
+
+func (g *generator) memory(threshold float64) alertCase {
+	above, below := g.perPod("container_memory_working_set_bytes", []string{cadvisorLabels},
+		[]string{`resource="memory"`, `unit="byte"`}, memoryLimit, g.gauge, threshold)
+	return alertCase{
+		alert: AlertMemoryHigh, above: above, below: below,
+		labels: map[string]string{"namespace": g.t.ns, "pod": g.pod(0)},
+		value:  up(threshold),
+	}
+}
+
+// hpa: current replicas at the maximum, and one below it.
+func (g *generator) hpa() alertCase {
+	ns, name := g.t.ns, g.t.hpaName()
+	max := float64(30)
+	if g.t.autoscaling != nil {
+		max = float64(g.t.autoscaling.MaxReplicas)
+	}
+	hpa := func(ns, name string, current, max float64) []inputSeries {
+		l := []string{q("namespace", ns), q("horizontalpodautoscaler", name), kubeStateJob}
+		return []inputSeries{
+			{Series: series("kube_horizontalpodautoscaler_status_current_replicas", l...), Values: g.gauge(current)},
+			{Series: series("kube_horizontalpodautoscaler_spec_max_replicas", l...), Values: g.gauge(max)},
+		}
+	}
+	noise := append(hpa(ns, g.t.workload+"-canary-hpa", 5, 5), hpa(ns+noiseSuffix, name, 5, 5)...)
+	return alertCase{
+		alert:  AlertHPAAtMax,
+		above:  append(hpa(ns, name, max, max), noise...),
+		below:  append(hpa(ns, name, max-1, max), noise...),
+		labels: map[string]string{"namespace": ns, "horizontalpodautoscaler": name},
+		value:  max,
+	}
+}
+
+// pvc: the workspace claim of pod 0 just over the threshold; pod 1's and the
+// config claims below; other workloads' claims full.
+func (g *generator) pvc(threshold float64) alertCase {
+	ns, w := g.t.ns, g.t.workload
+	claim := func(ns, name string, capacity, pct float64) []inputSeries {
+		l := []string{q("namespace", ns), q("persistentvolumeclaim", name), kubeletLabels}
+		return []inputSeries{
+			{Series: series("kubelet_volume_stats_used_bytes", l...), Values: g.gauge(capacity * pct / 100)},
+			{Series: series("kubelet_volume_stats_capacity_bytes", l...), Values: g.gauge(capacity)},
+		}
+	}
+	var noise []inputSeries
+	noise = append(noise, claim(ns, "workspace-"+w+"-canary-0", workspaceBytes, 100)...)
+	noise = append(noise, claim(ns+noiseSuffix, "workspace-"+w+"-0", workspaceBytes, 100)...)
+	noise = append(noise, claim(ns, "config-"+w+"-0", configBytes, down(threshold))...)
+	noise = append(noise, claim(ns, "workspace-"+w+"-1", workspaceBytes, down(threshold))...)
+	return alertCase{
+		alert:  AlertPVCAlmostFull,
+		above:  append(claim(ns, "workspace-"+w+"-0", workspaceBytes, up(threshold)), noise...),
+		below:  append(claim(ns, "workspace-"+w+"-0", workspaceBytes, down(threshold)), noise...),
+		labels: map[string]string{"namespace": ns, "persistentvolumeclaim": "workspace-" + w + "-0"},
+		value:  up(threshold),
+	}
+}
+
+// sessions: the phase's minimum of pods, the last of them not ready, so the
+// capacity is (pods-1) × perPod. Each ready pod holds perPod sessions, and
+// above the threshold pod 0 holds one more.
+func (g *generator) sessions(perPod int) alertCase {
+	ns := g.t.ns
+	pods := 2
+	if n := int(g.t.minReplicas); n > pods {
+		pods = n
+	}
+	ready := func(ns, pod string, isReady bool) []inputSeries {
+		var out []inputSeries
+		for _, c := range []string{"true", "false", "unknown"} {
+			v := 0.0
+			if (c == "true" && isReady) || (c == "false" && !isReady) {
+				v = 1
+			}
+			out = append(out, inputSeries{Series: series("kube_pod_status_ready", q("namespace", ns), q("pod", pod), q("condition", c), kubeStateJob), Values: g.gauge(v)})
+		}
+		return out
+	}
+	sessions := func(ns, pod string, n int) inputSeries {
+		return inputSeries{Series: series(g.t.sessionMetric, q("namespace", ns), q("pod", pod)), Values: g.gauge(float64(n))}
+	}
+	var base []inputSeries
+	for i := 0; i < pods; i++ {
+		base = append(base, ready(ns, g.pod(i), i < pods-1)...)
+		if i > 0 && i < pods-1 {
+			base = append(base, sessions(ns, g.pod(i), perPod))
+		}
+	}
+	base = append(base, ready(ns+noiseSuffix, g.pod(0), true)...)
+	base = append(base, sessions(ns+noiseSuffix, g.pod(0), 100*perPod))
+	capacity := (pods - 1) * perPod
+	return alertCase{
+		alert:  AlertSessionsOverCapacity,
+		above:  append([]inputSeries{sessions(ns, g.pod(0), perPod+1)}, base...),
+		below:  append([]inputSeries{sessions(ns, g.pod(0), perPod)}, base...),
+		labels: map[string]string{"namespace": ns},
+		value:  float64(capacity + 1),
+	}
+}
