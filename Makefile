@@ -1,0 +1,33 @@
+# phasegen: plan, render and promote the launch phases of an Argo CD workload.
+GO        ?= go
+BIN       ?= bin/phasegen
+FUZZTIME  ?= 60s
+SCRATCH   ?= $(CURDIR)/.demo
+
+.PHONY: build test demo fuzz lint bench clean
+
+build:
+	$(GO) build -o $(BIN) ./cmd/phasegen
+
+# The test command CI runs: vet, the whole suite (seed fuzz corpora included)
+# and the repository's own overlays checked against its configs.
+test: lint
+	$(GO) test -count=1 ./...
+	$(GO) run ./cmd/phasegen check
+
+lint:
+	@fmt=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$fmt" ]; then echo "gofmt needed: $$fmt"; exit 1; fi
+	$(GO) vet ./...
+
+# Each fuzz target for FUZZTIME.
+fuzz:
+	$(GO) test ./internal/config -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME)
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+demo: build
+	@scripts/demo.sh $(BIN) $(SCRATCH)
+
+clean:
+	rm -rf bin .demo
