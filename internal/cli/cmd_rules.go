@@ -2,17 +2,145 @@ package cli
 
 import (
 	"context"
-	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/pflag"
+
+	"github.com/coditect/phasegen/internal/alerts"
+	"github.com/coditect/phasegen/internal/base"
+	"github.com/coditect/phasegen/internal/config"
 )
 
-// newRulesCmd is a placeholder until the rules command lands.
+// rulesTestFileName is the promtool unit test `rules` writes beside the rules.
+const rulesTestFileName = "rules_test.yaml"
+
+type rulesOptions struct {
+	dir   string
+	phase string
+}
+
 func newRulesCmd(a *App) *command {
+	opts := &rulesOptions{}
 	return &command{
 		name:  "rules",
-		usage: "rules",
-		short: "not available yet",
+		usage: "rules ENV --dir DIR [--phase P]",
+		short: "Write the environment's alert rules and a promtool unit test for them",
+		long: `Writes DIR/rules.yaml, the rule groups of the environment's PrometheusRule
+(CPU, memory, HPA at its maximum, PVC almost full, sessions over capacity) as a
+plain Prometheus rules file, and DIR/rules_test.yaml, a promtool unit test
+generated from the same phase thresholds: each alert fires just above its
+threshold once the phase's alerts.for has elapsed, not before, and never just
+below it. Run it with: promtool test rules DIR/rules_test.yaml
+The phase is the environment's own unless --phase names another.`,
+		example: "  phasegen rules production --dir out/rules\n  phasegen rules staging --dir /tmp/r --phase full-mvp",
+		setFlags: func(fs *pflag.FlagSet) {
+			fs.StringVar(&opts.dir, "dir", "", "directory to write rules.yaml and rules_test.yaml into (created if missing)")
+			fs.StringVar(&opts.phase, "phase", "", "build the rules for this phase instead of the environment's")
+		},
 		run: func(ctx context.Context, g *globalOptions, args []string) error {
-			return errors.New("not implemented yet")
+			return a.runRules(g, opts, args)
 		},
 	}
+}
+
+func (a *App) runRules(g *globalOptions, opts *rulesOptions, args []string) error {
+	if len(args) != 1 {
+		return usagef("rules takes exactly one ENV, got %d arguments", len(args))
+	}
+	if opts.dir == "" {
+		return usagef("--dir is required")
+	}
+	cfg, err := a.loadConfig(g)
+	if err != nil {
+		return err
+	}
+	env, ok := cfg.Environment(args[0])
+	if !ok {
+		return usagef("unknown environment %q (have: %v)", args[0], cfg.EnvironmentNames())
+	}
+	phaseName := env.Spec.Phase
+	if opts.phase != "" {
+		phaseName = opts.phase
+	}
+	phase, ok := cfg.Phase(phaseName)
+	if !ok {
+		return usagef("unknown phase %q (have: %v)", phaseName, cfg.PhaseNames())
+	}
+	b, err := a.loadBase(g)
+	if err != nil {
+		return err
+	}
+	if err := checkAlertsContainer(b, env); err != nil {
+		return err
+	}
+	var ro alerts.Options
+	if next, ok := cfg.Next(phase); ok {
+		ro.NextPhase = next.Metadata.Name
+	}
+	rules, err := alerts.RuleFile(env, phase, cfg.Capacity, ro)
+	if err != nil {
+		return err
+	}
+	test, err := alerts.UnitTest(env, phase, cfg.Capacity, ro)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(opts.dir, 0o755); err != nil {
+		return fmt.Errorf("creating %s: %w", opts.dir, err)
+	}
+	rulesPath := filepath.Join(opts.dir, alerts.RulesFileName)
+	testPath := filepath.Join(opts.dir, rulesTestFileName)
+	if err := writeRulesFile(rulesPath, rules); err != nil {
+		return err
+	}
+	if err := writeRulesFile(testPath, test); err != nil {
+		return err
+	}
+	fmt.Fprintf(a.Stdout, "wrote %s and %s (%s at phase %s)\ntest them with: promtool test rules %s\n",
+		rulesPath, testPath, env.Metadata.Name, phase.Metadata.Name, testPath)
+	return nil
+}
+
+// checkAlertsContainer makes sure the base has the environment's workload and
+// that its main container is named like it, as the alerts' selectors assume.
+func checkAlertsContainer(b *base.Base, env *config.Environment) error {
+	s, err := b.Workload(env.Spec.Workload)
+	if err != nil {
+		return err
+	}
+	c, err := base.MainContainer(s)
+	if err != nil {
+		return err
+	}
+	if c.Name != env.Spec.Workload {
+		return fmt.Errorf("workload %s: the alerts select container=%q, but the StatefulSet has no container of that name (its first is %q)", env.Spec.Workload, env.Spec.Workload, c.Name)
+	}
+	return nil
+}
+
+// writeRulesFile writes data to a temporary file beside path and renames it
+// into place, so readers never see half a file.
+func writeRulesFile(path string, data []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	tmp := f.Name()
+	_, werr := f.Write(data)
+	if cerr := f.Close(); werr == nil {
+		werr = cerr
+	}
+	if werr == nil {
+		werr = os.Chmod(tmp, 0o644)
+	}
+	if werr == nil {
+		werr = os.Rename(tmp, path)
+	}
+	if werr != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("writing %s: %w", path, werr)
+	}
+	return nil
 }

@@ -1,0 +1,89 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/coditect/phasegen/internal/alerts"
+	"github.com/coditect/phasegen/internal/config"
+)
+
+func runRulesCmd(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	a := &App{Stdout: &stdout, Stderr: &stderr, Getenv: func(string) string { return "" }}
+	base := []string{"rules", "--config", filepath.Join("..", "..", "environments"), "--templates", filepath.Join("..", "..", "templates")}
+	code := a.Run(context.Background(), append(base, args...))
+	return code, stdout.String(), stderr.String()
+}
+
+func TestRulesCommandWritesRulesAndTest(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "out", "rules")
+	code, stdout, stderr := runRulesCmd(t, "staging", "--dir", dir, "--phase", "full-mvp")
+	if code != ExitOK {
+		t.Fatalf("exit %d, stderr:\n%s", code, stderr)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if strings.Join(names, ",") != "rules.yaml,rules_test.yaml" {
+		t.Errorf("files in --dir = %v, want rules.yaml and rules_test.yaml only", names)
+	}
+	set, err := config.Load(filepath.Join("..", "..", "environments"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	env, _ := set.Environment("staging")
+	phase, _ := set.Phase("full-mvp")
+	next, _ := set.Next(phase)
+	want, err := alerts.RuleFile(env, phase, set.Capacity, alerts.Options{NextPhase: next.Metadata.Name})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(filepath.Join(dir, "rules.yaml"))
+	if err != nil || !bytes.Equal(got, want) {
+		t.Errorf("rules.yaml is not the alerts package's rule file (err %v)", err)
+	}
+	test, err := os.ReadFile(filepath.Join(dir, "rules_test.yaml"))
+	if err != nil || !bytes.Contains(test, []byte("rule_files:\n- rules.yaml\n")) {
+		t.Errorf("rules_test.yaml does not load rules.yaml (err %v)", err)
+	}
+	if !strings.Contains(stdout, "promtool test rules "+filepath.Join(dir, "rules_test.yaml")) {
+		t.Errorf("stdout does not say how to run the test:\n%s", stdout)
+	}
+	// A second run replaces the files in place.
+	if code, _, stderr := runRulesCmd(t, "staging", "--dir", dir); code != ExitOK {
+		t.Fatalf("second run: exit %d:\n%s", code, stderr)
+	}
+	got, _ = os.ReadFile(filepath.Join(dir, "rules.yaml"))
+	if !bytes.Contains(got, []byte("phase "+env.Spec.Phase+")")) {
+		t.Errorf("second run did not rewrite rules.yaml for the environment's phase %s", env.Spec.Phase)
+	}
+}
+
+func TestRulesCommandUsage(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--dir", dir}, "exactly one ENV"},
+		{[]string{"production"}, "--dir is required"},
+		{[]string{"nope", "--dir", dir}, `unknown environment "nope"`},
+		{[]string{"production", "--dir", dir, "--phase", "zz"}, `unknown phase "zz"`},
+	} {
+		code, _, stderr := runRulesCmd(t, c.args...)
+		if code != ExitUsage || !strings.Contains(stderr, c.want) {
+			t.Errorf("rules %v: exit %d, stderr %q; want exit %d and %q", c.args, code, stderr, ExitUsage, c.want)
+		}
+	}
+}
