@@ -13,7 +13,7 @@ type generator struct {
 	samples int // evaluation steps the series cover
 }
 
-// testCase of one alert: series just above and just below the threshold,
+// alertCase is one alert's part of the tests: series just above and just below the threshold,
 // the labels and value of the alert the above series raise, and how long
 // after the start the condition may take to hold (a rate needs a window).
 type alertCase struct {
@@ -26,13 +26,11 @@ type alertCase struct {
 
 func (g *generator) cases() []alertCase {
 	a := g.t.alerts
-	return []alertCase{
-		g.cpu(float64(a.CPUPercent)),
-		g.memory(float64(a.MemoryPercent)),
-		g.hpa(),
-		g.pvc(float64(a.PVCUsagePercent)),
-		g.sessions(int(a.SessionsPerPod)),
+	cases := []alertCase{g.cpu(float64(a.CPUPercent)), g.memory(float64(a.MemoryPercent))}
+	if g.t.autoscaling != nil {
+		cases = append(cases, g.hpa(g.t.autoscaling.MaxReplicas))
 	}
+	return append(cases, g.pvc(float64(a.PVCUsagePercent)), g.sessions(int(a.SessionsPerPod)))
 }
 
 func up(p float64) float64 { return p + thresholdMargin }
@@ -120,12 +118,9 @@ func (g *generator) memory(threshold float64) alertCase {
 }
 
 // hpa: current replicas at the maximum, and one below it.
-func (g *generator) hpa() alertCase {
+func (g *generator) hpa(maxReplicas int32) alertCase {
 	ns, name := g.t.ns, g.t.hpaName()
-	max := float64(30)
-	if g.t.autoscaling != nil {
-		max = float64(g.t.autoscaling.MaxReplicas)
-	}
+	max := float64(maxReplicas)
 	hpa := func(ns, name string, current, max float64) []inputSeries {
 		l := []string{q("namespace", ns), q("horizontalpodautoscaler", name), kubeStateJob}
 		return []inputSeries{

@@ -96,7 +96,7 @@ func UnitTest(env *config.Environment, phase *config.Phase, capacity *config.Cap
 	for _, c := range g.cases() {
 		r, ok := rules[c.alert]
 		if !ok {
-			continue
+			return nil, fmt.Errorf("building alert tests for %s: no rule %s", t.env, c.alert)
 		}
 		above.InputSeries = append(above.InputSeries, c.above...)
 		below.InputSeries = append(below.InputSeries, c.below...)
