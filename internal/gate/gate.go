@@ -1,0 +1,185 @@
+// Package gate decides whether a promotion may go ahead. Its gates are pure
+// functions over the phase an environment is at, the phase it is promoted
+// to, the promotion order and the kustomize-built manifests at both phases:
+//
+//   - order: only the next phase by spec.order, unless skipping is allowed;
+//     an earlier phase is a rollback, allowed and flagged;
+//   - immutable fields: a change to a StatefulSet's volumeClaimTemplates,
+//     serviceName, selector or podManagementPolicy is refused unless
+//     recreating is allowed, and comes with a runbook;
+//   - removed objects: an object the promotion stops generating (the HPA)
+//     must be pruned by Argo CD, which is warned about, more loudly when the
+//     Application does not prune.
+//
+// Every refusal says what to do instead.
+package gate
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/coditect/phasegen/internal/argocd"
+	"github.com/coditect/phasegen/internal/config"
+)
+
+// Input is what Check looks at.
+type Input struct {
+	// Env is the environment promoted (name, namespace, Argo CD settings).
+	Env *config.Environment
+	// Phases are all phases, in promotion order.
+	Phases []*config.Phase
+	// From is the phase the target holds; nil on a first promotion, when the
+	// order gate does not apply.
+	From *config.Phase
+	// To is the phase promoted to.
+	To *config.Phase
+	// FromBuilt and ToBuilt are the kustomize-built manifests (a YAML
+	// stream) at From (as the target holds it; nil when there is nothing
+	// yet) and at To.
+	FromBuilt, ToBuilt []byte
+	// AllowSkip lets a promotion go past the next phase.
+	AllowSkip bool
+	// AllowRecreate lets a promotion change a StatefulSet's immutable fields.
+	AllowRecreate bool
+}
+
+// Report is the outcome of the gates.
+type Report struct {
+	// Refusals say why the promotion may not go ahead and what to do.
+	Refusals []string
+	// Warnings go ahead with the promotion, on stderr and in the PR.
+	Warnings []string
+	// Rollback is set when To comes before From in promotion order.
+	Rollback bool
+	// Changes are the immutable StatefulSet fields the promotion changes.
+	Changes []FieldChange
+	// Runbook, set when Changes is not empty, says how to apply them by hand.
+	Runbook string
+	// Removed are the objects the promotion stops generating.
+	Removed []argocd.Object
+}
+
+// RefusedError is returned by Report.Err when a gate refuses.
+type RefusedError struct {
+	Reasons []string
+}
+
+func (e *RefusedError) Error() string {
+	if len(e.Reasons) == 1 {
+		return "promotion refused: " + e.Reasons[0]
+	}
+	return "promotion refused:\n- " + strings.Join(e.Reasons, "\n- ")
+}
+
+// Err returns a *RefusedError when a gate refused, else nil.
+func (r Report) Err() error {
+	if len(r.Refusals) == 0 {
+		return nil
+	}
+	return &RefusedError{Reasons: append([]string(nil), r.Refusals...)}
+}
+
+// IsRefused reports whether err is (or wraps) a gate refusal.
+func IsRefused(err error) bool {
+	var re *RefusedError
+	return errors.As(err, &re)
+}
+
+// Check runs every gate. It returns an error only when the built manifests
+// cannot be read; refusals are in the Report.
+func Check(in Input) (Report, error) {
+	var r Report
+	if in.Env == nil || in.To == nil {
+		return r, errors.New("gate: environment and target phase are required")
+	}
+	env := in.Env.Metadata.Name
+	o := Order(env, in.Phases, in.From, in.To, in.AllowSkip)
+	if o.Refusal != "" {
+		r.Refusals = append(r.Refusals, o.Refusal)
+	}
+	if o.Warning != "" {
+		r.Warnings = append(r.Warnings, o.Warning)
+	}
+	r.Rollback = o.Rollback
+
+	from, err := Objects(in.FromBuilt)
+	if err != nil {
+		return r, fmt.Errorf("gate: manifests at the current phase: %w", err)
+	}
+	to, err := Objects(in.ToBuilt)
+	if err != nil {
+		return r, fmt.Errorf("gate: manifests at %s: %w", in.To.Metadata.Name, err)
+	}
+
+	r.Changes = Immutable(from.StatefulSets, to.StatefulSets)
+	if len(r.Changes) > 0 {
+		r.Runbook = Runbook(in.Env, r.Changes)
+		if in.AllowRecreate {
+			r.Warnings = append(r.Warnings, fmt.Sprintf(
+				"%s changes immutable StatefulSet fields (--allow-recreate given): follow the runbook before syncing, or the sync fails",
+				describeChanges(r.Changes)))
+		} else {
+			r.Refusals = append(r.Refusals, fmt.Sprintf(
+				"%s: Kubernetes cannot update these fields of a StatefulSet in place; follow the runbook below and pass --allow-recreate, or keep the fields as they are in templates/base\n%s",
+				describeChanges(r.Changes), r.Runbook))
+		}
+	}
+
+	r.Removed = Removed(from.Objects, to.Objects)
+	for _, obj := range r.Removed {
+		r.Warnings = append(r.Warnings, fmt.Sprintf(
+			"%s is no longer generated at %s: Argo CD must prune it (sync with prune), or it keeps running", obj, in.To.Metadata.Name))
+		if w := argocd.PruneWarning(in.Env, obj); w != "" {
+			r.Warnings = append(r.Warnings, w)
+		}
+	}
+	return r, nil
+}
+
+// OrderResult is the outcome of the order gate.
+type OrderResult struct {
+	Refusal  string // non-empty when refused
+	Warning  string // non-empty for a rollback or a skip that was allowed
+	Rollback bool
+}
+
+// Order is the order gate: env at from (nil: first promotion, always
+// allowed) may go to to when to is from's next phase by spec.order, or any
+// later phase when allowSkip; an earlier phase is a rollback, allowed with a
+// warning; the same phase rewrites the files of that phase.
+func Order(env string, phases []*config.Phase, from, to *config.Phase, allowSkip bool) OrderResult {
+	if from == nil || to == nil {
+		return OrderResult{}
+	}
+	fn, tn := from.Metadata.Name, to.Metadata.Name
+	switch {
+	case to.Spec.Order == from.Spec.Order:
+		return OrderResult{}
+	case to.Spec.Order < from.Spec.Order:
+		return OrderResult{Rollback: true, Warning: fmt.Sprintf(
+			"rollback: %s goes back from %s (order %d) to %s (order %d); check the checklist of %s still holds before merging",
+			env, fn, from.Spec.Order, tn, to.Spec.Order, tn)}
+	}
+	var next *config.Phase
+	var skipped []string
+	for _, p := range phases {
+		if p.Spec.Order <= from.Spec.Order || p.Spec.Order >= to.Spec.Order {
+			continue
+		}
+		if next == nil {
+			next = p
+		}
+		skipped = append(skipped, p.Metadata.Name)
+	}
+	if next == nil {
+		return OrderResult{}
+	}
+	if allowSkip {
+		return OrderResult{Warning: fmt.Sprintf("%s skips %s on its way from %s to %s (--allow-skip given)",
+			env, strings.Join(skipped, ", "), fn, tn)}
+	}
+	return OrderResult{Refusal: fmt.Sprintf(
+		"%s is at %s and %s is not the next phase (it would skip %s): promote to %s first, or pass --allow-skip",
+		env, fn, tn, strings.Join(skipped, ", "), next.Metadata.Name)}
+}

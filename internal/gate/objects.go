@@ -1,0 +1,227 @@
+package gate
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	sigsyaml "sigs.k8s.io/yaml"
+
+	"github.com/coditect/phasegen/internal/argocd"
+)
+
+// Manifests are the objects of a built YAML stream.
+type Manifests struct {
+	// Objects are every object's kind and name, in stream order.
+	Objects []argocd.Object
+	// StatefulSets are the StatefulSets, by name.
+	StatefulSets map[string]*appsv1.StatefulSet
+}
+
+// Objects reads a kustomize-built YAML stream. An empty stream has no
+// objects.
+func Objects(built []byte) (Manifests, error) {
+	m := Manifests{StatefulSets: map[string]*appsv1.StatefulSet{}}
+	dec := yaml.NewDecoder(bytes.NewReader(built))
+	for i := 1; ; i++ {
+		var doc map[string]any
+		err := dec.Decode(&doc)
+		if errors.Is(err, io.EOF) {
+			return m, nil
+		}
+		if err != nil {
+			return m, fmt.Errorf("document %d: %w", i, err)
+		}
+		if doc == nil {
+			continue
+		}
+		kind, _ := doc["kind"].(string)
+		md, _ := doc["metadata"].(map[string]any)
+		name, _ := md["name"].(string)
+		m.Objects = append(m.Objects, argocd.Object{Kind: kind, Name: name})
+		if kind != "StatefulSet" {
+			continue
+		}
+		js, err := sigsyaml.Marshal(doc)
+		if err != nil {
+			return m, fmt.Errorf("document %d: %w", i, err)
+		}
+		var sts appsv1.StatefulSet
+		if err := sigsyaml.Unmarshal(js, &sts); err != nil {
+			return m, fmt.Errorf("StatefulSet %s: %w", name, err)
+		}
+		m.StatefulSets[sts.Name] = &sts
+	}
+}
+
+// Removed returns the objects of from that to lacks (by kind and name), in
+// from's order.
+func Removed(from, to []argocd.Object) []argocd.Object {
+	have := map[argocd.Object]bool{}
+	for _, o := range to {
+		have[o] = true
+	}
+	var out []argocd.Object
+	for _, o := range from {
+		if !have[o] {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// The immutable fields of a StatefulSet spec the gate watches.
+const (
+	FieldVolumeClaimTemplates = "volumeClaimTemplates"
+	FieldServiceName          = "serviceName"
+	FieldSelector             = "selector"
+	FieldPodManagementPolicy  = "podManagementPolicy"
+)
+
+// FieldChange is one immutable field of a StatefulSet that differs.
+type FieldChange struct {
+	StatefulSet string
+	Namespace   string
+	Field       string // one of the Field constants
+	From, To    string // short descriptions of the values
+	// Resizes are the volume claim templates whose storage request changes
+	// (Field volumeClaimTemplates only).
+	Resizes []Resize
+}
+
+// Resize is a volume claim template whose storage request changes.
+type Resize struct {
+	Claim    string // template name, e.g. "workspace"
+	From, To string // quantities, e.g. "50Gi"
+}
+
+func (c FieldChange) String() string {
+	return fmt.Sprintf("StatefulSet %s: spec.%s changes from %s to %s", c.StatefulSet, c.Field, c.From, c.To)
+}
+
+// Immutable compares the StatefulSets present at both phases (by name) and
+// returns their immutable fields that differ, sorted by StatefulSet then
+// field. A StatefulSet present on one side only changes nothing in place.
+func Immutable(from, to map[string]*appsv1.StatefulSet) []FieldChange {
+	names := make([]string, 0, len(from))
+	for n := range from {
+		if _, ok := to[n]; ok {
+			names = append(names, n)
+		}
+	}
+	sort.Strings(names)
+	var out []FieldChange
+	for _, n := range names {
+		a, b := from[n].Spec, to[n].Spec
+		ch := func(field, x, y string) FieldChange {
+			return FieldChange{StatefulSet: n, Namespace: to[n].Namespace, Field: field, From: x, To: y}
+		}
+		if !equality.Semantic.DeepEqual(claims(a.VolumeClaimTemplates), claims(b.VolumeClaimTemplates)) {
+			c := ch(FieldVolumeClaimTemplates, describeClaims(a.VolumeClaimTemplates), describeClaims(b.VolumeClaimTemplates))
+			c.Resizes = resizes(a.VolumeClaimTemplates, b.VolumeClaimTemplates)
+			out = append(out, c)
+		}
+		if a.ServiceName != b.ServiceName {
+			out = append(out, ch(FieldServiceName, quote(a.ServiceName), quote(b.ServiceName)))
+		}
+		if !equality.Semantic.DeepEqual(a.Selector, b.Selector) {
+			out = append(out, ch(FieldSelector, describeSelector(a.Selector), describeSelector(b.Selector)))
+		}
+		if policy(a.PodManagementPolicy) != policy(b.PodManagementPolicy) {
+			out = append(out, ch(FieldPodManagementPolicy, string(policy(a.PodManagementPolicy)), string(policy(b.PodManagementPolicy))))
+		}
+	}
+	return out
+}
+
+// claims drops what the API server ignores or fills in (status, type meta)
+// so that only declared differences count.
+func claims(in []corev1.PersistentVolumeClaim) []corev1.PersistentVolumeClaim {
+	out := make([]corev1.PersistentVolumeClaim, len(in))
+	for i, c := range in {
+		c = *c.DeepCopy()
+		c.TypeMeta = metav1.TypeMeta{}
+		c.Status = corev1.PersistentVolumeClaimStatus{}
+		out[i] = c
+	}
+	return out
+}
+
+func policy(p appsv1.PodManagementPolicyType) appsv1.PodManagementPolicyType {
+	if p == "" {
+		return appsv1.OrderedReadyPodManagement
+	}
+	return p
+}
+
+func quote(s string) string {
+	if s == "" {
+		return "(none)"
+	}
+	return fmt.Sprintf("%q", s)
+}
+
+func storage(c corev1.PersistentVolumeClaim) string {
+	if q, ok := c.Spec.Resources.Requests[corev1.ResourceStorage]; ok {
+		return q.String()
+	}
+	return "?"
+}
+
+func describeClaims(cs []corev1.PersistentVolumeClaim) string {
+	if len(cs) == 0 {
+		return "(none)"
+	}
+	parts := make([]string, len(cs))
+	for i, c := range cs {
+		parts[i] = c.Name + " " + storage(c)
+		if sc := c.Spec.StorageClassName; sc != nil {
+			parts[i] += " (class " + *sc + ")"
+		}
+	}
+	return "[" + strings.Join(parts, ", ") + "]"
+}
+
+func resizes(from, to []corev1.PersistentVolumeClaim) []Resize {
+	var out []Resize
+	for _, a := range from {
+		for _, b := range to {
+			if a.Name != b.Name {
+				continue
+			}
+			qa, okA := a.Spec.Resources.Requests[corev1.ResourceStorage]
+			qb, okB := b.Spec.Resources.Requests[corev1.ResourceStorage]
+			if okA && okB && qa.Cmp(qb) != 0 {
+				out = append(out, Resize{Claim: a.Name, From: qa.String(), To: qb.String()})
+			}
+		}
+	}
+	return out
+}
+
+func describeSelector(s *metav1.LabelSelector) string {
+	if s == nil {
+		return "(none)"
+	}
+	str := metav1.FormatLabelSelector(s)
+	if str == "<none>" {
+		return "(empty)"
+	}
+	return str
+}
+
+func describeChanges(cs []FieldChange) string {
+	parts := make([]string, len(cs))
+	for i, c := range cs {
+		parts[i] = c.String()
+	}
+	return strings.Join(parts, "; ")
+}
