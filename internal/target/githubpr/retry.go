@@ -92,12 +92,12 @@ func (t *Target) classify(resp *github.Response, err error, attempt int) (wait t
 			}
 		}
 		if !ok {
-			return 0, "", fmt.Errorf("%w (no reset time given): %w", ErrRateLimited, err)
+			return 0, "", fmt.Errorf("%w (no reset time given): %w", ErrRateLimited, plainError(resp, err))
 		}
 		until := reset.Sub(t.now())
 		if until > t.maxWait {
 			return 0, "", fmt.Errorf("%w until %s (in %s, longer than the %s max wait): %w",
-				ErrRateLimited, reset.UTC().Format(time.RFC3339), until.Round(time.Second), t.maxWait, err)
+				ErrRateLimited, reset.UTC().Format(time.RFC3339), until.Round(time.Second), t.maxWait, plainError(resp, err))
 		}
 		// One second past the reset: GitHub's reset is rounded to seconds.
 		return max(until, 0) + time.Second, "primary rate limit exhausted until " + reset.UTC().Format(time.RFC3339), nil
@@ -210,4 +210,28 @@ func unprocessable(err error, text string) bool {
 	return errors.As(err, &er) && er.Response != nil &&
 		er.Response.StatusCode == http.StatusUnprocessableEntity &&
 		strings.Contains(strings.ToLower(apiMessage(err)), strings.ToLower(text))
+}
+
+// textError gives err another text, keeping it in the chain.
+type textError struct {
+	text string
+	err  error
+}
+
+func (e *textError) Error() string { return e.text }
+func (e *textError) Unwrap() error { return e.err }
+
+// plainError states a rate-limit answer as "METHOD URL: status message".
+// go-github's own text adds the time to the reset measured on the wall
+// clock from a header this package hides from it (see rateHeaderTransport).
+func plainError(resp *github.Response, err error) error {
+	if resp == nil || resp.Response == nil || resp.Request == nil {
+		return err
+	}
+	msg := http.StatusText(resp.StatusCode)
+	var rl *github.RateLimitError
+	if errors.As(err, &rl) && rl.Message != "" {
+		msg = rl.Message
+	}
+	return &textError{text: fmt.Sprintf("%s %s: %d %s", resp.Request.Method, resp.Request.URL.Redacted(), resp.StatusCode, msg), err: err}
 }
