@@ -55,7 +55,7 @@ func run(fs filesys.FileSystem, abs, dir string) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("kustomize build %s: %w", dir, err)
 	}
-	out, err := m.AsYaml()
+	out, err := asYAML(m)
 	if err != nil {
 		return nil, fmt.Errorf("kustomize build %s: %w", dir, err)
 	}

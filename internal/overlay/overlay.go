@@ -313,45 +313,39 @@ func (r *renderer) statefulSetPatch(c *corev1.Container, res corev1.ResourceRequ
 		TypeMeta: metav1.TypeMeta{APIVersion: "apps/v1", Kind: "StatefulSet"},
 		// The base's own namespace: a patch matches the object as the base
 		// declares it, before the overlay's namespace replaces it.
-		// It carries the phase annotation too (on the object's metadata only,
-		// never the pod template), so the annotation patch below, which
-		// selects objects not annotated yet, need not walk the StatefulSet a
-		// second time.
-		Metadata: patchMeta{
-			Name:        r.workload(),
-			Namespace:   r.sts.Namespace,
-			Annotations: map[string]string{PhaseAnnotation: r.phase.Metadata.Name},
-		},
+		Metadata: patchMeta{Name: r.workload(), Namespace: r.sts.Namespace},
 	}
 	p.Spec.Replicas = &replicas
 	p.Spec.Template.Spec.Containers = []containerPatch{{Name: c.Name, Resources: res}}
 	return p
 }
 
-// annotationPatch stamps the phase annotation on the metadata of every object
-// the base brings that is not annotated yet (the StatefulSet patch, applied
-// first, annotates the workload; generated objects carry it themselves). It is used instead of
-// commonAnnotations, which also writes pod templates and so would restart
-// every pod on each promotion even when nothing about the pods changed.
-func (r *renderer) annotationPatch() (string, error) {
-	p := struct {
-		metav1.TypeMeta `json:",inline"`
-		Metadata        patchMeta `json:"metadata"`
+// annotationTransformer stamps the phase annotation on the metadata of every
+// object the overlay builds to. It is the builtin AnnotationsTransformer with
+// one field spec, metadata/annotations, instead of commonAnnotations, whose
+// field specs also reach pod templates: that would restart every pod on each
+// promotion even when nothing about the pods changed. (It is also far cheaper
+// to build than a strategic-merge patch per object.)
+func (r *renderer) annotationTransformer() (string, error) {
+	t := struct {
+		APIVersion  string            `json:"apiVersion"`
+		Kind        string            `json:"kind"`
+		Metadata    patchMeta         `json:"metadata"`
+		Annotations map[string]string `json:"annotations"`
+		FieldSpecs  []types.FieldSpec `json:"fieldSpecs"`
 	}{
-		// Kind and name are placeholders: a patch with a target is applied
-		// to each selected object whatever they say.
-		TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Object"},
-		Metadata: patchMeta{
-			Name:        phaseAnnotationName,
-			Annotations: map[string]string{PhaseAnnotation: r.phase.Metadata.Name},
-		},
+		APIVersion:  "builtin",
+		Kind:        "AnnotationsTransformer",
+		Metadata:    patchMeta{Name: phaseAnnotationName},
+		Annotations: map[string]string{PhaseAnnotation: r.phase.Metadata.Name},
+		FieldSpecs:  []types.FieldSpec{{Path: "metadata/annotations", CreateIfNotPresent: true}},
 	}
-	b, err := yaml.Marshal(p)
+	b, err := yaml.Marshal(t)
 	return string(b), err
 }
 
 func (r *renderer) kustomization(resources []string) (any, error) {
-	ann, err := r.annotationPatch()
+	ann, err := r.annotationTransformer()
 	if err != nil {
 		return nil, err
 	}
@@ -360,12 +354,10 @@ func (r *renderer) kustomization(resources []string) (any, error) {
 			APIVersion: types.KustomizationVersion,
 			Kind:       types.KustomizationKind,
 		},
-		Namespace: r.env.Spec.Namespace,
-		Resources: resources,
-		Patches: []types.Patch{
-			{Path: StatefulSetPatch},
-			{Patch: ann, Target: &types.Selector{AnnotationSelector: "!" + PhaseAnnotation}},
-		},
+		Namespace:    r.env.Spec.Namespace,
+		Resources:    resources,
+		Patches:      []types.Patch{{Path: StatefulSetPatch}},
+		Transformers: []string{ann},
 	}, nil
 }
 
