@@ -15,7 +15,9 @@ import (
 	"time"
 
 	gogit "github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/config"
 	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/go-git/go-git/v5/storage/filesystem"
 
@@ -159,14 +161,24 @@ func (r *Repo) Write(ctx context.Context, c target.Change) (target.Result, error
 	if err != nil {
 		return target.Result{}, err
 	}
-	root := strings.Trim(c.Root, "/")
+	baseTree, err := base.Tree()
+	if err != nil {
+		return target.Result{}, fmt.Errorf("base tree: %w", err)
+	}
+	root := clean(c.Root)
 	for _, o := range c.Owned {
-		if err := ed.remove(join(root, o)); err != nil {
+		if err := ed.remove(join(root, clean(o))); err != nil {
 			return target.Result{}, fmt.Errorf("removing owned %q: %w", o, err)
 		}
 	}
 	for _, p := range c.Files.Paths() {
-		if err := ed.put(join(root, p), c.Files[p]); err != nil {
+		full := join(root, p)
+		// An executable file stays executable, as on GitHub.
+		mode := filemode.Regular
+		if en, err := baseTree.FindEntry(full); err == nil && en.Mode == filemode.Executable {
+			mode = filemode.Executable
+		}
+		if err := ed.put(full, mode, c.Files[p]); err != nil {
 			return target.Result{}, fmt.Errorf("writing %q: %w", p, err)
 		}
 	}
@@ -203,10 +215,14 @@ func (r *Repo) Write(ctx context.Context, c target.Change) (target.Result, error
 		return target.Result{}, err
 	}
 
+	author, err := r.author(c.Author)
+	if err != nil {
+		return target.Result{}, err
+	}
 	if err := ed.store(); err != nil {
 		return target.Result{}, err
 	}
-	id, err := r.commit(c, base.Hash, tree)
+	id, err := r.commit(c.Message, author, base.Hash, tree)
 	if err != nil {
 		return target.Result{}, err
 	}
@@ -217,9 +233,26 @@ func (r *Repo) Write(ctx context.Context, c target.Change) (target.Result, error
 	return res, nil
 }
 
-func (r *Repo) commit(c target.Change, parent, tree plumbing.Hash) (plumbing.Hash, error) {
-	sig := object.Signature{Name: c.Author.Name, Email: c.Author.Email, When: r.now()}
-	msg := c.Message
+// author returns a, or when it is empty the user.name and user.email of
+// the repository's git configuration (local, then global).
+func (r *Repo) author(a target.Signature) (target.Signature, error) {
+	if a.Name == "" && a.Email == "" {
+		if cfg, err := r.repo.ConfigScoped(config.GlobalScope); err == nil {
+			a = target.Signature{Name: cfg.User.Name, Email: cfg.User.Email}
+		}
+	}
+	if a.Name == "" || a.Email == "" {
+		return a, errors.New("commit author needs a name and an email (none given, none in the git configuration)")
+	}
+	if strings.ContainsAny(a.Name+a.Email, "<>\n\x00") {
+		return a, fmt.Errorf("invalid commit author %q <%s>", a.Name, a.Email)
+	}
+	return a, nil
+}
+
+func (r *Repo) commit(message string, a target.Signature, parent, tree plumbing.Hash) (plumbing.Hash, error) {
+	sig := object.Signature{Name: a.Name, Email: a.Email, When: r.now()}
+	msg := message
 	if !strings.HasSuffix(msg, "\n") {
 		msg += "\n"
 	}
@@ -290,23 +323,19 @@ func validate(c target.Change) error {
 	if _, err := branchName(c.Base); err != nil {
 		return err
 	}
-	if c.Author.Name == "" || c.Author.Email == "" {
-		return errors.New("commit author needs a name and an email")
+	if strings.TrimSpace(c.Message) == "" {
+		return errors.New("a commit message is required")
 	}
-	if strings.ContainsAny(c.Author.Name+c.Author.Email, "<>\n\x00") {
-		return fmt.Errorf("invalid commit author %q <%s>", c.Author.Name, c.Author.Email)
-	}
-	if root := strings.Trim(c.Root, "/"); root != "" {
+	if root := clean(c.Root); root != "" {
 		if err := checkPath(root); err != nil {
 			return fmt.Errorf("root: %w", err)
 		}
 	}
 	for _, o := range c.Owned {
-		if o == "." {
-			continue
-		}
-		if err := checkPath(o); err != nil {
-			return fmt.Errorf("owned: %w", err)
+		if o := clean(o); o != "" {
+			if err := checkPath(o); err != nil {
+				return fmt.Errorf("owned: %w", err)
+			}
 		}
 	}
 	for p := range c.Files {
@@ -329,6 +358,15 @@ func checkPath(p string) error {
 		}
 	}
 	return nil
+}
+
+// clean trims slashes from a root or owned prefix; "" and "." mean the top.
+func clean(p string) string {
+	p = strings.Trim(p, "/")
+	if p == "." {
+		return ""
+	}
+	return p
 }
 
 func join(root, p string) string {

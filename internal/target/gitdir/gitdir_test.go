@@ -314,6 +314,7 @@ func TestWriteOwnsWholeRoot(t *testing.T) {
 }
 
 func TestWriteRejects(t *testing.T) {
+	isolateConfig(t)
 	dir := newRepo(t, true, seedFiles)
 	r := openRepo(t, dir)
 	ctx := context.Background()
@@ -352,6 +353,47 @@ func TestWriteRejects(t *testing.T) {
 	c.Base = "nope"
 	if _, err := r.Write(ctx, c); !errors.Is(err, target.ErrNotFound) {
 		t.Errorf("missing base: %v, want ErrNotFound", err)
+	}
+}
+
+// isolateConfig hides the user's global git configuration from go-git.
+func isolateConfig(t *testing.T) {
+	home := t.TempDir()
+	t.Setenv("HOME", home)
+	t.Setenv("XDG_CONFIG_HOME", home)
+	t.Setenv("GIT_CONFIG_NOSYSTEM", "1")
+}
+
+func TestAuthorFromGitConfig(t *testing.T) {
+	isolateConfig(t)
+	dir := newRepo(t, false, seedFiles)
+	git(t, dir, "config", "user.name", "Local User")
+	git(t, dir, "config", "user.email", "local@example.com")
+	c := change()
+	c.Author = target.Signature{}
+	if _, err := openRepo(t, dir).Write(context.Background(), c); err != nil {
+		t.Fatal(err)
+	}
+	if got := git(t, dir, "log", "-1", "--format=%an <%ae>|%cn <%ce>", "phasegen/production"); got != "Local User <local@example.com>|Local User <local@example.com>\n" {
+		t.Errorf("author = %q", got)
+	}
+}
+
+func TestExecutableBitKept(t *testing.T) {
+	dir := newRepo(t, false, map[string]string{"apps/coditect/overlays/production/run.sh": "#!/bin/sh\n"})
+	git(t, dir, "update-index", "--chmod=+x", "apps/coditect/overlays/production/run.sh")
+	git(t, dir, "commit", "-q", "-m", "exec")
+	c := change()
+	c.Files = fileset.Set{"overlays/production/run.sh": []byte("#!/bin/sh\necho hi\n"), "overlays/production/new.sh": []byte("x\n")}
+	if _, err := openRepo(t, dir).Write(context.Background(), c); err != nil {
+		t.Fatal(err)
+	}
+	ls := git(t, dir, "ls-tree", "-r", "phasegen/production")
+	if !strings.Contains(ls, "100755 blob") || !strings.Contains(ls, "100644 blob") {
+		t.Errorf("modes:\n%s", ls)
+	}
+	if !strings.Contains(ls, "100755 blob "+fileset.BlobHash(c.Files["overlays/production/run.sh"])+"\tapps/coditect/overlays/production/run.sh") {
+		t.Errorf("run.sh lost its executable bit or content:\n%s", ls)
 	}
 }
 

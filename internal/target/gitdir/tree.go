@@ -112,8 +112,8 @@ func (e *treeEditor) remove(p string) error {
 	return nil
 }
 
-// put writes content as a regular file at p.
-func (e *treeEditor) put(p string, content []byte) error {
+// put writes content as a file of the given mode at p.
+func (e *treeEditor) put(p string, mode filemode.FileMode, content []byte) error {
 	blob := &plumbing.MemoryObject{}
 	blob.SetType(plumbing.BlobObject)
 	if _, err := blob.Write(content); err != nil {
@@ -136,7 +136,7 @@ func (e *treeEditor) put(p string, content []byte) error {
 	if en, ok := n.entries[last]; ok && en.Mode == filemode.Dir {
 		return fmt.Errorf("%q is a directory (in the base tree or the files), not a file", p)
 	}
-	n.entries[last] = object.TreeEntry{Name: last, Mode: filemode.Regular, Hash: blob.Hash()}
+	n.entries[last] = object.TreeEntry{Name: last, Mode: mode, Hash: blob.Hash()}
 	return nil
 }
 
