@@ -26,7 +26,7 @@ import (
 type Options struct {
 	Owner         string           // repository owner, e.g. "coditect"
 	Repo          string           // repository name, e.g. "argocd-apps"
-	Token         string           // the only token accepted ("Bearer T" or "token T")
+	Token         string           // the only token accepted ("Bearer T" or "token T"); "" accepts any request
 	DefaultBranch string           // default "main"
 	Login         string           // login of the token's user, default "phasegen-bot"
 	Now           func() time.Time // clock for commit dates and rate-limit headers, default time.Now

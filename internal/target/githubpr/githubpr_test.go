@@ -383,3 +383,16 @@ func TestConcurrentPromotions(t *testing.T) {
 		t.Fatalf("%d PRs", n)
 	}
 }
+
+func TestMissingBaseBranch(t *testing.T) {
+	e := newEnv(t)
+	c := change(rendered(3, "beta"))
+	c.Base = "release"
+	_, err := e.target().Write(context.Background(), c)
+	if !errors.Is(err, target.ErrNotFound) || !strings.Contains(err.Error(), "base branch release not found in coditect/argocd-apps") {
+		t.Fatalf("error %v", err)
+	}
+	if len(e.fake.Writes()) != 0 || len(e.clock.Sleeps()) != 0 {
+		t.Fatal("a missing base branch was retried or written to")
+	}
+}

@@ -38,6 +38,9 @@ func (t *Target) write(ctx context.Context, c target.Change) (target.Result, err
 		return target.Result{}, err
 	}
 	baseTip, err := t.refSHA(ctx, c.Base)
+	if errors.Is(err, target.ErrNotFound) {
+		return target.Result{}, fmt.Errorf("base branch %s not found in %s/%s (or the token cannot read that repository): %w", c.Base, t.owner, t.repo, err)
+	}
 	if err != nil {
 		return target.Result{}, err
 	}
@@ -219,7 +222,7 @@ type upsert struct {
 // plan is what a change does to Base's tree, and the tree id it gives.
 type plan struct {
 	upserts []upsert
-	deletes []string
+	deletes []upsert // content unused
 	tree    string
 }
 
@@ -267,7 +270,7 @@ func planChange(base *github.Tree, c target.Change) plan {
 			continue
 		}
 		if _, keep := c.Files[rel]; !keep {
-			p.deletes = append(p.deletes, fp)
+			p.deletes = append(p.deletes, upsert{path: fp, mode: e.mode})
 		}
 	}
 	if len(p.upserts) > 0 || len(p.deletes) > 0 {
@@ -323,8 +326,8 @@ func resultTree(entries map[string]entry, p plan) string {
 		touch(u.path)
 	}
 	for _, d := range p.deletes {
-		delete(entries, d)
-		touch(d)
+		delete(entries, d.path)
+		touch(d.path)
 	}
 	children := map[string][]string{}
 	for fp := range entries {
@@ -402,7 +405,11 @@ func (t *Target) treeEntries(ctx context.Context, p plan) ([]*github.TreeEntry, 
 		out = append(out, e)
 	}
 	for _, d := range p.deletes {
-		out = append(out, &github.TreeEntry{Path: github.String(d), Mode: github.String("100644"), Type: github.String("blob")})
+		typ := "blob"
+		if d.mode == "160000" {
+			typ = "commit"
+		}
+		out = append(out, &github.TreeEntry{Path: github.String(d.path), Mode: github.String(d.mode), Type: github.String(typ)})
 	}
 	return out, nil
 }
