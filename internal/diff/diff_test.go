@@ -270,3 +270,42 @@ func TestColorize(t *testing.T) {
 		t.Errorf("Colorize(\"\") = %q", got)
 	}
 }
+
+// TestPatchApplies feeds diffs of inputs full of repeated lines (where
+// several minimal diffs exist) to the system's patch, which must rebuild
+// the new text exactly.
+func TestPatchApplies(t *testing.T) {
+	patchBin, err := exec.LookPath("patch")
+	if err != nil {
+		t.Skip("no patch binary")
+	}
+	dir := t.TempDir()
+	rng := rand.New(rand.NewSource(11))
+	for iter := 0; iter < 60; iter++ {
+		a := strings.Join(randLines(rng, rng.Intn(40), 3), "")
+		b := strings.Join(randLines(rng, rng.Intn(40), 3), "")
+		if rng.Intn(2) == 0 && b != "" {
+			b = b[:len(b)-1] // no final newline
+		}
+		text := Unified("a/f", "b/f", []byte(a), []byte(b))
+		if text == "" {
+			continue
+		}
+		f := filepath.Join(dir, "f")
+		if err := os.WriteFile(f, []byte(a), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		cmd := exec.Command(patchBin, "-s", "--no-backup-if-mismatch", "-F0", f)
+		cmd.Stdin = strings.NewReader(text)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("patch: %v\n%s\ndiff:\n%s", err, out, text)
+		}
+		got, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(got) != b {
+			t.Fatalf("patched = %q, want %q\ndiff:\n%s", got, b, text)
+		}
+	}
+}
