@@ -117,7 +117,7 @@ func Check(in Input) (Report, error) {
 		r.Runbook = Runbook(in.Env, r.Changes)
 		if in.AllowRecreate {
 			r.Warnings = append(r.Warnings, fmt.Sprintf(
-				"%s changes immutable StatefulSet fields (--allow-recreate given): follow the runbook before syncing, or the sync fails",
+				"immutable StatefulSet fields change (--allow-recreate given): %s; follow the runbook before syncing, or the sync fails",
 				describeChanges(r.Changes)))
 		} else {
 			r.Refusals = append(r.Refusals, fmt.Sprintf(

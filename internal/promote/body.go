@@ -1,0 +1,249 @@
+package promote
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"text/template"
+	"unicode/utf8"
+
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/coditect/phasegen/internal/capacity"
+	"github.com/coditect/phasegen/internal/config"
+	"github.com/coditect/phasegen/internal/diff"
+	"github.com/coditect/phasegen/internal/gate"
+	"github.com/coditect/phasegen/internal/target/githubpr"
+	"github.com/coditect/phasegen/templates"
+)
+
+// MaxBodyChars is the most characters a PR body may have (GitHub's limit).
+const MaxBodyChars = githubpr.MaxBodyChars
+
+// cutReserve is kept free for the sentence that lists what was cut.
+const cutReserve = 2048
+
+// bodyData is what templates/prbody.md.tmpl is executed with.
+type bodyData struct {
+	Env, From, To string
+	Branch        string
+	First         bool
+	Rollback      bool
+	Description   string
+	Rows          []row
+	CostDelta     string
+	Warnings      []string
+	Runbook       string
+	Checklist     []string
+	Plan          string // capacity.WriteMarkdown of the two phases
+	DiffSummary   string
+	Diff          string
+	Cut           string // what was left out of Diff, "" when nothing
+	Command       string
+	Fence         string // a code fence longer than any backtick run in the body's blocks
+}
+
+type row struct{ Name, From, To string }
+
+var bodyTemplate = template.Must(template.New("prbody.md.tmpl").Parse(templates.PRBody()))
+
+// composeBody renders the PR body, cutting the diff per object so the body
+// stays under MaxBodyChars.
+func composeBody(o Options, env *config.Environment, from, to *config.Phase, rep gate.Report, fromBuilt, toBuilt []byte) (string, error) {
+	pl, err := capacity.NewPlanner(o.Config, o.Base)
+	if err != nil {
+		return "", fmt.Errorf("composing the pull request: %w", err)
+	}
+	phases := []*config.Phase{to}
+	if from != nil {
+		phases = []*config.Phase{from, to}
+	}
+	plans, err := pl.Plan(phases)
+	if err != nil {
+		return "", fmt.Errorf("composing the pull request: %w", err)
+	}
+	var plan bytes.Buffer
+	if err := capacity.WriteMarkdown(&plan, plans); err != nil {
+		return "", err
+	}
+	d := bodyData{
+		Env: env.Metadata.Name, From: NoPhase, To: to.Metadata.Name,
+		Branch: env.Spec.GitOps.Branch, First: from == nil, Rollback: rep.Rollback,
+		Description: to.Spec.Description,
+		Warnings:    rep.Warnings, Runbook: rep.Runbook, Checklist: to.Spec.Checklist,
+		Plan:    plan.String(),
+		Command: o.Command,
+	}
+	if d.Command == "" {
+		d.Command = fmt.Sprintf("phasegen diff %s --to %s", d.Env, d.To)
+	}
+	var fromPlan *capacity.PhasePlan
+	toPlan := plans[len(plans)-1]
+	if from != nil {
+		d.From = from.Metadata.Name
+		fromPlan = &plans[0]
+	}
+	d.Rows = rows(pl.Resources, from, to, fromPlan, toPlan)
+	d.CostDelta = costDelta(fromPlan, toPlan)
+
+	diffs := diff.Files(SplitObjects(fromBuilt), SplitObjects(toBuilt))
+	d.DiffSummary = summary(diffs)
+	d.Fence = fence(d.Runbook + diff.Join(diffs))
+
+	d.Cut = "(reserved)"
+	fixed, err := execute(d)
+	if err != nil {
+		return "", err
+	}
+	budget := MaxBodyChars - utf8.RuneCountInString(fixed) - cutReserve
+	var kept, cut []diff.FileDiff
+	for _, fd := range diffs {
+		if n := utf8.RuneCountInString(fd.Text); n <= budget {
+			kept = append(kept, fd)
+			budget -= n
+		} else {
+			cut = append(cut, fd)
+		}
+	}
+	for {
+		d.Diff, d.Cut = diff.Join(kept), describeCut(cut)
+		body, err := execute(d)
+		if err != nil {
+			return "", err
+		}
+		if utf8.RuneCountInString(body) <= MaxBodyChars || len(kept) == 0 {
+			return body, nil
+		}
+		cut = append([]diff.FileDiff{kept[len(kept)-1]}, cut...)
+		kept = kept[:len(kept)-1]
+	}
+}
+
+func execute(d bodyData) (string, error) {
+	var b strings.Builder
+	if err := bodyTemplate.Execute(&b, d); err != nil {
+		return "", fmt.Errorf("composing the pull request: %w", err)
+	}
+	return b.String(), nil
+}
+
+func rows(baseRes corev1.ResourceRequirements, from, to *config.Phase, fp *capacity.PhasePlan, tp capacity.PhasePlan) []row {
+	type side struct {
+		replicas, hpa, cpu, mem, users, cost string
+	}
+	of := func(ph *config.Phase, p *capacity.PhasePlan) side {
+		if ph == nil || p == nil {
+			return side{"–", "–", "–", "–", "–", "–"}
+		}
+		res := ph.Spec.Resources.Apply(baseRes)
+		hpa := "none"
+		if p.Autoscaling {
+			hpa = fmt.Sprintf("%d–%d", p.Replicas.Min, p.Replicas.Max)
+		}
+		users := fmt.Sprintf("%d / %d", p.UserCapacity.Conservative, p.UserCapacity.Optimistic)
+		if p.Replicas.Max != p.Replicas.Min {
+			users += fmt.Sprintf(" (%d / %d at %d pods)", p.MaxCapacity.Conservative, p.MaxCapacity.Optimistic, p.Replicas.Max)
+		}
+		return side{
+			replicas: fmt.Sprint(p.Replicas.Min),
+			hpa:      hpa,
+			cpu:      quantity(res.Requests, corev1.ResourceCPU) + " / " + quantity(res.Limits, corev1.ResourceCPU),
+			mem:      quantity(res.Requests, corev1.ResourceMemory) + " / " + quantity(res.Limits, corev1.ResourceMemory),
+			users:    users,
+			cost:     capacity.Money(p.MonthlyCost.Min) + "–" + capacity.Money(p.MonthlyCost.Max),
+		}
+	}
+	a, b := of(from, fp), of(to, &tp)
+	return []row{
+		{"Replicas", a.replicas, b.replicas},
+		{"HPA range", a.hpa, b.hpa},
+		{"CPU per pod (request / limit)", a.cpu, b.cpu},
+		{"Memory per pod (request / limit)", a.mem, b.mem},
+		{"Users served (conservative / optimistic)", a.users, b.users},
+		{"Monthly cost (min–max)", a.cost, b.cost},
+	}
+}
+
+func quantity(l corev1.ResourceList, n corev1.ResourceName) string {
+	if q, ok := l[n]; ok {
+		return q.String()
+	}
+	return "none"
+}
+
+func costDelta(fp *capacity.PhasePlan, tp capacity.PhasePlan) string {
+	if fp == nil {
+		return fmt.Sprintf("%s–%s (from nothing)", signed(tp.MonthlyCost.Min), signed(tp.MonthlyCost.Max))
+	}
+	lo, hi := tp.MonthlyCost.Min-fp.MonthlyCost.Min, tp.MonthlyCost.Max-fp.MonthlyCost.Max
+	if capacity.Money(lo) == capacity.Money(0) && capacity.Money(hi) == capacity.Money(0) {
+		return "none"
+	}
+	return fmt.Sprintf("%s at the floor, %s at the ceiling", signed(lo), signed(hi))
+}
+
+// signed formats a money delta with its sign: +$12.34, −$5.00, $0.00.
+func signed(v float64) string {
+	m := capacity.Money(v)
+	switch {
+	case m == capacity.Money(0):
+		return capacity.Money(0)
+	case strings.HasPrefix(m, "$-"):
+		return "−$" + m[2:]
+	}
+	return "+" + m
+}
+
+func summary(diffs []diff.FileDiff) string {
+	if len(diffs) == 0 {
+		return "no change"
+	}
+	n := map[diff.Status]int{}
+	for _, d := range diffs {
+		n[d.Status]++
+	}
+	var parts []string
+	for _, s := range []diff.Status{diff.Modified, diff.Added, diff.Removed} {
+		if n[s] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n[s], s))
+		}
+	}
+	return plural(len(diffs), "object") + " changed: " + strings.Join(parts, ", ")
+}
+
+func describeCut(cut []diff.FileDiff) string {
+	if len(cut) == 0 {
+		return ""
+	}
+	const show = 20
+	var names []string
+	for i, d := range cut {
+		if i == show {
+			names = append(names, fmt.Sprintf("and %d more", len(cut)-show))
+			break
+		}
+		names = append(names, fmt.Sprintf("`%s` (%s)", d.Path, plural(utf8.RuneCountInString(d.Text), "character")))
+	}
+	return fmt.Sprintf("the diff of %s is not shown: %s", plural(len(cut), "object"), strings.Join(names, ", "))
+}
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
+}
+
+// fence returns a Markdown code fence longer than any run of backticks in s.
+func fence(s string) string {
+	longest, run := 0, 0
+	for _, r := range s {
+		if r == '`' {
+			run++
+			longest = max(longest, run)
+		} else {
+			run = 0
+		}
+	}
+	return strings.Repeat("`", max(3, longest+1))
+}

@@ -1,0 +1,161 @@
+package promote
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/coditect/phasegen/internal/base"
+	"github.com/coditect/phasegen/internal/config"
+	"github.com/coditect/phasegen/internal/fileset"
+	"github.com/coditect/phasegen/internal/gate"
+	"github.com/coditect/phasegen/internal/kbuild"
+	"github.com/coditect/phasegen/internal/overlay"
+	"github.com/coditect/phasegen/internal/target"
+)
+
+// current is what the target holds for an environment, read with a constant
+// number of file reads: the overlay's kustomization.yaml (which names the
+// phase) and the base file declaring the workload's StatefulSet (which holds
+// the fields the immutable-field gate compares).
+type current struct {
+	kustomization []byte // nil: the target has no overlay for the environment
+	phase         string
+	workloadFile  string // path relative to the generated tree's top; "" when the base has none
+	workload      []byte // nil when the target lacks workloadFile
+}
+
+// readCurrent reads the environment's state on the GitOps branch.
+func readCurrent(ctx context.Context, t target.Target, env *config.Environment, b *base.Base) (current, error) {
+	var c current
+	g := env.Spec.GitOps
+	kpath := path.Join(g.Path, overlay.EnvDir(env.Metadata.Name), overlay.KustomizationFile)
+	data, err := t.ReadFile(ctx, g.Branch, kpath)
+	switch {
+	case errors.Is(err, target.ErrNotFound):
+		return c, nil
+	case err != nil:
+		return c, fmt.Errorf("reading the current phase from %s on %s: %w", kpath, g.Branch, err)
+	}
+	c.kustomization = data
+	if c.phase, err = PhaseOf(data); err != nil {
+		return c, fmt.Errorf("%s on %s: %w", kpath, g.Branch, err)
+	}
+	if f := workloadFile(b, env.Spec.Workload); f != "" {
+		c.workloadFile = path.Join(base.Dir, f)
+		data, err := t.ReadFile(ctx, g.Branch, path.Join(g.Path, c.workloadFile))
+		switch {
+		case errors.Is(err, target.ErrNotFound):
+		case err != nil:
+			return c, fmt.Errorf("reading %s on %s: %w", c.workloadFile, g.Branch, err)
+		default:
+			c.workload = data
+		}
+	}
+	return c, nil
+}
+
+// workloadFile returns the base file (relative to the base folder) that
+// declares StatefulSet name, or "".
+func workloadFile(b *base.Base, name string) string {
+	for _, p := range b.Files.Paths() {
+		if !strings.HasSuffix(p, ".yaml") && !strings.HasSuffix(p, ".yml") {
+			continue
+		}
+		m, err := gate.Objects(b.Files[p])
+		if err != nil {
+			continue
+		}
+		if _, ok := m.StatefulSets[name]; ok {
+			return p
+		}
+	}
+	return ""
+}
+
+// buildCurrent builds the environment at from as the target holds it: the
+// local render of from with the target's kustomization.yaml and workload
+// file laid over it, so a change of the base since the last promotion (a
+// grown volume) shows up. When that tree does not build, it falls back to
+// the local render and says so in a note.
+func buildCurrent(o Options, env *config.Environment, from *config.Phase, cur current) ([]byte, []string, error) {
+	local, err := overlay.Render(overlay.Input{Config: o.Config, Base: o.Base, Env: env, Phase: from})
+	if err != nil {
+		return nil, nil, fmt.Errorf("rendering %s at its current phase %s: %w", env.Metadata.Name, from.Metadata.Name, err)
+	}
+	dir := overlay.EnvDir(env.Metadata.Name)
+	held := local.Clone()
+	held[path.Join(dir, overlay.KustomizationFile)] = cur.kustomization
+	if cur.workload != nil {
+		held[cur.workloadFile] = cur.workload
+	}
+	built, herr := kbuild.Build(held, dir)
+	if herr == nil {
+		return built, nil, nil
+	}
+	built, err = kbuild.Build(local, dir)
+	if err != nil {
+		return nil, nil, fmt.Errorf("building %s at %s: %w", env.Metadata.Name, from.Metadata.Name, err)
+	}
+	note := fmt.Sprintf("the overlay %s holds did not build (%v); the gates and the diff compare against a local render of %s instead",
+		env.Spec.GitOps.Branch, herr, from.Metadata.Name)
+	return built, []string{note}, nil
+}
+
+// PhaseOf returns the phasegen.dev/phase annotation a generated
+// kustomization.yaml carries, wherever it sits: in commonAnnotations, in an
+// inline patch, or in any other nested map.
+func PhaseOf(kustomization []byte) (string, error) {
+	var doc any
+	if err := yaml.Unmarshal(kustomization, &doc); err != nil {
+		return "", fmt.Errorf("not YAML: %w", err)
+	}
+	if p, ok := findAnnotation(doc, 0); ok {
+		return p, nil
+	}
+	return "", fmt.Errorf("no %s annotation: not written by phasegen, or edited by hand", overlay.PhaseAnnotation)
+}
+
+func findAnnotation(v any, depth int) (string, bool) {
+	if depth > 16 {
+		return "", false
+	}
+	switch x := v.(type) {
+	case map[string]any:
+		if p, ok := x[overlay.PhaseAnnotation].(string); ok && p != "" {
+			return p, true
+		}
+		for _, k := range sortedKeys(x) {
+			if p, ok := findAnnotation(x[k], depth+1); ok {
+				return p, true
+			}
+		}
+	case []any:
+		for _, e := range x {
+			if p, ok := findAnnotation(e, depth+1); ok {
+				return p, true
+			}
+		}
+	case string:
+		// An inline patch is a YAML document in a string.
+		if strings.Contains(x, overlay.PhaseAnnotation) {
+			var doc any
+			if yaml.Unmarshal([]byte(x), &doc) == nil {
+				return findAnnotation(doc, depth+1)
+			}
+		}
+	}
+	return "", false
+}
+
+func sortedKeys(m map[string]any) []string {
+	s := make(fileset.Set, len(m))
+	for k := range m {
+		s[k] = nil
+	}
+	return s.Paths()
+}

@@ -1,0 +1,171 @@
+package promote
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"unicode/utf8"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// SetPhase records phase as spec.phase of the Environment document in file
+// (whose current bytes are raw, as config.Source.Raw holds them), changing
+// nothing else: the scalar is replaced in place at the line and column the
+// YAML parser reports, so comments, quoting and layout stay. The file is
+// written to a temporary file beside it and renamed over it. It reports
+// whether the file changed.
+func SetPhase(file string, raw []byte, phase string) (bool, error) {
+	out, err := EditPhase(raw, phase)
+	if err != nil {
+		return false, fmt.Errorf("%s: %w", file, err)
+	}
+	if bytes.Equal(out, raw) {
+		return false, nil
+	}
+	if err := writeAtomic(file, out); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+// EditPhase returns raw with the value of spec.phase replaced by phase.
+func EditPhase(raw []byte, phase string) ([]byte, error) {
+	n, err := phaseNode(raw)
+	if err != nil {
+		return nil, err
+	}
+	start, err := offset(raw, n.Line, n.Column)
+	if err != nil {
+		return nil, err
+	}
+	end, err := scalarEnd(raw, start, n)
+	if err != nil {
+		return nil, err
+	}
+	val := phase
+	switch n.Style {
+	case yaml.DoubleQuotedStyle:
+		val = `"` + phase + `"`
+	case yaml.SingleQuotedStyle:
+		val = `'` + phase + `'`
+	}
+	out := make([]byte, 0, len(raw)+len(val))
+	out = append(out, raw[:start]...)
+	out = append(out, val...)
+	out = append(out, raw[end:]...)
+	// Check the edit says what it should and nothing else moved.
+	check, err := phaseNode(out)
+	if err != nil || check.Value != phase {
+		return nil, fmt.Errorf("editing spec.phase in place went wrong (got %v)", err)
+	}
+	return out, nil
+}
+
+// phaseNode returns the scalar node of spec.phase.
+func phaseNode(raw []byte) (*yaml.Node, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(raw, &doc); err != nil {
+		return nil, fmt.Errorf("not YAML: %w", err)
+	}
+	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
+		return nil, fmt.Errorf("empty document")
+	}
+	spec := child(doc.Content[0], "spec")
+	if spec == nil {
+		return nil, fmt.Errorf("no spec")
+	}
+	p := child(spec, "phase")
+	if p == nil || p.Kind != yaml.ScalarNode {
+		return nil, fmt.Errorf("no spec.phase scalar")
+	}
+	if p.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
+		return nil, fmt.Errorf("spec.phase is a block scalar; write it on one line")
+	}
+	return p, nil
+}
+
+func child(m *yaml.Node, key string) *yaml.Node {
+	if m.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			return m.Content[i+1]
+		}
+	}
+	return nil
+}
+
+// offset converts a 1-based line and column (in characters) to a byte offset.
+func offset(raw []byte, line, col int) (int, error) {
+	off := 0
+	for l := 1; l < line; l++ {
+		i := bytes.IndexByte(raw[off:], '\n')
+		if i < 0 {
+			return 0, fmt.Errorf("line %d is past the end", line)
+		}
+		off += i + 1
+	}
+	for c := 1; c < col; c++ {
+		if off >= len(raw) || raw[off] == '\n' {
+			return 0, fmt.Errorf("column %d is past the end of line %d", col, line)
+		}
+		_, size := utf8.DecodeRune(raw[off:])
+		off += size
+	}
+	return off, nil
+}
+
+// scalarEnd returns the byte offset just past the scalar that starts at
+// start: the closing quote of a quoted one, the value's own length for a
+// plain one (a one-line plain scalar is written as its value).
+func scalarEnd(raw []byte, start int, n *yaml.Node) (int, error) {
+	switch n.Style {
+	case yaml.DoubleQuotedStyle, yaml.SingleQuotedStyle:
+		q := raw[start]
+		i := bytes.IndexByte(raw[start+1:], q)
+		if i < 0 || bytes.IndexByte(raw[start+1:start+1+i], '\n') >= 0 {
+			return 0, fmt.Errorf("spec.phase: unterminated quoted value")
+		}
+		return start + 1 + i + 1, nil
+	}
+	end := start + len(n.Value)
+	if end > len(raw) || string(raw[start:end]) != n.Value {
+		return 0, fmt.Errorf("spec.phase is not written as its plain value at line %d", n.Line)
+	}
+	return end, nil
+}
+
+// writeAtomic writes data to a temporary file in file's directory, with
+// file's permissions, and renames it over file.
+func writeAtomic(file string, data []byte) error {
+	mode := os.FileMode(0o644)
+	if fi, err := os.Stat(file); err == nil {
+		mode = fi.Mode().Perm()
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(file), "."+filepath.Base(file)+".*")
+	if err != nil {
+		return err
+	}
+	name := tmp.Name()
+	_, werr := tmp.Write(data)
+	if werr == nil {
+		werr = tmp.Chmod(mode)
+	}
+	if werr == nil {
+		werr = tmp.Sync()
+	}
+	if cerr := tmp.Close(); werr == nil {
+		werr = cerr
+	}
+	if werr == nil {
+		werr = os.Rename(name, file)
+	}
+	if werr != nil {
+		os.Remove(name)
+		return fmt.Errorf("writing %s: %w", file, werr)
+	}
+	return nil
+}
