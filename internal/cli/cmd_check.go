@@ -2,17 +2,67 @@ package cli
 
 import (
 	"context"
-	"errors"
+	"fmt"
+	"io"
+
+	"github.com/coditect/phasegen/internal/diff"
+	"github.com/coditect/phasegen/internal/overlay"
 )
 
-// newCheckCmd is a placeholder until the check command lands.
 func newCheckCmd(a *App) *command {
 	return &command{
 		name:  "check",
 		usage: "check",
-		short: "not available yet",
+		short: "Check that overlays/ is up to date with the configs",
+		long: `Renders every environment in memory and compares the result with overlays/
+on disk. Exits 0 when they are equal; otherwise prints a unified diff of each
+stale file (from what is on disk to what render would write) and exits 3.
+Run 'phasegen render' to bring overlays/ up to date.`,
+		example: "  phasegen check",
 		run: func(ctx context.Context, g *globalOptions, args []string) error {
-			return errors.New("not implemented yet")
+			if len(args) > 0 {
+				return usagef("check takes no arguments")
+			}
+			return a.runCheck(g)
 		},
 	}
+}
+
+func (a *App) runCheck(g *globalOptions) error {
+	cfg, b, err := a.loadAll(g)
+	if err != nil {
+		return err
+	}
+	all, err := overlay.RenderAll(cfg, b)
+	if err != nil {
+		return err
+	}
+	want := overlayFiles(all)
+	have, err := readOverlays(g.OverlaysDir)
+	if err != nil {
+		return err
+	}
+	shown := displayDir(g.OverlaysDir)
+	changes := diff.Files(have.Prefix(shown), want.Prefix(shown))
+	if len(changes) == 0 {
+		fmt.Fprintf(a.Stderr, "%s/ is up to date (%d files)\n", shown, len(want))
+		return nil
+	}
+	if _, err := io.WriteString(a.Stdout, diff.Join(changes)); err != nil {
+		return err
+	}
+	for _, c := range changes {
+		fmt.Fprintf(a.Stderr, "stale: %s (%s)\n", c.Path, staleReason(c.Status))
+	}
+	return &exitError{code: ExitStale, msg: fmt.Sprintf("%d file(s) in %s/ are out of date with the configs; run 'phasegen render'", len(changes), shown)}
+}
+
+func staleReason(s diff.Status) string {
+	switch s {
+	case diff.Added:
+		return "missing on disk"
+	case diff.Removed:
+		return "no longer generated"
+	}
+	return "differs from what render writes"
 }

@@ -3,16 +3,170 @@ package cli
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io/fs"
+	"path/filepath"
+	"strings"
+
+	"github.com/coditect/phasegen/internal/base"
+	"github.com/coditect/phasegen/internal/config"
+	"github.com/coditect/phasegen/internal/diff"
+	"github.com/coditect/phasegen/internal/fileset"
+	"github.com/coditect/phasegen/internal/overlay"
+	"github.com/coditect/phasegen/internal/target/disk"
 )
 
-// newRenderCmd is a placeholder until the render command lands.
 func newRenderCmd(a *App) *command {
 	return &command{
 		name:  "render",
-		usage: "render",
-		short: "not available yet",
+		usage: "render [ENV...]",
+		short: "Write the Kustomize overlays of environments to overlays/",
+		long: `Renders each named environment (all by default) at the phase its
+environments/<env>.yaml declares and writes overlays/<env>/ and
+overlays/argocd/<env>.yaml. The whole overlays/ tree is replaced at once (a new
+tree is built beside it, then swapped in), so an interrupted render leaves the
+previous tree whole. Files no longer generated (an HPA when a phase stops
+autoscaling) are removed; the other environments' files are kept as they are.
+Nothing outside overlays/ is written. What changed is printed to stderr.`,
+		example: "  phasegen render\n  phasegen render production",
 		run: func(ctx context.Context, g *globalOptions, args []string) error {
-			return errors.New("not implemented yet")
+			return a.runRender(g, args)
 		},
 	}
+}
+
+func (a *App) runRender(g *globalOptions, args []string) error {
+	cfg, b, err := a.loadAll(g)
+	if err != nil {
+		return err
+	}
+	envs, err := selectEnvironments(cfg, args)
+	if err != nil {
+		return err
+	}
+	old, err := readOverlays(g.OverlaysDir)
+	if err != nil {
+		return err
+	}
+	var next fileset.Set
+	if len(args) == 0 {
+		// Every environment: the tree is exactly what they generate, so the
+		// files of a deleted environment go too.
+		all, err := overlay.RenderAll(cfg, b)
+		if err != nil {
+			return err
+		}
+		next = overlayFiles(all)
+	} else {
+		next = old.Clone()
+		for _, env := range envs {
+			phase, err := declaredPhase(cfg, env)
+			if err != nil {
+				return err
+			}
+			files, err := overlay.Render(overlay.Input{Config: cfg, Base: b, Env: env, Phase: phase})
+			if err != nil {
+				return err
+			}
+			for p := range next {
+				if overlay.OwnedBy(overlay.OverlaysDir+"/"+p, env.Metadata.Name) {
+					delete(next, p)
+				}
+			}
+			for p, data := range overlayFiles(files) {
+				next[p] = data
+			}
+		}
+	}
+	changes := diff.Files(old, next)
+	shown := displayDir(g.OverlaysDir)
+	if len(changes) == 0 {
+		fmt.Fprintf(a.Stderr, "%s/ is up to date\n", shown)
+		return nil
+	}
+	if err := disk.Write(g.OverlaysDir, next); err != nil {
+		return fmt.Errorf("writing %s: %w", shown, err)
+	}
+	for _, c := range changes {
+		fmt.Fprintf(a.Stderr, "%-8s %s/%s\n", c.Status, shown, c.Path)
+	}
+	fmt.Fprintf(a.Stderr, "rendered %s: %d file(s) changed\n", strings.Join(names(envs), ", "), len(changes))
+	return nil
+}
+
+// loadAll loads the configs and the base.
+func (a *App) loadAll(g *globalOptions) (*config.Set, *base.Base, error) {
+	cfg, err := a.loadConfig(g)
+	if err != nil {
+		return nil, nil, err
+	}
+	b, err := a.loadBase(g)
+	if err != nil {
+		return nil, nil, err
+	}
+	return cfg, b, nil
+}
+
+// selectEnvironments returns the named environments, in the order given and
+// without repeats, or all of them.
+func selectEnvironments(cfg *config.Set, args []string) ([]*config.Environment, error) {
+	if len(args) == 0 {
+		if len(cfg.Environments) == 0 {
+			return nil, fmt.Errorf("no environments in %s", cfg.Dir)
+		}
+		return cfg.Environments, nil
+	}
+	var out []*config.Environment
+	seen := map[string]bool{}
+	for _, n := range args {
+		e, ok := cfg.Environment(n)
+		if !ok {
+			return nil, fmt.Errorf("environment %q does not exist (have: %s)", n, strings.Join(cfg.EnvironmentNames(), ", "))
+		}
+		if !seen[n] {
+			seen[n] = true
+			out = append(out, e)
+		}
+	}
+	return out, nil
+}
+
+func declaredPhase(cfg *config.Set, env *config.Environment) (*config.Phase, error) {
+	p, ok := cfg.Phase(env.Spec.Phase)
+	if !ok {
+		return nil, fmt.Errorf("environment %s: phase %q does not exist (have: %s)", env.Metadata.Name, env.Spec.Phase, strings.Join(cfg.PhaseNames(), ", "))
+	}
+	return p, nil
+}
+
+func names(envs []*config.Environment) []string {
+	out := make([]string, len(envs))
+	for i, e := range envs {
+		out[i] = e.Metadata.Name
+	}
+	return out
+}
+
+// overlayFiles returns the part of a rendered tree that lives under
+// overlays/, paths relative to it: what render writes and check compares.
+// The base copy (templates/base) is left out: it is the source, not output.
+func overlayFiles(tree fileset.Set) fileset.Set {
+	return tree.Under(overlay.OverlaysDir)
+}
+
+// readOverlays reads the overlays directory; a missing one is empty.
+func readOverlays(dir string) (fileset.Set, error) {
+	files, err := disk.Read(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return fileset.Set{}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", displayDir(dir), err)
+	}
+	return files, nil
+}
+
+// displayDir is how a directory flag is shown in messages and diff headers.
+func displayDir(dir string) string {
+	return filepath.ToSlash(filepath.Clean(dir))
 }
