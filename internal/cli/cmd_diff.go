@@ -2,17 +2,87 @@ package cli
 
 import (
 	"context"
-	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/pflag"
+
+	"github.com/coditect/phasegen/internal/config"
+	"github.com/coditect/phasegen/internal/diff"
+	"github.com/coditect/phasegen/internal/kbuild"
+	"github.com/coditect/phasegen/internal/overlay"
+	"github.com/coditect/phasegen/internal/promote"
 )
 
-// newDiffCmd is a placeholder until the diff command lands.
+// diffOptions are the flags of diff.
+type diffOptions struct {
+	to string
+}
+
 func newDiffCmd(a *App) *command {
+	opts := &diffOptions{}
 	return &command{
 		name:  "diff",
-		usage: "diff",
-		short: "not available yet",
+		usage: "diff ENV --to PHASE",
+		short: "Show the diff of the built manifests from the declared phase to another",
+		long: `Builds ENV's overlay at the phase environments/ENV.yaml declares and at
+PHASE, in process as 'kubectl kustomize' would, and prints the unified diff,
+object by object (headers name KIND/NAME). Colour only on a terminal. This is
+the diff a promotion's pull request carries (there against what the GitOps
+repository holds).`,
+		example: "  phasegen diff production --to beta",
+		setFlags: func(fs *pflag.FlagSet) {
+			fs.StringVar(&opts.to, "to", "", "phase to compare with (required)")
+		},
 		run: func(ctx context.Context, g *globalOptions, args []string) error {
-			return errors.New("not implemented yet")
+			return a.runDiff(g, opts, args)
 		},
 	}
+}
+
+func (a *App) runDiff(g *globalOptions, opts *diffOptions, args []string) error {
+	switch {
+	case len(args) != 1:
+		return usagef("want exactly one ENV, got %d", len(args))
+	case opts.to == "":
+		return usagef("--to PHASE is required")
+	}
+	cfg, b, err := a.loadAll(g)
+	if err != nil {
+		return err
+	}
+	env, ok := cfg.Environment(args[0])
+	if !ok {
+		return fmt.Errorf("environment %q does not exist (have: %s)", args[0], strings.Join(cfg.EnvironmentNames(), ", "))
+	}
+	from, err := declaredPhase(cfg, env)
+	if err != nil {
+		return err
+	}
+	to, err := buildPhase(cfg, env, opts.to)
+	if err != nil {
+		return err
+	}
+	var built [2][]byte
+	for i, ph := range []*config.Phase{from, to} {
+		files, err := overlay.Render(overlay.Input{Config: cfg, Base: b, Env: env, Phase: ph})
+		if err != nil {
+			return err
+		}
+		if built[i], err = kbuild.Build(files, overlay.EnvDir(env.Metadata.Name)); err != nil {
+			return err
+		}
+	}
+	text := promote.BuiltDiff(built[0], built[1])
+	if text == "" {
+		fmt.Fprintf(a.Stderr, "%s: no change in the built manifests from %s to %s\n", env.Metadata.Name, from.Metadata.Name, to.Metadata.Name)
+		return nil
+	}
+	fmt.Fprintf(a.Stderr, "%s: %s → %s\n", env.Metadata.Name, from.Metadata.Name, to.Metadata.Name)
+	if a.IsTerminal {
+		text = diff.Colorize(text)
+	}
+	_, err = io.WriteString(a.Stdout, text)
+	return err
 }

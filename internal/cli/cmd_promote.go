@@ -3,16 +3,211 @@ package cli
 import (
 	"context"
 	"errors"
+	"fmt"
+	"os"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/coditect/phasegen/internal/config"
+	"github.com/coditect/phasegen/internal/promote"
+	"github.com/coditect/phasegen/internal/target"
+	"github.com/coditect/phasegen/internal/target/gitdir"
+	"github.com/coditect/phasegen/internal/target/githubpr"
 )
 
-// newPromoteCmd is a placeholder until the promote command lands.
+// promoteOptions are the flags of promote.
+type promoteOptions struct {
+	to            string
+	repo          string
+	gitDir        string
+	dryRun        bool
+	draft         bool
+	labels        []string
+	reviewers     []string
+	allowSkip     bool
+	allowRecreate bool
+	maxWait       time.Duration
+}
+
 func newPromoteCmd(a *App) *command {
+	opts := &promoteOptions{}
 	return &command{
 		name:  "promote",
-		usage: "promote",
-		short: "not available yet",
+		usage: "promote ENV --to PHASE [--repo OWNER/NAME | --git-dir DIR] [--dry-run] [--draft] [--label L]... [--reviewer R]... [--allow-skip] [--allow-recreate] [--max-wait 2m]",
+		short: "Promote an environment to a phase by pull request (or a commit in a local repository)",
+		long: `Reads the phase ENV is at from the GitOps repository (the phasegen.dev/phase
+annotation of <gitops.path>/overlays/ENV/kustomization.yaml on the gitops
+branch), checks the gates (next phase only, immutable StatefulSet fields,
+objects Argo CD must prune), then writes ENV's generated tree under
+gitops.path as one commit on branch phasegen/ENV on top of the gitops branch
+and opens a pull request, or updates the open one. Nothing is written when
+the repository already holds that content.
+
+Targets: GitHub (--repo OWNER/NAME, else gitops.repo), authenticated with
+GITHUB_TOKEN or GH_TOKEN against GITHUB_API_URL (default
+https://api.github.com/; GitHub Enterprise: https://HOST/api/v3); or a local
+git repository (--git-dir DIR, bare or not), which gets the branch and commit
+and has the pull request's title and body printed instead.
+
+After a successful write, environments/ENV.yaml records the new phase (its
+comments kept) and overlays/ is re-rendered, so 'phasegen check' stays green.
+--dry-run prints the title, body and files and writes nothing anywhere.
+A refused gate exits 1 with what to do.`,
+		example: "  phasegen promote production --to beta --dry-run\n" +
+			"  phasegen promote production --to beta --label team/platform --reviewer octocat\n" +
+			"  phasegen promote production --to beta --git-dir ../argocd-apps",
+		setFlags: func(fs *pflag.FlagSet) {
+			fs.StringVar(&opts.to, "to", "", "phase to promote to (required)")
+			fs.StringVar(&opts.repo, "repo", "", "GitHub repository OWNER/NAME (default: the environment's gitops.repo)")
+			fs.StringVar(&opts.gitDir, "git-dir", "", "local git repository to commit to instead of GitHub")
+			fs.BoolVar(&opts.dryRun, "dry-run", false, "print the title, body and files; write nothing")
+			fs.BoolVar(&opts.draft, "draft", false, "open the pull request as a draft")
+			fs.StringArrayVar(&opts.labels, "label", nil, "add a label to the pull request (repeatable)")
+			fs.StringArrayVar(&opts.reviewers, "reviewer", nil, "request a reviewer, a login or ORG/TEAM (repeatable)")
+			fs.BoolVar(&opts.allowSkip, "allow-skip", false, "allow promoting past the next phase")
+			fs.BoolVar(&opts.allowRecreate, "allow-recreate", false, "allow changing immutable StatefulSet fields (follow the runbook in the PR)")
+			fs.DurationVar(&opts.maxWait, "max-wait", 2*time.Minute, "longest wait for a GitHub rate limit to reset")
+		},
 		run: func(ctx context.Context, g *globalOptions, args []string) error {
-			return errors.New("not implemented yet")
+			return a.runPromote(ctx, g, opts, args)
 		},
 	}
+}
+
+func (a *App) runPromote(ctx context.Context, g *globalOptions, opts *promoteOptions, args []string) error {
+	switch {
+	case len(args) != 1:
+		return usagef("want exactly one ENV, got %d", len(args))
+	case opts.to == "":
+		return usagef("--to PHASE is required")
+	case opts.repo != "" && opts.gitDir != "":
+		return usagef("--repo and --git-dir are exclusive: pick one target")
+	}
+	cfg, b, err := a.loadAll(g)
+	if err != nil {
+		return err
+	}
+	env, ok := cfg.Environment(args[0])
+	if !ok {
+		return fmt.Errorf("environment %q does not exist (have: %s)", args[0], strings.Join(cfg.EnvironmentNames(), ", "))
+	}
+	if _, ok := cfg.Phase(opts.to); !ok {
+		return fmt.Errorf("phase %q does not exist (have: %s)", opts.to, strings.Join(cfg.PhaseNames(), ", "))
+	}
+	tg, pr, where, err := a.promoteTarget(env, opts)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(a.Stderr, "promoting %s to %s in %s\n", env.Metadata.Name, opts.to, where)
+	out, err := promote.Promote(ctx, promote.Options{
+		Config: cfg, Base: b, Env: env.Metadata.Name, To: opts.to,
+		Target: tg, PR: pr,
+		DryRun: opts.dryRun, Draft: opts.draft, Labels: opts.labels, Reviewers: opts.reviewers,
+		AllowSkip: opts.allowSkip, AllowRecreate: opts.allowRecreate,
+		Log: a.Stderr,
+	})
+	if err != nil {
+		return err
+	}
+	switch {
+	case opts.dryRun:
+		a.printDryRun(out)
+		return nil
+	case out.UpToDate:
+		fmt.Fprintf(a.Stdout, "nothing to do: %s already holds %s at %s\n", out.Base, out.Env, out.To)
+	case out.PR != nil:
+		fmt.Fprintln(a.Stdout, out.PR.URL)
+	default:
+		// A local repository has no pull request: print what it would say.
+		fmt.Fprintf(a.Stderr, "branch %s is at %s in %s; its pull request would read:\n", out.Head, out.Write.Commit, opts.gitDir)
+		fmt.Fprintf(a.Stdout, "# %s\n\n%s", out.Title, out.Body)
+	}
+	return a.recordPhase(g, env, opts.to)
+}
+
+// promoteTarget opens the repository promote writes to.
+func (a *App) promoteTarget(env *config.Environment, opts *promoteOptions) (target.Target, promote.PROpener, string, error) {
+	if opts.gitDir != "" {
+		r, err := gitdir.OpenWith(opts.gitDir, gitdir.Options{Now: a.Now})
+		if err != nil {
+			return nil, nil, "", err
+		}
+		return r, nil, "local repository " + opts.gitDir, nil
+	}
+	repo := opts.repo
+	if repo == "" {
+		repo = env.Spec.GitOps.Repo
+	}
+	owner, name, ok := strings.Cut(repo, "/")
+	if !ok || owner == "" || name == "" || strings.Contains(name, "/") {
+		return nil, nil, "", usagef("--repo %q: want OWNER/NAME", repo)
+	}
+	token := a.Getenv("GITHUB_TOKEN")
+	if token == "" {
+		token = a.Getenv("GH_TOKEN")
+	}
+	if token == "" {
+		return nil, nil, "", errors.New("no GitHub token: set GITHUB_TOKEN or GH_TOKEN (a token that can push branches and open pull requests), or pass --git-dir DIR for a local repository")
+	}
+	gh, err := githubpr.New(githubpr.Options{
+		BaseURL: a.Getenv("GITHUB_API_URL"), Token: token, Owner: owner, Repo: name,
+		HTTPClient: a.HTTPClient, Sleep: a.Sleep, Now: a.Now, MaxWait: opts.maxWait, Log: a.Stderr,
+	})
+	if err != nil {
+		return nil, nil, "", err
+	}
+	return gh, gh, "github.com/" + repo, nil
+}
+
+func (a *App) printDryRun(out promote.Outcome) {
+	fmt.Fprintf(a.Stderr, "dry run: nothing was written\n")
+	w := a.Stdout
+	fmt.Fprintf(w, "Title: %s\nBranch: %s → %s\nLabels: %s\n\n%s\n", out.Title, out.Head, out.Base, strings.Join(out.Labels, ", "), out.Body)
+	fmt.Fprintf(w, "Files (%d, under %s):\n", len(out.Files), displayRoot(out.Root))
+	for _, p := range out.Files.Paths() {
+		fmt.Fprintf(w, "  %s\n", path.Join(out.Root, p))
+	}
+}
+
+func displayRoot(root string) string {
+	if root == "" {
+		return "the repository's top"
+	}
+	return root + "/"
+}
+
+// recordPhase sets spec.phase of the environment's file to phase, keeping
+// its comments, and re-renders its overlay; when rendering fails the file is
+// put back as it was.
+func (a *App) recordPhase(g *globalOptions, env *config.Environment, phase string) error {
+	file := env.Source.File
+	changed, err := promote.SetPhase(file, env.Source.Raw, phase)
+	if err != nil {
+		return fmt.Errorf("the promotion was written, but recording it locally failed: %w", err)
+	}
+	if !changed {
+		fmt.Fprintf(a.Stderr, "%s already declares phase %s\n", file, phase)
+	} else {
+		fmt.Fprintf(a.Stderr, "recorded phase %s in %s\n", phase, file)
+	}
+	if err := a.runRender(g, []string{env.Metadata.Name}); err != nil {
+		if changed {
+			if _, rerr := promote.SetPhase(file, readOrNil(file), env.Spec.Phase); rerr != nil {
+				err = errors.Join(err, rerr)
+			}
+		}
+		return fmt.Errorf("the promotion was written, but re-rendering %s failed (run 'phasegen render %s'): %w", g.OverlaysDir, env.Metadata.Name, err)
+	}
+	return nil
+}
+
+func readOrNil(file string) []byte {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return nil
+	}
+	return b
 }
