@@ -133,7 +133,11 @@ func Render(in Input) (fileset.Set, error) {
 	}
 	add(KustomizationFile, k)
 
-	rule, err := alerts.PrometheusRule(env, phase, in.Config.Capacity)
+	var opts alerts.Options
+	if next, ok := in.Config.Next(phase); ok {
+		opts.NextPhase = next.Metadata.Name
+	}
+	rule, err := alerts.PrometheusRuleWithOptions(env, phase, in.Config.Capacity, opts)
 	if err != nil {
 		return nil, fmt.Errorf("render %s: prometheus rule: %w", name, err)
 	}
