@@ -1,11 +1,29 @@
 #!/usr/bin/env bash
-# The main job on the shipped configs: plan, render, build, rules, then
-# promote production into a scratch local git repository.
+# The main job on the shipped configs: plan, render, build, alert rules, then
+# promote production into a scratch local git repository and show what a
+# reviewer would see.
 set -euo pipefail
 bin=$1 scratch=$2
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*" >&2; }
 
-step "phasegen plan"
+step "phasegen plan: capacity and monthly cost of each phase"
 "$bin" plan
-step "phasegen plan --users 20"
+step "phasegen plan --users 20: the seed's question"
 "$bin" plan --users 20
+
+step "phasegen render: overlays/ from the configs"
+"$bin" render
+"$bin" check
+
+step "phasegen build production: what Argo CD will apply"
+"$bin" build production
+
+step "phasegen rules production: alert rules and their promtool unit test"
+rm -rf "$scratch/rules"
+"$bin" rules production --dir "$scratch/rules"
+if command -v promtool >/dev/null 2>&1; then
+  promtool check rules "$scratch/rules/rules.yaml"
+  (cd "$scratch/rules" && promtool test rules rules_test.yaml)
+else
+  echo "promtool not found: install Debian's prometheus package to run the rules test" >&2
+fi
