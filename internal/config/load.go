@@ -216,6 +216,9 @@ func Parse(file string, data []byte, want string) (any, Problems) {
 		return nil, Problems{{File: file, Line: root.Line, Msg: "must be a mapping with apiVersion, kind, metadata and spec"}}
 	}
 	top := root.Content[0]
+	if n, field := findAlias(top); n != nil {
+		return nil, Problems{{File: file, Line: n.Line, Field: field, Msg: "YAML anchors and aliases are not allowed"}}
+	}
 	kind := scalarField(top, "kind")
 	if kind == nil {
 		return nil, Problems{{File: file, Line: top.Line, Field: "kind", Msg: "missing: want " + wantName(want)}}
@@ -277,4 +280,34 @@ func scalarField(m *yaml.Node, key string) *yaml.Node {
 		}
 	}
 	return nil
+}
+
+// findAlias returns the first node, in document order, that is an alias or
+// carries an anchor, with its field path, so that alias bombs are refused
+// before anything is decoded. It walks without recursion.
+func findAlias(root *yaml.Node) (*yaml.Node, string) {
+	type item struct {
+		n    *yaml.Node
+		path string
+	}
+	stack := []item{{root, ""}}
+	for len(stack) > 0 {
+		it := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		n := it.n
+		if n.Kind == yaml.AliasNode || n.Anchor != "" {
+			return n, it.path
+		}
+		switch n.Kind {
+		case yaml.MappingNode:
+			for i := len(n.Content) - 2; i >= 0; i -= 2 {
+				stack = append(stack, item{n.Content[i+1], join(it.path, n.Content[i].Value)}, item{n.Content[i], it.path})
+			}
+		case yaml.SequenceNode:
+			for i := len(n.Content) - 1; i >= 0; i-- {
+				stack = append(stack, item{n.Content[i], fmt.Sprintf("%s[%d]", it.path, i)})
+			}
+		}
+	}
+	return nil, ""
 }
