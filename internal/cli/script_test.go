@@ -103,7 +103,9 @@ func cmdGitInit(ts *testscript.TestScript, neg bool, args []string) {
 	})
 	ts.Check(err)
 	st := r.Storer
-	put := func(o interface{ Encode(plumbing.EncodedObject) error }) plumbing.Hash {
+	put := func(o interface {
+		Encode(plumbing.EncodedObject) error
+	}) plumbing.Hash {
 		eo := st.NewEncodedObject()
 		ts.Check(o.Encode(eo))
 		h, err := st.SetEncodedObject(eo)
