@@ -27,3 +27,22 @@ if command -v promtool >/dev/null 2>&1; then
 else
   echo "promtool not found: install Debian's prometheus package to run the rules test" >&2
 fi
+
+step "phasegen promote production --to beta: into a scratch Argo CD repository"
+# Work on copies so this repository's environments/ and overlays/ stay as they are.
+rm -rf "$scratch/config" "$scratch/overlays" "$scratch/argocd-apps"
+cp -r environments "$scratch/config"
+cp -r overlays "$scratch/overlays"
+git init -q -b main "$scratch/argocd-apps"
+git -C "$scratch/argocd-apps" -c user.name=demo -c user.email=demo@example.com \
+  commit -q --allow-empty -m "initial commit"
+flags=(--git-dir "$scratch/argocd-apps" --config "$scratch/config" --overlays "$scratch/overlays")
+# The repository starts empty: a first promotion lays production down at
+# pre-launch, and merging its branch stands in for merging the PR.
+"$bin" promote production --to pre-launch "${flags[@]}" >/dev/null
+git -C "$scratch/argocd-apps" merge -q --ff-only phasegen/production
+"$bin" promote production --to beta "${flags[@]}"
+
+step "what the promotion wrote: one commit on phasegen/production, and the local config"
+git -C "$scratch/argocd-apps" log --stat -1 phasegen/production | cat
+diff -u environments/production.yaml "$scratch/config/production.yaml" || true
