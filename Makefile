@@ -19,9 +19,12 @@ lint:
 	@fmt=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$fmt" ]; then echo "gofmt needed: $$fmt"; exit 1; fi
 	$(GO) vet ./...
 
-# Each fuzz target for FUZZTIME.
+# Each fuzz target for FUZZTIME, one after another. A crasher is written to
+# the package's testdata/fuzz/ and, committed, runs in `make test` from then on.
 fuzz:
 	$(GO) test ./internal/config -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/overlay -run '^$$' -fuzz '^FuzzRender$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/promote -run '^$$' -fuzz '^FuzzEditPhase$$' -fuzztime $(FUZZTIME)
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
