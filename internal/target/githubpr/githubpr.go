@@ -99,7 +99,12 @@ func New(o Options) (*Target, error) {
 	}
 	base, err := url.Parse(raw)
 	if err != nil || base.Scheme == "" || base.Host == "" {
-		return nil, fmt.Errorf("github api url %q: not an absolute URL", raw)
+		// The value may be a token pasted into the wrong variable.
+		shown := raw
+		if o.Token != "" {
+			shown = strings.ReplaceAll(shown, o.Token, "[REDACTED]")
+		}
+		return nil, fmt.Errorf("github api url %q: not an absolute URL", shown)
 	}
 	if !strings.HasSuffix(base.Path, "/") {
 		base.Path += "/"
