@@ -1,0 +1,384 @@
+package cli_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"io"
+	"io/fs"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	gogit "github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/filemode"
+	"github.com/go-git/go-git/v5/plumbing/object"
+	"github.com/go-git/go-git/v5/plumbing/storer"
+
+	"github.com/coditect/phasegen/internal/cli"
+	"github.com/coditect/phasegen/internal/githubfake"
+)
+
+// Canary tokens: the one the fake GitHub accepts, and a rejected one.
+const (
+	canaryToken = "ghp_phasegenTOKENcanary0123456789abcdef"
+	canaryBad   = "ghp_phasegenBADcanary9876543210fedcba"
+)
+
+// leak returns which form of a canary token data holds, or "".
+func leak(data []byte) string {
+	for _, tok := range []string{canaryToken, canaryBad} {
+		for _, form := range []string{
+			tok,
+			tok[4:20], // a fragment, as a truncated line would show it
+			base64.StdEncoding.EncodeToString([]byte(tok)),
+			base64.StdEncoding.EncodeToString([]byte("x-access-token:" + tok)),
+		} {
+			if bytes.Contains(data, []byte(form)) {
+				return form
+			}
+		}
+	}
+	return ""
+}
+
+// TestTokenNeverLeaks runs every command with a recognisable token in
+// GITHUB_TOKEN and GH_TOKEN, promotes into a local repository and into the
+// fake GitHub (success, rerun, dry run, faults, bad token, missing
+// repository), and checks the token shows nowhere: stdout, stderr, any file
+// under the repository (git objects decompressed), request bodies and
+// non-auth headers GitHub received, pull request titles and bodies, and the
+// commits GitHub holds. It also checks nothing is written outside overlays/,
+// the promoted environment's file, the rules directory and the local
+// repository.
+func TestTokenNeverLeaks(t *testing.T) {
+	repo := t.TempDir()
+	for _, d := range []string{"environments", "templates/base", "overlays"} {
+		if err := copyTree(filepath.Join("..", "..", d), filepath.Join(repo, d)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	gitDir := filepath.Join(repo, "gitops.git")
+	initBareRepo(t, gitDir)
+	before := snapshot(t, repo)
+	t.Chdir(repo)
+
+	fake := githubfake.New(githubfake.Options{Owner: "coditect", Repo: "argocd-apps", Token: canaryToken})
+	srv := httptest.NewServer(fake)
+	t.Cleanup(srv.Close)
+	if _, err := fake.Seed(map[string][]byte{"README.md": []byte("# Argo CD apps\n")}); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("GITHUB_API_URL", srv.URL+"/api/v3/")
+	t.Setenv("GITHUB_TOKEN", canaryToken)
+	t.Setenv("GH_TOKEN", canaryToken)
+
+	ran := map[string]bool{}
+	var outputs bytes.Buffer
+	run := func(want int, args ...string) string {
+		t.Helper()
+		var stdout, stderr bytes.Buffer
+		a := &cli.App{
+			Stdout: &stdout, Stderr: &stderr, Getenv: os.Getenv, HTTPClient: srv.Client(), Now: time.Now,
+			Sleep: func(ctx context.Context, _ time.Duration) error { return ctx.Err() },
+		}
+		code := a.Run(context.Background(), args)
+		if len(args) > 0 {
+			ran[args[0]] = true
+		}
+		if code != want {
+			t.Fatalf("phasegen %s: exit %d, want %d\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), code, want, stdout.String(), stderr.String())
+		}
+		for name, b := range map[string][]byte{"stdout": stdout.Bytes(), "stderr": stderr.Bytes()} {
+			if f := leak(b); f != "" {
+				t.Fatalf("phasegen %s: %s shows the token (%q):\n%s", strings.Join(args, " "), name, f, b)
+			}
+		}
+		outputs.Write(stdout.Bytes())
+		outputs.Write(stderr.Bytes())
+		return stdout.String() + stderr.String()
+	}
+
+	// Help, version and usage errors.
+	help := run(cli.ExitOK, "help")
+	run(cli.ExitOK, "version")
+	run(cli.ExitOK, "help", "promote")
+	run(cli.ExitOK, "promote", "--help")
+	run(cli.ExitUsage)
+	run(cli.ExitUsage, "no-such-command")
+	run(cli.ExitUsage, "plan", "--no-such-flag")
+	run(cli.ExitUsage, "promote", "production")
+	run(cli.ExitUsage, "diff", "production")
+	run(cli.ExitUsage, "rules", "production")
+
+	// The local commands.
+	run(cli.ExitOK, "plan")
+	run(cli.ExitOK, "plan", "--users", "20", "-o", "json")
+	run(cli.ExitOK, "plan", "-o", "markdown")
+	run(cli.ExitOK, "render")
+	run(cli.ExitOK, "render", "production")
+	run(cli.ExitOK, "build")
+	run(cli.ExitOK, "build", "production", "--phase", "beta")
+	run(cli.ExitOK, "check")
+	stale := filepath.Join("overlays", "production", "kustomization.yaml")
+	orig, err := os.ReadFile(stale)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(stale, append(orig, "# stale\n"...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	run(cli.ExitStale, "check")
+	run(cli.ExitOK, "render")
+	run(cli.ExitOK, "diff", "production", "--to", "beta")
+	run(cli.ExitOK, "rules", "production", "--dir", "rules")
+	run(cli.ExitError, "plan", "--config", "no-such-dir")
+
+	// promote into a local repository: first promotion, dry run, refusal.
+	run(cli.ExitOK, "promote", "production", "--to", "pre-launch", "--git-dir", gitDir)
+	run(cli.ExitOK, "promote", "production", "--to", "pre-launch", "--git-dir", gitDir)
+	moveMain(t, gitDir, "phasegen/production")
+	run(cli.ExitOK, "promote", "production", "--to", "beta", "--git-dir", gitDir, "--dry-run")
+	run(cli.ExitError, "promote", "production", "--to", "full-mvp", "--git-dir", gitDir)
+	run(cli.ExitOK, "promote", "production", "--to", "beta", "--git-dir", gitDir)
+
+	// promote against GitHub: a first promotion, a rerun, a dry run.
+	if out := run(cli.ExitOK, "promote", "production", "--to", "pre-launch", "--label", "team/platform", "--reviewer", "octocat"); !strings.Contains(out, "/pull/1") {
+		t.Fatalf("no pull request #1:\n%s", out)
+	}
+	run(cli.ExitOK, "promote", "production", "--to", "pre-launch", "--label", "team/platform", "--reviewer", "octocat")
+	if err := fake.MergePR(1); err != nil {
+		t.Fatal(err)
+	}
+	run(cli.ExitOK, "promote", "production", "--to", "beta", "--dry-run")
+
+	// Faults on the way (each retried), with GH_TOKEN alone.
+	t.Setenv("GITHUB_TOKEN", "")
+	for _, f := range []githubfake.Fault{
+		{Route: "GET contents/{path...}", Kind: githubfake.Status, Status: 500},
+		{Route: "POST git/trees", Kind: githubfake.Drop},
+		{Route: "POST git/commits", Kind: githubfake.Status, Status: 502, AfterWrite: true},
+		{Route: "PATCH git/refs/heads/{branch...}", Kind: githubfake.TooManyRequests},
+		{Route: "POST pulls", Kind: githubfake.SecondaryRateLimit, AfterWrite: true},
+	} {
+		fake.Inject(f)
+	}
+	run(cli.ExitOK, "promote", "production", "--to", "beta", "--draft")
+	if un := fake.Unfired(); len(un) > 0 {
+		t.Fatalf("faults that did not fire: %+v", un)
+	}
+	// A rate limit that outlasts --max-wait fails.
+	fake.Inject(githubfake.Fault{Route: "GET contents/{path...}", Kind: githubfake.PrimaryRateLimit, Reset: time.Now().Add(time.Hour)})
+	run(cli.ExitError, "promote", "production", "--to", "beta", "--max-wait", "1m")
+
+	// A rejected token, a repository the token cannot see, no token at all.
+	t.Setenv("GITHUB_TOKEN", canaryBad)
+	t.Setenv("GH_TOKEN", canaryBad)
+	if out := run(cli.ExitError, "promote", "production", "--to", "full-mvp"); !strings.Contains(out, "authentication") {
+		t.Fatalf("bad token: %s", out)
+	}
+	t.Setenv("GITHUB_TOKEN", canaryToken)
+	run(cli.ExitError, "promote", "production", "--to", "full-mvp", "--repo", "coditect/not-there")
+	t.Setenv("GITHUB_TOKEN", "")
+	t.Setenv("GH_TOKEN", "")
+	run(cli.ExitError, "promote", "production", "--to", "full-mvp")
+
+	// Every command phasegen lists was run.
+	_, list, _ := strings.Cut(help, "Commands:\n")
+	list, _, _ = strings.Cut(list, "\n\n")
+	for _, line := range strings.Split(list, "\n") {
+		if name := strings.Fields(line); len(name) > 0 && !ran[name[0]] {
+			t.Errorf("command %s was not run", name[0])
+		}
+	}
+
+	// Files: nothing holds the token, and only the expected places changed.
+	after := snapshot(t, repo)
+	for p, data := range after {
+		if f := leak(data); f != "" {
+			t.Errorf("%s holds the token (%q)", p, f)
+		}
+		if bytes.Equal(before[p], data) {
+			continue
+		}
+		if !strings.HasPrefix(p, "overlays/") && !strings.HasPrefix(p, "rules/") && !strings.HasPrefix(p, "gitops.git/") &&
+			p != "environments/production.yaml" {
+			t.Errorf("%s was written", p)
+		}
+	}
+	for p := range before {
+		if _, ok := after[p]; !ok && !strings.HasPrefix(p, "overlays/") {
+			t.Errorf("%s was removed", p)
+		}
+	}
+	if _, ok := after["rules/rules.yaml"]; !ok {
+		t.Errorf("rules/rules.yaml missing: the rules command wrote nothing to check")
+	}
+	local, err := gogit.PlainOpen(gitDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkObjects(t, "local repository", local.Storer)
+	checkObjects(t, "fake GitHub", fake.Storage())
+
+	// What GitHub received and holds.
+	authed := 0
+	for _, c := range fake.Calls() {
+		if f := leak(c.Body); f != "" {
+			t.Errorf("%s %s: request body holds the token (%q)", c.Method, c.Path, f)
+		}
+		if f := leak([]byte(c.Path + "?" + c.Query)); f != "" {
+			t.Errorf("%s %s: URL holds the token", c.Method, c.Path)
+		}
+		for k, vs := range c.Header {
+			for _, v := range vs {
+				if k == "Authorization" {
+					if strings.Contains(v, canaryToken) {
+						authed++
+					}
+					continue
+				}
+				if f := leak([]byte(v)); f != "" {
+					t.Errorf("%s %s: header %s holds the token", c.Method, c.Path, k)
+				}
+			}
+		}
+	}
+	if authed == 0 {
+		t.Fatal("no request carried the token: the test checked nothing")
+	}
+	prs := fake.PullRequests()
+	if len(prs) != 2 {
+		t.Errorf("%d pull requests, want 2", len(prs))
+	}
+	for _, p := range prs {
+		if f := leak([]byte(p.Title + "\n" + p.Body + "\n" + strings.Join(p.Labels, ",") + strings.Join(p.Reviewers, ","))); f != "" {
+			t.Errorf("pull request #%d holds the token", p.Number)
+		}
+	}
+	if f := leak(outputs.Bytes()); f != "" {
+		t.Errorf("output holds the token (%q)", f)
+	}
+}
+
+// snapshot reads every regular file under root, by slash path.
+func snapshot(t *testing.T, root string) map[string][]byte {
+	t.Helper()
+	out := map[string][]byte{}
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || !d.Type().IsRegular() {
+			return err
+		}
+		rel, err := filepath.Rel(root, p)
+		if err != nil {
+			return err
+		}
+		out[filepath.ToSlash(rel)], err = os.ReadFile(p)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// checkObjects reads every object of a git store (commits, trees, blobs),
+// decompressed, and fails on one holding the token.
+func checkObjects(t *testing.T, what string, st storer.EncodedObjectStorer) {
+	t.Helper()
+	iter, err := st.IterEncodedObjects(plumbing.AnyObject)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	err = iter.ForEach(func(o plumbing.EncodedObject) error {
+		r, err := o.Reader()
+		if err != nil {
+			return err
+		}
+		defer r.Close()
+		data, err := io.ReadAll(r)
+		if err != nil {
+			return err
+		}
+		n++
+		if f := leak(data); f != "" {
+			t.Errorf("%s: %s %s holds the token (%q)", what, o.Type(), o.Hash(), f)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n < 3 {
+		t.Fatalf("%s: only %d objects: nothing was written to check", what, n)
+	}
+}
+
+// initBareRepo makes a bare repository whose main has one commit.
+func initBareRepo(t *testing.T, dir string) {
+	t.Helper()
+	r, err := gogit.PlainInitWithOptions(dir, &gogit.PlainInitOptions{
+		Bare:        true,
+		InitOptions: gogit.InitOptions{DefaultBranch: plumbing.NewBranchReferenceName("main")},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := r.Storer
+	put := func(o interface {
+		Encode(plumbing.EncodedObject) error
+	}) plumbing.Hash {
+		eo := st.NewEncodedObject()
+		if err := o.Encode(eo); err != nil {
+			t.Fatal(err)
+		}
+		h, err := st.SetEncodedObject(eo)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return h
+	}
+	blob := st.NewEncodedObject()
+	blob.SetType(plumbing.BlobObject)
+	w, err := blob.Writer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Write([]byte("# Argo CD apps\n")); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	bh, err := st.SetEncodedObject(blob)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tree := put(&object.Tree{Entries: []object.TreeEntry{{Name: "README.md", Mode: filemode.Regular, Hash: bh}}})
+	sig := object.Signature{Name: "seed", Email: "seed@example.com", When: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	c := put(&object.Commit{Author: sig, Committer: sig, Message: "seed\n", TreeHash: tree})
+	if err := st.SetReference(plumbing.NewHashReference(plumbing.NewBranchReferenceName("main"), c)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// moveMain points main at branch, as merging its pull request would.
+func moveMain(t *testing.T, dir, branch string) {
+	t.Helper()
+	r, err := gogit.PlainOpen(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref, err := r.Reference(plumbing.NewBranchReferenceName(branch), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Storer.SetReference(plumbing.NewHashReference(plumbing.NewBranchReferenceName("main"), ref.Hash())); err != nil {
+		t.Fatal(err)
+	}
+}
