@@ -83,8 +83,8 @@ func BlobHash(content []byte) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// ValidPath reports whether p is a clean, relative, slash-separated path that
-// stays inside its root.
+// ValidPath reports whether p is a clean, relative, slash-separated path (not
+// "." itself) that stays inside its root.
 func ValidPath(p string) bool {
 	if p == "" || strings.HasPrefix(p, "/") || strings.Contains(p, "\\") {
 		return false
@@ -92,5 +92,5 @@ func ValidPath(p string) bool {
 	if path.Clean(p) != p {
 		return false
 	}
-	return p != ".." && !strings.HasPrefix(p, "../")
+	return p != "." && p != ".." && !strings.HasPrefix(p, "../")
 }
