@@ -59,6 +59,10 @@ func (t *Target) openPR(ctx context.Context, pr PR) (PRResult, error) {
 			if cur, err = t.findOpenPR(ctx, pr); err == nil && cur == nil {
 				err = fmt.Errorf("opening pull request for %s: github says one exists but lists none open", pr.Head)
 			}
+			if err == nil {
+				t.logf("github: a pull request for %s already exists (#%d), opened by a concurrent run or by this run's lost request: using it",
+					pr.Head, cur.GetNumber())
+			}
 		case err == nil:
 			res.Created = true
 		}

@@ -208,6 +208,7 @@ func (t *Target) moveBranch(ctx context.Context, branch, sha string, exists bool
 	}
 	err := create()
 	if unprocessable(err, "already exists") {
+		t.logf("github: branch %s already exists, created by a concurrent run or by this run's lost request: moving it to %s", branch, short(sha))
 		return update()
 	}
 	return err
