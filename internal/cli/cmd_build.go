@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"os"
+	"runtime/debug"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -53,27 +55,42 @@ func (a *App) runBuild(g *globalOptions, opts *buildOptions, args []string) erro
 	if err != nil {
 		return err
 	}
-	var out bytes.Buffer
+	phases := make([]*config.Phase, len(envs))
 	for i, env := range envs {
-		phase, err := buildPhase(cfg, env, opts.phase)
-		if err != nil {
+		if phases[i], err = buildPhase(cfg, env, opts.phase); err != nil {
 			return err
 		}
-		files, err := overlay.Render(overlay.Input{Config: cfg, Base: b, Env: env, Phase: phase})
+	}
+	defer batchGC(len(envs))()
+	// Render and build on every core; the outputs come back in order.
+	r := overlay.NewRenderer(cfg, b)
+	built, err := kbuild.BuildAll(len(envs), func(i int) (kbuild.Job, error) {
+		files, err := r.Overlay(envs[i], phases[i])
 		if err != nil {
-			return err
+			return kbuild.Job{}, err
 		}
-		built, err := kbuild.Build(files, overlay.EnvDir(env.Metadata.Name))
-		if err != nil {
-			return err
+		return kbuild.Job{Files: files, Dir: overlay.EnvDir(envs[i].Metadata.Name)}, nil
+	})
+	if err != nil {
+		return err
+	}
+	var out bytes.Buffer
+	if len(args) == 1 {
+		out.Write(built[0])
+	} else {
+		size := 0
+		for _, b := range built {
+			size += len(b) + 100
 		}
-		if len(args) != 1 {
+		out.Grow(size)
+		for i, env := range envs {
 			if i > 0 {
 				out.WriteString("---\n")
 			}
-			fmt.Fprintf(&out, "# environment: %s (phase %s)\n", env.Metadata.Name, phase.Metadata.Name)
+			fmt.Fprintf(&out, "# environment: %s (phase %s)\n", env.Metadata.Name, phases[i].Metadata.Name)
+			out.Write(built[i])
+			built[i] = nil
 		}
-		out.Write(built)
 	}
 	_, err = a.Stdout.Write(out.Bytes())
 	return err
@@ -89,3 +106,32 @@ func buildPhase(cfg *config.Set, env *config.Environment, name string) (*config.
 	}
 	return p, nil
 }
+
+// batchGC tunes the garbage collector for a batch of n environments and
+// returns the function that restores the previous settings. A kustomize
+// build allocates about ten times the live heap it ends with, so with the
+// default GOGC=100 a fleet build spends about a quarter of its CPU in the
+// collector. Collecting at 8× the live heap instead cuts that to a few per
+// cent; the live heap of a batch is small (the rendered files and the
+// built output, a few megabytes per hundred environments), and a soft
+// memory limit keeps the larger growth factor from pushing the process
+// past batchMemoryLimit (the collector works harder near it instead). A
+// GOGC or GOMEMLIMIT the user set wins. Small batches are left alone.
+func batchGC(n int) (restore func()) {
+	if n < batchMinEnvironments || os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
+		return func() {}
+	}
+	percent := debug.SetGCPercent(batchGCPercent)
+	limit := debug.SetMemoryLimit(batchMemoryLimit)
+	return func() {
+		debug.SetGCPercent(percent)
+		debug.SetMemoryLimit(limit)
+	}
+}
+
+// Garbage collector settings for batches of at least batchMinEnvironments.
+const (
+	batchMinEnvironments = 8
+	batchGCPercent       = 800
+	batchMemoryLimit     = 192 << 20
+)

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"path"
+	"sync"
 
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
@@ -90,12 +91,129 @@ func Render(in Input) (fileset.Set, error) {
 	if in.Config == nil || in.Base == nil || in.Env == nil || in.Phase == nil {
 		return nil, errors.New("render: config, base, environment and phase are all required")
 	}
-	env, phase := in.Env, in.Phase
+	return NewRenderer(in.Config, in.Base).render(in.Env, in.Phase, withApplication|withBase)
+}
+
+// RenderAll renders every environment of cfg at its declared phase and
+// returns the union of their file sets. Environments are rendered
+// concurrently (GOMAXPROCS at a time); the result does not depend on it.
+func RenderAll(cfg *config.Set, b *base.Base) (fileset.Set, error) {
+	if cfg == nil || b == nil {
+		return nil, errors.New("render: config and base are both required")
+	}
+	r := NewRenderer(cfg, b)
+	sets := make([]fileset.Set, len(cfg.Environments))
+	err := parallel(len(cfg.Environments), func(i int) error {
+		env := cfg.Environments[i]
+		phase, ok := cfg.Phase(env.Spec.Phase)
+		if !ok {
+			return fmt.Errorf("render %s: phase %q does not exist (have: %v)", env.Metadata.Name, env.Spec.Phase, cfg.PhaseNames())
+		}
+		var err error
+		sets[i], err = r.render(env, phase, withApplication)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make(fileset.Set, len(sets)*6+len(b.Files))
+	for _, files := range sets {
+		for p, data := range files {
+			out[p] = data
+		}
+	}
+	addBase(out, b)
+	return out, nil
+}
+
+// Renderer renders environments of one configuration and base, computing
+// the files that depend only on the phase and the workload (HPA, PDB,
+// StatefulSet patch) once per phase instead of once per environment. Its
+// output is exactly Render's. It is safe for concurrent use; the
+// configuration and base must not change while it is used.
+type Renderer struct {
+	cfg  *config.Set
+	base *base.Base
+
+	mu    sync.Mutex
+	parts map[partsKey]*phaseParts
+}
+
+// NewRenderer returns a Renderer of cfg and b.
+func NewRenderer(cfg *config.Set, b *base.Base) *Renderer {
+	return &Renderer{cfg: cfg, base: b, parts: map[partsKey]*phaseParts{}}
+}
+
+// Render is Render(Input{Config, Base, env, phase}) of the Renderer's
+// configuration and base.
+func (r *Renderer) Render(env *config.Environment, phase *config.Phase) (fileset.Set, error) {
+	if env == nil || phase == nil {
+		return nil, errors.New("render: environment and phase are both required")
+	}
+	return r.render(env, phase, withApplication|withBase)
+}
+
+// Overlay is Render without the Argo CD Application: the environment's
+// overlay folder and the base, every file ` + "`kustomize build overlays/<env>`" + `
+// reads, byte for byte as Render writes them.
+func (r *Renderer) Overlay(env *config.Environment, phase *config.Phase) (fileset.Set, error) {
+	if env == nil || phase == nil {
+		return nil, errors.New("render: environment and phase are both required")
+	}
+	return r.render(env, phase, withBase)
+}
+
+// What render adds besides the overlay folder.
+const (
+	withApplication = 1 << iota
+	withBase
+)
+
+type partsKey struct {
+	phase    *config.Phase
+	workload string
+}
+
+// phaseParts are the bodies (without the header line) of the files that
+// depend only on the phase and the workload.
+type phaseParts struct {
+	hpa, pdb, patch []byte
+	annotations     string
+	err             error
+}
+
+// phaseParts returns the parts of phase for sts, computing them once.
+func (r *Renderer) phaseParts(phase *config.Phase, sts *appsv1.StatefulSet, container *corev1.Container) *phaseParts {
+	key := partsKey{phase, sts.Name}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if p, ok := r.parts[key]; ok {
+		return p
+	}
+	rr := &renderer{phase: phase, sts: sts}
+	p := &phaseParts{}
+	if phase.Spec.Autoscaling != nil {
+		p.hpa, p.err = yaml.Marshal(rr.hpa())
+	}
+	if p.err == nil {
+		p.pdb, p.err = yaml.Marshal(rr.pdb())
+	}
+	if p.err == nil {
+		p.patch, p.err = yaml.Marshal(rr.statefulSetPatch(container, phase.Spec.Resources.Apply(container.Resources)))
+	}
+	if p.err == nil {
+		p.annotations, p.err = rr.annotationTransformer()
+	}
+	r.parts[key] = p
+	return p
+}
+
+func (r *Renderer) render(env *config.Environment, phase *config.Phase, what int) (fileset.Set, error) {
 	name := env.Metadata.Name
 	if name == "" || name == config.ReservedEnvironmentName {
 		return nil, fmt.Errorf("render: invalid environment name %q", name)
 	}
-	sts, err := in.Base.Workload(env.Spec.Workload)
+	sts, err := r.base.Workload(env.Spec.Workload)
 	if err != nil {
 		return nil, fmt.Errorf("render %s: %w", name, err)
 	}
@@ -103,75 +221,54 @@ func Render(in Input) (fileset.Set, error) {
 	if err != nil {
 		return nil, fmt.Errorf("render %s: %w", name, err)
 	}
-	r := &renderer{env: env, phase: phase, sts: sts, header: Header(name, phase.Metadata.Name)}
-	dir := EnvDir(name)
-	out := fileset.Set{}
-	add := func(file string, obj any) {
-		if err != nil {
-			return
-		}
-		var b []byte
-		b, err = r.marshal(obj)
-		if err == nil {
-			out[path.Join(dir, file)] = b
-		}
+	parts := r.phaseParts(phase, sts, container)
+	if parts.err != nil {
+		return nil, fmt.Errorf("render %s: %w", name, parts.err)
 	}
+	rr := &renderer{env: env, phase: phase, sts: sts, header: Header(name, phase.Metadata.Name)}
+	dir := EnvDir(name)
+	out := make(fileset.Set, 7+len(r.base.Files))
 	resources := []string{baseFromOverlay}
 	if phase.Spec.Autoscaling != nil {
-		add(HPAFile, r.hpa())
+		out[path.Join(dir, HPAFile)] = rr.withHeader(parts.hpa)
 		resources = append(resources, HPAFile)
 	}
-	add(PDBFile, r.pdb())
+	out[path.Join(dir, PDBFile)] = rr.withHeader(parts.pdb)
 	resources = append(resources, PDBFile, PrometheusRuleFile)
-	add(StatefulSetPatch, r.statefulSetPatch(container, phase.Spec.Resources.Apply(container.Resources)))
+	out[path.Join(dir, StatefulSetPatch)] = rr.withHeader(parts.patch)
+	k, err := rr.marshal(rr.kustomization(resources, parts.annotations))
 	if err != nil {
 		return nil, fmt.Errorf("render %s: %w", name, err)
 	}
-	k, err := r.kustomization(resources)
-	if err != nil {
-		return nil, fmt.Errorf("render %s: %w", name, err)
-	}
-	add(KustomizationFile, k)
+	out[path.Join(dir, KustomizationFile)] = k
 
 	var opts alerts.Options
-	if next, ok := in.Config.Next(phase); ok {
+	if next, ok := r.cfg.Next(phase); ok {
 		opts.NextPhase = next.Metadata.Name
 	}
-	rule, err := alerts.PrometheusRuleWithOptions(env, phase, in.Config.Capacity, opts)
+	rule, err := alerts.PrometheusRuleWithOptions(env, phase, r.cfg.Capacity, opts)
 	if err != nil {
 		return nil, fmt.Errorf("render %s: prometheus rule: %w", name, err)
 	}
-	out[path.Join(dir, PrometheusRuleFile)] = r.withHeader(rule)
-	app, err := argocd.Application(env, phase)
-	if err != nil {
-		return nil, fmt.Errorf("render %s: argo cd application: %w", name, err)
+	out[path.Join(dir, PrometheusRuleFile)] = rr.withHeader(rule)
+	if what&withApplication != 0 {
+		app, err := argocd.Application(env, phase)
+		if err != nil {
+			return nil, fmt.Errorf("render %s: argo cd application: %w", name, err)
+		}
+		out[ApplicationPath(name)] = rr.withHeader(app)
 	}
-	out[ApplicationPath(name)] = r.withHeader(app)
-
-	for p, b := range in.Base.Files {
-		out[path.Join(base.Dir, p)] = append([]byte(nil), b...)
+	if what&withBase != 0 {
+		addBase(out, r.base)
 	}
 	return out, nil
 }
 
-// RenderAll renders every environment of cfg at its declared phase and
-// returns the union of their file sets.
-func RenderAll(cfg *config.Set, b *base.Base) (fileset.Set, error) {
-	out := fileset.Set{}
-	for _, env := range cfg.Environments {
-		phase, ok := cfg.Phase(env.Spec.Phase)
-		if !ok {
-			return nil, fmt.Errorf("render %s: phase %q does not exist (have: %v)", env.Metadata.Name, env.Spec.Phase, cfg.PhaseNames())
-		}
-		files, err := Render(Input{Config: cfg, Base: b, Env: env, Phase: phase})
-		if err != nil {
-			return nil, err
-		}
-		for p, data := range files {
-			out[p] = data
-		}
+// addBase adds a copy of the base's files under templates/base.
+func addBase(out fileset.Set, b *base.Base) {
+	for p, data := range b.Files {
+		out[path.Join(base.Dir, p)] = append([]byte(nil), data...)
 	}
-	return out, nil
 }
 
 type renderer struct {
@@ -348,11 +445,7 @@ func (r *renderer) annotationTransformer() (string, error) {
 	return string(b), err
 }
 
-func (r *renderer) kustomization(resources []string) (any, error) {
-	ann, err := r.annotationTransformer()
-	if err != nil {
-		return nil, err
-	}
+func (r *renderer) kustomization(resources []string, annotations string) any {
 	return types.Kustomization{
 		TypeMeta: types.TypeMeta{
 			APIVersion: types.KustomizationVersion,
@@ -361,8 +454,8 @@ func (r *renderer) kustomization(resources []string) (any, error) {
 		Namespace:    r.env.Spec.Namespace,
 		Resources:    resources,
 		Patches:      []types.Patch{{Path: StatefulSetPatch}},
-		Transformers: []string{ann},
-	}, nil
+		Transformers: []string{annotations},
+	}
 }
 
 func (r *renderer) marshal(obj any) ([]byte, error) {
