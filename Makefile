@@ -9,10 +9,12 @@ SCRATCH   ?= $(CURDIR)/.demo
 build:
 	$(GO) build -o $(BIN) ./cmd/phasegen
 
-# The test command CI runs: vet, the whole suite (seed fuzz corpora included)
-# and the repository's own overlays checked against its configs.
+# The test command CI runs: vet, the whole suite under the race detector
+# (seed fuzz corpora included) and the repository's own overlays checked
+# against its configs. RACE= runs it without the race detector.
+RACE ?= -race
 test: lint
-	$(GO) test -count=1 ./...
+	$(GO) test $(RACE) -count=1 ./...
 	$(GO) run ./cmd/phasegen check
 
 lint:
