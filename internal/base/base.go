@@ -10,6 +10,7 @@ import (
 	"io"
 	"io/fs"
 	"path"
+	"slices"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -65,10 +66,17 @@ func Load(fsys fs.FS) (*Base, error) {
 		return nil, errors.New("reading templates base: base/kustomization.yaml is missing")
 	}
 	var k struct {
-		Resources []string `json:"resources"`
+		Resources  []string `json:"resources"`
+		Components []string `json:"components"`
+		Bases      []string `json:"bases"`
 	}
 	if err := sigsyaml.Unmarshal(kust, &k); err != nil {
 		return nil, fmt.Errorf("reading templates base: base/kustomization.yaml: %w", err)
+	}
+	for _, r := range slices.Concat(k.Resources, k.Components, k.Bases) {
+		if !b.local(r) {
+			return nil, fmt.Errorf("reading templates base: base/kustomization.yaml: %q is not a file or directory of the base: remote and out-of-tree resources are not allowed (phasegen never fetches anything)", r)
+		}
 	}
 	for _, r := range k.Resources {
 		data, ok := b.Files[path.Clean(r)]
@@ -80,6 +88,26 @@ func Load(fsys fs.FS) (*Base, error) {
 		}
 	}
 	return b, nil
+}
+
+// local reports whether r names a file or a directory of the base.
+func (b *Base) local(r string) bool {
+	if r == "" || path.IsAbs(r) || strings.Contains(r, "://") {
+		return false
+	}
+	c := path.Clean(r)
+	if c == ".." || strings.HasPrefix(c, "../") {
+		return false
+	}
+	if _, ok := b.Files[c]; ok {
+		return true
+	}
+	for p := range b.Files {
+		if c == "." || strings.HasPrefix(p, c+"/") {
+			return true
+		}
+	}
+	return false
 }
 
 func readCapped(fsys fs.FS, p string) ([]byte, error) {
