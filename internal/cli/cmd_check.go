@@ -33,6 +33,8 @@ func (a *App) runCheck(g *globalOptions) error {
 	if err != nil {
 		return err
 	}
+	// Rendering is all check does: no kustomize build, just bytes compared.
+	defer batchGC(len(cfg.Environments))()
 	all, err := overlay.RenderAll(cfg, b)
 	if err != nil {
 		return err

@@ -52,6 +52,7 @@ func (a *App) runRender(g *globalOptions, args []string) error {
 	if len(args) == 0 {
 		// Every environment: the tree is exactly what they generate, so the
 		// files of a deleted environment go too.
+		defer batchGC(len(envs))()
 		all, err := overlay.RenderAll(cfg, b)
 		if err != nil {
 			return err
