@@ -5,11 +5,14 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/spf13/pflag"
+
 	"github.com/coditect/phasegen/internal/diff"
 	"github.com/coditect/phasegen/internal/overlay"
 )
 
 func newCheckCmd(a *App) *command {
+	var appset string
 	return &command{
 		name:  "check",
 		usage: "check",
@@ -18,17 +21,20 @@ func newCheckCmd(a *App) *command {
 on disk. Exits 0 when they are equal; otherwise prints a unified diff of each
 stale file (from what is on disk to what render would write) and exits 3.
 Run 'phasegen render' to bring overlays/ up to date.`,
-		example: "  phasegen check",
+		example: "  phasegen check\n  phasegen check --appset coditect",
+		setFlags: func(fs *pflag.FlagSet) {
+			fs.StringVar(&appset, "appset", "", "expect one ApplicationSet called `NAME`, as render --appset writes")
+		},
 		run: func(ctx context.Context, g *globalOptions, args []string) error {
 			if len(args) > 0 {
 				return usagef("check takes no arguments")
 			}
-			return a.runCheck(g)
+			return a.runCheck(g, appset)
 		},
 	}
 }
 
-func (a *App) runCheck(g *globalOptions) error {
+func (a *App) runCheck(g *globalOptions, appset string) error {
 	cfg, b, err := a.loadAll(g)
 	if err != nil {
 		return err
@@ -40,6 +46,11 @@ func (a *App) runCheck(g *globalOptions) error {
 		return err
 	}
 	want := overlayFiles(all)
+	if appset != "" {
+		if want, err = withAppSet(cfg, want, appset); err != nil {
+			return err
+		}
+	}
 	have, err := readOverlays(g.OverlaysDir)
 	if err != nil {
 		return err

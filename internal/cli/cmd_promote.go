@@ -193,7 +193,7 @@ func (a *App) recordPhase(g *globalOptions, env *config.Environment, phase strin
 	} else {
 		fmt.Fprintf(a.Stderr, "recorded phase %s in %s\n", phase, file)
 	}
-	if err := a.runRender(g, []string{env.Metadata.Name}); err != nil {
+	if err := a.runRender(g, []string{env.Metadata.Name}, ""); err != nil {
 		if changed {
 			if _, rerr := promote.SetPhase(file, readOrNil(file), env.Spec.Phase); rerr != nil {
 				err = errors.Join(err, rerr)

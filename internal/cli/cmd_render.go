@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/spf13/pflag"
+
 	"github.com/coditect/phasegen/internal/base"
 	"github.com/coditect/phasegen/internal/config"
 	"github.com/coditect/phasegen/internal/diff"
@@ -17,6 +19,7 @@ import (
 )
 
 func newRenderCmd(a *App) *command {
+	var appset string
 	return &command{
 		name:  "render",
 		usage: "render [ENV...]",
@@ -27,15 +30,22 @@ overlays/argocd/<env>.yaml. The whole overlays/ tree is replaced at once (a new
 tree is built beside it, then swapped in), so an interrupted render leaves the
 previous tree whole. Files no longer generated (an HPA when a phase stops
 autoscaling) are removed; the other environments' files are kept as they are.
-Nothing outside overlays/ is written. What changed is printed to stderr.`,
-		example: "  phasegen render\n  phasegen render production",
+Nothing outside overlays/ is written. What changed is printed to stderr.
+
+With --appset NAME, overlays/argocd/ holds one ApplicationSet (a list generator
+with an element per environment) instead of one Application per environment,
+for fleets of many clusters; pass the same flag to check.`,
+		example: "  phasegen render\n  phasegen render production\n  phasegen render --appset coditect",
+		setFlags: func(fs *pflag.FlagSet) {
+			fs.StringVar(&appset, "appset", "", "write one ApplicationSet called `NAME` instead of an Application per environment")
+		},
 		run: func(ctx context.Context, g *globalOptions, args []string) error {
-			return a.runRender(g, args)
+			return a.runRender(g, args, appset)
 		},
 	}
 }
 
-func (a *App) runRender(g *globalOptions, args []string) error {
+func (a *App) runRender(g *globalOptions, args []string, appset string) error {
 	cfg, b, err := a.loadAll(g)
 	if err != nil {
 		return err
@@ -77,6 +87,15 @@ func (a *App) runRender(g *globalOptions, args []string) error {
 			for p, data := range overlayFiles(files) {
 				next[p] = data
 			}
+		}
+	}
+	if appset == "" && len(args) > 0 {
+		// Rendering some environments keeps the tree's form.
+		appset = existingAppSet(old)
+	}
+	if appset != "" {
+		if next, err = withAppSet(cfg, next, appset); err != nil {
+			return err
 		}
 	}
 	changes := diff.Files(old, next)
