@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"runtime/debug"
-	"strings"
 
 	"github.com/spf13/pflag"
 
@@ -100,11 +99,7 @@ func buildPhase(cfg *config.Set, env *config.Environment, name string) (*config.
 	if name == "" {
 		return declaredPhase(cfg, env)
 	}
-	p, ok := cfg.Phase(name)
-	if !ok {
-		return nil, fmt.Errorf("phase %q does not exist (have: %s)", name, strings.Join(cfg.PhaseNames(), ", "))
-	}
-	return p, nil
+	return findPhase(cfg, name)
 }
 
 // batchGC tunes the garbage collector for a batch of n environments and

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/spf13/pflag"
 
@@ -52,9 +51,9 @@ func (a *App) runDiff(g *globalOptions, opts *diffOptions, args []string) error 
 	if err != nil {
 		return err
 	}
-	env, ok := cfg.Environment(args[0])
-	if !ok {
-		return fmt.Errorf("environment %q does not exist (have: %s)", args[0], strings.Join(cfg.EnvironmentNames(), ", "))
+	env, err := findEnvironment(cfg, args[0])
+	if err != nil {
+		return err
 	}
 	from, err := declaredPhase(cfg, env)
 	if err != nil {

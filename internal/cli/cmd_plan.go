@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/spf13/pflag"
 
@@ -95,8 +94,8 @@ func selectPhases(cfg *config.Set, names []string) ([]*config.Phase, error) {
 	}
 	want := map[string]bool{}
 	for _, n := range names {
-		if _, ok := cfg.Phase(n); !ok {
-			return nil, fmt.Errorf("phase %q does not exist (have: %v)", n, cfg.PhaseNames())
+		if _, err := findPhase(cfg, n); err != nil {
+			return nil, err
 		}
 		want[n] = true
 	}

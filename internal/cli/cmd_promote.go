@@ -90,12 +90,12 @@ func (a *App) runPromote(ctx context.Context, g *globalOptions, opts *promoteOpt
 	if err != nil {
 		return err
 	}
-	env, ok := cfg.Environment(args[0])
-	if !ok {
-		return fmt.Errorf("environment %q does not exist (have: %s)", args[0], strings.Join(cfg.EnvironmentNames(), ", "))
+	env, err := findEnvironment(cfg, args[0])
+	if err != nil {
+		return err
 	}
-	if _, ok := cfg.Phase(opts.to); !ok {
-		return fmt.Errorf("phase %q does not exist (have: %s)", opts.to, strings.Join(cfg.PhaseNames(), ", "))
+	if _, err := findPhase(cfg, opts.to); err != nil {
+		return err
 	}
 	tg, pr, where, err := a.promoteTarget(env, opts)
 	if err != nil {

@@ -139,9 +139,9 @@ func selectEnvironments(cfg *config.Set, args []string) ([]*config.Environment, 
 	var out []*config.Environment
 	seen := map[string]bool{}
 	for _, n := range args {
-		e, ok := cfg.Environment(n)
-		if !ok {
-			return nil, fmt.Errorf("environment %q does not exist (have: %s)", n, strings.Join(cfg.EnvironmentNames(), ", "))
+		e, err := findEnvironment(cfg, n)
+		if err != nil {
+			return nil, err
 		}
 		if !seen[n] {
 			seen[n] = true
@@ -149,14 +149,6 @@ func selectEnvironments(cfg *config.Set, args []string) ([]*config.Environment, 
 		}
 	}
 	return out, nil
-}
-
-func declaredPhase(cfg *config.Set, env *config.Environment) (*config.Phase, error) {
-	p, ok := cfg.Phase(env.Spec.Phase)
-	if !ok {
-		return nil, fmt.Errorf("environment %s: phase %q does not exist (have: %s)", env.Metadata.Name, env.Spec.Phase, strings.Join(cfg.PhaseNames(), ", "))
-	}
-	return p, nil
 }
 
 func names(envs []*config.Environment) []string {

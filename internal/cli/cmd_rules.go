@@ -56,17 +56,13 @@ func (a *App) runRules(g *globalOptions, opts *rulesOptions, args []string) erro
 	if err != nil {
 		return err
 	}
-	env, ok := cfg.Environment(args[0])
-	if !ok {
-		return usagef("unknown environment %q (have: %v)", args[0], cfg.EnvironmentNames())
+	env, err := findEnvironment(cfg, args[0])
+	if err != nil {
+		return err
 	}
-	phaseName := env.Spec.Phase
-	if opts.phase != "" {
-		phaseName = opts.phase
-	}
-	phase, ok := cfg.Phase(phaseName)
-	if !ok {
-		return usagef("unknown phase %q (have: %v)", phaseName, cfg.PhaseNames())
+	phase, err := buildPhase(cfg, env, opts.phase)
+	if err != nil {
+		return err
 	}
 	b, err := a.loadBase(g)
 	if err != nil {

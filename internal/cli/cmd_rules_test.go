@@ -74,16 +74,20 @@ func TestRulesCommandUsage(t *testing.T) {
 	dir := t.TempDir()
 	for _, c := range []struct {
 		args []string
+		code int
 		want string
 	}{
-		{[]string{"--dir", dir}, "exactly one ENV"},
-		{[]string{"production"}, "--dir is required"},
-		{[]string{"nope", "--dir", dir}, `unknown environment "nope"`},
-		{[]string{"production", "--dir", dir, "--phase", "zz"}, `unknown phase "zz"`},
+		{[]string{"--dir", dir}, ExitUsage, "exactly one ENV"},
+		{[]string{"production"}, ExitUsage, "--dir is required"},
+		{[]string{"nope", "--dir", dir}, ExitError, `environment "nope" does not exist`},
+		{[]string{"production", "--dir", dir, "--phase", "zz"}, ExitError, `phase "zz" does not exist`},
 	} {
 		code, _, stderr := runRulesCmd(t, c.args...)
-		if code != ExitUsage || !strings.Contains(stderr, c.want) {
-			t.Errorf("rules %v: exit %d, stderr %q; want exit %d and %q", c.args, code, stderr, ExitUsage, c.want)
+		if code != c.code || !strings.Contains(stderr, c.want) {
+			t.Errorf("rules %v: exit %d, stderr %q; want exit %d and %q", c.args, code, stderr, c.code, c.want)
+		}
+		if usage := strings.Contains(stderr, "Usage:"); usage != (c.code == ExitUsage) {
+			t.Errorf("rules %v: usage printed = %v", c.args, usage)
 		}
 	}
 }
