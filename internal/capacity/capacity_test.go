@@ -13,7 +13,13 @@ import (
 
 func shipped(t *testing.T) (*config.Set, *Planner) {
 	t.Helper()
-	cfg, err := config.Load("../../environments")
+	return plannerFor(t, "../../environments")
+}
+
+// plannerFor loads the configs in dir with the embedded base.
+func plannerFor(t *testing.T, dir string) (*config.Set, *Planner) {
+	t.Helper()
+	cfg, err := config.Load(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,18 +120,7 @@ func TestShippedPhases(t *testing.T) {
 // TestNotReady: a phase whose ceiling cannot serve its maximum users
 // conservatively is not ready (fixture testdata/valid-not-ready).
 func TestNotReady(t *testing.T) {
-	cfg, err := config.Load("testdata/valid-not-ready")
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := base.Load(templates.FS())
-	if err != nil {
-		t.Fatal(err)
-	}
-	pl, err := NewPlanner(cfg, b)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg, pl := plannerFor(t, "testdata/valid-not-ready")
 	plans, err := pl.Plan(cfg.Phases)
 	if err != nil {
 		t.Fatal(err)

@@ -41,25 +41,12 @@ repository holds).`,
 }
 
 func (a *App) runDiff(g *globalOptions, opts *diffOptions, args []string) error {
-	switch {
-	case len(args) != 1:
-		return usagef("want exactly one ENV, got %d", len(args))
-	case opts.to == "":
-		return usagef("--to PHASE is required")
-	}
-	cfg, b, err := a.loadAll(g)
+	t, err := a.loadTransition(g, args, opts.to)
 	if err != nil {
 		return err
 	}
-	env, err := findEnvironment(cfg, args[0])
-	if err != nil {
-		return err
-	}
+	cfg, b, env, to := t.cfg, t.base, t.env, t.to
 	from, err := declaredPhase(cfg, env)
-	if err != nil {
-		return err
-	}
-	to, err := buildPhase(cfg, env, opts.to)
 	if err != nil {
 		return err
 	}

@@ -78,25 +78,14 @@ A refused gate exits 1 with what to do.`,
 }
 
 func (a *App) runPromote(ctx context.Context, g *globalOptions, opts *promoteOptions, args []string) error {
-	switch {
-	case len(args) != 1:
-		return usagef("want exactly one ENV, got %d", len(args))
-	case opts.to == "":
-		return usagef("--to PHASE is required")
-	case opts.repo != "" && opts.gitDir != "":
+	if opts.repo != "" && opts.gitDir != "" {
 		return usagef("--repo and --git-dir are exclusive: pick one target")
 	}
-	cfg, b, err := a.loadAll(g)
+	t, err := a.loadTransition(g, args, opts.to)
 	if err != nil {
 		return err
 	}
-	env, err := findEnvironment(cfg, args[0])
-	if err != nil {
-		return err
-	}
-	if _, err := findPhase(cfg, opts.to); err != nil {
-		return err
-	}
+	cfg, b, env := t.cfg, t.base, t.env
 	tg, pr, where, err := a.promoteTarget(env, opts)
 	if err != nil {
 		return err

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/coditect/phasegen/internal/base"
 	"github.com/coditect/phasegen/internal/config"
 )
 
@@ -34,4 +35,36 @@ func declaredPhase(cfg *config.Set, env *config.Environment) (*config.Phase, err
 		return nil, fmt.Errorf("environment %s: %w", env.Metadata.Name, err)
 	}
 	return p, nil
+}
+
+// transition is what diff and promote start from: ENV --to PHASE, loaded.
+type transition struct {
+	cfg  *config.Set
+	base *base.Base
+	env  *config.Environment
+	to   *config.Phase
+}
+
+// loadTransition checks the ENV argument and --to, loads the configs and the
+// base, and looks both names up.
+func (a *App) loadTransition(g *globalOptions, args []string, to string) (*transition, error) {
+	switch {
+	case len(args) != 1:
+		return nil, usagef("want exactly one ENV, got %d", len(args))
+	case to == "":
+		return nil, usagef("--to PHASE is required")
+	}
+	cfg, b, err := a.loadAll(g)
+	if err != nil {
+		return nil, err
+	}
+	env, err := findEnvironment(cfg, args[0])
+	if err != nil {
+		return nil, err
+	}
+	phase, err := findPhase(cfg, to)
+	if err != nil {
+		return nil, err
+	}
+	return &transition{cfg: cfg, base: b, env: env, to: phase}, nil
 }
