@@ -54,6 +54,13 @@ func (a *App) runRender(g *globalOptions, args []string, appset string) error {
 	if err != nil {
 		return err
 	}
+	// Read, render and write under one lock, so that two renders of this
+	// checkout (a promotion re-rendering its environment, say) take turns.
+	unlock, err := disk.Lock(g.OverlaysDir)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	old, err := readOverlays(g.OverlaysDir)
 	if err != nil {
 		return err

@@ -32,6 +32,8 @@ const (
 
 // Write makes dir hold exactly files (stale files and directories are
 // removed). It refuses invalid paths and a dir that is a symbolic link.
+// Writers of one dir in different processes serialise with Lock around
+// their read-render-write.
 func Write(dir string, files fileset.Set) error {
 	return writer{}.write(dir, files)
 }
