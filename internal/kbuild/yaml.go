@@ -49,6 +49,9 @@ func resourceYAML(res *resource.Resource) ([]byte, error) {
 	if !ok {
 		return res.AsYAML()
 	}
+	if out, ok := printYAML(norm.(map[string]interface{})); ok {
+		return out, nil
+	}
 	return yamlv2.Marshal(norm)
 }
 
