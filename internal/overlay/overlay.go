@@ -179,7 +179,11 @@ type partsKey struct {
 type phaseParts struct {
 	hpa, pdb, patch []byte
 	annotations     string
-	err             error
+	// resources is the kustomization's resources; kustomization its body
+	// without a namespace (see kustomizationFile).
+	resources     []string
+	kustomization []byte
+	err           error
 }
 
 // phaseParts returns the parts of phase for sts, computing them once.
@@ -203,6 +207,14 @@ func (r *Renderer) phaseParts(phase *config.Phase, sts *appsv1.StatefulSet, cont
 	}
 	if p.err == nil {
 		p.annotations, p.err = rr.annotationTransformer()
+	}
+	p.resources = []string{baseFromOverlay}
+	if phase.Spec.Autoscaling != nil {
+		p.resources = append(p.resources, HPAFile)
+	}
+	p.resources = append(p.resources, PDBFile, PrometheusRuleFile)
+	if p.err == nil {
+		p.kustomization, p.err = yaml.Marshal(kustomization("", p.resources, p.annotations))
 	}
 	r.parts[key] = p
 	return p
@@ -228,15 +240,12 @@ func (r *Renderer) render(env *config.Environment, phase *config.Phase, what int
 	rr := &renderer{env: env, phase: phase, sts: sts, header: Header(name, phase.Metadata.Name)}
 	dir := EnvDir(name)
 	out := make(fileset.Set, 7+len(r.base.Files))
-	resources := []string{baseFromOverlay}
 	if phase.Spec.Autoscaling != nil {
 		out[path.Join(dir, HPAFile)] = rr.withHeader(parts.hpa)
-		resources = append(resources, HPAFile)
 	}
 	out[path.Join(dir, PDBFile)] = rr.withHeader(parts.pdb)
-	resources = append(resources, PDBFile, PrometheusRuleFile)
 	out[path.Join(dir, StatefulSetPatch)] = rr.withHeader(parts.patch)
-	k, err := rr.marshal(rr.kustomization(resources, parts.annotations))
+	k, err := rr.kustomizationFile(parts)
 	if err != nil {
 		return nil, fmt.Errorf("render %s: %w", name, err)
 	}
@@ -443,19 +452,6 @@ func (r *renderer) annotationTransformer() (string, error) {
 	}
 	b, err := yaml.Marshal(t)
 	return string(b), err
-}
-
-func (r *renderer) kustomization(resources []string, annotations string) any {
-	return types.Kustomization{
-		TypeMeta: types.TypeMeta{
-			APIVersion: types.KustomizationVersion,
-			Kind:       types.KustomizationKind,
-		},
-		Namespace:    r.env.Spec.Namespace,
-		Resources:    resources,
-		Patches:      []types.Patch{{Path: StatefulSetPatch}},
-		Transformers: []string{annotations},
-	}
 }
 
 func (r *renderer) marshal(obj any) ([]byte, error) {
