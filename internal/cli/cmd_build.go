@@ -46,6 +46,14 @@ func (a *App) runBuild(g *globalOptions, opts *buildOptions, args []string) erro
 	if opts.phase != "" && len(args) != 1 {
 		return usagef("--phase builds exactly one environment: give one ENV")
 	}
+	// Kustomize's one-time set-up (its OpenAPI schema) on another core
+	// while this one loads the configuration.
+	warmed := make(chan struct{})
+	go func() {
+		defer close(warmed)
+		kbuild.Warm()
+	}()
+	defer func() { <-warmed }()
 	cfg, b, err := a.loadAll(g)
 	if err != nil {
 		return err
