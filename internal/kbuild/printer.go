@@ -23,12 +23,18 @@ import (
 // yaml.v2 would print as complex keys, literal blocks with kept trailing
 // newlines. The caller then uses yaml.v2.
 func printYAML(m map[string]any) ([]byte, bool) {
+	return appendPrinted(nil, m)
+}
+
+// appendPrinted is printYAML appending to dst; on false dst is unchanged
+// (its spare capacity may have been written).
+func appendPrinted(dst []byte, m map[string]any) ([]byte, bool) {
 	if len(m) == 0 {
-		return nil, false
+		return dst, false
 	}
-	p := printer{buf: make([]byte, 0, 2048)}
+	p := printer{buf: dst}
 	if !p.mapping(m, 0, false) {
-		return nil, false
+		return dst, false
 	}
 	return p.buf, true
 }

@@ -1,7 +1,6 @@
 package kbuild
 
 import (
-	"bytes"
 	"encoding/json"
 	"unicode/utf8"
 
@@ -22,37 +21,46 @@ import (
 // JSON would replace; non-string map keys, which JSON rejects) goes the
 // library's own way. Tests compare both paths and stock kustomize.
 func asYAML(m resmap.ResMap) ([]byte, error) {
-	var buf bytes.Buffer
+	// One buffer for the whole stream: the printer appends to it.
+	out := make([]byte, 0, 16<<10)
 	for i, res := range m.Resources() {
-		out, err := resourceYAML(res)
-		if err != nil {
+		if i > 0 {
+			out = append(out, "---\n"...)
+		}
+		var err error
+		if out, err = appendResourceYAML(out, res); err != nil {
 			return nil, err
 		}
-		if i > 0 {
-			buf.WriteString("---\n")
-		}
-		buf.Write(out)
 	}
-	return buf.Bytes(), nil
+	return out, nil
 }
 
-func resourceYAML(res *resource.Resource) ([]byte, error) {
+// appendResourceYAML appends res printed as kustomize prints it to out.
+func appendResourceYAML(out []byte, res *resource.Resource) ([]byte, error) {
 	n := res.YNode()
 	if n == nil || n.Kind != kyaml.MappingNode {
-		return res.AsYAML()
+		return appendYAML(out, res.AsYAML)
 	}
 	v := map[string]interface{}{}
 	if err := n.Decode(&v); err != nil {
-		return res.AsYAML()
+		return appendYAML(out, res.AsYAML)
 	}
 	norm, ok := jsonRoundTrip(v)
 	if !ok {
-		return res.AsYAML()
+		return appendYAML(out, res.AsYAML)
 	}
-	if out, ok := printYAML(norm.(map[string]interface{})); ok {
-		return out, nil
+	if printed, ok := appendPrinted(out, norm.(map[string]interface{})); ok {
+		return printed, nil
 	}
-	return yamlv2.Marshal(norm)
+	return appendYAML(out, func() ([]byte, error) { return yamlv2.Marshal(norm) })
+}
+
+func appendYAML(out []byte, print func() ([]byte, error)) ([]byte, error) {
+	b, err := print()
+	if err != nil {
+		return nil, err
+	}
+	return append(out, b...), nil
 }
 
 // jsonRoundTrip returns v as encoding it to JSON and decoding that with
