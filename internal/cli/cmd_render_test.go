@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/coditect/phasegen/internal/fileset"
@@ -318,52 +317,9 @@ func (w *workspace) templates() fileset.Set {
 	return files
 }
 
-// Acceptance 4: a render that fails midway through writing leaves the
-// previous tree whole. The write is made to fail for real: with the file
-// size limit (which binds root too) below the size of prometheusrule.yaml,
-// the write of that file fails after the files before it were written into
-// the new tree.
-func TestInterruptedRenderLeavesPreviousTree(t *testing.T) {
-	w := newWorkspace(t, shippedConfig)
-	w.mustRun("render")
-	before := w.overlays()
-	w.setPhase("production", "beta")
-	w.setPhase("staging", "full-mvp")
-
-	var old syscall.Rlimit
-	if err := syscall.Getrlimit(syscall.RLIMIT_FSIZE, &old); err != nil {
-		t.Skipf("no RLIMIT_FSIZE: %v", err)
-	}
-	limit := old
-	limit.Cur = 2048
-	if err := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &limit); err != nil {
-		t.Skipf("cannot lower RLIMIT_FSIZE: %v", err)
-	}
-	code, _, stderr := w.run("render")
-	if err := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &old); err != nil {
-		t.Fatal(err)
-	}
-	if code != ExitError {
-		t.Fatalf("render under a 2 KiB file size limit: exit %d, want 1\n%s", code, stderr)
-	}
-	if !strings.Contains(stderr, "prometheusrule.yaml") {
-		t.Errorf("the write did not fail midway (at prometheusrule.yaml):\n%s", stderr)
-	}
-	if after := w.overlays(); !fileset.Equal(before, after) {
-		t.Error("an interrupted render changed overlays/")
-	}
-	ents, _ := os.ReadDir(w.root)
-	for _, e := range ents {
-		if strings.HasPrefix(e.Name(), ".overlays") {
-			t.Errorf("leftover %s", e.Name())
-		}
-	}
-	// The next render completes.
-	w.mustRun("render")
-	if code, _, _ := w.run("check"); code != ExitOK {
-		t.Error("check after the completed render")
-	}
-}
+// TestInterruptedRenderLeavesPreviousTree lives in
+// testdata/script/render_interrupted.txtar: it limits the file size of a
+// child process, never of this test process.
 
 func TestBuildCommand(t *testing.T) {
 	w := newWorkspace(t, shippedConfig)
