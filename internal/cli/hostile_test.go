@@ -1,62 +1,13 @@
 package cli
 
 import (
-	"bytes"
-	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/coditect/phasegen/internal/fileset"
-	"github.com/coditect/phasegen/internal/target/disk"
 )
-
-// hostileRepo copies the shipped environments/ and templates/ into a temp
-// repository and renders its overlays/.
-func hostileRepo(t *testing.T) string {
-	t.Helper()
-	root := t.TempDir()
-	for _, dir := range []string{"environments", "templates/base"} {
-		files, err := disk.Read(filepath.Join("../..", dir))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := writeTree(filepath.Join(root, dir), files); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if code, _, stderr := runIn(t, root, "render"); code != ExitOK {
-		t.Fatalf("render: exit %d\n%s", code, stderr)
-	}
-	return root
-}
-
-func writeTree(dir string, files fileset.Set) error {
-	for p, b := range files {
-		full := filepath.Join(dir, filepath.FromSlash(p))
-		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-			return err
-		}
-		if err := os.WriteFile(full, b, 0o644); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// runIn runs phasegen with the repository at root.
-func runIn(t *testing.T, root string, args ...string) (int, string, string) {
-	t.Helper()
-	var stdout, stderr bytes.Buffer
-	a := &App{Stdout: &stdout, Stderr: &stderr, Getenv: func(string) string { return "" }}
-	full := append([]string{args[0],
-		"--config", filepath.Join(root, "environments"),
-		"--templates", filepath.Join(root, "templates"),
-		"--overlays", filepath.Join(root, "overlays")}, args[1:]...)
-	code := a.Run(context.Background(), full)
-	return code, stdout.String(), stderr.String()
-}
 
 func replaceIn(t *testing.T, file, old, new string) {
 	t.Helper()
@@ -241,14 +192,12 @@ func TestHostileInputs(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			root := hostileRepo(t)
-			before, err := disk.Read(filepath.Join(root, "overlays"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			file := c.setup(t, root)
+			w := newWorkspace(t, shippedConfig)
+			w.mustRun("render")
+			before := w.overlays()
+			file := c.setup(t, w.root)
 			for _, cmd := range [][]string{{"render"}, {"check"}, {"plan"}} {
-				code, _, stderr := runIn(t, root, cmd...)
+				code, _, stderr := w.run(cmd...)
 				if code != ExitError {
 					t.Errorf("%s: exit %d, want 1\n%s", cmd[0], code, stderr)
 				}
@@ -259,11 +208,7 @@ func TestHostileInputs(t *testing.T) {
 					t.Errorf("%s: panicked:\n%.600s", cmd[0], stderr)
 				}
 			}
-			after, err := disk.Read(filepath.Join(root, "overlays"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !fileset.Equal(before, after) {
+			if !fileset.Equal(before, w.overlays()) {
 				t.Error("overlays/ changed")
 			}
 		})
