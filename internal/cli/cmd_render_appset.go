@@ -2,7 +2,6 @@ package cli
 
 import (
 	"fmt"
-	"path"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/util/validation"
@@ -13,10 +12,15 @@ import (
 	"github.com/coditect/phasegen/internal/overlay"
 )
 
+// appsDir is the Argo CD folder relative to overlays/, with a trailing slash.
+func appsDir() string {
+	return strings.TrimPrefix(overlay.ArgoCDDir, overlay.OverlaysDir+"/") + "/"
+}
+
 // appSetFile is where --appset NAME puts the ApplicationSet, relative to
 // overlays/.
 func appSetFile(name string) string {
-	return path.Join(strings.TrimPrefix(overlay.ArgoCDDir, overlay.OverlaysDir+"/"), name+"-applicationset.yaml")
+	return appsDir() + name + "-applicationset.yaml"
 }
 
 // withAppSet replaces the per-environment Applications under overlays/argocd/
@@ -40,7 +44,7 @@ func withAppSet(cfg *config.Set, files fileset.Set, name string) (fileset.Set, e
 		return nil, err
 	}
 	out := make(fileset.Set, len(files))
-	dir := strings.TrimPrefix(overlay.ArgoCDDir, overlay.OverlaysDir+"/") + "/"
+	dir := appsDir()
 	for p, b := range files {
 		if !strings.HasPrefix(p, dir) {
 			out[p] = b
@@ -54,7 +58,7 @@ func withAppSet(cfg *config.Set, files fileset.Set, name string) (fileset.Set, e
 // existingAppSet returns the name of the one ApplicationSet a rendered tree
 // holds under argocd/, or "" when it holds Applications.
 func existingAppSet(files fileset.Set) string {
-	dir := strings.TrimPrefix(overlay.ArgoCDDir, overlay.OverlaysDir+"/") + "/"
+	dir := appsDir()
 	found := ""
 	for p := range files {
 		rest, ok := strings.CutPrefix(p, dir)
