@@ -142,14 +142,22 @@ func openRepo(t *testing.T, dir string) *gitdir.Repo {
 	return r
 }
 
-// merge moves main to branch, as merging the promotion's PR would.
-func merge(t *testing.T, dir, branch string) {
+// branchRef opens the repository at dir and resolves branch in it; the
+// error is the lookup's (a missing branch).
+func branchRef(t *testing.T, dir, branch string) (*gogit.Repository, *plumbing.Reference, error) {
 	t.Helper()
 	r, err := gogit.PlainOpen(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ref, err := r.Reference(plumbing.NewBranchReferenceName(branch), true)
+	return r, ref, err
+}
+
+// merge moves main to branch, as merging the promotion's PR would.
+func merge(t *testing.T, dir, branch string) {
+	t.Helper()
+	r, ref, err := branchRef(t, dir, branch)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -161,11 +169,7 @@ func merge(t *testing.T, dir, branch string) {
 // tip returns the commit branch points at, "" when it does not exist.
 func tip(t *testing.T, dir, branch string) string {
 	t.Helper()
-	r, err := gogit.PlainOpen(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ref, err := r.Reference(plumbing.NewBranchReferenceName(branch), true)
+	_, ref, err := branchRef(t, dir, branch)
 	if err != nil {
 		return ""
 	}
@@ -175,11 +179,7 @@ func tip(t *testing.T, dir, branch string) string {
 // treeFiles returns the files of branch under dir (paths relative to dir).
 func treeFiles(t *testing.T, repoDir, branch, dir string) fileset.Set {
 	t.Helper()
-	r, err := gogit.PlainOpen(repoDir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ref, err := r.Reference(plumbing.NewBranchReferenceName(branch), true)
+	r, ref, err := branchRef(t, repoDir, branch)
 	if err != nil {
 		t.Fatal(err)
 	}
