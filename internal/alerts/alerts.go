@@ -13,9 +13,8 @@ import (
 	"fmt"
 	"regexp"
 
-	"sigs.k8s.io/yaml"
-
 	"github.com/coditect/phasegen/internal/config"
+	"github.com/coditect/phasegen/internal/printer"
 )
 
 // The alerts every PrometheusRule holds (WorkloadHPAAtMax only when the phase
@@ -106,7 +105,7 @@ func PrometheusRuleWithOptions(env *config.Environment, phase *config.Phase, cap
 		},
 		Spec: groups,
 	}
-	out, err := yaml.Marshal(obj)
+	out, err := printer.Marshal(obj)
 	if err != nil {
 		return nil, fmt.Errorf("marshalling PrometheusRule %s-alerts: %w", w, err)
 	}
@@ -120,7 +119,7 @@ func RuleFile(env *config.Environment, phase *config.Phase, capacity *config.Cap
 	if err != nil {
 		return nil, err
 	}
-	out, err := yaml.Marshal(groups)
+	out, err := printer.Marshal(groups)
 	if err != nil {
 		return nil, fmt.Errorf("marshalling rules file: %w", err)
 	}

@@ -6,9 +6,8 @@ import (
 	"path"
 	"strconv"
 
-	"sigs.k8s.io/yaml"
-
 	"github.com/coditect/phasegen/internal/config"
+	"github.com/coditect/phasegen/internal/printer"
 )
 
 // Name returns the name of env's Application: "<workload>-<env>", for example
@@ -84,7 +83,7 @@ func Application(env *config.Environment, phase *config.Phase) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	out, err := yaml.Marshal(app)
+	out, err := printer.Marshal(app)
 	if err != nil {
 		return nil, fmt.Errorf("argocd application %s: %w", app.Metadata.Name, err)
 	}

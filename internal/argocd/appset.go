@@ -5,9 +5,8 @@ import (
 	"sort"
 	"strconv"
 
-	"sigs.k8s.io/yaml"
-
 	"github.com/coditect/phasegen/internal/config"
+	"github.com/coditect/phasegen/internal/printer"
 )
 
 // Item is one environment of a fleet, at the phase it is rendered at.
@@ -214,7 +213,7 @@ func ApplicationSet(name string, items []Item) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	out, err := yaml.Marshal(set)
+	out, err := printer.Marshal(set)
 	if err != nil {
 		return nil, fmt.Errorf("argocd applicationset %s: %w", name, err)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/coditect/phasegen/internal/config"
 	"github.com/coditect/phasegen/internal/fleet"
 	"github.com/coditect/phasegen/internal/overlay"
+	"github.com/coditect/phasegen/internal/printer"
 	"github.com/coditect/phasegen/templates"
 )
 
@@ -65,7 +66,7 @@ func TestPrinterTakesEveryFleetObject(t *testing.T) {
 					if err != nil {
 						t.Fatal(err)
 					}
-					got, ok := printYAML(norm.(map[string]interface{}))
+					got, ok := printer.Print(norm.(map[string]interface{}))
 					if !ok {
 						t.Errorf("%s at %s: %s: the printer leaves it to yaml.v2", env.Metadata.Name, phase.Metadata.Name, res.CurId())
 						continue

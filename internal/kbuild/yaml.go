@@ -8,6 +8,8 @@ import (
 	"sigs.k8s.io/kustomize/api/resmap"
 	"sigs.k8s.io/kustomize/api/resource"
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/coditect/phasegen/internal/printer"
 )
 
 // asYAML is resmap.ResMap.AsYaml, byte for byte, at well under half the
@@ -49,7 +51,7 @@ func appendResourceYAML(out []byte, res *resource.Resource) ([]byte, error) {
 	if !ok {
 		return appendYAML(out, res.AsYAML)
 	}
-	if printed, ok := appendPrinted(out, norm.(map[string]interface{})); ok {
+	if printed, ok := printer.Append(out, norm.(map[string]interface{})); ok {
 		return printed, nil
 	}
 	return appendYAML(out, func() ([]byte, error) { return yamlv2.Marshal(norm) })

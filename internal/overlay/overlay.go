@@ -19,13 +19,13 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"sigs.k8s.io/kustomize/api/types"
-	"sigs.k8s.io/yaml"
 
 	"github.com/coditect/phasegen/internal/alerts"
 	"github.com/coditect/phasegen/internal/argocd"
 	"github.com/coditect/phasegen/internal/base"
 	"github.com/coditect/phasegen/internal/config"
 	"github.com/coditect/phasegen/internal/fileset"
+	"github.com/coditect/phasegen/internal/printer"
 )
 
 // PhaseAnnotation is set on every object an environment's overlay builds to,
@@ -197,13 +197,13 @@ func (r *Renderer) phaseParts(phase *config.Phase, sts *appsv1.StatefulSet, cont
 	rr := &renderer{phase: phase, sts: sts}
 	p := &phaseParts{}
 	if phase.Spec.Autoscaling != nil {
-		p.hpa, p.err = yaml.Marshal(rr.hpa())
+		p.hpa, p.err = printer.Marshal(rr.hpa())
 	}
 	if p.err == nil {
-		p.pdb, p.err = yaml.Marshal(rr.pdb())
+		p.pdb, p.err = printer.Marshal(rr.pdb())
 	}
 	if p.err == nil {
-		p.patch, p.err = yaml.Marshal(rr.statefulSetPatch(container, phase.Spec.Resources.Apply(container.Resources)))
+		p.patch, p.err = printer.Marshal(rr.statefulSetPatch(container, phase.Spec.Resources.Apply(container.Resources)))
 	}
 	if p.err == nil {
 		p.annotations, p.err = rr.annotationTransformer()
@@ -214,7 +214,7 @@ func (r *Renderer) phaseParts(phase *config.Phase, sts *appsv1.StatefulSet, cont
 	}
 	p.resources = append(p.resources, PDBFile, PrometheusRuleFile)
 	if p.err == nil {
-		p.kustomization, p.err = yaml.Marshal(kustomization("", p.resources, p.annotations))
+		p.kustomization, p.err = printer.Marshal(kustomization("", p.resources, p.annotations))
 	}
 	r.parts[key] = p
 	return p
@@ -450,12 +450,12 @@ func (r *renderer) annotationTransformer() (string, error) {
 		Annotations: map[string]string{PhaseAnnotation: r.phase.Metadata.Name},
 		FieldSpecs:  []types.FieldSpec{{Path: "metadata/annotations", CreateIfNotPresent: true}},
 	}
-	b, err := yaml.Marshal(t)
+	b, err := printer.Marshal(t)
 	return string(b), err
 }
 
 func (r *renderer) marshal(obj any) ([]byte, error) {
-	b, err := yaml.Marshal(obj)
+	b, err := printer.Marshal(obj)
 	if err != nil {
 		return nil, err
 	}

@@ -1,4 +1,9 @@
-package kbuild
+// Package printer prints decoded YAML values exactly as yaml.v2 prints
+// them, and so as sigs.k8s.io/yaml and kustomize do, without yaml.v2's
+// reflective event emitter: the byte-identical fast path for the manifests
+// phasegen renders and builds. It declines (and callers use yaml.v2) for
+// anything outside the subset it is proven on.
+package printer
 
 import (
 	"regexp"
@@ -9,7 +14,7 @@ import (
 	"unicode/utf8"
 )
 
-// printYAML returns what yaml.v2's Marshal prints for m, a decoded
+// Print returns what yaml.v2's Marshal prints for m, a decoded
 // Kubernetes object (nested map[string]any and []any of strings, ints,
 // bools and nils), without going through yaml.v2's reflective event
 // emitter. It reproduces yaml.v2's output for the values it accepts: keys
@@ -22,13 +27,13 @@ import (
 // sequences, double-quoted strings that need escapes or could fold, keys
 // yaml.v2 would print as complex keys, literal blocks with kept trailing
 // newlines. The caller then uses yaml.v2.
-func printYAML(m map[string]any) ([]byte, bool) {
-	return appendPrinted(nil, m)
+func Print(m map[string]any) ([]byte, bool) {
+	return Append(nil, m)
 }
 
-// appendPrinted is printYAML appending to dst; on false dst is unchanged
-// (its spare capacity may have been written).
-func appendPrinted(dst []byte, m map[string]any) ([]byte, bool) {
+// Append is Print appending to dst; on false dst is unchanged (its spare
+// capacity may have been written).
+func Append(dst []byte, m map[string]any) ([]byte, bool) {
 	if len(m) == 0 {
 		return dst, false
 	}

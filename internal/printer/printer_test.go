@@ -1,4 +1,4 @@
-package kbuild
+package printer
 
 import (
 	"bytes"
@@ -122,7 +122,7 @@ func FuzzPrinter(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		v, _ := valueFrom(append([]byte{0}, data...), fuzzStrings, 0)
 		m := v.(map[string]any)
-		got, ok := printYAML(m)
+		got, ok := Print(m)
 		if !ok {
 			return
 		}
@@ -146,7 +146,7 @@ func TestPrinterStrings(t *testing.T) {
 			{"k": []any{s, map[string]any{s: []any{s}, "z": map[string]any{"deep": s}}}},
 			{"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa": map[string]any{"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb": s}},
 		} {
-			got, ok := printYAML(m)
+			got, ok := Print(m)
 			if !ok {
 				continue
 			}
