@@ -93,8 +93,21 @@ func PrometheusRuleWithOptions(env *config.Environment, phase *config.Phase, cap
 	if err != nil {
 		return nil, err
 	}
+	obj := ruleObject(env, phase, groups)
+	if out, ok := printer.Print(obj.object()); ok {
+		return out, nil
+	}
+	out, err := printer.Marshal(obj)
+	if err != nil {
+		return nil, fmt.Errorf("marshalling PrometheusRule %s: %w", obj.Metadata.Name, err)
+	}
+	return out, nil
+}
+
+// ruleObject is the PrometheusRule `<workload>-alerts` holding groups.
+func ruleObject(env *config.Environment, phase *config.Phase, groups RuleGroups) prometheusRule {
 	w := env.Spec.Workload
-	obj := prometheusRule{
+	return prometheusRule{
 		APIVersion: "monitoring.coreos.com/v1",
 		Kind:       "PrometheusRule",
 		Metadata: objectMeta{
@@ -105,11 +118,6 @@ func PrometheusRuleWithOptions(env *config.Environment, phase *config.Phase, cap
 		},
 		Spec: groups,
 	}
-	out, err := printer.Marshal(obj)
-	if err != nil {
-		return nil, fmt.Errorf("marshalling PrometheusRule %s-alerts: %w", w, err)
-	}
-	return out, nil
 }
 
 // RuleFile returns the same groups as PrometheusRuleWithOptions as a plain

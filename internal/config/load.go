@@ -8,9 +8,13 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
@@ -90,13 +94,10 @@ func Load(dir string) (*Set, error) {
 		return nil, fmt.Errorf("reading phases: %w", err)
 	}
 	capFile := filepath.Join(dir, "capacity.yaml")
-	for _, f := range envFiles {
-		if f == capFile {
-			continue
-		}
-		doc, ps := loadFile(f, KindEnvironment)
-		problems = append(problems, ps...)
-		if e, ok := doc.(*Environment); ok {
+	envFiles = slices.DeleteFunc(envFiles, func(f string) bool { return f == capFile })
+	for _, r := range loadFiles(envFiles, KindEnvironment) {
+		problems = append(problems, r.problems...)
+		if e, ok := r.doc.(*Environment); ok {
 			set.Environments = append(set.Environments, e)
 		}
 	}
@@ -150,6 +151,28 @@ func yamlFiles(dir string) ([]string, error) {
 }
 
 // loadFile reads one file, refusing links that leave its directory.
+type loaded struct {
+	doc      any
+	problems Problems
+}
+
+// loadFiles is loadFile of each file, on as many goroutines as GOMAXPROCS
+// allows (a fleet has thousands of environment files), in files' order.
+func loadFiles(files []string, want string) []loaded {
+	out := make([]loaded, len(files))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(files)) {
+		wg.Go(func() {
+			for i := int(next.Add(1) - 1); i < len(files); i = int(next.Add(1) - 1) {
+				out[i].doc, out[i].problems = loadFile(files[i], want)
+			}
+		})
+	}
+	wg.Wait()
+	return out
+}
+
 func loadFile(file, want string) (any, Problems) {
 	fi, err := os.Lstat(file)
 	if err != nil {
