@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"path"
 	"path/filepath"
+	"reflect"
 	"testing"
 
 	yamlv2 "go.yaml.in/yaml/v2"
@@ -20,7 +21,8 @@ import (
 
 // Every object the shipped environments (at every phase) and the synthetic
 // fleet (the fixed-replica phase included) build to goes through the fast
-// printer, and the printer prints it exactly as yaml.v2 does.
+// path (nodeObject, then the printer), which gives what decoding the node
+// gives and prints it exactly as yaml.v2 does.
 func TestPrinterTakesEveryFleetObject(t *testing.T) {
 	b, err := base.Load(templates.FS())
 	if err != nil {
@@ -61,6 +63,11 @@ func TestPrinterTakesEveryFleetObject(t *testing.T) {
 					norm, ok := jsonRoundTrip(v)
 					if !ok {
 						t.Fatalf("%s at %s: %s: JSON round trip refused", env.Metadata.Name, phase.Metadata.Name, res.CurId())
+					}
+					if direct, ok := nodeObject(res.YNode()); !ok {
+						t.Errorf("%s at %s: %s: nodeObject declines it", env.Metadata.Name, phase.Metadata.Name, res.CurId())
+					} else if !reflect.DeepEqual(direct, norm) {
+						t.Errorf("%s at %s: %s: nodeObject differs from decoding:\n%#v\n%#v", env.Metadata.Name, phase.Metadata.Name, res.CurId(), direct, norm)
 					}
 					want, err := yamlv2.Marshal(norm)
 					if err != nil {

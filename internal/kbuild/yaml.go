@@ -43,6 +43,11 @@ func appendResourceYAML(out []byte, res *resource.Resource) ([]byte, error) {
 	if n == nil || n.Kind != kyaml.MappingNode {
 		return appendYAML(out, res.AsYAML)
 	}
+	if m, ok := nodeObject(n); ok {
+		if printed, ok := printer.Append(out, m); ok {
+			return printed, nil
+		}
+	}
 	v := map[string]interface{}{}
 	if err := n.Decode(&v); err != nil {
 		return appendYAML(out, res.AsYAML)
