@@ -38,48 +38,45 @@ func objectFromJSON(j []byte) (map[string]any, bool) {
 		return nil, false
 	}
 	m, ok := v.(map[string]any)
-	if !ok || !integersOnly(m) {
+	if !ok {
+		return nil, false
+	}
+	if _, ok := integersOnly(m); !ok {
 		return nil, false
 	}
 	return m, true
 }
 
-// integersOnly replaces every json.Number in v by the int yaml.v2 reads it
-// as, or reports false for a number yaml.v2 reads as something else (a
-// float, or an integer wider than int).
-func integersOnly(v any) bool {
+// integersOnly returns v with every json.Number replaced by the int
+// yaml.v2 reads it as, or reports false for a number yaml.v2 reads as
+// something else (a float, or an integer wider than int).
+func integersOnly(v any) (any, bool) {
 	switch x := v.(type) {
+	case json.Number:
+		return jsonInt(x)
 	case map[string]any:
 		for k, e := range x {
-			if n, ok := e.(json.Number); ok {
-				i, ok := jsonInt(n)
-				if !ok {
-					return false
-				}
-				x[k] = i
-			} else if !integersOnly(e) {
-				return false
+			n, ok := integersOnly(e)
+			if !ok {
+				return nil, false
 			}
+			x[k] = n
 		}
 	case []any:
 		for i, e := range x {
-			if n, ok := e.(json.Number); ok {
-				v, ok := jsonInt(n)
-				if !ok {
-					return false
-				}
-				x[i] = v
-			} else if !integersOnly(e) {
-				return false
+			n, ok := integersOnly(e)
+			if !ok {
+				return nil, false
 			}
+			x[i] = n
 		}
 	}
-	return true
+	return v, true
 }
 
 // jsonInt is a JSON number written as an integer (digits, an optional
 // minus) that fits an int, as yaml.v2 resolves it.
-func jsonInt(n json.Number) (int, bool) {
+func jsonInt(n json.Number) (any, bool) {
 	s := string(n)
 	digits := s
 	if len(digits) > 0 && digits[0] == '-' {
@@ -94,5 +91,8 @@ func jsonInt(n json.Number) (int, bool) {
 		}
 	}
 	i, err := strconv.Atoi(s)
-	return i, err == nil
+	if err != nil {
+		return nil, false
+	}
+	return i, true
 }

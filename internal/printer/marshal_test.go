@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"math"
+	"sort"
 	"testing"
+	"unicode/utf8"
 
 	sigsyaml "sigs.k8s.io/yaml"
 )
@@ -105,6 +107,9 @@ func FuzzMarshal(f *testing.F) {
 		default: // floats and wide integers: sigs.k8s.io/yaml's path
 			m["n"] = []any{float64(data[0]) / 4, int64(data[0]) << 56, jsonRaw("1e2")}
 		}
+		if !yamlV2Deterministic(m) {
+			t.Skip("yaml.v2's key order for this map depends on its iteration order")
+		}
 		got, err := Marshal(m)
 		want, werr := sigsyaml.Marshal(m)
 		if (err != nil) != (werr != nil) {
@@ -114,4 +119,36 @@ func FuzzMarshal(f *testing.F) {
 			t.Fatalf("Marshal differs from sigs.k8s.io/yaml for %#v:\n--- printer\n%s\n--- sigs.k8s.io/yaml\n%s", m, got, want)
 		}
 	})
+}
+
+// yamlV2Deterministic reports whether yaml.v2 prints v the same way every
+// time. Its key comparison is not a total order for every set of keys
+// (FuzzMarshal found "02200Y…" < "0Bb…" < "2200C…" < "02200Y…"), and for
+// such a set the order it prints depends on the map's iteration order;
+// the printer declines those, and sigs.k8s.io/yaml can differ from itself.
+func yamlV2Deterministic(v any) bool {
+	switch x := v.(type) {
+	case map[string]any:
+		keys := make([]string, 0, len(x))
+		for k, e := range x {
+			for i := 0; i < len(k); i++ {
+				if k[i] >= utf8.RuneSelf {
+					return false // yaml.v2 compares runes: not modelled here
+				}
+			}
+			if !yamlV2Deterministic(e) {
+				return false
+			}
+			keys = append(keys, k)
+		}
+		sort.Slice(keys, func(i, j int) bool { return keyLess(keys[i], keys[j]) })
+		return strictlyOrdered(keys)
+	case []any:
+		for _, e := range x {
+			if !yamlV2Deterministic(e) {
+				return false
+			}
+		}
+	}
+	return true
 }
