@@ -6,7 +6,7 @@
 # the medians are printed.
 #
 #   scripts/bench-vs-kustomize.sh [N]          (default 1000)
-#   N=100 ROUNDS=5 SAMPLE=50 scripts/bench-vs-kustomize.sh
+#   N=100 ROUNDS=3 SAMPLE=50 scripts/bench-vs-kustomize.sh
 #
 # phasegen builds all N overlays in one process, every round. Stock
 # kustomize costs the same for every overlay (one process each), so each
@@ -18,7 +18,7 @@
 set -euo pipefail
 
 N=${1:-${N:-1000}}
-ROUNDS=${ROUNDS:-3}
+ROUNDS=${ROUNDS:-5}
 SAMPLE=${SAMPLE:-100}
 GO=${GO:-go}
 case $N in '' | *[!0-9]* | 0) echo "N must be a positive integer, not '$N'" >&2; exit 2 ;; esac
