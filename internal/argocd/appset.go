@@ -6,7 +6,6 @@ import (
 	"strconv"
 
 	"github.com/coditect/phasegen/internal/config"
-	"github.com/coditect/phasegen/internal/printer"
 )
 
 // Item is one environment of a fleet, at the phase it is rendered at.
@@ -213,9 +212,5 @@ func ApplicationSet(name string, items []Item) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	out, err := printer.Marshal(set)
-	if err != nil {
-		return nil, fmt.Errorf("argocd applicationset %s: %w", name, err)
-	}
-	return out, nil
+	return marshalAppSet(set)
 }

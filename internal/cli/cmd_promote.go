@@ -44,7 +44,10 @@ branch), checks the gates (next phase only, immutable StatefulSet fields,
 objects Argo CD must prune), then writes ENV's generated tree under
 gitops.path as one commit on branch phasegen/ENV on top of the gitops branch
 and opens a pull request, or updates the open one. Nothing is written when
-the repository already holds that content.
+the repository already holds that content. When overlays/ was rendered with
+--appset NAME, the commit carries the repository's ApplicationSet NAME with
+ENV's element at the new phase (the other elements as the repository holds
+them) instead of ENV's Application.
 
 Targets: GitHub (--repo OWNER/NAME, else gitops.repo), authenticated with
 GITHUB_TOKEN or GH_TOKEN against GITHUB_API_URL (default
@@ -90,10 +93,19 @@ func (a *App) runPromote(ctx context.Context, g *globalOptions, opts *promoteOpt
 	if err != nil {
 		return err
 	}
+	// A tree rendered with --appset promotes into the repository's
+	// ApplicationSet instead of writing the environment's Application.
+	appset, err := appSetOnDisk(g.OverlaysDir)
+	if err != nil {
+		return err
+	}
 	fmt.Fprintf(a.Stderr, "promoting %s to %s in %s\n", env.Metadata.Name, opts.to, where)
+	if appset != "" {
+		fmt.Fprintf(a.Stderr, "%s/ uses ApplicationSet %s: the promotion updates its element for %s\n", displayDir(g.OverlaysDir), appset, env.Metadata.Name)
+	}
 	out, err := promote.Promote(ctx, promote.Options{
 		Config: cfg, Base: b, Env: env.Metadata.Name, To: opts.to,
-		Target: tg, PR: pr,
+		Target: tg, PR: pr, AppSet: appset,
 		DryRun: opts.dryRun, Draft: opts.draft, Labels: opts.labels, Reviewers: opts.reviewers,
 		AllowSkip: opts.allowSkip, AllowRecreate: opts.allowRecreate,
 		Log: a.Stderr,

@@ -1,7 +1,11 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/util/validation"
@@ -20,7 +24,7 @@ func appsDir() string {
 // appSetFile is where --appset NAME puts the ApplicationSet, relative to
 // overlays/.
 func appSetFile(name string) string {
-	return appsDir() + name + "-applicationset.yaml"
+	return strings.TrimPrefix(overlay.AppSetPath(name), overlay.OverlaysDir+"/")
 }
 
 // withAppSet replaces the per-environment Applications under overlays/argocd/
@@ -65,11 +69,30 @@ func existingAppSet(files fileset.Set) string {
 		if !ok {
 			continue
 		}
-		name, ok := strings.CutSuffix(rest, "-applicationset.yaml")
+		name, ok := strings.CutSuffix(rest, overlay.AppSetSuffix)
 		if !ok || found != "" {
 			return ""
 		}
 		found = name
 	}
 	return found
+}
+
+// appSetOnDisk returns the name of the ApplicationSet the overlays tree in
+// dir holds in place of per-environment Applications, or "" when it holds
+// Applications (or nothing yet).
+func appSetOnDisk(dir string) (string, error) {
+	apps := filepath.Join(dir, filepath.FromSlash(strings.TrimSuffix(appsDir(), "/")))
+	entries, err := os.ReadDir(apps)
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("reading %s: %w", apps, err)
+	}
+	files := make(fileset.Set, len(entries))
+	for _, e := range entries {
+		files[appsDir()+e.Name()] = nil
+	}
+	return existingAppSet(files), nil
 }

@@ -60,6 +60,14 @@ func EnvDir(env string) string { return path.Join(OverlaysDir, env) }
 // Application: overlays/argocd/<env>.yaml.
 func ApplicationPath(env string) string { return path.Join(ArgoCDDir, env+".yaml") }
 
+// AppSetSuffix ends the file name of an ApplicationSet under ArgoCDDir.
+const AppSetSuffix = "-applicationset.yaml"
+
+// AppSetPath returns the path of the ApplicationSet called name, which
+// stands in for the per-environment Applications in a tree rendered with
+// --appset: overlays/argocd/<name>-applicationset.yaml.
+func AppSetPath(name string) string { return path.Join(ArgoCDDir, name+AppSetSuffix) }
+
 // EnvPaths reports whether p (relative to the tree's top) belongs to
 // environment env: its overlay folder or its Application.
 func OwnedBy(p, env string) bool {

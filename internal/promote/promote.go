@@ -55,6 +55,12 @@ type Options struct {
 	// pull requests (a local git repository).
 	PR PROpener
 
+	// AppSet names the ApplicationSet that stands in for per-environment
+	// Applications (a tree rendered with --appset): the promotion writes
+	// the repository's ApplicationSet with this environment's element
+	// instead of the environment's Application. "" writes the Application.
+	AppSet string
+
 	DryRun        bool // compose everything, write nothing anywhere
 	Draft         bool
 	Labels        []string // added to phasegen and phase/<to>
@@ -149,6 +155,11 @@ func Promote(ctx context.Context, o Options) (Outcome, error) {
 	toBuilt, err := kbuild.Build(proposed, overlay.EnvDir(o.Env))
 	if err != nil {
 		return out, fmt.Errorf("building %s at %s: %w", o.Env, o.To, err)
+	}
+	if o.AppSet != "" {
+		if err := useAppSet(ctx, o, env, to, proposed); err != nil {
+			return out, err
+		}
 	}
 	var fromBuilt []byte
 	var notes []string
