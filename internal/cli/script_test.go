@@ -255,7 +255,7 @@ const scriptToken = "ghs_scriptS3cretT0ken"
 func cmdGitHub(ts *testscript.TestScript, neg bool, args []string) {
 	st := ts.Value(ghKey{}).(*ghState)
 	if len(args) == 0 {
-		ts.Fatalf("usage: github start|fault|prs|body|merge|calls|reset|writes|commits|unfired")
+		ts.Fatalf("usage: github start|fault|prs|body|merge|calls|reset|writes|commits|export|unfired")
 	}
 	if args[0] != "start" && st.fake == nil {
 		ts.Fatalf("github %s: run 'github start' first", args[0])
@@ -321,6 +321,21 @@ func cmdGitHub(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Check(err)
 		if want := atoi(ts, args, 2); len(log) != want {
 			ts.Fatalf("%d commits on %s on top of main, want %d", len(log), args[1], want)
+		}
+	case "export":
+		// github export BRANCH SUBDIR OUT: as gitexport, from the fake.
+		if len(args) != 4 {
+			ts.Fatalf("usage: github export BRANCH SUBDIR OUT")
+		}
+		files, err := f.Files(args[1])
+		ts.Check(err)
+		prefix := strings.Trim(args[2], "/") + "/"
+		for name, data := range files {
+			if rel, ok := strings.CutPrefix(name, prefix); ok {
+				p := filepath.Join(ts.MkAbs(args[3]), filepath.FromSlash(rel))
+				ts.Check(os.MkdirAll(filepath.Dir(p), 0o755))
+				ts.Check(os.WriteFile(p, data, 0o644))
+			}
 		}
 	case "unfired":
 		if un := f.Unfired(); len(un) > 0 {
