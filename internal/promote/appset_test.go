@@ -70,9 +70,25 @@ func TestPromoteLocalAppSet(t *testing.T) {
 	promoteTo("production", "full-mvp")
 	wantSet("production to full-mvp", item("production", "full-mvp"), item("staging", "pre-launch"))
 
+	// Two promotions open at once: the second, written before the first
+	// merged, lacks the first's element; rerun after that merge, it is
+	// rebuilt on top of it.
+	o := f.opts(openRepo(t, dir), "beta")
+	o.Env, o.AppSet = "staging", "coditect"
+	if _, err := promote.Promote(ctx, o); err != nil {
+		t.Fatal(err)
+	}
+	promoteTo("production", "scale-out")
+	stale := treeFiles(t, dir, "phasegen/staging", root)[setPath]
+	if bytes.Contains(stale, []byte("phase: scale-out")) {
+		t.Fatalf("the open staging branch already holds production's later element")
+	}
+	promoteTo("staging", "beta")
+	wantSet("staging rerun after production merged", item("production", "scale-out"), item("staging", "beta"))
+
 	// The overlay itself is the environment's render, as in the other form.
 	files := treeFiles(t, dir, "main", root)
-	render := f.render(t, f.b, "production", "full-mvp")
+	render := f.render(t, f.b, "production", "scale-out")
 	for p, b := range render {
 		if p == overlay.ApplicationPath("production") {
 			continue
