@@ -150,7 +150,7 @@ func yamlFiles(dir string) ([]string, error) {
 	return out, nil
 }
 
-// loadFile reads one file, refusing links that leave its directory.
+// loaded is what loadFile returned for one file.
 type loaded struct {
 	doc      any
 	problems Problems
@@ -173,6 +173,7 @@ func loadFiles(files []string, want string) []loaded {
 	return out
 }
 
+// loadFile reads one file, refusing links that leave its directory.
 func loadFile(file, want string) (any, Problems) {
 	fi, err := os.Lstat(file)
 	if err != nil {
