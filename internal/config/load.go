@@ -8,16 +8,15 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/coditect/phasegen/internal/parallel"
 )
 
 // MaxFileSize is the largest config file phasegen reads.
@@ -156,20 +155,14 @@ type loaded struct {
 	problems Problems
 }
 
-// loadFiles is loadFile of each file, on as many goroutines as GOMAXPROCS
-// allows (a fleet has thousands of environment files), in files' order.
+// loadFiles is loadFile of each file, on every core (a fleet has thousands
+// of environment files), in files' order.
 func loadFiles(files []string, want string) []loaded {
 	out := make([]loaded, len(files))
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), len(files)) {
-		wg.Go(func() {
-			for i := int(next.Add(1) - 1); i < len(files); i = int(next.Add(1) - 1) {
-				out[i].doc, out[i].problems = loadFile(files[i], want)
-			}
-		})
-	}
-	wg.Wait()
+	_ = parallel.Do(len(files), func(i int) error {
+		out[i].doc, out[i].problems = loadFile(files[i], want)
+		return nil
+	})
 	return out
 }
 

@@ -3,11 +3,10 @@ package kbuild
 import (
 	"bytes"
 	"path"
-	"runtime"
 	"sync"
-	"sync/atomic"
 
 	"github.com/coditect/phasegen/internal/fileset"
+	"github.com/coditect/phasegen/internal/parallel"
 )
 
 // Job is one build: a file set and the kustomization directory in it, as
@@ -26,42 +25,16 @@ type Job struct {
 // indices would.
 func BuildAll(n int, job func(i int) (Job, error)) ([][]byte, error) {
 	out := make([][]byte, n)
-	errs := make([]error, n)
-	workers := min(runtime.GOMAXPROCS(0), n)
-	var next atomic.Int64
-	// failed is the lowest index that failed so far (n: none); jobs after
-	// it are skipped, jobs before it still run so the reported error is the
-	// first in order.
-	var failed atomic.Int64
-	failed.Store(int64(n))
 	// Kustomize keeps the OpenAPI schema a kustomization selects in a
 	// global: a build whose kustomization has an openapi field runs alone.
 	var schema sync.RWMutex
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= n || int64(i) > failed.Load() {
-					return
-				}
-				out[i], errs[i] = buildOne(i, job, &schema)
-				if errs[i] != nil {
-					for {
-						f := failed.Load()
-						if int64(i) >= f || failed.CompareAndSwap(f, int64(i)) {
-							break
-						}
-					}
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	if f := int(failed.Load()); f < n {
-		return nil, errs[f]
+	err := parallel.Do(n, func(i int) error {
+		var err error
+		out[i], err = buildOne(i, job, &schema)
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }

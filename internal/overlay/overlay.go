@@ -25,6 +25,7 @@ import (
 	"github.com/coditect/phasegen/internal/base"
 	"github.com/coditect/phasegen/internal/config"
 	"github.com/coditect/phasegen/internal/fileset"
+	"github.com/coditect/phasegen/internal/parallel"
 	"github.com/coditect/phasegen/internal/printer"
 )
 
@@ -111,7 +112,7 @@ func RenderAll(cfg *config.Set, b *base.Base) (fileset.Set, error) {
 	}
 	r := NewRenderer(cfg, b)
 	sets := make([]fileset.Set, len(cfg.Environments))
-	err := parallel(len(cfg.Environments), func(i int) error {
+	err := parallel.Do(len(cfg.Environments), func(i int) error {
 		env := cfg.Environments[i]
 		phase, ok := cfg.Phase(env.Spec.Phase)
 		if !ok {
