@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestInvalidFixtures: every testdata/invalid-*.yaml is rejected with an
@@ -45,6 +46,9 @@ func TestInvalidFixtures(t *testing.T) {
 		{"invalid-requests-above-limits.yaml", 10, "spec.resources.requests.cpu", "above the limit"},
 		{"invalid-scale-policy.yaml", 12, "spec.autoscaling.scaleUp.pods", "at least 1"},
 		{"invalid-session-metric.yaml", 11, "spec.sessionMetric", "not a Prometheus metric name"},
+		{"invalid-soak.yaml", 9, "spec.soak", `"one day" is not a positive duration`},
+		{"invalid-soak-type.yaml", 9, "spec.soak", "must be a string"},
+		{"invalid-soak-zero.yaml", 9, "spec.soak", `"0h" is not a positive duration`},
 		{"invalid-spec-type.yaml", 5, "spec", "must be a mapping, not a list"},
 		{"invalid-tab-indent.yaml", 8, "", "invalid YAML"},
 		{"invalid-two-documents.yaml", 12, "", "more than one YAML document"},
@@ -216,5 +220,35 @@ func TestDefaultsApplied(t *testing.T) {
 	p := doc.(*Phase)
 	if p.Spec.Replicas != 2 || p.Spec.Alerts != DefaultAlerts {
 		t.Errorf("replicas %d alerts %+v; want the HPA floor and the defaults", p.Spec.Replicas, p.Spec.Alerts)
+	}
+}
+
+func TestParseDuration(t *testing.T) {
+	for in, want := range map[string]time.Duration{
+		"": 0, "24h": 24 * time.Hour, "7d": 7 * 24 * time.Hour, "1w1d": 8 * 24 * time.Hour,
+		"1h30m": 90 * time.Minute, "90s": 90 * time.Second, "1y": 365 * 24 * time.Hour,
+	} {
+		got, err := ParseDuration(in)
+		if err != nil || got != want {
+			t.Errorf("ParseDuration(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"1 day", "1d1w", "-1h", "h", "99999999999999999999y", "300000y"} {
+		if d, err := ParseDuration(in); err == nil {
+			t.Errorf("ParseDuration(%q) = %v, want an error", in, d)
+		}
+	}
+}
+
+func TestShippedSoak(t *testing.T) {
+	s, err := Load("../../environments")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]time.Duration{"pre-launch": 24 * time.Hour, "beta": 7 * 24 * time.Hour, "full-mvp": 0, "scale-out": 0} {
+		p, _ := s.Phase(name)
+		if got := p.SoakDuration(); got != want {
+			t.Errorf("%s soaks %v, want %v", name, got, want)
+		}
 	}
 }

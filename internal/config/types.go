@@ -4,7 +4,11 @@
 // once as FILE:LINE: FIELD: message. The package imports nothing of phasegen's.
 package config
 
-import "k8s.io/apimachinery/pkg/api/resource"
+import (
+	"time"
+
+	"k8s.io/apimachinery/pkg/api/resource"
+)
 
 // APIVersion is the only apiVersion phasegen reads.
 const APIVersion = "phasegen.dev/v1alpha1"
@@ -81,6 +85,9 @@ type PhaseSpec struct {
 	Resources   *Resources   `json:"resources"`
 	Alerts      Alerts       `json:"alerts"`
 	Checklist   []string     `json:"checklist"`
+	// Soak is the least time an environment stays at this phase before
+	// promote moves it on (a Prometheus-style duration: 24h, 7d); "" is none.
+	Soak string `json:"soak"`
 }
 
 // Users is the range of users a phase must serve.
@@ -149,6 +156,12 @@ func (p *Phase) MaxReplicas() int32 {
 		return p.Spec.Autoscaling.MaxReplicas
 	}
 	return p.Spec.Replicas
+}
+
+// SoakDuration is spec.soak as a duration; 0 when the phase has none.
+func (p *Phase) SoakDuration() time.Duration {
+	d, _ := ParseDuration(p.Spec.Soak)
+	return d
 }
 
 // Environment is one deployment of the workload, declared at a phase.

@@ -2,6 +2,9 @@ package config
 
 import (
 	"fmt"
+	"math"
+	"strconv"
+	"time"
 	"path"
 	"path/filepath"
 	"regexp"
@@ -96,6 +99,11 @@ func validatePhase(p *Phase) Problems {
 		checkNotAbove(c, "memory", r.Requests.Memory, r.Limits.Memory)
 	}
 	validateAlerts(c, &s.Alerts)
+	if c.src.Has("spec.soak") {
+		if d, err := ParseDuration(s.Soak); err != nil || d <= 0 {
+			c.fail("spec.soak", "%q is not a positive duration (such as 24h, 7d, 1w)", s.Soak)
+		}
+	}
 	for i, item := range s.Checklist {
 		if strings.TrimSpace(item) == "" {
 			c.fail(fmt.Sprintf("spec.checklist[%d]", i), "must not be empty")
@@ -173,6 +181,32 @@ func validateAlerts(c *checker, a *Alerts) {
 
 // promDuration is Prometheus's duration syntax, units in descending order.
 var promDuration = regexp.MustCompile(`^(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?$`)
+
+// ParseDuration reads a duration in Prometheus's syntax (1w2d3h4m5s6ms,
+// units in descending order, a day being 24h and a week 7d); "" is 0.
+func ParseDuration(s string) (time.Duration, error) {
+	if s == "" {
+		return 0, nil
+	}
+	m := promDuration.FindStringSubmatch(s)
+	if m == nil {
+		return 0, fmt.Errorf("%q is not a duration", s)
+	}
+	units := []time.Duration{365 * 24 * time.Hour, 7 * 24 * time.Hour, 24 * time.Hour, time.Hour, time.Minute, time.Second, time.Millisecond}
+	var d time.Duration
+	for i, u := range units {
+		v := m[2*i+2]
+		if v == "" {
+			continue
+		}
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n > int64(math.MaxInt64/u) || d > math.MaxInt64-time.Duration(n)*u {
+			return 0, fmt.Errorf("%q is out of range", s)
+		}
+		d += time.Duration(n) * u
+	}
+	return d, nil
+}
 
 var (
 	githubRepo  = regexp.MustCompile(`^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$`)
