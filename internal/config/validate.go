@@ -3,12 +3,12 @@ package config
 import (
 	"fmt"
 	"math"
-	"strconv"
-	"time"
 	"path"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
+	"time"
 
 	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/util/validation"
