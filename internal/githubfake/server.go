@@ -1,6 +1,6 @@
 // Package githubfake is a fake GitHub REST API for tests: an http.Handler
 // (serve it with httptest.NewServer) that answers the git data, contents,
-// pull request, label and reviewer endpoints with GitHub's status codes and
+// commits list, pull request, label and reviewer endpoints with GitHub's status codes and
 // JSON shapes, keeps its objects in a real in-memory git repository (go-git),
 // logs and counts every call per route, records request bodies, and injects
 // faults (5xx, rate limits, dropped connections) before or after a write.
@@ -314,6 +314,7 @@ func routes() []struct{ method, pattern string } {
 		{http.MethodGet, "git/blobs/{sha}"},
 		{http.MethodPost, "git/blobs"},
 		{http.MethodGet, "contents/{path...}"},
+		{http.MethodGet, "commits"},
 		{http.MethodGet, "pulls"},
 		{http.MethodPost, "pulls"},
 		{http.MethodGet, "pulls/{number}"},
@@ -392,6 +393,8 @@ func (s *Server) handle(r *request) response {
 		return s.createBlob(r)
 	case "GET contents/{path...}":
 		return s.getContents(r)
+	case "GET commits":
+		return s.listCommits(r)
 	case "GET pulls":
 		return s.listPulls(r)
 	case "POST pulls":

@@ -7,6 +7,7 @@ package target
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/coditect/phasegen/internal/fileset"
 )
@@ -53,4 +54,29 @@ type Target interface {
 	// Write applies c; it is idempotent: when Head already is a commit on top of
 	// Base's tip with the same tree, it writes nothing and returns Changed false.
 	Write(ctx context.Context, c Change) (Result, error)
+}
+
+// Revision is one commit of a branch's history that changed a file.
+type Revision struct {
+	Commit string
+	// Date is the commit's committer date: when it landed on the branch.
+	Date time.Time
+	// Content is the file at that commit; nil when the commit deleted it.
+	Content []byte
+}
+
+// Historian is a Target that also reads a branch's head and the history of
+// one file on it. Both shipped targets are Historians.
+type Historian interface {
+	Target
+	// Head returns the commit branch points at; it wraps ErrNotFound when
+	// the branch does not exist.
+	Head(ctx context.Context, branch string) (string, error)
+	// History calls visit with the commits of branch's history that changed
+	// file p, newest first, with the file's content at each, until visit
+	// returns false, the history ends or max revisions were visited. A local
+	// repository follows the first-parent history (the commits as they
+	// landed on the branch); GitHub lists what its commits API lists for
+	// the path. The cost is bounded by max, not by the history's length.
+	History(ctx context.Context, branch, p string, max int, visit func(Revision) bool) error
 }

@@ -1,0 +1,98 @@
+package gitdir_test
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coditect/phasegen/internal/target"
+	"github.com/coditect/phasegen/internal/target/gitdir"
+)
+
+// gitAt runs git in dir with author and committer dates set to when.
+func gitAt(t *testing.T, dir string, when time.Time, args ...string) string {
+	t.Helper()
+	cmd := exec.Command("git", args...)
+	cmd.Dir = dir
+	date := when.Format(time.RFC3339)
+	cmd.Env = append(os.Environ(), "GIT_AUTHOR_DATE="+date, "GIT_COMMITTER_DATE="+date,
+		"GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com",
+		"GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_SYSTEM=/dev/null")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("git %v: %v\n%s", args, err, out)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+func writeFile(t *testing.T, dir, p, s string) {
+	t.Helper()
+	full := filepath.Join(dir, p)
+	if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(full, []byte(s), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestHistoryFollowsFirstParents: a file changed on a side branch and merged
+// with a merge commit shows up as the merge commit, dated when it landed.
+func TestHistoryFollowsFirstParents(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("no git binary")
+	}
+	dir := t.TempDir()
+	t0 := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	gitAt(t, dir, t0, "init", "-q", "-b", "main")
+	writeFile(t, dir, "a/k.yaml", "v1\n")
+	gitAt(t, dir, t0, "add", ".")
+	gitAt(t, dir, t0, "commit", "-qm", "v1")
+	writeFile(t, dir, "README", "unrelated\n")
+	gitAt(t, dir, t0.Add(time.Hour), "add", ".")
+	gitAt(t, dir, t0.Add(time.Hour), "commit", "-qm", "unrelated")
+	gitAt(t, dir, t0.Add(2*time.Hour), "checkout", "-qb", "side")
+	writeFile(t, dir, "a/k.yaml", "v2\n")
+	gitAt(t, dir, t0.Add(2*time.Hour), "commit", "-qam", "v2 on a side branch")
+	gitAt(t, dir, t0.Add(3*time.Hour), "checkout", "-q", "main")
+	gitAt(t, dir, t0.Add(5*time.Hour), "merge", "-q", "--no-ff", "-m", "merge v2", "side")
+	merge := gitAt(t, dir, t0, "rev-parse", "HEAD")
+	first := gitAt(t, dir, t0, "rev-list", "--max-parents=0", "HEAD")
+
+	r, err := gitdir.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if h, err := r.Head(ctx, "main"); err != nil || h != merge {
+		t.Errorf("Head = %s, %v; want %s", h, err, merge)
+	}
+	var got []target.Revision
+	if err := r.History(ctx, "main", "a/k.yaml", 10, func(rv target.Revision) bool { got = append(got, rv); return true }); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 {
+		t.Fatalf("%d revisions, want 2: %+v", len(got), got)
+	}
+	if got[0].Commit != merge || !got[0].Date.Equal(t0.Add(5*time.Hour)) || string(got[0].Content) != "v2\n" {
+		t.Errorf("newest: %s at %s %q; want the merge %s at +5h", got[0].Commit, got[0].Date, got[0].Content, merge)
+	}
+	if got[1].Commit != first || !got[1].Date.Equal(t0) || string(got[1].Content) != "v1\n" {
+		t.Errorf("oldest: %+v", got[1])
+	}
+	// visit stops the walk; max bounds it.
+	n := 0
+	if err := r.History(ctx, "main", "a/k.yaml", 1, func(target.Revision) bool { n++; return true }); err != nil || n != 1 {
+		t.Errorf("max 1 visited %d (%v)", n, err)
+	}
+	if err := r.History(ctx, "nope", "a/k.yaml", 1, func(target.Revision) bool { return true }); err == nil || !strings.Contains(err.Error(), "not found") {
+		t.Errorf("missing branch: %v", err)
+	}
+	if _, err := r.Head(ctx, "nope"); err == nil {
+		t.Errorf("Head of a missing branch succeeded")
+	}
+}
