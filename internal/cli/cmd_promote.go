@@ -29,6 +29,7 @@ type promoteOptions struct {
 	reviewers     []string
 	allowSkip     bool
 	allowRecreate bool
+	allowEarly    bool
 	maxWait       time.Duration
 }
 
@@ -36,7 +37,7 @@ func newPromoteCmd(a *App) *command {
 	opts := &promoteOptions{}
 	return &command{
 		name:  "promote",
-		usage: "promote ENV --to PHASE [--repo OWNER/NAME | --git-dir DIR] [--dry-run] [--draft] [--label L]... [--reviewer R]... [--allow-skip] [--allow-recreate] [--max-wait 2m]",
+		usage: "promote ENV --to PHASE [--repo OWNER/NAME | --git-dir DIR] [--dry-run] [--draft] [--label L]... [--reviewer R]... [--allow-skip] [--allow-recreate] [--allow-early] [--max-wait 2m]",
 		short: "Promote an environment to a phase by pull request (or a commit in a local repository)",
 		long: `Reads the phase ENV is at from the GitOps repository (the phasegen.dev/phase
 annotation of <gitops.path>/overlays/ENV/kustomization.yaml on the gitops
@@ -58,7 +59,15 @@ and has the pull request's title and body printed instead.
 After a successful write, environments/ENV.yaml records the new phase (its
 comments kept) and overlays/ is re-rendered, so 'phasegen check' stays green.
 --dry-run prints the title, body and files and writes nothing anywhere.
-A refused gate exits 1 with what to do.`,
+A refused gate exits 1 with what to do.
+
+Soak: a phase with spec.soak (24h, 7d) holds the next promotion of an
+environment until it has been at that phase that long on the gitops branch,
+counted from the commit date of the oldest commit of the branch's history
+(first-parent in a local repository) since which the environment's overlay
+has carried the phase. A promotion before then exits 1 saying when the soak
+ends; --allow-early lets it through and the pull request says so. A
+rollback (to a phase of lower order) is never held.`,
 		example: "  phasegen promote production --to beta --dry-run\n" +
 			"  phasegen promote production --to beta --label team/platform --reviewer octocat\n" +
 			"  phasegen promote production --to beta --git-dir ../argocd-apps",
@@ -72,6 +81,7 @@ A refused gate exits 1 with what to do.`,
 			fs.StringArrayVar(&opts.reviewers, "reviewer", nil, "request a reviewer, a login or ORG/TEAM (repeatable)")
 			fs.BoolVar(&opts.allowSkip, "allow-skip", false, "allow promoting past the next phase")
 			fs.BoolVar(&opts.allowRecreate, "allow-recreate", false, "allow changing immutable StatefulSet fields (follow the runbook in the PR)")
+			fs.BoolVar(&opts.allowEarly, "allow-early", false, "promote before the current phase's soak (spec.soak) has passed")
 			fs.DurationVar(&opts.maxWait, "max-wait", 2*time.Minute, "longest wait for a GitHub rate limit to reset")
 		},
 		run: func(ctx context.Context, g *globalOptions, args []string) error {
@@ -107,8 +117,8 @@ func (a *App) runPromote(ctx context.Context, g *globalOptions, opts *promoteOpt
 		Config: cfg, Base: b, Env: env.Metadata.Name, To: opts.to,
 		Target: tg, PR: pr, AppSet: appset,
 		DryRun: opts.dryRun, Draft: opts.draft, Labels: opts.labels, Reviewers: opts.reviewers,
-		AllowSkip: opts.allowSkip, AllowRecreate: opts.allowRecreate,
-		Log: a.Stderr,
+		AllowSkip: opts.allowSkip, AllowRecreate: opts.allowRecreate, AllowEarly: opts.allowEarly,
+		Now: a.Now, Log: a.Stderr,
 	})
 	if err != nil {
 		return err

@@ -207,6 +207,8 @@ func TestConcurrentPromotions(t *testing.T) {
 	if err := fake.MergePR(1); err != nil {
 		t.Fatal(err)
 	}
+	// A day later: the 24h soak of pre-launch has passed.
+	env = append(env, "PHASEGEN_TEST_CLOCK_OFFSET=25h")
 	t.Run("after a merge", func(t *testing.T) {
 		race(t, "beta", 2, routeIs(http.MethodPatch, "/git/refs/heads/phasegen/production"), routeIs(http.MethodPost, "/pulls"))
 	})

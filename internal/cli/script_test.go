@@ -30,13 +30,20 @@ func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){"phasegen": phasegenMain})
 }
 
-// phasegenMain is cli.Run with one change: waits (retry backoff,
-// Retry-After) return at once and are logged, so no script sleeps.
+// phasegenMain is cli.Run with two changes: waits (retry backoff,
+// Retry-After) return at once and are logged, so no script sleeps; and the
+// clock runs PHASEGEN_TEST_CLOCK_OFFSET (a Go duration) ahead, so a script
+// can let a phase's soak pass ("env PHASEGEN_TEST_CLOCK_OFFSET=25h").
 func phasegenMain() {
+	offset, err := time.ParseDuration(os.Getenv("PHASEGEN_TEST_CLOCK_OFFSET"))
+	if err != nil && os.Getenv("PHASEGEN_TEST_CLOCK_OFFSET") != "" {
+		fmt.Fprintf(os.Stderr, "[test] PHASEGEN_TEST_CLOCK_OFFSET: %v\n", err)
+		os.Exit(2)
+	}
 	a := &cli.App{
 		Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv,
 		HTTPClient: &http.Client{Timeout: 30 * time.Second},
-		Now:        time.Now,
+		Now:        func() time.Time { return time.Now().Add(offset) },
 		Sleep: func(ctx context.Context, d time.Duration) error {
 			fmt.Fprintf(os.Stderr, "[test] would sleep %s\n", d)
 			return ctx.Err()

@@ -77,13 +77,17 @@ func TestTokenNeverLeaks(t *testing.T) {
 	t.Setenv("GITHUB_TOKEN", canaryToken)
 	t.Setenv("GH_TOKEN", canaryToken)
 
+	// The clock phasegen runs on; moved a day on after each first promotion
+	// so the 24h soak of pre-launch has passed.
+	var offset time.Duration
+	now := func() time.Time { return time.Now().Add(offset) }
 	ran := map[string]bool{}
 	var outputs bytes.Buffer
 	run := func(want int, args ...string) string {
 		t.Helper()
 		var stdout, stderr bytes.Buffer
 		a := &cli.App{
-			Stdout: &stdout, Stderr: &stderr, Getenv: os.Getenv, HTTPClient: srv.Client(), Now: time.Now,
+			Stdout: &stdout, Stderr: &stderr, Getenv: os.Getenv, HTTPClient: srv.Client(), Now: now,
 			Sleep: func(ctx context.Context, _ time.Duration) error { return ctx.Err() },
 		}
 		code := a.Run(context.Background(), args)
@@ -142,6 +146,8 @@ func TestTokenNeverLeaks(t *testing.T) {
 	run(cli.ExitOK, "promote", "production", "--to", "pre-launch", "--git-dir", gitDir)
 	run(cli.ExitOK, "promote", "production", "--to", "pre-launch", "--git-dir", gitDir)
 	moveMain(t, gitDir, "phasegen/production")
+	run(cli.ExitError, "promote", "production", "--to", "beta", "--git-dir", gitDir) // the soak holds it
+	offset = 25 * time.Hour
 	run(cli.ExitOK, "promote", "production", "--to", "beta", "--git-dir", gitDir, "--dry-run")
 	run(cli.ExitError, "promote", "production", "--to", "full-mvp", "--git-dir", gitDir)
 	run(cli.ExitOK, "promote", "production", "--to", "beta", "--git-dir", gitDir)
@@ -154,6 +160,7 @@ func TestTokenNeverLeaks(t *testing.T) {
 	if err := fake.MergePR(1); err != nil {
 		t.Fatal(err)
 	}
+	offset = 50 * time.Hour
 	run(cli.ExitOK, "promote", "production", "--to", "beta", "--dry-run")
 
 	// Faults on the way (each retried), with GH_TOKEN alone.
@@ -172,7 +179,7 @@ func TestTokenNeverLeaks(t *testing.T) {
 		t.Fatalf("faults that did not fire: %+v", un)
 	}
 	// A rate limit that outlasts --max-wait fails.
-	fake.Inject(githubfake.Fault{Route: "GET contents/{path...}", Kind: githubfake.PrimaryRateLimit, Reset: time.Now().Add(time.Hour)})
+	fake.Inject(githubfake.Fault{Route: "GET contents/{path...}", Kind: githubfake.PrimaryRateLimit, Reset: now().Add(time.Hour)})
 	run(cli.ExitError, "promote", "production", "--to", "beta", "--max-wait", "1m")
 
 	// A rejected token, a repository the token cannot see, no token at all.

@@ -40,16 +40,45 @@ type bodyData struct {
 	Diff          string
 	Cut           string // what was left out of Diff, "" when nothing
 	Command       string
+	Soak          *soakView
 	Fence         string // a code fence longer than any backtick run in the body's blocks
 }
 
 type row struct{ Name, From, To string }
 
+// soakView is the soak block of the body: since when the environment has
+// been at its phase, when that phase's soak ends, and what the new phase
+// soaks after the merge. Times come from commits, never from the clock, so
+// a rerun composes the same body.
+type soakView struct {
+	Since, Commit string // "" on a first promotion
+	Spec, Ends    string // the current phase's soak; "" when it has none
+	Partial       bool
+	Early         bool // promoted before Ends with --allow-early
+	Rollback      bool
+	Next          string // spec.soak of the phase promoted to, "" when none
+}
+
+func newSoakView(s *Soak, to *config.Phase) *soakView {
+	v := &soakView{Next: to.Spec.Soak}
+	if s != nil {
+		v.Since, v.Commit, v.Partial = stamp(s.Time), short(s.Commit), s.Partial
+		v.Early, v.Rollback = s.Early, !s.Forward
+		if s.Duration > 0 {
+			v.Spec, v.Ends = s.Spec, stamp(s.Ends)
+		}
+	}
+	if v.Since == "" && v.Next == "" {
+		return nil
+	}
+	return v
+}
+
 var bodyTemplate = template.Must(template.New("prbody.md.tmpl").Parse(templates.PRBody()))
 
 // composeBody renders the PR body, cutting the diff per object so the body
 // stays under MaxBodyChars.
-func composeBody(o Options, env *config.Environment, from, to *config.Phase, rep gate.Report, fromBuilt, toBuilt []byte) (string, error) {
+func composeBody(o Options, env *config.Environment, from, to *config.Phase, rep gate.Report, soak *Soak, fromBuilt, toBuilt []byte) (string, error) {
 	pl, err := capacity.NewPlanner(o.Config, o.Base)
 	if err != nil {
 		return "", fmt.Errorf("composing the pull request: %w", err)
@@ -73,6 +102,7 @@ func composeBody(o Options, env *config.Environment, from, to *config.Phase, rep
 		Warnings:    rep.Warnings, Runbook: rep.Runbook, Checklist: to.Spec.Checklist,
 		Plan:    plan.String(),
 		Command: o.Command,
+		Soak:    newSoakView(soak, to),
 	}
 	if d.Command == "" {
 		d.Command = fmt.Sprintf("phasegen diff %s --to %s", d.Env, d.To)

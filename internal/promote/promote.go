@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"io"
 	"path"
+	"time"
 
 	"github.com/coditect/phasegen/internal/base"
 	"github.com/coditect/phasegen/internal/config"
@@ -67,6 +68,11 @@ type Options struct {
 	Reviewers     []string
 	AllowSkip     bool
 	AllowRecreate bool
+	// AllowEarly lets a forward promotion through before the current
+	// phase's spec.soak has passed; the pull request says so.
+	AllowEarly bool
+	// Now is the clock the soak is measured against; time.Now when nil.
+	Now func() time.Time
 
 	// Author signs the commit; defaultAuthor when empty. The commit's time
 	// comes from the target's clock (gitdir.Options.Now, githubpr.Options.Now):
@@ -92,6 +98,9 @@ type Outcome struct {
 	Files fileset.Set
 	// Gates is the gates' report (refusals included when refused).
 	Gates gate.Report
+	// Soak is the soak of the phase the environment moves away from; nil on
+	// a first promotion or when the target cannot tell.
+	Soak *Soak
 
 	// Write is the target's answer; zero on a dry run or a refusal.
 	Write target.Result
@@ -109,6 +118,9 @@ func Promote(ctx context.Context, o Options) (Outcome, error) {
 	}
 	if o.Author.Name == "" {
 		o.Author = defaultAuthor
+	}
+	if o.Now == nil {
+		o.Now = time.Now
 	}
 	if o.Config == nil || o.Base == nil || o.Target == nil {
 		return Outcome{}, errors.New("promote: config, base and target are required")
@@ -144,6 +156,18 @@ func Promote(ctx context.Context, o Options) (Outcome, error) {
 				o.Env, cur.phase, g.Branch, path.Join(o.Config.Dir, "phases"), o.Config.PhaseNames())
 		}
 		fmt.Fprintf(o.Log, "%s is at %s on %s\n", o.Env, cur.phase, g.Branch)
+	}
+
+	// The soak of the current phase: a forward promotion waits for it.
+	if from != nil {
+		soak, err := checkSoak(ctx, o, env, from, to)
+		out.Soak = soak
+		if err != nil {
+			return out, err
+		}
+		if soak != nil && soak.Early {
+			fmt.Fprintf(o.Log, "warning: promoting early (--allow-early): the %s soak of %s ends at %s\n", soak.Spec, from.Metadata.Name, stamp(soak.Ends))
+		}
 	}
 
 	// 2. Render and build both sides.
@@ -191,7 +215,7 @@ func Promote(ctx context.Context, o Options) (Outcome, error) {
 	// 4. The pull request.
 	out.Title = fmt.Sprintf("%s: %s → %s", o.Env, out.From, o.To)
 	out.Labels = labels(o.To, o.Labels)
-	out.Body, err = composeBody(o, env, from, to, rep, fromBuilt, toBuilt)
+	out.Body, err = composeBody(o, env, from, to, rep, out.Soak, fromBuilt, toBuilt)
 	if err != nil {
 		return out, err
 	}

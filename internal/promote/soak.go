@@ -1,0 +1,117 @@
+package promote
+
+import (
+	"context"
+	"fmt"
+	"path"
+	"time"
+
+	"github.com/coditect/phasegen/internal/config"
+	"github.com/coditect/phasegen/internal/gate"
+	"github.com/coditect/phasegen/internal/overlay"
+	"github.com/coditect/phasegen/internal/target"
+)
+
+// HistoryLimit is the most revisions of an overlay's kustomization.yaml that
+// PhaseSince reads (on GitHub one commits-list call plus one contents read
+// per revision). When all of them carry the phase, the oldest read stands
+// in for the start: the soak then looks shorter than it is, never longer.
+const HistoryLimit = 20
+
+// Since says since when an environment has been at a phase on its GitOps
+// branch.
+type Since struct {
+	Phase  string
+	Time   time.Time // committer date of Commit
+	Commit string    // the oldest first-parent commit since which the overlay carries Phase
+	// Partial: the history held more than HistoryLimit revisions at Phase,
+	// so Time is the oldest one read, not necessarily the first.
+	Partial bool
+}
+
+// PhaseSince reads from the target since when env's overlay has carried
+// phase on the GitOps branch: the oldest commit of the branch's history
+// (first-parent in a local repository) since which every change of the
+// overlay's kustomization.yaml has kept the phasegen.dev/phase annotation at
+// phase. ok is false when the branch's overlay is not at phase.
+func PhaseSince(ctx context.Context, t target.Historian, env *config.Environment, phase string) (s Since, ok bool, err error) {
+	g := env.Spec.GitOps
+	kpath := path.Join(g.Path, overlay.EnvDir(env.Metadata.Name), overlay.KustomizationFile)
+	s.Phase = phase
+	n := 0
+	err = t.History(ctx, g.Branch, kpath, HistoryLimit, func(r target.Revision) bool {
+		n++
+		if r.Content == nil {
+			return false
+		}
+		if p, perr := PhaseOf(r.Content); perr != nil || p != phase {
+			return false
+		}
+		s.Time, s.Commit, ok = r.Date, r.Commit, true
+		return true
+	})
+	if err != nil {
+		return s, false, fmt.Errorf("reading since when %s has been at %s (history of %s on %s): %w", env.Metadata.Name, phase, kpath, g.Branch, err)
+	}
+	s.Partial = ok && n == HistoryLimit && s.Commit != ""
+	return s, ok, nil
+}
+
+// Soak is the soak of the phase a promotion moves an environment away from.
+type Soak struct {
+	Since
+	Duration time.Duration // the phase's spec.soak; 0 when it has none
+	Spec     string        // spec.soak as written, "24h"
+	Ends     time.Time     // Since.Time + Duration
+	Forward  bool          // the promotion moves to a higher order (rollbacks are never held)
+	Early    bool          // a forward promotion before Ends, let through by AllowEarly
+}
+
+// Pending reports whether the soak had not passed at now.
+func (s *Soak) Pending(now time.Time) bool {
+	return s.Duration > 0 && now.Before(s.Ends)
+}
+
+// checkSoak reads the soak of from and refuses a forward promotion before
+// it ends unless o.AllowEarly. It returns nil when the target cannot tell
+// (not a Historian) or the environment is not at from.
+func checkSoak(ctx context.Context, o Options, env *config.Environment, from, to *config.Phase) (*Soak, error) {
+	h, ok := o.Target.(target.Historian)
+	if !ok || from == nil {
+		return nil, nil
+	}
+	since, ok, err := PhaseSince(ctx, h, env, from.Metadata.Name)
+	if err != nil || !ok {
+		return nil, err
+	}
+	s := &Soak{Since: since, Duration: from.SoakDuration(), Spec: from.Spec.Soak, Forward: to.Spec.Order > from.Spec.Order}
+	s.Ends = s.Time.Add(s.Duration)
+	now := o.Now()
+	if !s.Forward || !s.Pending(now) {
+		return s, nil
+	}
+	if !o.AllowEarly {
+		return s, &gate.RefusedError{Reasons: []string{fmt.Sprintf(
+			"%s has been at %s on %s since %s (commit %s) and %s soaks %s: the soak ends at %s, in %s; promote then, or pass --allow-early to promote before it ends",
+			env.Metadata.Name, from.Metadata.Name, env.Spec.GitOps.Branch, stamp(s.Time), short(s.Commit),
+			from.Metadata.Name, s.Spec, stamp(s.Ends), roughly(s.Ends.Sub(now)))}}
+	}
+	s.Early = true
+	return s, nil
+}
+
+// stamp formats a time for messages and the PR body: UTC, to the minute.
+func stamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }
+
+// roughly formats a remaining duration to the minute: "23h05m", "6d 23h".
+func roughly(d time.Duration) string {
+	d = d.Round(time.Minute)
+	if d < time.Minute {
+		return "under a minute"
+	}
+	if d < 48*time.Hour {
+		return fmt.Sprintf("%dh%02dm", d/time.Hour, (d%time.Hour)/time.Minute)
+	}
+	days := d / (24 * time.Hour)
+	return fmt.Sprintf("%dd %dh", days, (d-days*24*time.Hour)/time.Hour)
+}
