@@ -1,0 +1,293 @@
+package promote_test
+
+import (
+	"flag"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coditect/phasegen/internal/gate"
+	"github.com/coditect/phasegen/internal/promote"
+	"github.com/coditect/phasegen/internal/target/gitdir"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
+
+// git runs the git binary in dir with its author and committer dates at
+// when (GIT_AUTHOR_DATE, GIT_COMMITTER_DATE) and no user configuration.
+func git(t *testing.T, dir string, when time.Time, args ...string) string {
+	t.Helper()
+	cmd := exec.Command("git", args...)
+	cmd.Dir = dir
+	date := when.Format(time.RFC3339)
+	cmd.Env = append(os.Environ(), "GIT_AUTHOR_DATE="+date, "GIT_COMMITTER_DATE="+date,
+		"GIT_AUTHOR_NAME=merger", "GIT_AUTHOR_EMAIL=merger@example.com",
+		"GIT_COMMITTER_NAME=merger", "GIT_COMMITTER_EMAIL=merger@example.com",
+		"GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_SYSTEM=/dev/null")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("git %v: %v\n%s", args, err, out)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// soakRepo is a work tree made with the git binary whose main got
+// production at pre-launch through a merge commit dated landed.
+func soakRepo(t *testing.T, f fixture, landed time.Time) string {
+	t.Helper()
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("no git binary")
+	}
+	dir := filepath.Join(t.TempDir(), "argocd-apps")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	start := landed.Add(-72 * time.Hour)
+	git(t, dir, start, "init", "-q", "-b", "main")
+	git(t, dir, start, "commit", "-q", "--allow-empty", "-m", "initial commit")
+	promoteAndMerge(t, f, dir, "pre-launch", landed)
+	return dir
+}
+
+// promoteAndMerge promotes production to phase with a commit made two hours
+// before landed and merges it into main with git merge --no-ff at landed,
+// as merging its pull request would.
+func promoteAndMerge(t *testing.T, f fixture, dir, phase string, landed time.Time) {
+	t.Helper()
+	r, err := gitdir.OpenWith(dir, gitdir.Options{Now: func() time.Time { return landed.Add(-2 * time.Hour) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := f.opts(r, phase)
+	o.Now = func() time.Time { return landed.Add(-2 * time.Hour) }
+	o.AllowEarly = true // how it got there is not what this helper tests
+	if _, err := promote.Promote(ctx, o); err != nil {
+		t.Fatal(err)
+	}
+	git(t, dir, landed, "merge", "-q", "--no-ff", "-m", "Merge pull request: production → "+phase, "phasegen/production")
+}
+
+func soakOpts(t *testing.T, f fixture, dir, to string, now time.Time) promote.Options {
+	t.Helper()
+	r, err := gitdir.OpenWith(dir, gitdir.Options{Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := f.opts(r, to)
+	o.Now = func() time.Time { return now }
+	return o
+}
+
+// TestSoakHoldsForwardPromotions is acceptance 3: with pre-launch soaking
+// 24h, a promotion to beta one hour after pre-launch landed is refused with
+// the time the soak ends; 30 hours after it goes through; --allow-early goes
+// through and the PR says so; a rollback is never held.
+func TestSoakHoldsForwardPromotions(t *testing.T) {
+	f := shipped(t)
+	now := time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
+
+	t.Run("1h after: refused", func(t *testing.T) {
+		dir := soakRepo(t, f, now.Add(-time.Hour))
+		before := git(t, dir, now, "rev-parse", "phasegen/production")
+		out, err := promote.Promote(ctx, soakOpts(t, f, dir, "beta", now))
+		if !gate.IsRefused(err) {
+			t.Fatalf("want a refusal, got %v", err)
+		}
+		for _, want := range []string{
+			"production has been at pre-launch on main since 2026-03-10 11:00 UTC",
+			"pre-launch soaks 24h: the soak ends at 2026-03-11 11:00 UTC, in 23h00m",
+			"pass --allow-early",
+		} {
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("refusal lacks %q: %v", want, err)
+			}
+		}
+		if out.Soak == nil || !out.Soak.Ends.Equal(now.Add(23*time.Hour)) || out.Soak.Early {
+			t.Errorf("soak %+v", out.Soak)
+		}
+		if got := git(t, dir, now, "rev-parse", "phasegen/production"); got != before {
+			t.Errorf("a refused promotion moved phasegen/production")
+		}
+		// A dry run is refused the same way.
+		o := soakOpts(t, f, dir, "beta", now)
+		o.DryRun = true
+		if _, err := promote.Promote(ctx, o); !gate.IsRefused(err) {
+			t.Errorf("dry run: %v", err)
+		}
+	})
+
+	t.Run("30h after: goes through", func(t *testing.T) {
+		dir := soakRepo(t, f, now.Add(-30*time.Hour))
+		out, err := promote.Promote(ctx, soakOpts(t, f, dir, "beta", now))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !out.Write.Changed || out.Soak == nil || out.Soak.Early {
+			t.Fatalf("outcome %+v soak %+v", out.Write, out.Soak)
+		}
+		merge := git(t, dir, now, "rev-parse", "main")
+		mustContain(t, "body", out.Body,
+			"**Soak:** production has been at pre-launch on `main` since 2026-03-09 06:00 UTC (commit `"+merge[:12]+"`).",
+			"The 24h soak of pre-launch ended at 2026-03-10 06:00 UTC.",
+			"After this merges, beta soaks 7d")
+		if strings.Contains(out.Body, "allow-early") {
+			t.Errorf("the body mentions --allow-early:\n%s", out.Body)
+		}
+	})
+
+	t.Run("1h after with --allow-early", func(t *testing.T) {
+		dir := soakRepo(t, f, now.Add(-time.Hour))
+		o := soakOpts(t, f, dir, "beta", now)
+		o.AllowEarly = true
+		var log strings.Builder
+		o.Log = &log
+		out, err := promote.Promote(ctx, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !out.Write.Changed || out.Soak == nil || !out.Soak.Early {
+			t.Fatalf("outcome %+v soak %+v", out.Write, out.Soak)
+		}
+		mustContain(t, "body", out.Body, "⚠️ **Promoted early with `--allow-early`:** the 24h soak of pre-launch ends at 2026-03-11 11:00 UTC.")
+		mustContain(t, "log", log.String(), "warning: promoting early (--allow-early): the 24h soak of pre-launch ends at 2026-03-11 11:00 UTC")
+	})
+
+	t.Run("a rollback is never held", func(t *testing.T) {
+		dir := soakRepo(t, f, now.Add(-30*time.Hour))
+		promoteAndMerge(t, f, dir, "beta", now.Add(-time.Hour)) // beta soaks 7d
+		fwd := soakOpts(t, f, dir, "full-mvp", now)
+		if _, err := promote.Promote(ctx, fwd); !gate.IsRefused(err) || !strings.Contains(err.Error(), "beta soaks 7d: the soak ends at 2026-03-17 11:00 UTC, in 6d 23h") {
+			t.Fatalf("forward from beta: %v", err)
+		}
+		out, err := promote.Promote(ctx, soakOpts(t, f, dir, "pre-launch", now))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !out.Write.Changed || out.Soak == nil || out.Soak.Forward || out.Soak.Early {
+			t.Fatalf("rollback: %+v soak %+v", out.Write, out.Soak)
+		}
+		mustContain(t, "body", out.Body, "(a **rollback**)", "A rollback is never held by the 7d soak of beta (it ends at 2026-03-17 11:00 UTC).")
+	})
+}
+
+// TestSoakCountsFromWhenThePhaseLanded: later commits that change the
+// overlay but keep its phase (a re-render, a hand edit) and commits
+// elsewhere do not restart the soak; the first-parent merge commit, not the
+// promotion commit on the side branch, gives the time.
+func TestSoakCountsFromWhenThePhaseLanded(t *testing.T) {
+	f := shipped(t)
+	now := time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
+	dir := soakRepo(t, f, now.Add(-30*time.Hour))
+	landed := git(t, dir, now, "rev-parse", "main")
+	k := filepath.Join(dir, root, "overlays", "production", "kustomization.yaml")
+	data, err := os.ReadFile(k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(k, append(data, "# touched by hand\n"...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	git(t, dir, now.Add(-2*time.Hour), "commit", "-qam", "a hand edit at the same phase")
+	if err := os.WriteFile(filepath.Join(dir, "README.md"), []byte("unrelated\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	git(t, dir, now.Add(-time.Hour), "add", "README.md")
+	git(t, dir, now.Add(-time.Hour), "commit", "-qm", "unrelated")
+
+	r, err := gitdir.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, _ := f.cfg.Environment("production")
+	s, ok, err := promote.PhaseSince(ctx, r, e, "pre-launch")
+	if err != nil || !ok {
+		t.Fatalf("PhaseSince: %v %v", ok, err)
+	}
+	if s.Commit != landed || !s.Time.Equal(now.Add(-30*time.Hour)) || s.Partial {
+		t.Errorf("since %+v, want the merge %s at %s", s, landed, now.Add(-30*time.Hour))
+	}
+	if _, ok, err := promote.PhaseSince(ctx, r, e, "beta"); ok || err != nil {
+		t.Errorf("PhaseSince beta: %v %v, want not at beta", ok, err)
+	}
+	if _, err := promote.Promote(ctx, soakOpts(t, f, dir, "beta", now)); err != nil {
+		t.Errorf("promotion after the soak: %v", err)
+	}
+}
+
+// TestSoakOnGitHub: the same hold through the commits API of the fake.
+func TestSoakOnGitHub(t *testing.T) {
+	f := shipped(t)
+	g := newGitHub(t, f, f.b, false) // production at pre-launch since fixedNow
+	o := f.ghOpts(g.target(t, token), "beta")
+	o.Now = func() time.Time { return fixedNow.Add(time.Hour) }
+	if _, err := promote.Promote(ctx, o); !gate.IsRefused(err) || !strings.Contains(err.Error(), "the soak ends at 2026-03-02 12:00 UTC, in 23h00m") {
+		t.Fatalf("1h after: %v", err)
+	}
+	if len(g.fake.Writes()) != 0 {
+		t.Errorf("a refused promotion wrote: %v", g.fake.Writes())
+	}
+	o.Now = func() time.Time { return fixedNow.Add(30 * time.Hour) }
+	out, err := promote.Promote(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustContain(t, "body", out.Body, "since 2026-03-01 12:00 UTC", "The 24h soak of pre-launch ended at 2026-03-02 12:00 UTC.")
+	if out.PR == nil || !out.PR.Created {
+		t.Errorf("no pull request: %+v", out.PR)
+	}
+}
+
+// TestBodyGolden pins the PR body of a promotion past its soak, an early
+// one and a rollback (go test -update rewrites testdata/).
+func TestBodyGolden(t *testing.T) {
+	f := shipped(t)
+	now := time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
+	dir := newRepo(t) // go-git, fixed dates: the commit ids are stable
+	first := soakOpts(t, f, dir, "pre-launch", now.Add(-30*time.Hour))
+	out, err := promote.Promote(ctx, first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "prbody-first.md", out.Body)
+	merge(t, dir, "phasegen/production")
+	out, err = promote.Promote(ctx, soakOpts(t, f, dir, "beta", now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "prbody-soaked.md", out.Body)
+	merge(t, dir, "phasegen/production")
+	early := soakOpts(t, f, dir, "full-mvp", now.Add(time.Hour))
+	early.AllowEarly = true
+	if out, err = promote.Promote(ctx, early); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "prbody-early.md", out.Body)
+	if out, err = promote.Promote(ctx, soakOpts(t, f, dir, "pre-launch", now.Add(time.Hour))); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "prbody-rollback.md", out.Body)
+}
+
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	p := filepath.Join("testdata", name)
+	if *update {
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatalf("%v (run go test -update)", err)
+	}
+	if string(want) != got {
+		t.Errorf("%s differs from the body (go test -update rewrites it):\n%s", p, got)
+	}
+}
