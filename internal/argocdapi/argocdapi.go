@@ -1,0 +1,255 @@
+// Package argocdapi is a small client of Argo CD's REST API (the API server's
+// grpc-gateway, /api/v1): it reads one Application with its status. It
+// knows the server URL forms the argocd CLI takes, authenticates with a
+// bearer token it never shows, and sorts Argo CD's answers into the
+// failures a caller must report (a bad token, a missing Application) and
+// those worth retrying (5xx, dropped connections, timeouts).
+//
+// Package argocd, by contrast, renders Application manifests.
+package argocdapi
+
+import (
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// ErrAuth is wrapped by answers 401 and 403: the token is wrong, expired,
+// or lacks the applications, get permission (Argo CD also answers 403 for an
+// Application that does not exist, so as not to tell who may not see it).
+var ErrAuth = errors.New("argo cd refused the token")
+
+// ErrNotFound is wrapped by answers 404.
+var ErrNotFound = errors.New("not found")
+
+// Options configures a Client.
+type Options struct {
+	// Server is the API server: a bare host[:port] means https, as the
+	// argocd CLI takes it; a URL with http:// or https:// is used as given
+	// (a path prefix, for a server run with --rootpath, is kept).
+	Server string
+	// Token is sent as "Authorization: Bearer TOKEN" (ARGOCD_AUTH_TOKEN).
+	Token string
+	// Insecure skips TLS certificate verification.
+	Insecure bool
+	// HTTPClient sends the requests; default a client with a 30s timeout.
+	HTTPClient *http.Client
+}
+
+// Client reads Applications from one Argo CD.
+type Client struct {
+	base  *url.URL
+	token string
+	hc    *http.Client
+}
+
+// New returns a Client for o.Server.
+func New(o Options) (*Client, error) {
+	base, err := ServerURL(o.Server)
+	if err != nil {
+		return nil, redactErr(err, o.Token)
+	}
+	hc := &http.Client{Timeout: 30 * time.Second}
+	if o.HTTPClient != nil {
+		c := *o.HTTPClient
+		hc = &c
+	}
+	if o.Insecure {
+		var tr *http.Transport
+		switch t := hc.Transport.(type) {
+		case nil:
+			tr = http.DefaultTransport.(*http.Transport).Clone()
+		case *http.Transport:
+			tr = t.Clone()
+		default:
+			return nil, errors.New("argo cd: --insecure needs an HTTP client with a standard transport")
+		}
+		if tr.TLSClientConfig == nil {
+			tr.TLSClientConfig = &tls.Config{}
+		}
+		tr.TLSClientConfig.InsecureSkipVerify = true
+		hc.Transport = tr
+	}
+	return &Client{base: base, token: o.Token, hc: hc}, nil
+}
+
+// ServerURL turns an --argocd-server / ARGOCD_SERVER value into the API
+// server's base URL: "argocd.example.com" and "argocd.example.com:8443" mean
+// https; "http://..." and "https://..." are used as given.
+func ServerURL(s string) (*url.URL, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return nil, errors.New("no Argo CD server: pass --argocd-server HOST[:PORT] or set ARGOCD_SERVER")
+	}
+	raw := s
+	if !strings.HasPrefix(s, "http://") && !strings.HasPrefix(s, "https://") {
+		if strings.Contains(s, "://") {
+			return nil, fmt.Errorf("argo cd server %q: only http:// and https:// URLs, or a bare HOST[:PORT]", s)
+		}
+		raw = "https://" + s
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+		return nil, fmt.Errorf("argo cd server %q: want HOST[:PORT] or an http(s) URL", s)
+	}
+	u.Path = strings.TrimSuffix(u.Path, "/")
+	u.RawPath = ""
+	return u, nil
+}
+
+// String returns the server's base URL (it never holds the token).
+func (c *Client) String() string { return c.base.String() }
+
+// Query narrows an Application read.
+type Query struct {
+	// Refresh asks Argo CD to compare the Application with Git before it
+	// answers: "normal" (or "hard"); "" for none.
+	Refresh string
+	// Project and AppNamespace are sent when not empty (project,
+	// appNamespace): Argo CD then answers only for an Application in that
+	// project, in that namespace.
+	Project, AppNamespace string
+}
+
+// APIError is an answer other than 200, with Argo CD's error body
+// ({"error", "code", "message"}, code being the gRPC status code).
+type APIError struct {
+	Method, URL string // URL without credentials (the token is a header)
+	Status      int
+	Code        int    // gRPC code from the body, 0 when absent
+	Message     string // from the body, else the HTTP status text
+	err         error  // ErrAuth, ErrNotFound or nil
+}
+
+func (e *APIError) Error() string {
+	return fmt.Sprintf("argo cd %s %s: %d %s", e.Method, e.URL, e.Status, e.Message)
+}
+
+func (e *APIError) Unwrap() error { return e.err }
+
+// Transient reports whether err is worth retrying: a 5xx, a 429, a dropped
+// or refused connection, a timeout.
+func Transient(err error) bool {
+	var ae *APIError
+	if errors.As(err, &ae) {
+		return ae.Status >= 500 || ae.Status == http.StatusTooManyRequests
+	}
+	if errors.Is(err, context.Canceled) {
+		return false
+	}
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, context.DeadlineExceeded) {
+		return true
+	}
+	var ne net.Error
+	if errors.As(err, &ne) {
+		return true
+	}
+	var ue *url.Error
+	return errors.As(err, &ue)
+}
+
+// Application reads one Application: GET /api/v1/applications/{name}.
+func (c *Client) Application(ctx context.Context, name string, q Query) (*Application, error) {
+	app, err := c.application(ctx, name, q)
+	return app, redactErr(err, c.token)
+}
+
+func (c *Client) application(ctx context.Context, name string, q Query) (*Application, error) {
+	u := *c.base
+	u.Path = c.base.Path + "/api/v1/applications/" + url.PathEscape(name)
+	v := url.Values{}
+	if q.Refresh != "" {
+		v.Set("refresh", q.Refresh)
+	}
+	if q.Project != "" {
+		v.Set("project", q.Project)
+	}
+	if q.AppNamespace != "" {
+		v.Set("appNamespace", q.AppNamespace)
+	}
+	u.RawQuery = v.Encode()
+	shown := u.Redacted()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return nil, fmt.Errorf("argo cd GET %s: %w", shown, err)
+	}
+	req.Header.Set("Accept", "application/json")
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("argo cd GET %s: %w", shown, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 32<<20))
+	if err != nil {
+		return nil, fmt.Errorf("argo cd GET %s: reading the answer: %w", shown, err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, apiError(shown, resp.StatusCode, body)
+	}
+	var app Application
+	if err := json.Unmarshal(body, &app); err != nil {
+		return nil, fmt.Errorf("argo cd GET %s: not an Application: %w", shown, err)
+	}
+	return &app, nil
+}
+
+func apiError(shown string, status int, body []byte) *APIError {
+	e := &APIError{Method: http.MethodGet, URL: shown, Status: status, Message: http.StatusText(status)}
+	var b struct {
+		Error   string `json:"error"`
+		Code    int    `json:"code"`
+		Message string `json:"message"`
+	}
+	if json.Unmarshal(body, &b) == nil {
+		e.Code = b.Code
+		if m := firstNonEmpty(b.Message, b.Error); m != "" {
+			e.Message = m
+		}
+	}
+	switch status {
+	case http.StatusUnauthorized, http.StatusForbidden:
+		e.err = ErrAuth
+	case http.StatusNotFound:
+		e.err = ErrNotFound
+	}
+	return e
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, x := range s {
+		if strings.TrimSpace(x) != "" {
+			return strings.TrimSpace(x)
+		}
+	}
+	return ""
+}
+
+// redactedError hides the token in the text of the error it wraps.
+type redactedError struct {
+	err   error
+	token string
+}
+
+func (e *redactedError) Error() string {
+	return strings.ReplaceAll(e.err.Error(), e.token, "[REDACTED]")
+}
+
+func (e *redactedError) Unwrap() error { return e.err }
+
+func redactErr(err error, token string) error {
+	if err == nil || token == "" {
+		return err
+	}
+	return &redactedError{err: err, token: token}
+}

@@ -1,0 +1,217 @@
+// Package argocdfake is a fake Argo CD API server for tests: an http.Handler
+// (serve it with httptest.NewServer) answering GET /api/v1/applications/{name}
+// with the Application JSON of the Argo CD API (field names from the
+// Application CRD), Argo CD's error body ({"error", "code", "message"}) and
+// its refusals: 401 for a missing or wrong bearer token, 403 "permission
+// denied" for an Application it does not have or a project that does not
+// match (Argo CD answers 403, not 404, so as not to tell who may not see it).
+//
+// Each Application is driven by a real git repository: its Head function
+// returns the head of the GitOps branch (the commit a promotion's merge
+// made). When the head moves, the Application, on the fake's virtual clock,
+// notices it after Scenario.Notice, goes OutOfSync, syncs (operation
+// Running, health Progressing), is Synced and Progressing while the
+// StatefulSet rolls, then ends as Scenario.End says: Healthy, Degraded, a
+// failed sync, a comparison error, or never noticing the revision at all.
+// A flap (Healthy → Progressing → Healthy) and faults (401, 404, 503, a
+// dropped connection) can be injected. Handlers never stop the test: every
+// problem is answered, as the real server does.
+package argocdfake
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+)
+
+// End is how a sync ends.
+type End int
+
+// The ends of a sync.
+const (
+	Healthy         End = iota // Synced and Healthy
+	Degraded                   // Synced, then health Degraded with Scenario.Message
+	SyncFailed                 // the operation ends Failed, with a SyncError condition
+	ComparisonError            // Argo CD cannot compare: a ComparisonError condition, sync Unknown
+	Never                      // the new revision is never noticed
+)
+
+// Scenario is the timeline of one sync, on the virtual clock, from the
+// moment the fake first sees the new head.
+type Scenario struct {
+	Notice    time.Duration // until Argo CD notices the new revision (its poll, or the refresh)
+	OutOfSync time.Duration // OutOfSync before the sync starts
+	Sync      time.Duration // operation Running
+	Stale     time.Duration // after the sync: reconciledAt still before finishedAt
+	Progress  time.Duration // Synced and Progressing, after the sync
+	End       End
+	Message   string // Argo CD's message for Degraded, SyncFailed, ComparisonError
+	// FlapAt, when > 0, turns health Progressing for FlapFor once, FlapAt
+	// after the Application became Healthy.
+	FlapAt, FlapFor time.Duration
+}
+
+// App is one Application the fake serves.
+type App struct {
+	Name      string // e.g. coditect-combined-production
+	Namespace string // metadata.namespace; default "argocd"
+	Project   string // spec.project; default "default"
+	// Head returns the head of the GitOps branch, read from the real
+	// repository on every request.
+	Head     func() (string, error)
+	Scenario Scenario
+}
+
+// Fault is one injected answer, used by the next request.
+type Fault struct {
+	Status int  // 401, 404, 503, ...
+	Drop   bool // close the connection without an answer
+}
+
+// Call is one logged request.
+type Call struct {
+	Path, Query string
+	Authorized  bool
+	Status      int // 0 when dropped
+}
+
+// Options configures a Server.
+type Options struct {
+	Token string // the bearer token accepted
+	Now   func() time.Time
+}
+
+// Server is the fake; safe for concurrent use.
+type Server struct {
+	opts Options
+
+	mu     sync.Mutex
+	apps   map[string]*appState
+	faults []Fault
+	calls  []Call
+}
+
+type appState struct {
+	App
+	synced string    // revision Synced and Healthy before the current sync
+	target string    // revision being synced to, "" when none
+	seen   time.Time // when the fake first saw target
+	baseAt time.Time // when synced was reached
+}
+
+// New returns a fake serving no Application yet.
+func New(o Options) *Server {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return &Server{opts: o, apps: map[string]*appState{}}
+}
+
+// Add serves app, starting Synced and Healthy at synced (the revision the
+// cluster ran before; "" for a new Application).
+func (s *Server) Add(app App, synced string) {
+	if app.Namespace == "" {
+		app.Namespace = "argocd"
+	}
+	if app.Project == "" {
+		app.Project = "default"
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.apps[app.Name] = &appState{App: app, synced: synced, baseAt: s.opts.Now()}
+}
+
+// Inject queues faults for the next requests, one each.
+func (s *Server) Inject(f ...Fault) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = append(s.faults, f...)
+}
+
+// Calls returns a copy of the call log.
+func (s *Server) Calls() []Call {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Call(nil), s.calls...)
+}
+
+func errorBody(code int, msg string) []byte {
+	b, _ := json.Marshal(map[string]any{"error": msg, "code": code, "message": msg})
+	return b
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	call := Call{Path: r.URL.Path, Query: r.URL.RawQuery}
+	status, body, drop := s.answer(r, &call)
+	call.Status = status
+	if drop {
+		call.Status = 0
+	}
+	s.calls = append(s.calls, call)
+	s.mu.Unlock()
+
+	if drop {
+		if hj, ok := w.(http.Hijacker); ok {
+			if conn, _, err := hj.Hijack(); err == nil {
+				_ = conn.Close()
+				return
+			}
+		}
+		status, body = http.StatusBadGateway, errorBody(14, "connection drop not supported")
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}
+
+// answer decides the response; s.mu is held.
+func (s *Server) answer(r *http.Request, call *Call) (int, []byte, bool) {
+	auth := r.Header.Get("Authorization")
+	call.Authorized = s.opts.Token != "" && auth == "Bearer "+s.opts.Token
+	if len(s.faults) > 0 {
+		f := s.faults[0]
+		s.faults = s.faults[1:]
+		switch {
+		case f.Drop:
+			return 0, nil, true
+		case f.Status == http.StatusUnauthorized:
+			return f.Status, errorBody(16, "invalid session: token has invalid claims: token is expired"), false
+		case f.Status == http.StatusNotFound:
+			name := strings.TrimPrefix(r.URL.Path, "/api/v1/applications/")
+			return f.Status, errorBody(5, `applications.argoproj.io "`+name+`" not found`), false
+		case f.Status >= 500:
+			return f.Status, []byte("<html><body><h1>503 Service Unavailable</h1>No server is available to handle this request.</body></html>\n"), false
+		default:
+			return f.Status, errorBody(2, http.StatusText(f.Status)), false
+		}
+	}
+	if !call.Authorized {
+		if auth == "" {
+			return http.StatusUnauthorized, errorBody(16, "no session information"), false
+		}
+		return http.StatusUnauthorized, errorBody(16, "invalid session: token signature is invalid"), false
+	}
+	name, ok := strings.CutPrefix(r.URL.Path, "/api/v1/applications/")
+	if r.Method != http.MethodGet || !ok || name == "" || strings.Contains(name, "/") {
+		return http.StatusNotFound, errorBody(5, "Not Found"), false
+	}
+	a, ok := s.apps[name]
+	q := r.URL.Query()
+	if !ok || (q.Get("project") != "" && q.Get("project") != a.Project) ||
+		(q.Get("appNamespace") != "" && q.Get("appNamespace") != a.Namespace) {
+		return http.StatusForbidden, errorBody(7, "permission denied"), false
+	}
+	head, err := a.Head()
+	if err != nil {
+		return http.StatusInternalServerError, errorBody(13, "rpc error: code = Unknown desc = failed to resolve revision: "+err.Error()), false
+	}
+	b, err := json.Marshal(s.application(a, head))
+	if err != nil {
+		return http.StatusInternalServerError, errorBody(13, err.Error()), false
+	}
+	return http.StatusOK, b, false
+}

@@ -1,0 +1,279 @@
+// Package syncwait waits, after a promotion's merge, until Argo CD has
+// synced an environment's Application to a revision and it has stayed
+// Healthy for a while: the revision is the one status.sync compares
+// against, status.sync.status is Synced, no operation is Running,
+// status.reconciledAt is not before status.operationState.finishedAt, and
+// status.health.status has been Healthy for HealthyFor without a break (a
+// flap starts the count again). It fails at once when Argo CD reports the
+// revision Degraded, a ComparisonError, InvalidSpecError or SyncError
+// condition, or a sync of the revision that ended Failed or Error, quoting
+// Argo CD's message; and at the timeout, naming what was still missing.
+//
+// Polling backs off from 1s, doubling to 15s, and starts again at 1s when
+// the state changes; 5xx answers and dropped connections are retried until
+// the timeout. Every wait goes through Options.Sleep and every time comes
+// from Options.Now, so tests drive it on a virtual clock.
+package syncwait
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/coditect/phasegen/internal/argocdapi"
+)
+
+// Backoff bounds.
+const (
+	FirstPoll = time.Second
+	MaxPoll   = 15 * time.Second
+)
+
+// Getter reads an Application; *argocdapi.Client is one.
+type Getter interface {
+	Application(ctx context.Context, name string, q argocdapi.Query) (*argocdapi.Application, error)
+}
+
+// Options is one wait.
+type Options struct {
+	Client Getter
+	Server string // the Argo CD server, for messages
+	App    string // Application name
+	// Project and AppNamespace narrow the read (see argocdapi.Query).
+	Project, AppNamespace string
+	Revision              string // the commit to wait for
+	Timeout               time.Duration
+	HealthyFor            time.Duration
+	Now                   func() time.Time
+	Sleep                 func(ctx context.Context, d time.Duration) error
+	// Log receives one line per state change and per retried failure.
+	Log io.Writer
+}
+
+// Result is the last state seen and how the wait ended.
+type Result struct {
+	Application  string     `json:"application"`
+	Revision     string     `json:"revision"`
+	Ready        bool       `json:"ready"`
+	Sync         string     `json:"sync"`
+	SyncRevision string     `json:"syncRevision"`
+	Health       string     `json:"health"`
+	Operation    string     `json:"operation"`
+	ReconciledAt *time.Time `json:"reconciledAt"`
+	HealthySince *time.Time `json:"healthySince"`
+	HealthyFor   string     `json:"healthyFor"`
+	Waited       string     `json:"waited"`
+	Polls        int        `json:"polls"`
+	// Missing lists what the Application still lacked when the wait ended
+	// without success.
+	Missing []string `json:"missing,omitempty"`
+	Error   string   `json:"error,omitempty"`
+}
+
+// ErrTimeout is wrapped by the error of a wait that ran out of time.
+var ErrTimeout = errors.New("timed out")
+
+// failing condition types.
+var fatalConditions = []string{"ComparisonError", "InvalidSpecError", "SyncError"}
+
+// Wait polls until the Application is synced and healthy (nil), fails, or
+// the timeout passes.
+func Wait(ctx context.Context, o Options) (Result, error) {
+	if o.Log == nil {
+		o.Log = io.Discard
+	}
+	res := Result{Application: o.App, Revision: o.Revision, HealthyFor: o.HealthyFor.String()}
+	if o.Client == nil || o.Now == nil || o.Sleep == nil || o.App == "" || o.Revision == "" {
+		return res, errors.New("syncwait: client, clock, sleep, application and revision are required")
+	}
+	start := o.Now()
+	deadline := start.Add(o.Timeout)
+	poll := FirstPoll
+	refreshed := false
+	last := ""
+	var lastErr error
+	var healthySince time.Time
+	for {
+		q := argocdapi.Query{Project: o.Project, AppNamespace: o.AppNamespace}
+		if !refreshed {
+			q.Refresh = "normal"
+		}
+		app, err := o.Client.Application(ctx, o.App, q)
+		now := o.Now()
+		res.Polls++
+		res.Waited = now.Sub(start).Round(time.Second).String()
+		switch {
+		case err != nil && ctx.Err() != nil:
+			return res, fmt.Errorf("waiting for %s: %w", o.App, ctx.Err())
+		case err != nil && argocdapi.Transient(err):
+			lastErr = err
+			fmt.Fprintf(o.Log, "argo cd: %v; retrying\n", err)
+		case err != nil:
+			res.Error = explain(o, err).Error()
+			return res, explain(o, err)
+		default:
+			refreshed, lastErr = true, nil
+			st := app.Status
+			res.Sync, res.SyncRevision, res.Health = st.Sync.Status, st.Sync.Revision, st.Health.Status
+			res.Operation, res.ReconciledAt = "", st.ReconciledAt
+			if st.OperationState != nil {
+				res.Operation = st.OperationState.Phase
+			}
+			if err := failure(o, app); err != nil {
+				res.Error = err.Error()
+				return res, err
+			}
+			missing := missingFor(o.Revision, app)
+			if len(missing) == 0 {
+				if healthySince.IsZero() {
+					healthySince = now
+				}
+			} else {
+				healthySince = time.Time{}
+			}
+			res.HealthySince = nil
+			if !healthySince.IsZero() {
+				hs := healthySince
+				res.HealthySince = &hs
+				held := now.Sub(healthySince)
+				if held >= o.HealthyFor {
+					res.Ready, res.Missing = true, nil
+					fmt.Fprintf(o.Log, "%s: %s is synced and has been Healthy for %s\n", o.App, short(o.Revision), o.HealthyFor)
+					return res, nil
+				}
+				missing = append(missing, fmt.Sprintf("Healthy for %s without a break (%s so far)", o.HealthyFor, held.Round(time.Second)))
+			}
+			res.Missing = missing
+			if line := stateLine(o.Revision, app); line != last {
+				fmt.Fprintf(o.Log, "%s: %s\n", o.App, line)
+				last = line
+				poll = FirstPoll
+			}
+		}
+		if !now.Before(deadline) {
+			if lastErr != nil {
+				res.Missing = append(res.Missing, "an answer from Argo CD (the last request failed: "+lastErr.Error()+")")
+			}
+			if len(res.Missing) == 0 {
+				res.Missing = []string{"an answer from Argo CD"}
+			}
+			err := fmt.Errorf("%w after %s waiting for %s to sync %s and stay Healthy: still missing: %s",
+				ErrTimeout, o.Timeout, o.App, short(o.Revision), strings.Join(res.Missing, "; "))
+			res.Error = err.Error()
+			return res, err
+		}
+		d := min(poll, deadline.Sub(now))
+		if !healthySince.IsZero() {
+			d = min(d, max(healthySince.Add(o.HealthyFor).Sub(now), time.Millisecond))
+		}
+		if err := o.Sleep(ctx, d); err != nil {
+			return res, fmt.Errorf("waiting for %s: %w", o.App, err)
+		}
+		poll = min(poll*2, MaxPoll)
+	}
+}
+
+// explain turns a refused request into what the user must fix.
+func explain(o Options, err error) error {
+	var ae *argocdapi.APIError
+	errors.As(err, &ae)
+	switch {
+	case errors.Is(err, argocdapi.ErrAuth) && ae != nil && ae.Status == 401:
+		return fmt.Errorf("argo cd at %s rejected the token (401 %s): ARGOCD_AUTH_TOKEN is missing, wrong or expired: %w", o.Server, ae.Message, err)
+	case errors.Is(err, argocdapi.ErrAuth):
+		return fmt.Errorf("argo cd at %s denied reading Application %s (403): the token in ARGOCD_AUTH_TOKEN lacks the 'applications, get' permission on it (Argo CD answers the same when the Application does not exist, or is not in project %q): %w",
+			o.Server, o.App, o.Project, err)
+	case errors.Is(err, argocdapi.ErrNotFound):
+		return fmt.Errorf("argo cd at %s has no Application %s (404): is it deployed, under that name, in project %q? %w", o.Server, o.App, o.Project, err)
+	}
+	return fmt.Errorf("reading Application %s from argo cd at %s: %w", o.App, o.Server, err)
+}
+
+// failure returns the error that ends the wait at once, or nil.
+func failure(o Options, app *argocdapi.Application) error {
+	st := app.Status
+	if op := st.OperationState; op != nil && (op.Phase == "Failed" || op.Phase == "Error") {
+		revs := op.OperationRevisions()
+		if len(revs) == 0 || slices.Contains(revs, o.Revision) {
+			return fmt.Errorf("argo cd's sync of %s to %s ended %s: %s", o.App, short(o.Revision), op.Phase, op.Message)
+		}
+	}
+	for _, c := range st.Conditions {
+		if slices.Contains(fatalConditions, c.Type) {
+			return fmt.Errorf("argo cd reports %s on %s: %s", c.Type, o.App, c.Message)
+		}
+	}
+	if st.Health.Status == "Degraded" && slices.Contains(st.Sync.All(), o.Revision) {
+		msg := st.Health.Message
+		if msg == "" {
+			msg = "(Argo CD gave no message: see 'argocd app get " + o.App + "')"
+		}
+		return fmt.Errorf("argo cd reports %s Degraded at %s: %s", o.App, short(o.Revision), msg)
+	}
+	return nil
+}
+
+// missingFor lists what the Application lacks, Healthy included.
+func missingFor(rev string, app *argocdapi.Application) []string {
+	st := app.Status
+	var m []string
+	if !slices.Contains(st.Sync.All(), rev) {
+		have := st.Sync.Revision
+		if have == "" {
+			have = strings.Join(st.Sync.Revisions, ",")
+		}
+		m = append(m, fmt.Sprintf("status.sync.revision %s (it is %s)", short(rev), orNone(short(have))))
+	}
+	if st.Sync.Status != "Synced" {
+		m = append(m, fmt.Sprintf("status.sync.status Synced (it is %s)", orNone(st.Sync.Status)))
+	}
+	if op := st.OperationState; op != nil && op.Phase == "Running" {
+		m = append(m, "the running sync operation to finish")
+	}
+	if op := st.OperationState; op != nil && op.FinishedAt != nil && (st.ReconciledAt == nil || st.ReconciledAt.Before(*op.FinishedAt)) {
+		m = append(m, "a reconciliation after the sync (status.reconciledAt before operationState.finishedAt)")
+	}
+	if st.Health.Status != "Healthy" {
+		m = append(m, fmt.Sprintf("status.health.status Healthy (it is %s)", orNone(st.Health.Status)))
+	}
+	return m
+}
+
+func stateLine(rev string, app *argocdapi.Application) string {
+	st := app.Status
+	r := st.Sync.Revision
+	if r == "" {
+		r = strings.Join(st.Sync.Revisions, ",")
+	}
+	mark := "not yet " + short(rev)
+	if slices.Contains(st.Sync.All(), rev) {
+		mark = short(rev)
+	}
+	op := "none"
+	if st.OperationState != nil {
+		op = st.OperationState.Phase
+	}
+	line := fmt.Sprintf("revision %s (%s), sync %s, health %s, operation %s", orNone(short(r)), mark, orNone(st.Sync.Status), orNone(st.Health.Status), op)
+	if op := st.OperationState; op != nil && op.FinishedAt != nil && (st.ReconciledAt == nil || st.ReconciledAt.Before(*op.FinishedAt)) {
+		line += ", not reconciled since the sync"
+	}
+	return line
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
+}
+
+func short(sha string) string {
+	if len(sha) > 12 {
+		return sha[:12]
+	}
+	return sha
+}
