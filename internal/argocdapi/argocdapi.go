@@ -11,6 +11,7 @@ package argocdapi
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -142,7 +143,7 @@ func Transient(err error) bool {
 	if errors.As(err, &ae) {
 		return ae.Status >= 500 || ae.Status == http.StatusTooManyRequests
 	}
-	if errors.Is(err, context.Canceled) {
+	if errors.Is(err, context.Canceled) || TLSError(err) {
 		return false
 	}
 	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, context.DeadlineExceeded) {
@@ -154,6 +155,18 @@ func Transient(err error) bool {
 	}
 	var ue *url.Error
 	return errors.As(err, &ue)
+}
+
+// TLSError reports whether err is a failed TLS handshake: a certificate
+// not trusted or not for that host, or an https request to a plain HTTP
+// server. Retrying does not help; --insecure or an http:// URL may.
+func TLSError(err error) bool {
+	var cv *tls.CertificateVerificationError
+	var ua x509.UnknownAuthorityError
+	var he x509.HostnameError
+	var rh tls.RecordHeaderError
+	return errors.As(err, &cv) || errors.As(err, &ua) || errors.As(err, &he) || errors.As(err, &rh) ||
+		strings.Contains(err.Error(), "server gave HTTP response to HTTPS client")
 }
 
 // Application reads one Application: GET /api/v1/applications/{name}.

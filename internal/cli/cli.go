@@ -98,6 +98,7 @@ func (a *App) commands() []*command {
 		newDiffCmd(a),
 		newRulesCmd(a),
 		newPromoteCmd(a),
+		newWaitCmd(a),
 		newVersionCmd(a),
 	}
 	return cmds

@@ -187,6 +187,8 @@ func explain(o Options, err error) error {
 	case errors.Is(err, argocdapi.ErrAuth):
 		return fmt.Errorf("argo cd at %s denied reading Application %s (403): the token in ARGOCD_AUTH_TOKEN lacks the 'applications, get' permission on it (Argo CD answers the same when the Application does not exist, or is not in project %q): %w",
 			o.Server, o.App, o.Project, err)
+	case argocdapi.TLSError(err):
+		return fmt.Errorf("argo cd at %s: TLS failed (a self-signed certificate? --insecure skips verification; a plain HTTP server needs an http:// URL): %w", o.Server, err)
 	case errors.Is(err, argocdapi.ErrNotFound):
 		return fmt.Errorf("argo cd at %s has no Application %s (404): is it deployed, under that name, in project %q? %w", o.Server, o.App, o.Project, err)
 	}

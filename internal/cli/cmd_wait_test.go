@@ -1,0 +1,233 @@
+package cli_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coditect/phasegen/internal/argocdfake"
+	"github.com/coditect/phasegen/internal/cli"
+	"github.com/coditect/phasegen/internal/githubfake"
+	"github.com/coditect/phasegen/internal/target"
+	"github.com/coditect/phasegen/internal/target/gitdir"
+)
+
+const argoToken = "argocd-api-T0KEN-wait-test"
+
+// waitRig is a checkout of the repository's configs, a local GitOps
+// repository into which production was promoted to pre-launch and then to
+// beta (each merged), and a fake Argo CD whose Application follows that
+// repository's main on a virtual clock the CLI's Sleep advances.
+type waitRig struct {
+	dir, gitDir string
+	clock       *argocdfake.Clock
+	fake        *argocdfake.Server
+	url         string
+	env         map[string]string
+}
+
+func newWaitRig(t *testing.T, sc argocdfake.Scenario) *waitRig {
+	t.Helper()
+	r := &waitRig{dir: t.TempDir(), clock: argocdfake.NewClock(time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC))}
+	for _, d := range []string{"environments", "templates/base", "overlays"} {
+		if err := copyTree(filepath.Join("..", "..", d), filepath.Join(r.dir, d)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r.gitDir = filepath.Join(r.dir, "gitops.git")
+	initBareRepo(t, r.gitDir)
+	t.Chdir(r.dir)
+	r.env = map[string]string{"ARGOCD_AUTH_TOKEN": argoToken}
+	if code, out := r.run("promote", "production", "--to", "pre-launch", "--git-dir", r.gitDir); code != 0 {
+		t.Fatalf("promote: %d\n%s", code, out)
+	}
+	moveMain(t, r.gitDir, "phasegen/production")
+	old := r.head(t)
+	r.clock.Advance(25 * time.Hour)
+	if code, out := r.run("promote", "production", "--to", "beta", "--git-dir", r.gitDir); code != 0 {
+		t.Fatalf("promote: %d\n%s", code, out)
+	}
+	moveMain(t, r.gitDir, "phasegen/production")
+
+	r.fake = argocdfake.New(argocdfake.Options{Token: argoToken, Now: r.clock.Now})
+	repo, err := gitdir.Open(r.gitDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.fake.Add(argocdfake.App{Name: "coditect-combined-production", Project: "default", Scenario: sc,
+		Head: func() (string, error) { return repo.Head(context.Background(), "main") }}, old)
+	srv := httptest.NewServer(r.fake)
+	t.Cleanup(srv.Close)
+	r.url = srv.URL
+	r.env["ARGOCD_SERVER"] = srv.URL
+	return r
+}
+
+func (r *waitRig) head(t *testing.T) string {
+	t.Helper()
+	repo, err := gitdir.Open(r.gitDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := repo.Head(context.Background(), "main")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+// run runs phasegen on the rig's clock; stdout and stderr are returned
+// joined by a line "--- stderr".
+func (r *waitRig) run(args ...string) (int, string) {
+	var stdout, stderr bytes.Buffer
+	a := &cli.App{
+		Stdout: &stdout, Stderr: &stderr, HTTPClient: &http.Client{Timeout: 10 * time.Second},
+		Getenv: func(k string) string { return r.env[k] },
+		Now:    r.clock.Now, Sleep: r.clock.Sleep,
+	}
+	code := a.Run(context.Background(), args)
+	return code, stdout.String() + "--- stderr\n" + stderr.String()
+}
+
+var rolloutCLI = argocdfake.Scenario{Notice: 5 * time.Second, OutOfSync: 20 * time.Second, Sync: 30 * time.Second,
+	Stale: 20 * time.Second, Progress: 40 * time.Second}
+
+func TestWaitCommand(t *testing.T) {
+	r := newWaitRig(t, rolloutCLI)
+	head := r.head(t)
+	start := r.clock.Now()
+	code, out := r.run("wait", "production", "--git-dir", r.gitDir, "-o", "json")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+	stdout, stderr, _ := strings.Cut(out, "--- stderr\n")
+	var res struct {
+		Application, Revision, Sync, Health string
+		Ready                               bool
+		HealthySince                        time.Time
+	}
+	if err := json.Unmarshal([]byte(stdout), &res); err != nil {
+		t.Fatalf("stdout is not JSON: %v\n%s", err, stdout)
+	}
+	if !res.Ready || res.Application != "coditect-combined-production" || res.Revision != head || res.Health != "Healthy" || res.Sync != "Synced" {
+		t.Errorf("result %+v", res)
+	}
+	// Healthy from 95s on the virtual clock, then 30s of it.
+	if el := r.clock.Now().Sub(start); el < 125*time.Second || el > 125*time.Second+15*time.Second {
+		t.Errorf("ready after %v on the virtual clock", el)
+	}
+	for _, want := range []string{"main is at " + head + " in local repository", "sync OutOfSync, health Progressing, operation Running",
+		"is synced and has been Healthy for 30s"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+	if strings.Contains(out, argoToken) {
+		t.Errorf("the token shows:\n%s", out)
+	}
+
+	// Again, with the table and an explicit revision: ready on the first poll.
+	code, out = r.run("wait", "production", "--revision", head, "--healthy-for", "0s")
+	if code != 0 || !strings.Contains(out, "ready        yes\n") || !strings.Contains(out, "sync         Synced at "+head) {
+		t.Errorf("exit %d\n%s", code, out)
+	}
+}
+
+func TestWaitCommandFailures(t *testing.T) {
+	never := rolloutCLI
+	never.End = argocdfake.Never
+	r := newWaitRig(t, never)
+	head := r.head(t)
+	start := r.clock.Now()
+	code, out := r.run("wait", "production", "--git-dir", r.gitDir, "--timeout", "3m")
+	if code != cli.ExitError || !strings.Contains(out, "timed out after 3m0s waiting for coditect-combined-production to sync "+head[:12]+" and stay Healthy: still missing: status.sync.revision "+head[:12]) {
+		t.Errorf("never synced: exit %d\n%s", code, out)
+	}
+	if !strings.Contains(out, "ready        no\n") || !strings.Contains(out, "missing      status.sync.revision") {
+		t.Errorf("the table does not say what is missing:\n%s", out)
+	}
+	if el := r.clock.Now().Sub(start); el != 3*time.Minute {
+		t.Errorf("timed out after %v on the virtual clock", el)
+	}
+
+	r.fake.Inject(argocdfake.Fault{Status: 401})
+	if code, out := r.run("wait", "production", "--revision", head); code != cli.ExitError || !strings.Contains(out, "ARGOCD_AUTH_TOKEN is missing, wrong or expired") {
+		t.Errorf("401: exit %d\n%s", code, out)
+	}
+	r.fake.Inject(argocdfake.Fault{Status: 404})
+	if code, out := r.run("wait", "production", "--revision", head); code != cli.ExitError || !strings.Contains(out, "has no Application coditect-combined-production (404)") {
+		t.Errorf("404: exit %d\n%s", code, out)
+	}
+	r.fake.Inject(argocdfake.Fault{Status: 503}, argocdfake.Fault{Status: 503})
+	if code, out := r.run("wait", "production", "--revision", r.fakeSynced(t), "--healthy-for", "0s"); code != 0 || strings.Count(out, "503 Service Unavailable; retrying") != 2 {
+		t.Errorf("503s: exit %d\n%s", code, out)
+	}
+
+	delete(r.env, "ARGOCD_SERVER")
+	if code, out := r.run("wait", "production", "--revision", head); code != cli.ExitError || !strings.Contains(out, "pass --argocd-server HOST[:PORT] or set ARGOCD_SERVER") {
+		t.Errorf("no server: exit %d\n%s", code, out)
+	}
+	if code, out := r.run("wait", "production", "--revision", head, "--argocd-server", strings.TrimPrefix(r.url, "http://")); code != cli.ExitError || !strings.Contains(out, "https://127.0.0.1") || !strings.Contains(out, "TLS failed") {
+		t.Errorf("a bare host means https: exit %d\n%s", code, out)
+	}
+	r.env["ARGOCD_SERVER"] = r.url
+	delete(r.env, "ARGOCD_AUTH_TOKEN")
+	if code, out := r.run("wait", "production", "--revision", head); code != cli.ExitError || !strings.Contains(out, "set ARGOCD_AUTH_TOKEN") {
+		t.Errorf("no token: exit %d\n%s", code, out)
+	}
+	for _, args := range [][]string{{"wait"}, {"wait", "production", "-o", "xml"}, {"wait", "production", "--repo", "a/b", "--git-dir", "x"}, {"wait", "production", "--timeout", "0s"}} {
+		if code, out := r.run(args...); code != cli.ExitUsage {
+			t.Errorf("%v: exit %d, want 2\n%s", args, code, out)
+		}
+	}
+	if code, out := r.run("wait", "nope"); code != cli.ExitError || !strings.Contains(out, `environment "nope" does not exist`) {
+		t.Errorf("unknown env: exit %d\n%s", code, out)
+	}
+}
+
+// fakeSynced returns the revision the never-syncing fake keeps reporting.
+func (r *waitRig) fakeSynced(t *testing.T) string {
+	t.Helper()
+	repo, err := gitdir.Open(r.gitDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var old string
+	err = repo.History(context.Background(), "main", "apps/coditect/overlays/production/kustomization.yaml", 2, func(rv target.Revision) bool {
+		old = rv.Commit
+		return true
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return old
+}
+
+// TestWaitCommandRevisionFromGitHub: without --git-dir the revision is the
+// head of gitops.branch on GitHub, one API call.
+func TestWaitCommandRevisionFromGitHub(t *testing.T) {
+	r := newWaitRig(t, rolloutCLI)
+	gh := githubfake.New(githubfake.Options{Owner: "coditect", Repo: "argocd-apps", Token: canaryToken})
+	srv := httptest.NewServer(gh)
+	t.Cleanup(srv.Close)
+	sha, err := gh.Seed(map[string][]byte{"README.md": []byte("x\n")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.env["GITHUB_API_URL"], r.env["GITHUB_TOKEN"] = srv.URL+"/", canaryToken
+	code, out := r.run("wait", "production", "--timeout", "1m")
+	// The fake Argo CD follows the local repository, never sha: a timeout
+	// naming sha shows the revision came from GitHub.
+	if code != cli.ExitError || !strings.Contains(out, "main is at "+sha+" in github.com/coditect/argocd-apps") || !strings.Contains(out, "to sync "+sha[:12]) {
+		t.Errorf("exit %d\n%s", code, out)
+	}
+	if n := len(gh.Calls()); n != 1 {
+		t.Errorf("%d GitHub calls, want 1", n)
+	}
+}
