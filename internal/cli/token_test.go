@@ -19,19 +19,24 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/go-git/go-git/v5/plumbing/storer"
 
+	"github.com/coditect/phasegen/internal/argocdfake"
 	"github.com/coditect/phasegen/internal/cli"
 	"github.com/coditect/phasegen/internal/githubfake"
+	"github.com/coditect/phasegen/internal/target/gitdir"
 )
 
 // Canary tokens: the one the fake GitHub accepts, and a rejected one.
 const (
 	canaryToken = "ghp_phasegenTOKENcanary0123456789abcdef"
 	canaryBad   = "ghp_phasegenBADcanary9876543210fedcba"
+	// ARGOCD_AUTH_TOKEN: the one the fake Argo CD accepts, and a rejected one.
+	argoCanary    = "argocdTOKENcanary.eyJhbGciOiJIUzI1NiJ9.phasegen"
+	argoCanaryBad = "argocdBADcanary.eyJhbGciOiJIUzI1NiJ9.phasegen"
 )
 
 // leak returns which form of a canary token data holds, or "".
 func leak(data []byte) string {
-	for _, tok := range []string{canaryToken, canaryBad} {
+	for _, tok := range []string{canaryToken, canaryBad, argoCanary, argoCanaryBad} {
 		for _, form := range []string{
 			tok,
 			tok[4:20], // a fragment, as a truncated line would show it
@@ -47,7 +52,9 @@ func leak(data []byte) string {
 }
 
 // TestTokenNeverLeaks runs every command with a recognisable token in
-// GITHUB_TOKEN and GH_TOKEN, promotes into a local repository and into the
+// GITHUB_TOKEN and GH_TOKEN (and ARGOCD_AUTH_TOKEN: wait against the fake
+// Argo CD, success, faults, a rejected token, a token pasted as the server),
+// promotes into a local repository and into the
 // fake GitHub (success, rerun, dry run, faults, bad token, missing
 // repository), and checks the token shows nowhere: stdout, stderr, any file
 // under the repository (git objects decompressed), request bodies and
@@ -151,6 +158,44 @@ func TestTokenNeverLeaks(t *testing.T) {
 	run(cli.ExitOK, "promote", "production", "--to", "beta", "--git-dir", gitDir, "--dry-run")
 	run(cli.ExitError, "promote", "production", "--to", "full-mvp", "--git-dir", gitDir)
 	run(cli.ExitOK, "promote", "production", "--to", "beta", "--git-dir", gitDir)
+
+	// wait against the fake Argo CD, following the local repository's main.
+	argo := argocdfake.New(argocdfake.Options{Token: argoCanary, Now: now})
+	localRepo, err := gitdir.Open(gitDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	argo.Add(argocdfake.App{Name: "coditect-combined-production", Project: "default",
+		Head: func() (string, error) { return localRepo.Head(context.Background(), "main") }}, "")
+	argoSrv := httptest.NewServer(argo)
+	t.Cleanup(argoSrv.Close)
+	t.Setenv("ARGOCD_SERVER", argoSrv.URL)
+	t.Setenv("ARGOCD_AUTH_TOKEN", argoCanary)
+	run(cli.ExitOK, "help", "wait")
+	run(cli.ExitOK, "wait", "production", "--git-dir", gitDir, "--healthy-for", "0s", "-o", "json")
+	argo.Inject(argocdfake.Fault{Status: 503}, argocdfake.Fault{Drop: true})
+	run(cli.ExitOK, "wait", "production", "--git-dir", gitDir, "--healthy-for", "0s")
+	argo.Inject(argocdfake.Fault{Status: 404})
+	run(cli.ExitError, "wait", "production", "--git-dir", gitDir)
+	run(cli.ExitError, "wait", "production", "--git-dir", gitDir, "--argocd-server", "grpc://"+argoCanary)
+	run(cli.ExitError, "wait", "production", "--git-dir", gitDir, "--argocd-server", argoSrv.URL+"/"+argoCanary+"?x")
+	t.Setenv("ARGOCD_AUTH_TOKEN", argoCanaryBad)
+	if out := run(cli.ExitError, "wait", "production", "--git-dir", gitDir); !strings.Contains(out, "401") {
+		t.Fatalf("bad Argo CD token: %s", out)
+	}
+	t.Setenv("ARGOCD_AUTH_TOKEN", argoCanary)
+	argoAuthed := 0
+	for _, c := range argo.Calls() {
+		if c.Authorized {
+			argoAuthed++
+		}
+		if f := leak([]byte(c.Path + "?" + c.Query)); f != "" {
+			t.Errorf("Argo CD request %s?%s holds the token (%q)", c.Path, c.Query, f)
+		}
+	}
+	if argoAuthed == 0 {
+		t.Fatal("no Argo CD request carried the token: the test checked nothing")
+	}
 
 	// promote against GitHub: a first promotion, a rerun, a dry run.
 	if out := run(cli.ExitOK, "promote", "production", "--to", "pre-launch", "--label", "team/platform", "--reviewer", "octocat"); !strings.Contains(out, "/pull/1") {
