@@ -38,10 +38,20 @@ git -C "$scratch/argocd-apps" -c user.name=demo -c user.email=demo@example.com \
   commit -q --allow-empty -m "initial commit"
 flags=(--git-dir "$scratch/argocd-apps" --config "$scratch/config" --overlays "$scratch/overlays")
 # The repository starts empty: a first promotion lays production down at
-# pre-launch, and merging its branch stands in for merging the PR.
+# pre-launch, and a merge commit stands in for merging the PR. pre-launch
+# soaks 24h before the next promotion, counted from when it landed on main:
+# the merge is dated 30 hours ago, so the soak has passed.
 "$bin" promote production --to pre-launch "${flags[@]}" >/dev/null
-git -C "$scratch/argocd-apps" merge -q --ff-only phasegen/production
+landed=$(date -u -d '30 hours ago' +%Y-%m-%dT%H:%M:%SZ)
+GIT_AUTHOR_DATE=$landed GIT_COMMITTER_DATE=$landed git -C "$scratch/argocd-apps" \
+  -c user.name=demo -c user.email=demo@example.com \
+  merge -q --no-ff -m "Merge pull request #1: production → pre-launch" phasegen/production
 "$bin" promote production --to beta "${flags[@]}"
+
+step "the soak: beta soaks 7d, so promoting on at once is refused (--allow-early overrides)"
+git -C "$scratch/argocd-apps" -c user.name=demo -c user.email=demo@example.com \
+  merge -q --no-ff -m "Merge pull request #2: production → beta" phasegen/production
+"$bin" promote production --to full-mvp "${flags[@]}" || true
 
 step "what the promotion wrote: one commit on phasegen/production, and the local config"
 git -C "$scratch/argocd-apps" log --stat -1 phasegen/production | cat
