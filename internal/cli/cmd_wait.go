@@ -138,8 +138,12 @@ func (a *App) runWait(ctx context.Context, g *globalOptions, opts *waitOptions, 
 // writes to: --git-dir, else GitHub.
 func (a *App) gitopsHead(ctx context.Context, env *config.Environment, opts *waitOptions) (string, error) {
 	tg, _, where, err := a.promoteTarget(env, &promoteOptions{repo: opts.repo, gitDir: opts.gitDir, maxWait: opts.maxWait})
-	if err != nil {
+	var ue *usageError
+	if errors.As(err, &ue) {
 		return "", err
+	}
+	if err != nil {
+		return "", fmt.Errorf("reading the head of %s to wait for (or pass --revision SHA): %w", env.Spec.GitOps.Branch, err)
 	}
 	h, ok := tg.(target.Historian)
 	if !ok {

@@ -81,8 +81,13 @@ func checkSoak(ctx context.Context, o Options, env *config.Environment, from, to
 		return nil, nil
 	}
 	since, ok, err := PhaseSince(ctx, h, env, from.Metadata.Name)
-	if err != nil || !ok {
+	if err != nil {
 		return nil, err
+	}
+	if !ok {
+		fmt.Fprintf(o.Log, "warning: the history of %s on %s does not show since when it has been at %s: its soak is not checked\n",
+			env.Metadata.Name, env.Spec.GitOps.Branch, from.Metadata.Name)
+		return nil, nil
 	}
 	s := &Soak{Since: since, Duration: from.SoakDuration(), Spec: from.Spec.Soak, Forward: to.Spec.Order > from.Spec.Order}
 	s.Ends = s.Time.Add(s.Duration)
