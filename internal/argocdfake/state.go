@@ -96,8 +96,6 @@ func (a *appState) json(st status) map[string]any {
 	out := map[string]any{
 		"metadata": map[string]any{
 			"name": a.Name, "namespace": a.Namespace,
-			"uid":             "6f1c1a52-0e0b-4bd1-9f0a-" + a.Name[:min(12, len(a.Name))],
-			"resourceVersion": "1",
 		},
 		"spec": map[string]any{
 			"project":     a.Project,
@@ -107,9 +105,12 @@ func (a *appState) json(st status) map[string]any {
 	}
 	s := map[string]any{
 		"sync": map[string]any{
-			"status":     st.sync,
-			"revision":   st.revision,
-			"comparedTo": map[string]any{"source": map[string]any{"repoURL": "https://github.com/coditect/argocd-apps.git", "targetRevision": "main"}},
+			"status":   st.sync,
+			"revision": st.revision,
+			"comparedTo": map[string]any{
+				"source":      map[string]any{"repoURL": "https://github.com/coditect/argocd-apps.git", "targetRevision": "main"},
+				"destination": map[string]any{"server": "https://kubernetes.default.svc", "namespace": "coditect-app"},
+			},
 		},
 		"health":       health,
 		"reconciledAt": stamp(st.reconciled),

@@ -1,0 +1,128 @@
+package argocdfake_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/coditect/phasegen/internal/argocd/crdschema"
+	"github.com/coditect/phasegen/internal/argocdfake"
+)
+
+func crd(t *testing.T) *crdschema.Schema {
+	t.Helper()
+	dir, err := filepath.Abs(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			break
+		}
+		if filepath.Dir(dir) == dir {
+			t.Fatal("no go.mod above the test")
+		}
+		dir = filepath.Dir(dir)
+	}
+	s, err := crdschema.Load(filepath.Join(dir, "..", "shared", "argocd", "application-crd.yaml"), "v1alpha1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// TestAnswersFollowTheCRD: every state of every end, and the error bodies,
+// have Argo CD's shapes: the Application validates against the Application
+// CRD's schema (unknown fields are errors there), errors are
+// {"error","code","message"}.
+func TestAnswersFollowTheCRD(t *testing.T) {
+	schema := crd(t)
+	for _, end := range []argocdfake.End{argocdfake.Healthy, argocdfake.Degraded, argocdfake.SyncFailed, argocdfake.ComparisonError, argocdfake.Never} {
+		clock := argocdfake.NewClock(time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC))
+		fake := argocdfake.New(argocdfake.Options{Token: "t", Now: clock.Now})
+		fake.Add(argocdfake.App{Name: "coditect-combined-production", Head: func() (string, error) { return "b2c3d4e5f60718293a4b5c6d7e8f901234567890", nil },
+			Scenario: argocdfake.Scenario{Notice: 5 * time.Second, OutOfSync: 5 * time.Second, Sync: 5 * time.Second, Stale: 5 * time.Second,
+				Progress: 5 * time.Second, End: end, Message: "boom", FlapAt: 5 * time.Second, FlapFor: 5 * time.Second}},
+			"a1b2c3d4e5f60718293a4b5c6d7e8f9012345678")
+		srv := httptest.NewServer(fake)
+		seen := map[string]bool{}
+		for i := 0; i < 12; i++ {
+			req, _ := http.NewRequest(http.MethodGet, srv.URL+"/api/v1/applications/coditect-combined-production?project=default", nil)
+			req.Header.Set("Authorization", "Bearer t")
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != 200 {
+				t.Fatalf("end %d: %d %s", end, resp.StatusCode, body)
+			}
+			dec := json.NewDecoder(bytes.NewReader(body))
+			dec.UseNumber()
+			var obj map[string]any
+			if err := dec.Decode(&obj); err != nil {
+				t.Fatal(err)
+			}
+			obj["apiVersion"], obj["kind"] = "argoproj.io/v1alpha1", "Application"
+			if err := schema.Validate(obj); err != nil {
+				t.Errorf("end %d at +%ds: %v\n%s", end, i*5, err, body)
+			}
+			st := obj["status"].(map[string]any)
+			seen[st["sync"].(map[string]any)["status"].(string)+"/"+st["health"].(map[string]any)["status"].(string)] = true
+			clock.Advance(5 * time.Second)
+		}
+		srv.Close()
+		want := map[argocdfake.End][]string{
+			argocdfake.Healthy:         {"Synced/Healthy", "OutOfSync/Healthy", "OutOfSync/Progressing", "Synced/Progressing"},
+			argocdfake.Degraded:        {"Synced/Degraded"},
+			argocdfake.SyncFailed:      {"OutOfSync/Progressing", "OutOfSync/Healthy"},
+			argocdfake.ComparisonError: {"Unknown/Healthy"},
+			argocdfake.Never:           {"Synced/Healthy"},
+		}[end]
+		for _, w := range want {
+			if !seen[w] {
+				t.Errorf("end %d never showed %s (saw %v)", end, w, seen)
+			}
+		}
+	}
+
+	fake := argocdfake.New(argocdfake.Options{Token: "t"})
+	srv := httptest.NewServer(fake)
+	defer srv.Close()
+	for _, tc := range []struct {
+		auth, path string
+		status     int
+		code       float64
+		msg        string
+	}{
+		{"", "/api/v1/applications/x", 401, 16, "no session information"},
+		{"Bearer wrong", "/api/v1/applications/x", 401, 16, "invalid session: token signature is invalid"},
+		{"Bearer t", "/api/v1/applications/x", 403, 7, "permission denied"},
+	} {
+		req, _ := http.NewRequest(http.MethodGet, srv.URL+tc.path, nil)
+		if tc.auth != "" {
+			req.Header.Set("Authorization", tc.auth)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var e struct {
+			Error   string  `json:"error"`
+			Code    float64 `json:"code"`
+			Message string  `json:"message"`
+		}
+		err = json.NewDecoder(resp.Body).Decode(&e)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != tc.status || e.Code != tc.code || e.Message != tc.msg || e.Error != tc.msg {
+			t.Errorf("%q %s: %d %+v %v", tc.auth, tc.path, resp.StatusCode, e, err)
+		}
+	}
+}
