@@ -161,3 +161,47 @@ func (s *Server) listedCommitJSON(r *request, c *object.Commit) map[string]any {
 		"parents":      parents,
 	}
 }
+
+// commitPulls answers GET /repos/{o}/{r}/commits/{sha}/pulls: the merged
+// pull requests that brought the commit into their base (reachable from the
+// head they merged, not from the base before), and the open ones whose head
+// holds it, in GitHub's pull request shape.
+func (s *Server) commitPulls(r *request) response {
+	h, ok := s.commit(r.params["sha"])
+	if !ok {
+		return errorResponse(http.StatusUnprocessableEntity, "No commit found for SHA: "+r.params["sha"])
+	}
+	out := []any{}
+	for _, p := range s.pulls {
+		var in bool
+		switch {
+		case p.merged:
+			in = s.reaches(p.mergedHead, h) && (p.mergeBase.IsZero() || !s.reaches(p.mergeBase, h))
+		case p.state == "open":
+			if tip, ok := s.branchTip(p.head); ok {
+				in = s.reaches(tip, h)
+			}
+		}
+		if in {
+			out = append(out, s.pullJSON(r, p))
+		}
+	}
+	return jsonResponse(http.StatusOK, out)
+}
+
+// reaches reports whether commit want is from or one of its ancestors.
+func (s *Server) reaches(from, want plumbing.Hash) bool {
+	if from.IsZero() {
+		return false
+	}
+	all, err := s.reachable(from)
+	if err != nil {
+		return false
+	}
+	for _, c := range all {
+		if c.Hash == want {
+			return true
+		}
+	}
+	return false
+}

@@ -181,10 +181,11 @@ func (s *Server) MergePR(n int) error {
 	if !ok {
 		return fmt.Errorf("merging #%d: head branch %s is gone", n, p.head)
 	}
+	p.mergeBase, _ = s.branchTip(p.base)
 	if err := s.setBranch(p.base, tip); err != nil {
 		return fmt.Errorf("merging #%d: %w", n, err)
 	}
-	p.state, p.merged, p.updated = "closed", true, s.opts.Now()
+	p.state, p.merged, p.updated, p.mergedHead = "closed", true, s.opts.Now(), tip
 	return nil
 }
 

@@ -1,6 +1,8 @@
 package githubfake
 
 import (
+	"github.com/go-git/go-git/v5/plumbing"
+
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -23,6 +25,9 @@ type pull struct {
 	teamReviewers []string
 	created       time.Time
 	updated       time.Time
+	// mergeBase and mergedHead are the base's and head's tips when the
+	// pull request was merged (commits/{sha}/pulls).
+	mergeBase, mergedHead plumbing.Hash
 }
 
 func (s *Server) pullJSON(r *request, p *pull) map[string]any {

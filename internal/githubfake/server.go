@@ -315,6 +315,7 @@ func routes() []struct{ method, pattern string } {
 		{http.MethodPost, "git/blobs"},
 		{http.MethodGet, "contents/{path...}"},
 		{http.MethodGet, "commits"},
+		{http.MethodGet, "commits/{sha}/pulls"},
 		{http.MethodGet, "pulls"},
 		{http.MethodPost, "pulls"},
 		{http.MethodGet, "pulls/{number}"},
@@ -395,6 +396,8 @@ func (s *Server) handle(r *request) response {
 		return s.getContents(r)
 	case "GET commits":
 		return s.listCommits(r)
+	case "GET commits/{sha}/pulls":
+		return s.commitPulls(r)
 	case "GET pulls":
 		return s.listPulls(r)
 	case "POST pulls":

@@ -33,7 +33,9 @@ type Since struct {
 // phase on the GitOps branch: the oldest commit of the branch's history
 // (first-parent in a local repository) since which every change of the
 // overlay's kustomization.yaml has kept the phasegen.dev/phase annotation at
-// phase. ok is false when the branch's overlay is not at phase.
+// phase. ok is false when the branch's overlay is not at phase. On a
+// target.Lander (GitHub) the time is when the pull request that brought
+// that commit was merged, when that is later than the commit's own date.
 func PhaseSince(ctx context.Context, t target.Historian, env *config.Environment, phase string) (s Since, ok bool, err error) {
 	g := env.Spec.GitOps
 	kpath := path.Join(g.Path, overlay.EnvDir(env.Metadata.Name), overlay.KustomizationFile)
@@ -52,6 +54,17 @@ func PhaseSince(ctx context.Context, t target.Historian, env *config.Environment
 	})
 	if err != nil {
 		return s, false, fmt.Errorf("reading since when %s has been at %s (history of %s on %s): %w", env.Metadata.Name, phase, kpath, g.Branch, err)
+	}
+	// A commit merged by a pull request with a merge commit landed when the
+	// pull request was merged, after its own date.
+	if l, isLander := t.(target.Lander); ok && isLander {
+		at, merged, err := l.Landed(ctx, g.Branch, s.Commit)
+		if err != nil {
+			return s, false, fmt.Errorf("reading when %s landed on %s: %w", short(s.Commit), g.Branch, err)
+		}
+		if merged && at.After(s.Time) {
+			s.Time = at
+		}
 	}
 	s.Partial = ok && n == HistoryLimit && s.Commit != ""
 	return s, ok, nil

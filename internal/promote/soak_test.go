@@ -2,6 +2,7 @@ package promote_test
 
 import (
 	"flag"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/coditect/phasegen/internal/gate"
+	"github.com/coditect/phasegen/internal/githubfake"
 	"github.com/coditect/phasegen/internal/promote"
 	"github.com/coditect/phasegen/internal/target/gitdir"
 )
@@ -237,6 +239,38 @@ func TestSoakOnGitHub(t *testing.T) {
 	mustContain(t, "body", out.Body, "since 2026-03-01 12:00 UTC", "The 24h soak of pre-launch ended at 2026-03-02 12:00 UTC.")
 	if out.PR == nil || !out.PR.Created {
 		t.Errorf("no pull request: %+v", out.PR)
+	}
+}
+
+// TestSoakOnGitHubCountsFromTheMerge: a pull request merged 20 hours after
+// its commit was written soaks from the merge (merged_at), not from the
+// commit's date.
+func TestSoakOnGitHubCountsFromTheMerge(t *testing.T) {
+	f := shipped(t)
+	clock := fixedNow
+	fake := githubfake.New(githubfake.Options{Owner: "coditect", Repo: "argocd-apps", Token: token, Now: func() time.Time { return clock }})
+	srv := httptest.NewServer(fake)
+	t.Cleanup(srv.Close)
+	if _, err := fake.Seed(map[string][]byte{"README.md": []byte("# Argo CD apps\n")}); err != nil {
+		t.Fatal(err)
+	}
+	g := &ghEnv{fake: fake, url: srv.URL + "/"}
+	if _, err := promote.Promote(ctx, f.ghOpts(g.target(t, token), "pre-launch")); err != nil { // committed at fixedNow
+		t.Fatal(err)
+	}
+	clock = fixedNow.Add(20 * time.Hour)
+	if err := fake.MergePR(1); err != nil {
+		t.Fatal(err)
+	}
+	o := f.ghOpts(g.target(t, token), "beta")
+	o.Now = func() time.Time { return fixedNow.Add(30 * time.Hour) }
+	if _, err := promote.Promote(ctx, o); !gate.IsRefused(err) || !strings.Contains(err.Error(), "since 2026-03-02 08:00 UTC") ||
+		!strings.Contains(err.Error(), "the soak ends at 2026-03-03 08:00 UTC, in 14h00m") {
+		t.Fatalf("30h after the commit, 10h after the merge: %v", err)
+	}
+	o.Now = func() time.Time { return fixedNow.Add(45 * time.Hour) }
+	if _, err := promote.Promote(ctx, o); err != nil {
+		t.Fatalf("25h after the merge: %v", err)
 	}
 }
 

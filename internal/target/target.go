@@ -80,3 +80,13 @@ type Historian interface {
 	// the path. The cost is bounded by max, not by the history's length.
 	History(ctx context.Context, branch, p string, max int, visit func(Revision) bool) error
 }
+
+// Lander is a Historian whose History dates a commit by its committer date,
+// which need not be when it landed on the branch (GitHub: a pull request
+// merged with a merge commit). Landed returns when commit was merged into
+// branch by a pull request; ok is false when no merged pull request brought
+// it there (it was pushed, or its pull request was squashed or rebased, and
+// its own date is the landing time).
+type Lander interface {
+	Landed(ctx context.Context, branch, commit string) (at time.Time, ok bool, err error)
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/google/go-github/v62/github"
 
@@ -27,7 +28,7 @@ func (t *Target) Head(ctx context.Context, branch string) (string, error) {
 // commit with one contents call: at most 1 + max calls. GitHub lists the
 // commits git log shows for the path, dated by their committer date; for a
 // pull request merged with a merge commit that is the date of the commit on
-// the pull request's branch, not of the merge.
+// the pull request's branch, not of the merge: Landed gives that.
 func (t *Target) History(ctx context.Context, branch, p string, max int, visit func(target.Revision) bool) error {
 	return t.redact(t.history(ctx, branch, p, max, visit))
 }
@@ -71,4 +72,32 @@ func (t *Target) history(ctx context.Context, branch, p string, max int, visit f
 		}
 	}
 	return nil
+}
+
+var _ target.Lander = (*Target)(nil)
+
+// Landed lists the pull requests associated with commit (GET
+// /repos/{o}/{r}/commits/{sha}/pulls, one call) and returns the earliest
+// merged_at of those merged into branch.
+func (t *Target) Landed(ctx context.Context, branch, commit string) (time.Time, bool, error) {
+	var prs []*github.PullRequest
+	err := t.call(ctx, "listing the pull requests of commit "+short(commit), func() (*github.Response, error) {
+		var resp *github.Response
+		var err error
+		prs, resp, err = t.gh.PullRequests.ListPullRequestsWithCommit(ctx, t.owner, t.repo, commit, &github.ListOptions{PerPage: 100})
+		return resp, err
+	})
+	if err != nil {
+		return time.Time{}, false, t.redact(err)
+	}
+	var at time.Time
+	for _, p := range prs {
+		if p.MergedAt == nil || p.GetBase().GetRef() != branch {
+			continue
+		}
+		if m := p.GetMergedAt().Time; at.IsZero() || m.Before(at) {
+			at = m
+		}
+	}
+	return at, !at.IsZero(), nil
 }
