@@ -64,7 +64,7 @@ get'), --insecure to skip TLS verification.`,
 		example: "  ARGOCD_SERVER=argocd.example.com ARGOCD_AUTH_TOKEN=... phasegen wait production\n" +
 			"  phasegen wait production --revision 3f2a9c1 --timeout 15m --healthy-for 2m -o json",
 		setFlags: func(fs *pflag.FlagSet) {
-			fs.StringVar(&opts.revision, "revision", "", "commit to wait for (default: the head of the gitops branch)")
+			fs.StringVar(&opts.revision, "revision", "", "commit to wait for, full or abbreviated (default: the head of the gitops branch)")
 			fs.DurationVar(&opts.timeout, "timeout", 10*time.Minute, "give up after this long")
 			fs.DurationVar(&opts.healthyFor, "healthy-for", 30*time.Second, "how long the Application must stay Healthy without a break")
 			fs.StringVarP(&opts.output, "output", "o", "table", "output format: table or json")

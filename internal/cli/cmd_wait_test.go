@@ -132,8 +132,8 @@ func TestWaitCommand(t *testing.T) {
 		t.Errorf("the token shows:\n%s", out)
 	}
 
-	// Again, with the table and an explicit revision: ready on the first poll.
-	code, out = r.run("wait", "production", "--revision", head, "--healthy-for", "0s")
+	// Again, with the table and an abbreviated revision: ready on the first poll.
+	code, out = r.run("wait", "production", "--revision", head[:7], "--healthy-for", "0s")
 	if code != 0 || !strings.Contains(out, "ready        yes\n") || !strings.Contains(out, "sync         Synced at "+head) {
 		t.Errorf("exit %d\n%s", code, out)
 	}

@@ -200,7 +200,7 @@ func failure(o Options, app *argocdapi.Application) error {
 	st := app.Status
 	if op := st.OperationState; op != nil && (op.Phase == "Failed" || op.Phase == "Error") {
 		revs := op.OperationRevisions()
-		if len(revs) == 0 || slices.Contains(revs, o.Revision) {
+		if len(revs) == 0 || hasRevision(revs, o.Revision) {
 			return fmt.Errorf("argo cd's sync of %s to %s ended %s: %s", o.App, short(o.Revision), op.Phase, op.Message)
 		}
 	}
@@ -209,7 +209,7 @@ func failure(o Options, app *argocdapi.Application) error {
 			return fmt.Errorf("argo cd reports %s on %s: %s", c.Type, o.App, c.Message)
 		}
 	}
-	if st.Health.Status == "Degraded" && slices.Contains(st.Sync.All(), o.Revision) {
+	if st.Health.Status == "Degraded" && hasRevision(st.Sync.All(), o.Revision) {
 		msg := st.Health.Message
 		if msg == "" {
 			msg = "(Argo CD gave no message: see 'argocd app get " + o.App + "')"
@@ -223,7 +223,7 @@ func failure(o Options, app *argocdapi.Application) error {
 func missingFor(rev string, app *argocdapi.Application) []string {
 	st := app.Status
 	var m []string
-	if !slices.Contains(st.Sync.All(), rev) {
+	if !hasRevision(st.Sync.All(), rev) {
 		have := st.Sync.Revision
 		if have == "" {
 			have = strings.Join(st.Sync.Revisions, ",")
@@ -252,7 +252,7 @@ func stateLine(rev string, app *argocdapi.Application) string {
 		r = strings.Join(st.Sync.Revisions, ",")
 	}
 	mark := "not yet " + short(rev)
-	if slices.Contains(st.Sync.All(), rev) {
+	if hasRevision(st.Sync.All(), rev) {
 		mark = short(rev)
 	}
 	op := "none"
@@ -264,6 +264,17 @@ func stateLine(rev string, app *argocdapi.Application) string {
 		line += ", not reconciled since the sync"
 	}
 	return line
+}
+
+// hasRevision reports whether revs holds rev, or a commit id rev
+// abbreviates (7 or more hex digits, as git prints them).
+func hasRevision(revs []string, rev string) bool {
+	for _, r := range revs {
+		if r == rev || (len(rev) >= 7 && len(rev) < len(r) && strings.HasPrefix(r, strings.ToLower(rev))) {
+			return true
+		}
+	}
+	return false
 }
 
 func orNone(s string) string {
