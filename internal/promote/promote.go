@@ -76,7 +76,8 @@ type Options struct {
 
 	// Author signs the commit; defaultAuthor when empty. The commit's time
 	// comes from the target's clock (gitdir.Options.Now, githubpr.Options.Now):
-	// the PR body holds no time, so a rerun composes the same body.
+	// the PR body holds no time from a clock (its soak times are commit
+	// dates), so a rerun composes the same body.
 	Author target.Signature
 	// Log receives progress lines (stderr in the CLI); io.Discard when nil.
 	Log io.Writer
