@@ -159,10 +159,12 @@ func Promote(ctx context.Context, o Options) (Outcome, error) {
 		fmt.Fprintf(o.Log, "%s is at %s on %s\n", o.Env, cur.phase, g.Branch)
 	}
 
-	// The soak of the current phase: a forward promotion waits for it.
+	// The soak of the current phase: a forward promotion waits for it (a
+	// refusal joins the gates' below, so every reason is given at once).
+	var soakRefusal string
 	if from != nil {
-		soak, err := checkSoak(ctx, o, env, from, to)
-		out.Soak = soak
+		soak, refusal, err := checkSoak(ctx, o, env, from, to)
+		out.Soak, soakRefusal = soak, refusal
 		if err != nil {
 			return out, err
 		}
@@ -205,6 +207,9 @@ func Promote(ctx context.Context, o Options) (Outcome, error) {
 		return out, err
 	}
 	rep.Warnings = append(notes, rep.Warnings...)
+	if soakRefusal != "" {
+		rep.Refusals = append(rep.Refusals, soakRefusal)
+	}
 	out.Gates = rep
 	if err := rep.Err(); err != nil {
 		return out, err

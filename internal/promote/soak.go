@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/coditect/phasegen/internal/config"
-	"github.com/coditect/phasegen/internal/gate"
 	"github.com/coditect/phasegen/internal/overlay"
 	"github.com/coditect/phasegen/internal/target"
 )
@@ -85,37 +84,37 @@ func (s *Soak) Pending(now time.Time) bool {
 	return s.Duration > 0 && now.Before(s.Ends)
 }
 
-// checkSoak reads the soak of from and refuses a forward promotion before
-// it ends unless o.AllowEarly. It returns nil when the target cannot tell
-// (not a Historian) or the environment is not at from.
-func checkSoak(ctx context.Context, o Options, env *config.Environment, from, to *config.Phase) (*Soak, error) {
+// checkSoak reads the soak of from and, for a forward promotion before it
+// ends without o.AllowEarly, returns the refusal. The soak is nil when the
+// target cannot tell (not a Historian) or the environment is not at from.
+func checkSoak(ctx context.Context, o Options, env *config.Environment, from, to *config.Phase) (*Soak, string, error) {
 	h, ok := o.Target.(target.Historian)
 	if !ok || from == nil {
-		return nil, nil
+		return nil, "", nil
 	}
 	since, ok, err := PhaseSince(ctx, h, env, from.Metadata.Name)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	if !ok {
 		fmt.Fprintf(o.Log, "warning: the history of %s on %s does not show since when it has been at %s: its soak is not checked\n",
 			env.Metadata.Name, env.Spec.GitOps.Branch, from.Metadata.Name)
-		return nil, nil
+		return nil, "", nil
 	}
 	s := &Soak{Since: since, Duration: from.SoakDuration(), Spec: from.Spec.Soak, Forward: to.Spec.Order > from.Spec.Order}
 	s.Ends = s.Time.Add(s.Duration)
 	now := o.Now()
 	if !s.Forward || !s.Pending(now) {
-		return s, nil
+		return s, "", nil
 	}
 	if !o.AllowEarly {
-		return s, &gate.RefusedError{Reasons: []string{fmt.Sprintf(
+		return s, fmt.Sprintf(
 			"%s has been at %s on %s since %s (commit %s) and %s soaks %s: the soak ends at %s, in %s; promote then, or pass --allow-early to promote before it ends",
 			env.Metadata.Name, from.Metadata.Name, env.Spec.GitOps.Branch, stamp(s.Time), short(s.Commit),
-			from.Metadata.Name, s.Spec, stamp(s.Ends), roughly(s.Ends.Sub(now)))}}
+			from.Metadata.Name, s.Spec, stamp(s.Ends), roughly(s.Ends.Sub(now))), nil
 	}
 	s.Early = true
-	return s, nil
+	return s, "", nil
 }
 
 // stamp formats a time for messages and the PR body: UTC, to the minute.

@@ -119,6 +119,12 @@ func TestSoakHoldsForwardPromotions(t *testing.T) {
 		if _, err := promote.Promote(ctx, o); !gate.IsRefused(err) {
 			t.Errorf("dry run: %v", err)
 		}
+		// With another gate refusing too, both reasons are given at once.
+		o = soakOpts(t, f, dir, "full-mvp", now)
+		_, err = promote.Promote(ctx, o)
+		if !gate.IsRefused(err) || !strings.Contains(err.Error(), "it would skip beta") || !strings.Contains(err.Error(), "pre-launch soaks 24h") {
+			t.Errorf("skip and soak: %v", err)
+		}
 	})
 
 	t.Run("30h after: goes through", func(t *testing.T) {
