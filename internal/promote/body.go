@@ -56,6 +56,7 @@ type soakView struct {
 	Partial       bool
 	Early         bool // promoted before Ends with --allow-early
 	Rollback      bool
+	Same          bool   // a re-promotion to the phase it is at: the soak goes on
 	Next          string // spec.soak of the phase promoted to, "" when none
 }
 
@@ -63,7 +64,7 @@ func newSoakView(s *Soak, to *config.Phase) *soakView {
 	v := &soakView{Next: to.Spec.Soak}
 	if s != nil {
 		v.Since, v.Commit, v.Partial = stamp(s.Time), short(s.Commit), s.Partial
-		v.Early, v.Rollback = s.Early, !s.Forward
+		v.Early, v.Rollback, v.Same = s.Early, s.Rollback, !s.Forward && !s.Rollback
 		if s.Duration > 0 {
 			v.Spec, v.Ends = s.Spec, stamp(s.Ends)
 		}

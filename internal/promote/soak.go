@@ -76,6 +76,7 @@ type Soak struct {
 	Spec     string        // spec.soak as written, "24h"
 	Ends     time.Time     // Since.Time + Duration
 	Forward  bool          // the promotion moves to a higher order (rollbacks are never held)
+	Rollback bool          // the promotion moves to a lower order
 	Early    bool          // a forward promotion before Ends, let through by AllowEarly
 }
 
@@ -101,7 +102,7 @@ func checkSoak(ctx context.Context, o Options, env *config.Environment, from, to
 			env.Metadata.Name, env.Spec.GitOps.Branch, from.Metadata.Name)
 		return nil, "", nil
 	}
-	s := &Soak{Since: since, Duration: from.SoakDuration(), Spec: from.Spec.Soak, Forward: to.Spec.Order > from.Spec.Order}
+	s := &Soak{Since: since, Duration: from.SoakDuration(), Spec: from.Spec.Soak, Forward: to.Spec.Order > from.Spec.Order, Rollback: to.Spec.Order < from.Spec.Order}
 	s.Ends = s.Time.Add(s.Duration)
 	now := o.Now()
 	if !s.Forward || !s.Pending(now) {

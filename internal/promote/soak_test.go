@@ -1,6 +1,7 @@
 package promote_test
 
 import (
+	"bytes"
 	"flag"
 	"net/http/httptest"
 	"os"
@@ -161,6 +162,22 @@ func TestSoakHoldsForwardPromotions(t *testing.T) {
 		}
 		mustContain(t, "body", out.Body, "⚠️ **Promoted early with `--allow-early`:** the 24h soak of pre-launch ends at 2026-03-11 11:00 UTC.")
 		mustContain(t, "log", log.String(), "warning: promoting early (--allow-early): the 24h soak of pre-launch ends at 2026-03-11 11:00 UTC")
+	})
+
+	t.Run("a re-promotion at the same phase", func(t *testing.T) {
+		dir := soakRepo(t, f, now.Add(-time.Hour))
+		o := soakOpts(t, f, dir, "pre-launch", now)
+		o.Base = f.withBaseFiles(t, func(files map[string][]byte) {
+			files["statefulset.yaml"] = bytes.Replace(files["statefulset.yaml"], []byte("terminationGracePeriodSeconds:"), []byte("# a comment\n      terminationGracePeriodSeconds:"), 1)
+		})
+		out, err := promote.Promote(ctx, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mustContain(t, "body", out.Body, "The 24h soak of pre-launch goes on until 2026-03-11 11:00 UTC.")
+		if strings.Contains(out.Body, "After this merges") || strings.Contains(out.Body, "rollback") {
+			t.Errorf("body:\n%s", out.Body)
+		}
 	})
 
 	t.Run("a rollback is never held", func(t *testing.T) {
