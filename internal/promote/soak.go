@@ -39,16 +39,16 @@ func PhaseSince(ctx context.Context, t target.Historian, env *config.Environment
 	g := env.Spec.GitOps
 	kpath := path.Join(g.Path, overlay.EnvDir(env.Metadata.Name), overlay.KustomizationFile)
 	s.Phase = phase
-	n := 0
+	n, last := 0, false // revisions visited; the last one was at phase
 	err = t.History(ctx, g.Branch, kpath, HistoryLimit, func(r target.Revision) bool {
-		n++
+		n, last = n+1, false
 		if r.Content == nil {
 			return false
 		}
 		if p, perr := PhaseOf(r.Content); perr != nil || p != phase {
 			return false
 		}
-		s.Time, s.Commit, ok = r.Date, r.Commit, true
+		s.Time, s.Commit, ok, last = r.Date, r.Commit, true, true
 		return true
 	})
 	if err != nil {
@@ -65,7 +65,7 @@ func PhaseSince(ctx context.Context, t target.Historian, env *config.Environment
 			s.Time = at
 		}
 	}
-	s.Partial = ok && n == HistoryLimit && s.Commit != ""
+	s.Partial = ok && n == HistoryLimit && last
 	return s, ok, nil
 }
 

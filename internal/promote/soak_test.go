@@ -348,3 +348,39 @@ func golden(t *testing.T, name, got string) {
 		t.Errorf("%s differs from the body (go test -update rewrites it):\n%s", p, got)
 	}
 }
+
+// TestPhaseSinceReadsABoundedHistory: past HistoryLimit revisions at the
+// phase, the oldest one read stands in (Partial), so the soak looks
+// shorter, never longer.
+func TestPhaseSinceReadsABoundedHistory(t *testing.T) {
+	f := shipped(t)
+	now := time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
+	dir := soakRepo(t, f, now.Add(-100*time.Hour))
+	k := filepath.Join(dir, root, "overlays", "production", "kustomization.yaml")
+	var edits []string
+	for i := 0; i < promote.HistoryLimit; i++ {
+		data, err := os.ReadFile(k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(k, append(data, "# edit\n"...), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		when := now.Add(time.Duration(i-promote.HistoryLimit) * time.Hour)
+		git(t, dir, when, "commit", "-qam", "edit")
+		edits = append(edits, git(t, dir, when, "rev-parse", "HEAD"))
+	}
+	r, err := gitdir.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, _ := f.cfg.Environment("production")
+	s, ok, err := promote.PhaseSince(ctx, r, e, "pre-launch")
+	if err != nil || !ok {
+		t.Fatal(ok, err)
+	}
+	// 20 revisions read, all edits: the oldest edit stands in for the merge.
+	if !s.Partial || s.Commit != edits[0] || !s.Time.Equal(now.Add(-time.Duration(promote.HistoryLimit)*time.Hour)) {
+		t.Errorf("since %+v, want partial at the oldest edit %s", s, edits[0])
+	}
+}
