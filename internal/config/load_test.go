@@ -45,6 +45,12 @@ func TestInvalidFixtures(t *testing.T) {
 		{"invalid-requests-above-limits.yaml", 10, "spec.resources.requests.cpu", "above the limit"},
 		{"invalid-scale-policy.yaml", 12, "spec.autoscaling.scaleUp.pods", "at least 1"},
 		{"invalid-session-metric.yaml", 11, "spec.sessionMetric", "not a Prometheus metric name"},
+		{"invalid-slo-duration.yaml", 14, "spec.slo.scaleUpWithin", `"3 minutes" is not a Prometheus duration`},
+		{"invalid-slo-fixed-replicas.yaml", 10, "spec.slo", "needs spec.autoscaling"},
+		{"invalid-slo-peak-zero.yaml", 13, "spec.slo.peakUsers", "at least 1"},
+		{"invalid-slo-ready-negative.yaml", 15, "spec.slo.podReadySeconds", "between 0 and 3600, not -30"},
+		{"invalid-slo-sub-second.yaml", 14, "spec.slo.scaleUpWithin", "of whole seconds"},
+		{"invalid-slo-unknown-field.yaml", 15, "spec.slo.readySeconds", "unknown field"},
 		{"invalid-spec-type.yaml", 5, "spec", "must be a mapping, not a list"},
 		{"invalid-tab-indent.yaml", 8, "", "invalid YAML"},
 		{"invalid-two-documents.yaml", 12, "", "more than one YAML document"},
@@ -216,5 +222,40 @@ func TestDefaultsApplied(t *testing.T) {
 	p := doc.(*Phase)
 	if p.Spec.Replicas != 2 || p.Spec.Alerts != DefaultAlerts {
 		t.Errorf("replicas %d alerts %+v; want the HPA floor and the defaults", p.Spec.Replicas, p.Spec.Alerts)
+	}
+}
+
+func TestSLODurationSeconds(t *testing.T) {
+	for _, c := range []struct {
+		in string
+		s  int
+		ok bool
+	}{{"3m", 180, true}, {"90s", 90, true}, {"1m30s", 90, true}, {"2000ms", 2, true}, {"1h", 3600, true},
+		{"", 0, false}, {"3 m", 0, false}, {"1500ms", 0, false}, {"30s1m", 0, false}, {"-1m", 0, false}} {
+		s, ok := durationSeconds(c.in)
+		if s != c.s || ok != c.ok {
+			t.Errorf("durationSeconds(%q) = %d, %v; want %d, %v", c.in, s, ok, c.s, c.ok)
+		}
+	}
+}
+
+// TestSLO: a phase's slo decodes with podReadySeconds defaulting to 0 and
+// the duration in seconds.
+func TestSLO(t *testing.T) {
+	doc, ps := Parse("testdata/x.yaml", []byte(`apiVersion: phasegen.dev/v1alpha1
+kind: Phase
+metadata: {name: x}
+spec:
+  order: 1
+  users: {min: 5, max: 10}
+  autoscaling: {minReplicas: 2, maxReplicas: 5, targetCPUUtilizationPercentage: 70}
+  slo: {peakUsers: 8, scaleUpWithin: 2m30s}
+`), KindPhase)
+	if len(ps) > 0 {
+		t.Fatal(ps)
+	}
+	o := doc.(*Phase).Spec.SLO
+	if o == nil || o.PeakUsers != 8 || o.WithinSeconds != 150 || o.PodReadySeconds != 0 {
+		t.Errorf("slo %+v", o)
 	}
 }

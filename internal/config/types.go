@@ -81,6 +81,19 @@ type PhaseSpec struct {
 	Resources   *Resources   `json:"resources"`
 	Alerts      Alerts       `json:"alerts"`
 	Checklist   []string     `json:"checklist"`
+	SLO         *SLO         `json:"slo"`
+}
+
+// SLO is the phase's load test, for planning only (nothing is rendered from
+// it): the users at the peak and how soon after the load arrives their pods
+// must be there. It needs autoscaling.
+type SLO struct {
+	PeakUsers       int    `json:"peakUsers"`
+	ScaleUpWithin   string `json:"scaleUpWithin"`   // a Prometheus duration
+	PodReadySeconds int32  `json:"podReadySeconds"` // a new pod's creation to Ready; default 0
+
+	// WithinSeconds is ScaleUpWithin in whole seconds, set by validation.
+	WithinSeconds int `json:"-"`
 }
 
 // Users is the range of users a phase must serve.

@@ -5,6 +5,7 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -96,6 +97,9 @@ func validatePhase(p *Phase) Problems {
 		checkNotAbove(c, "memory", r.Requests.Memory, r.Limits.Memory)
 	}
 	validateAlerts(c, &s.Alerts)
+	if s.SLO != nil {
+		validateSLO(c, s.SLO, s.Autoscaling != nil)
+	}
 	for i, item := range s.Checklist {
 		if strings.TrimSpace(item) == "" {
 			c.fail(fmt.Sprintf("spec.checklist[%d]", i), "must not be empty")
@@ -135,6 +139,55 @@ func validateAutoscaling(c *checker, a *Autoscaling) {
 			c.fail(f+".periodSeconds", "must be between 1 and 1800")
 		}
 	}
+}
+
+func validateSLO(c *checker, o *SLO, autoscaling bool) {
+	if !autoscaling {
+		c.fail("spec.slo", "needs spec.autoscaling: a fixed replica count does not scale up to a peak (plan it with spec.users)")
+	}
+	if o.PeakUsers < 1 {
+		c.fail("spec.slo.peakUsers", "must be at least 1")
+	}
+	if !c.src.Has("spec.slo.scaleUpWithin") {
+		c.fail("spec.slo.scaleUpWithin", "missing: how soon the HPA must reach the peak's pods (such as 3m)")
+	} else if sec, ok := durationSeconds(o.ScaleUpWithin); !ok {
+		c.fail("spec.slo.scaleUpWithin", "%q is not a Prometheus duration of whole seconds (such as 90s, 3m)", o.ScaleUpWithin)
+	} else if sec < 1 || sec > 24*3600 {
+		c.fail("spec.slo.scaleUpWithin", "%q must be between 1s and 24h", o.ScaleUpWithin)
+	} else {
+		o.WithinSeconds = sec
+	}
+	if o.PodReadySeconds < 0 || o.PodReadySeconds > 3600 {
+		c.fail("spec.slo.podReadySeconds", "must be between 0 and 3600, not %d", o.PodReadySeconds)
+	}
+}
+
+// durationSeconds converts a Prometheus duration to whole seconds; ok is
+// false for anything else, a fraction of a second included.
+func durationSeconds(s string) (int, bool) {
+	m := promDuration.FindStringSubmatch(s)
+	if s == "" || m == nil {
+		return 0, false
+	}
+	units := []int{365 * 24 * 3600, 7 * 24 * 3600, 24 * 3600, 3600, 60, 1}
+	total := 0
+	for i, u := range units {
+		if v := m[2+2*i]; v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n > 1_000_000 {
+				return 0, false
+			}
+			total += n * u
+		}
+	}
+	if ms := m[14]; ms != "" {
+		n, err := strconv.Atoi(ms)
+		if err != nil || n%1000 != 0 || n > 1_000_000_000 {
+			return 0, false
+		}
+		total += n / 1000
+	}
+	return total, true
 }
 
 func checkNotAbove(c *checker, name string, req, lim *resource.Quantity) {
