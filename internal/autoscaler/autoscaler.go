@@ -179,12 +179,17 @@ func Run(h HPA, steady int32, demand func(second int) int32, until int) []Sync {
 // replicas ≥ target, with the syncs up to and including it; ok is false
 // when that does not happen within MaxSeconds.
 func Reach(h HPA, from, demand, target int32) (seconds int, trace []Sync, ok bool) {
+	return ReachWithin(h, from, demand, target, MaxSeconds)
+}
+
+// ReachWithin is Reach giving up after limit seconds.
+func ReachWithin(h HPA, from, demand, target int32, limit int) (seconds int, trace []Sync, ok bool) {
 	c := newController(h, from)
 	current := from
 	if current >= target {
 		return 0, []Sync{{0, demand, current}}, true
 	}
-	for t := 0; t <= MaxSeconds; t += SyncSeconds {
+	for t := 0; t <= limit; t += SyncSeconds {
 		current = c.sync(t, current, demand)
 		trace = append(trace, Sync{Second: t, Recommendation: demand, Replicas: current})
 		if current >= target {

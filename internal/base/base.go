@@ -191,3 +191,12 @@ func StoragePerPod(s *appsv1.StatefulSet) resource.Quantity {
 	}
 	return total
 }
+
+// KeepsVolumesOnScaleDown reports whether the StatefulSet keeps the volume
+// claims of the pods a scale-down removes: unless its
+// persistentVolumeClaimRetentionPolicy.whenScaled is Delete (the default is
+// Retain), a peak's volumes stay, and are paid for, until someone deletes them.
+func KeepsVolumesOnScaleDown(s *appsv1.StatefulSet) bool {
+	p := s.Spec.PersistentVolumeClaimRetentionPolicy
+	return p == nil || p.WhenScaled != appsv1.DeletePersistentVolumeClaimRetentionPolicyType
+}

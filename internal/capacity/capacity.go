@@ -24,6 +24,10 @@ type Model struct {
 	StorageGBMonth           float64 // price of a GiB of volume for a month
 	HoursPerMonth            float64
 	StorageGiBPerPod         float64 // from the base's volumeClaimTemplates
+	// KeepsVolumes is true unless the StatefulSet's
+	// persistentVolumeClaimRetentionPolicy.whenScaled is Delete: then the
+	// volumes of a scale-down's pods stay.
+	KeepsVolumes bool
 }
 
 // NewModel combines the capacity config with the workload's storage per pod.
@@ -34,6 +38,7 @@ func NewModel(c *config.CapacityModel, workload *appsv1.StatefulSet) Model {
 		Conservative: s.UsersPerPod.Conservative, Optimistic: s.UsersPerPod.Optimistic,
 		CPUCoreHour: s.Pricing.CPUCoreHour, StorageGBMonth: s.Pricing.StorageGBMonth,
 		HoursPerMonth: s.Pricing.HoursPerMonth, StorageGiBPerPod: toGiB(storage),
+		KeepsVolumes: base.KeepsVolumesOnScaleDown(workload),
 	}
 }
 

@@ -81,7 +81,7 @@ func rounded(p PhasePlan) PhasePlan {
 	p.CPUCores = Spread{r(p.CPUCores.Requests), r(p.CPUCores.Limits)}
 	p.MemoryGiB = Spread{r(p.MemoryGiB.Requests), r(p.MemoryGiB.Limits)}
 	p.StorageGiB = r(p.StorageGiB)
-	p.MonthlyCost = MinMax[float64]{cents(p.MonthlyCost.Min), cents(p.MonthlyCost.Max)}
+	p.MonthlyCost = MonthlyCost{cents(p.MonthlyCost.Min), cents(p.MonthlyCost.Max), cents(p.MonthlyCost.MinAfterPeak)}
 	return p
 }
 
