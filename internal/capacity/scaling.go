@@ -2,6 +2,7 @@ package capacity
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/coditect/phasegen/internal/autoscaler"
 	"github.com/coditect/phasegen/internal/config"
@@ -55,7 +56,8 @@ type Change struct {
 	Seconds int       `json:"seconds"`
 }
 
-// String is the change as a reader applies it: "scaleUp.pods: 3 → 4 (165 s)".
+// String is the change as a reader applies it:
+// "spec.autoscaling.scaleUp.pods: 3 → 4 (165 s)".
 func (c *Change) String() string {
 	s := ""
 	for i, x := range c.Set {
@@ -65,6 +67,18 @@ func (c *Change) String() string {
 		s += fmt.Sprintf("%s: %d → %d", x.Field, x.From, x.To)
 	}
 	return fmt.Sprintf("%s (%d s)", s, c.Seconds)
+}
+
+// fields is the change's settings in short: "scaleUp.pods: 4".
+func (c *Change) fields() string {
+	s := ""
+	for i, x := range c.Set {
+		if i > 0 {
+			s += ", "
+		}
+		s += fmt.Sprintf("%s: %d", strings.TrimPrefix(x.Field, "spec.autoscaling."), x.To)
+	}
+	return s
 }
 
 // planScaling simulates p's HPA; nil for a phase without autoscaling.
