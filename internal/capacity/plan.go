@@ -38,20 +38,20 @@ type MonthlyCost struct {
 // PhasePlan is one phase's capacity and cost. Resource totals and user
 // capacity are at replicas.min; cost is at replicas.min and .max.
 type PhasePlan struct {
-	Name         string          `json:"name"`
-	Order        int             `json:"order"`
-	Users        MinMax[int]     `json:"users"`
-	Replicas     MinMax[int]     `json:"replicas"`
-	Autoscaling  bool            `json:"-"`
-	Pod          Pod             `json:"-"`
-	UserCapacity Capacity        `json:"userCapacity"`
-	MaxCapacity  Capacity        `json:"-"`
-	CPUCores     Spread          `json:"cpuCores"`
-	MemoryGiB    Spread          `json:"memoryGiB"`
-	StorageGiB   float64         `json:"storageGiB"`
-	MonthlyCost  MonthlyCost     `json:"monthlyCost"`
-	Ready        bool            `json:"ready"`
-	Scaling      *Scaling        `json:"scaling,omitempty"` // autoscaling phases only
+	Name         string      `json:"name"`
+	Order        int         `json:"order"`
+	Users        MinMax[int] `json:"users"`
+	Replicas     MinMax[int] `json:"replicas"`
+	Autoscaling  bool        `json:"-"`
+	Pod          Pod         `json:"-"`
+	UserCapacity Capacity    `json:"userCapacity"`
+	MaxCapacity  Capacity    `json:"-"`
+	CPUCores     Spread      `json:"cpuCores"`
+	MemoryGiB    Spread      `json:"memoryGiB"`
+	StorageGiB   float64     `json:"storageGiB"`
+	MonthlyCost  MonthlyCost `json:"monthlyCost"`
+	Ready        bool        `json:"ready"`
+	Scaling      *Scaling    `json:"scaling,omitempty"` // autoscaling phases only
 	// KeepsVolumes: the StatefulSet keeps a scale-down's volumes.
 	KeepsVolumes bool `json:"-"`
 }

@@ -196,9 +196,9 @@ func smallestChange(a *config.Autoscaling, need int32, within, ready int) *Chang
 		return nil
 	}
 	steps := func(v int32) int32 { return (v + autoscaler.SyncSeconds - 1) / autoscaler.SyncSeconds } // syncs, rounded up
-	maxPods := max(int32(0), target-b.MinReplicas-up.Pods)                                          // beyond this a step adds nothing
-	maxPeriod := max(int32(0), steps(up.PeriodSeconds)-1)                                           // down to 15 s
-	maxWindow := steps(up.StabilizationWindowSeconds)                                               // down to 0
+	maxPods := max(int32(0), target-b.MinReplicas-up.Pods)                                            // beyond this a step adds nothing
+	maxPeriod := max(int32(0), steps(up.PeriodSeconds)-1)                                             // down to 15 s
+	maxWindow := steps(up.StabilizationWindowSeconds)                                                 // down to 0
 	// The fastest rule there is: if it fails, nothing does.
 	fast := *b
 	fast.ScaleUp = &config.ScalingRule{Pods: up.Pods + maxPods, PeriodSeconds: min(up.PeriodSeconds, autoscaler.SyncSeconds)}

@@ -145,11 +145,11 @@ func rows(baseRes corev1.ResourceRequirements, from, to *config.Phase, fp *capac
 			users += fmt.Sprintf(" (%d / %d at %d pods)", p.MaxCapacity.Conservative, p.MaxCapacity.Optimistic, p.Replicas.Max)
 		}
 		return side{
-			replicas: fmt.Sprint(p.Replicas.Min),
-			hpa:      hpa,
-			cpu:      quantity(res.Requests, corev1.ResourceCPU) + " / " + quantity(res.Limits, corev1.ResourceCPU),
-			mem:      quantity(res.Requests, corev1.ResourceMemory) + " / " + quantity(res.Limits, corev1.ResourceMemory),
-			users:    users,
+			replicas:  fmt.Sprint(p.Replicas.Min),
+			hpa:       hpa,
+			cpu:       quantity(res.Requests, corev1.ResourceCPU) + " / " + quantity(res.Limits, corev1.ResourceCPU),
+			mem:       quantity(res.Requests, corev1.ResourceMemory) + " / " + quantity(res.Limits, corev1.ResourceMemory),
+			users:     users,
 			cost:      capacity.Money(p.MonthlyCost.Min) + "–" + capacity.Money(p.MonthlyCost.Max),
 			afterPeak: afterPeak(p),
 			toMax:     toMax(p),
