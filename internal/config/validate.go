@@ -5,6 +5,7 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -348,4 +349,21 @@ func (s *Set) crossCheck() Problems {
 		}
 	}
 	return ps
+}
+
+// CheckWorkloads reports every environment whose spec.workload is not among
+// have (the StatefulSets of the templates base) at its file and line.
+func (s *Set) CheckWorkloads(have []string) error {
+	var ps Problems
+	for _, e := range s.Environments {
+		if !slices.Contains(have, e.Spec.Workload) {
+			ps = append(ps, e.Problem("spec.workload", "%q is not a StatefulSet of the templates base (have: %s)", e.Spec.Workload, strings.Join(have, ", ")))
+		}
+	}
+	return ps.err()
+}
+
+// Problem is a problem with field of the environment, at its line.
+func (e *Environment) Problem(field, format string, args ...any) Problem {
+	return Problem{File: e.Source.File, Line: e.Source.Line(field), Field: field, Msg: fmt.Sprintf(format, args...)}
 }

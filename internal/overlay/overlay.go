@@ -237,7 +237,7 @@ func (r *Renderer) render(env *config.Environment, phase *config.Phase, what int
 	}
 	sts, err := r.base.Workload(env.Spec.Workload)
 	if err != nil {
-		return nil, fmt.Errorf("render %s: %w", name, err)
+		return nil, fmt.Errorf("render %s: %w", name, env.Problem("spec.workload", "%v", err))
 	}
 	container, err := base.MainContainer(sts)
 	if err != nil {
