@@ -90,7 +90,7 @@ func (p PhasePlan) PeakCell() string {
 	k := p.Scaling.Peak
 	secs := fmt.Sprintf("%ds", k.Seconds)
 	if !k.Reached {
-		secs = "never"
+		secs = fmt.Sprintf(">%ds", autoscaler.MaxSeconds)
 	}
 	return fmt.Sprintf("%d/%s/%ds %s", k.Pods, secs, k.Within, k.Mark())
 }
@@ -129,7 +129,7 @@ func (k *Peak) verdict() string {
 	}
 	switch {
 	case !k.Reached:
-		fmt.Fprintf(&b, "the HPA never sets them")
+		fmt.Fprintf(&b, "the HPA does not set them within %d s", autoscaler.MaxSeconds)
 	case k.Seconds == 0:
 		fmt.Fprintf(&b, "the floor already runs them")
 	case k.ReadySeconds > 0:

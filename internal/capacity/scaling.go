@@ -205,33 +205,63 @@ func smallestChange(a *config.Autoscaling, need int32, within, ready int) *Chang
 	if _, ok := meets(&fast); !ok {
 		return nil
 	}
-	for total := int32(1); total <= maxPods+maxPeriod+maxWindow; total++ {
-		for fields := 1; fields <= 3; fields++ {
-			for kp := min(total, maxPods); kp >= 0; kp-- {
-				for kt := min(total-kp, maxPeriod); kt >= 0; kt-- {
-					kw := total - kp - kt
-					if kw > maxWindow || nonzero(kp, kt, kw) != fields {
-						continue
-					}
-					c := &Change{Set: append([]Setting(nil), base.Set...)}
-					if kp > 0 {
-						c.Set = append(c.Set, Setting{fieldPods, int(up.Pods), int(up.Pods + kp)})
-					}
-					if kt > 0 {
-						c.Set = append(c.Set, Setting{fieldPeriod, int(up.PeriodSeconds), int(autoscaler.SyncSeconds * (steps(up.PeriodSeconds) - kt))})
-					}
-					if kw > 0 {
-						c.Set = append(c.Set, Setting{fieldWindow, int(up.StabilizationWindowSeconds), int(autoscaler.SyncSeconds * (steps(up.StabilizationWindowSeconds) - kw))})
-					}
-					if s, ok := meets(apply(a, c)); ok {
-						c.Seconds = s
-						return c
-					}
+	change := func(kp, kt, kw int32) *Change {
+		c := &Change{Set: append([]Setting(nil), base.Set...)}
+		if kp > 0 {
+			c.Set = append(c.Set, Setting{fieldPods, int(up.Pods), int(up.Pods + kp)})
+		}
+		if kt > 0 {
+			c.Set = append(c.Set, Setting{fieldPeriod, int(up.PeriodSeconds), int(autoscaler.SyncSeconds * (steps(up.PeriodSeconds) - kt))})
+		}
+		if kw > 0 {
+			c.Set = append(c.Set, Setting{fieldWindow, int(up.StabilizationWindowSeconds), int(autoscaler.SyncSeconds * (steps(up.StabilizationWindowSeconds) - kw))})
+		}
+		return c
+	}
+	ok := func(kp, kt, kw int32) bool {
+		_, ok := meets(apply(a, change(kp, kt, kw)))
+		return ok
+	}
+	// Each field only ever makes the HPA faster, so for each period and
+	// window the fewest pod steps that meet the SLO are found by bisection,
+	// and a combination with more steps than the best so far is skipped.
+	var best *Change
+	var bestKey [4]int32 // steps, fields, then more pod steps, then more period steps
+	for kt := int32(0); kt <= maxPeriod; kt++ {
+		for kw := int32(0); kw <= maxWindow; kw++ {
+			if best != nil && kt+kw > bestKey[0] {
+				break
+			}
+			if !ok(maxPods, kt, kw) {
+				continue
+			}
+			lo, hi := int32(0), maxPods
+			for lo < hi {
+				if mid := (lo + hi) / 2; ok(mid, kt, kw) {
+					hi = mid
+				} else {
+					lo = mid + 1
 				}
+			}
+			key := [4]int32{lo + kt + kw, int32(nonzero(lo, kt, kw)), -lo, -kt}
+			if best == nil || less(key, bestKey) {
+				best, bestKey = change(lo, kt, kw), key
 			}
 		}
 	}
-	return nil
+	if best != nil {
+		best.Seconds, _ = meets(apply(a, best))
+	}
+	return best
+}
+
+func less(a, b [4]int32) bool {
+	for i := range a {
+		if a[i] != b[i] {
+			return a[i] < b[i]
+		}
+	}
+	return false
 }
 
 func nonzero(vs ...int32) int {

@@ -195,3 +195,28 @@ func TestMinAfterPeak(t *testing.T) {
 		t.Errorf("the storage line does not say the volumes go:\n%s", buf.String())
 	}
 }
+
+// TestWideRangeChange: a range of 10-1000 pods and a peak that needs all of
+// them within 3m still gets a change, and the change meets it.
+func TestWideRangeChange(t *testing.T) {
+	m := Model{Conservative: 1.5, Optimistic: 2}
+	a := seedHPA()
+	a.MaxReplicas = 1000
+	o := slo(1500, 180, 0)
+	k := m.planPeak(a, o)
+	if k.Met || k.Change == nil {
+		t.Fatalf("peak %+v", k)
+	}
+	if with := m.planPeak(apply(a, k.Change), o); !with.Met || with.Seconds != k.Change.Seconds {
+		t.Errorf("with %s: %+v", k.Change, with)
+	}
+	t.Logf("change: %s", k.Change)
+}
+
+func BenchmarkPlanPeakSeed(b *testing.B) {
+	m := Model{Conservative: 1.5, Optimistic: 2}
+	a, o := seedHPA(), slo(30, 180, 0)
+	for b.Loop() {
+		m.planPeak(a, o)
+	}
+}

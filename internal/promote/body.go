@@ -196,7 +196,7 @@ func peak(p *capacity.PhasePlan) string {
 	k := p.Scaling.Peak
 	secs := fmt.Sprintf("in %d s", k.Seconds)
 	if !k.Reached {
-		secs = "never"
+		secs = "not within a day"
 	}
 	verdict := "met"
 	if !k.Met {
