@@ -91,7 +91,7 @@ func TestReachHandWorked(t *testing.T) {
 		// Already there.
 		{"at the floor", seed(), 10, 10, 0},
 		// The shipped scale-out phase: 34-70, 5 pods per 60 s: 39 at 45,
-		// then +5 a minute: 70 at 45 + 6 × 60 + 60 (39, 44, ..., 69, 70).
+		// then 5 a minute: 69 at 405, 70 (74, maxReplicas caps it) at 465.
 		{"scale-out to 70", &config.Autoscaling{MinReplicas: 34, MaxReplicas: 70, ScaleUp: rule(60, 5, 60), ScaleDown: rule(300, 2, 60)}, 34, 70, 465},
 	}
 	for _, c := range cases {

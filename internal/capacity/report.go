@@ -287,19 +287,26 @@ func writePeakChart(w io.Writer, p PhasePlan) {
 		}
 		return strings.Join(vs, ", ")
 	}
+	needed := max(k.Pods, k.Needed)
+	top := needed
+	for _, tr := range [][]autoscaler.Sync{k.Trace, k.ChangeTrace} {
+		for _, x := range tr {
+			top = max(top, int(x.Replicas))
+		}
+	}
 	var need []string
 	for i := 0; i < len(k.Trace); i += step {
-		need = append(need, fmt.Sprint(k.Pods))
+		need = append(need, fmt.Sprint(needed))
 	}
-	last := k.Trace[len(k.Trace)-1].Second
+	last := k.Trace[(len(k.Trace)-1)/step*step].Second // the last point drawn
 	lines := "the HPA as configured"
 	if k.Change != nil && len(k.ChangeTrace) == len(k.Trace) {
 		lines += ", with " + k.Change.fields()
 	}
 	fmt.Fprintln(w, "\n```mermaid\nxychart-beta")
-	fmt.Fprintf(w, "    title \"%s: replicas after %d users arrive (need %d within %d s; lines: %s, the pods needed)\"\n", p.Name, k.Users, k.Pods, k.Within, lines)
+	fmt.Fprintf(w, "    title \"%s: replicas after %d users arrive (need %d within %d s; lines: %s, the pods needed)\"\n", p.Name, k.Users, needed, k.Within, lines)
 	fmt.Fprintf(w, "    x-axis \"seconds after the peak arrives\" 0 --> %d\n", last)
-	fmt.Fprintf(w, "    y-axis \"replicas\" 0 --> %d\n", p.Replicas.Max)
+	fmt.Fprintf(w, "    y-axis \"replicas\" 0 --> %d\n", max(top, p.Replicas.Max))
 	fmt.Fprintf(w, "    line [%s]\n", values(k.Trace))
 	if k.Change != nil && len(k.ChangeTrace) == len(k.Trace) {
 		fmt.Fprintf(w, "    line [%s]\n", values(k.ChangeTrace))

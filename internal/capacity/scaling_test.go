@@ -220,3 +220,25 @@ func BenchmarkPlanPeakSeed(b *testing.B) {
 		m.planPeak(a, o)
 	}
 }
+
+// TestPeakChart: a peak above maxReplicas draws the change's HPA (up to 40
+// pods) on an axis that holds it, with the 40 pods needed.
+func TestPeakChart(t *testing.T) {
+	m := Model{Conservative: 1.5, Optimistic: 2}
+	p := PhasePlan{Name: "x", Replicas: MinMax[int]{10, 30}, Autoscaling: true,
+		Scaling: &Scaling{Peak: m.planPeak(seedHPA(), slo(60, 180, 0))}}
+	var buf bytes.Buffer
+	writePeakChart(&buf, p)
+	got := buf.String()
+	// The change: maxReplicas 40 and a 15 s period, 3 pods a sync from 45 s.
+	for _, want := range []string{
+		`title "x: replicas after 60 users arrive (need 40 within 180 s; lines: the HPA as configured, with maxReplicas: 40, scaleUp.periodSeconds: 15, the pods needed)"`,
+		`x-axis "seconds after the peak arrives" 0 --> 405`,
+		`y-axis "replicas" 0 --> 40`,
+		"line [10, 10, 10, 13, 16, 19, 22, 25, 28, 31, 34, 37, 40, 40,",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("chart lacks %q:\n%s", want, got)
+		}
+	}
+}
