@@ -1,6 +1,8 @@
 // Package capacity plans how many pods each phase runs, how many users they
-// serve and what they cost a month, from the phase configs, the capacity
-// model and the workload's base.
+// serve, what they cost a month (at the floor after a peak too, with the
+// volumes a StatefulSet keeps) and how fast the HPA reaches a peak's pods
+// (with package autoscaler), from the phase configs, the capacity model and
+// the workload's base.
 package capacity
 
 import (
