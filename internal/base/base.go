@@ -152,17 +152,23 @@ func (b *Base) parse(name string, data []byte) error {
 	}
 }
 
+// WorkloadNames returns the names of the base's StatefulSets, sorted.
+func (b *Base) WorkloadNames() []string {
+	names := make([]string, 0, len(b.StatefulSets))
+	for n := range b.StatefulSets {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return names
+}
+
 // Workload returns the StatefulSet called name, with a message listing what
 // the base has when it is missing.
 func (b *Base) Workload(name string) (*appsv1.StatefulSet, error) {
 	if s, ok := b.StatefulSets[name]; ok {
 		return s, nil
 	}
-	var have []string
-	for n := range b.StatefulSets {
-		have = append(have, n)
-	}
-	return nil, fmt.Errorf("workload %q: no StatefulSet of that name in the templates base (have: %s)", name, strings.Join(have, ", "))
+	return nil, fmt.Errorf("workload %q: no StatefulSet of that name in the templates base (have: %s)", name, strings.Join(b.WorkloadNames(), ", "))
 }
 
 // MainContainer returns the StatefulSet's container named like it, or its
@@ -190,4 +196,13 @@ func StoragePerPod(s *appsv1.StatefulSet) resource.Quantity {
 		}
 	}
 	return total
+}
+
+// KeepsVolumesOnScaleDown reports whether the StatefulSet keeps the volume
+// claims of the pods a scale-down removes: unless its
+// persistentVolumeClaimRetentionPolicy.whenScaled is Delete (the default is
+// Retain), a peak's volumes stay, and are paid for, until someone deletes them.
+func KeepsVolumesOnScaleDown(s *appsv1.StatefulSet) bool {
+	p := s.Spec.PersistentVolumeClaimRetentionPolicy
+	return p == nil || p.WhenScaled != appsv1.DeletePersistentVolumeClaimRetentionPolicyType
 }

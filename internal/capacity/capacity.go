@@ -1,6 +1,8 @@
 // Package capacity plans how many pods each phase runs, how many users they
-// serve and what they cost a month, from the phase configs, the capacity
-// model and the workload's base.
+// serve, what they cost a month (at the floor after a peak too, with the
+// volumes a StatefulSet keeps) and how fast the HPA reaches a peak's pods
+// (with package autoscaler), from the phase configs, the capacity model and
+// the workload's base.
 package capacity
 
 import (
@@ -24,6 +26,10 @@ type Model struct {
 	StorageGBMonth           float64 // price of a GiB of volume for a month
 	HoursPerMonth            float64
 	StorageGiBPerPod         float64 // from the base's volumeClaimTemplates
+	// KeepsVolumes is true unless the StatefulSet's
+	// persistentVolumeClaimRetentionPolicy.whenScaled is Delete: then the
+	// volumes of a scale-down's pods stay.
+	KeepsVolumes bool
 }
 
 // NewModel combines the capacity config with the workload's storage per pod.
@@ -34,6 +40,7 @@ func NewModel(c *config.CapacityModel, workload *appsv1.StatefulSet) Model {
 		Conservative: s.UsersPerPod.Conservative, Optimistic: s.UsersPerPod.Optimistic,
 		CPUCoreHour: s.Pricing.CPUCoreHour, StorageGBMonth: s.Pricing.StorageGBMonth,
 		HoursPerMonth: s.Pricing.HoursPerMonth, StorageGiBPerPod: toGiB(storage),
+		KeepsVolumes: base.KeepsVolumesOnScaleDown(workload),
 	}
 }
 

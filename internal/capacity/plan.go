@@ -26,22 +26,34 @@ type Capacity struct {
 	Optimistic   int `json:"optimistic"`
 }
 
+// MonthlyCost is a phase's cost a month at its floor and ceiling, and at
+// its floor after a peak: with the volumes of maxReplicas pods when the
+// StatefulSet keeps them on scale-down, else the floor's.
+type MonthlyCost struct {
+	Min          float64 `json:"min"`
+	Max          float64 `json:"max"`
+	MinAfterPeak float64 `json:"minAfterPeak"`
+}
+
 // PhasePlan is one phase's capacity and cost. Resource totals and user
 // capacity are at replicas.min; cost is at replicas.min and .max.
 type PhasePlan struct {
-	Name         string          `json:"name"`
-	Order        int             `json:"order"`
-	Users        MinMax[int]     `json:"users"`
-	Replicas     MinMax[int]     `json:"replicas"`
-	Autoscaling  bool            `json:"-"`
-	Pod          Pod             `json:"-"`
-	UserCapacity Capacity        `json:"userCapacity"`
-	MaxCapacity  Capacity        `json:"-"`
-	CPUCores     Spread          `json:"cpuCores"`
-	MemoryGiB    Spread          `json:"memoryGiB"`
-	StorageGiB   float64         `json:"storageGiB"`
-	MonthlyCost  MinMax[float64] `json:"monthlyCost"`
-	Ready        bool            `json:"ready"`
+	Name         string      `json:"name"`
+	Order        int         `json:"order"`
+	Users        MinMax[int] `json:"users"`
+	Replicas     MinMax[int] `json:"replicas"`
+	Autoscaling  bool        `json:"-"`
+	Pod          Pod         `json:"-"`
+	UserCapacity Capacity    `json:"userCapacity"`
+	MaxCapacity  Capacity    `json:"-"`
+	CPUCores     Spread      `json:"cpuCores"`
+	MemoryGiB    Spread      `json:"memoryGiB"`
+	StorageGiB   float64     `json:"storageGiB"`
+	MonthlyCost  MonthlyCost `json:"monthlyCost"`
+	Ready        bool        `json:"ready"`
+	Scaling      *Scaling    `json:"scaling,omitempty"` // autoscaling phases only
+	// KeepsVolumes: the StatefulSet keeps a scale-down's volumes.
+	KeepsVolumes bool `json:"-"`
 }
 
 // PlanPhase plans phase p whose pods run with the base container's resources
@@ -64,7 +76,13 @@ func (m Model) PlanPhase(p *config.Phase, baseResources corev1.ResourceRequireme
 		CPUCores:     Spread{Requests: n * pod.CPURequest, Limits: n * pod.CPULimit},
 		MemoryGiB:    Spread{Requests: n * pod.MemoryRequest, Limits: n * pod.MemoryLimit},
 		StorageGiB:   n * m.StorageGiBPerPod,
-		MonthlyCost:  MinMax[float64]{Min: m.MonthlyCost(lo, pod).Total(), Max: m.MonthlyCost(hi, pod).Total()},
+		MonthlyCost:  MonthlyCost{Min: m.MonthlyCost(lo, pod).Total(), Max: m.MonthlyCost(hi, pod).Total()},
+		Scaling:      m.planScaling(p),
+		KeepsVolumes: m.KeepsVolumes,
+	}
+	pl.MonthlyCost.MinAfterPeak = pl.MonthlyCost.Min
+	if m.KeepsVolumes {
+		pl.MonthlyCost.MinAfterPeak = m.MonthlyCost(lo, pod).Compute + m.MonthlyCost(hi, pod).Storage
 	}
 	pl.Ready = pl.MaxCapacity.Conservative >= p.Spec.Users.Max
 	return pl, nil

@@ -2,7 +2,6 @@ package capacity
 
 import (
 	"fmt"
-	"sort"
 
 	corev1 "k8s.io/api/core/v1"
 
@@ -21,13 +20,12 @@ type Planner struct {
 func NewPlanner(cfg *config.Set, b *base.Base) (*Planner, error) {
 	name := ""
 	if len(cfg.Environments) > 0 {
+		if err := cfg.CheckWorkloads(b.WorkloadNames()); err != nil {
+			return nil, err
+		}
 		name = cfg.Environments[0].Spec.Workload
 	} else {
-		names := make([]string, 0, len(b.StatefulSets))
-		for n := range b.StatefulSets {
-			names = append(names, n)
-		}
-		sort.Strings(names)
+		names := b.WorkloadNames()
 		if len(names) == 0 {
 			return nil, fmt.Errorf("the templates base has no StatefulSet to plan")
 		}

@@ -7,6 +7,8 @@ import (
 	"math"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/coditect/phasegen/internal/autoscaler"
 )
 
 // Money formats dollars rounded to cents.
@@ -47,18 +49,118 @@ func (p PhasePlan) ReadyMark() string {
 	return "✗"
 }
 
-// WriteTable prints the phases as aligned columns.
+// WriteTable prints the phases as aligned columns, then what the SLOs and
+// the volumes mean.
 func WriteTable(w io.Writer, plans []PhasePlan) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "PHASE\tORDER\tUSERS\tPODS\tHPA\tSERVES\tCORES req/lim\tMEMORY GiB req/lim\tSTORAGE GiB\t$/MONTH min-max\tREADY")
+	fmt.Fprintln(tw, "PHASE\tORDER\tUSERS\tPODS\tHPA\tSERVES\tCORES req/lim\tMEMORY GiB req/lim\tSTORAGE GiB\t$/MONTH min-max\tAFTER PEAK\tREADY\tTO MAX\tPEAK pods/s/limit")
 	for _, p := range plans {
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%d\t%s\t%s\t%s/%s\t%s/%s\t%s\t%s\t%s\n",
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%d\t%s\t%s\t%s/%s\t%s/%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
 			p.Name, p.Order, span(fmt.Sprint(p.Users.Min), fmt.Sprint(p.Users.Max)), p.Replicas.Min, p.HPA(),
 			span(fmt.Sprint(p.UserCapacity.Conservative), fmt.Sprint(p.UserCapacity.Optimistic)),
 			num(p.CPUCores.Requests), num(p.CPUCores.Limits), num(p.MemoryGiB.Requests), num(p.MemoryGiB.Limits),
-			num(p.StorageGiB), span(Money(p.MonthlyCost.Min), Money(p.MonthlyCost.Max)), p.ReadyMark())
+			num(p.StorageGiB), span(Money(p.MonthlyCost.Min), Money(p.MonthlyCost.Max)), Money(p.MonthlyCost.MinAfterPeak),
+			p.ReadyMark(), p.ToMax(), p.PeakCell())
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for _, n := range Notes(plans) {
+		fmt.Fprintln(w, n)
+	}
+	return nil
+}
+
+// ToMax is the seconds from floor to ceiling, "-" without an HPA.
+func (p PhasePlan) ToMax() string {
+	switch {
+	case p.Scaling == nil:
+		return "-"
+	case p.Scaling.SecondsToMax == nil:
+		return fmt.Sprintf(">%ds", autoscaler.MaxSeconds)
+	}
+	return fmt.Sprintf("%ds", *p.Scaling.SecondsToMax)
+}
+
+// PeakCell is the SLO's pods, seconds, limit and mark, "-" without one.
+func (p PhasePlan) PeakCell() string {
+	if p.Scaling == nil || p.Scaling.Peak == nil {
+		return "-"
+	}
+	k := p.Scaling.Peak
+	secs := fmt.Sprintf("%ds", k.Seconds)
+	if !k.Reached {
+		secs = fmt.Sprintf(">%ds", autoscaler.MaxSeconds)
+	}
+	return fmt.Sprintf("%d/%s/%ds %s", k.Pods, secs, k.Within, k.Mark())
+}
+
+// Mark is ✓ when the peak's SLO is met, else ✗.
+func (k *Peak) Mark() string {
+	if k.Met {
+		return "✓"
+	}
+	return "✗"
+}
+
+// Notes are the sentences under a plan: each SLO's verdict, with the
+// smallest change that meets it when it is not met, and what happens to the
+// volumes after a peak.
+func Notes(plans []PhasePlan) []string {
+	var out []string
+	for _, p := range plans {
+		if p.Scaling == nil || p.Scaling.Peak == nil {
+			continue
+		}
+		out = append(out, p.Name+": "+p.Scaling.Peak.verdict())
+	}
+	if len(plans) > 0 {
+		out = append(out, storageNote(plans[0].KeepsVolumes))
+	}
+	return out
+}
+
+func (k *Peak) verdict() string {
+	var b strings.Builder
+	if k.Needed > 0 {
+		fmt.Fprintf(&b, "a peak of %d users needs %d pods, above maxReplicas %d; ", k.Users, k.Needed, k.Pods)
+	} else {
+		fmt.Fprintf(&b, "a peak of %d users needs %d pods; ", k.Users, k.Pods)
+	}
+	switch {
+	case !k.Reached:
+		fmt.Fprintf(&b, "the HPA does not set them within %d s", autoscaler.MaxSeconds)
+	case k.Seconds == 0:
+		fmt.Fprintf(&b, "the floor already runs them")
+	case k.ReadySeconds > 0:
+		fmt.Fprintf(&b, "the HPA has set them and they are Ready after %d s (%d s of pod start-up)", k.Seconds, k.ReadySeconds)
+	default:
+		fmt.Fprintf(&b, "the HPA has set them after %d s", k.Seconds)
+	}
+	if k.Met {
+		fmt.Fprintf(&b, ", within the %d s limit: met.", k.Within)
+		return b.String()
+	}
+	if k.Needed > 0 || !k.Reached || k.Seconds <= k.Within {
+		fmt.Fprintf(&b, ": not met (limit %d s).", k.Within)
+	} else {
+		fmt.Fprintf(&b, ", over the %d s limit: not met.", k.Within)
+	}
+	if k.Change != nil {
+		fmt.Fprintf(&b, " Smallest change that meets it: %s.", k.Change)
+	} else {
+		fmt.Fprintf(&b, " No change to maxReplicas or scaleUp meets it: podReadySeconds or the limit must move.")
+	}
+	return b.String()
+}
+
+func storageNote(keeps bool) string {
+	if keeps {
+		return "Storage: volumes stay after a scale-down (the StatefulSet's persistentVolumeClaimRetentionPolicy.whenScaled is Retain), " +
+			"so after a peak the floor also pays for the volumes of maxReplicas pods until someone deletes them (AFTER PEAK)."
+	}
+	return "Storage: the StatefulSet deletes the volumes of the pods a scale-down removes (persistentVolumeClaimRetentionPolicy.whenScaled: Delete), " +
+		"so after a peak the floor costs what it did (AFTER PEAK = min)."
 }
 
 // WriteEstimatesTable prints what serving users takes.
@@ -81,7 +183,7 @@ func rounded(p PhasePlan) PhasePlan {
 	p.CPUCores = Spread{r(p.CPUCores.Requests), r(p.CPUCores.Limits)}
 	p.MemoryGiB = Spread{r(p.MemoryGiB.Requests), r(p.MemoryGiB.Limits)}
 	p.StorageGiB = r(p.StorageGiB)
-	p.MonthlyCost = MinMax[float64]{cents(p.MonthlyCost.Min), cents(p.MonthlyCost.Max)}
+	p.MonthlyCost = MonthlyCost{cents(p.MonthlyCost.Min), cents(p.MonthlyCost.Max), cents(p.MonthlyCost.MinAfterPeak)}
 	return p
 }
 
@@ -120,21 +222,27 @@ func writeJSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
-// WriteMarkdown prints the phases as a GitHub table and a Mermaid
+// WriteMarkdown prints the phases as a GitHub table, the notes, a Mermaid
 // xychart-beta of monthly cost per phase (bars at the floor, a line at the
-// ceiling). The promotion PR body uses the same renderer.
+// ceiling) and, for each phase with an SLO, one of the replicas the HPA sets
+// over time at the peak. The promotion PR body uses the same renderer.
 func WriteMarkdown(w io.Writer, plans []PhasePlan) error {
-	fmt.Fprintln(w, "| Phase | Users | Pods | HPA | Serves (1.5–2/pod) | Cores req/lim | Memory GiB req/lim | Storage GiB | $/month | Ready |")
-	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|:---:|")
+	fmt.Fprintln(w, "| Phase | Users | Pods | HPA | Serves (1.5–2/pod) | Cores req/lim | Memory GiB req/lim | Storage GiB | $/month | After a peak | Ready | Floor → ceiling | Peak pods / s / limit |")
+	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|:---:|---:|---:|")
 	for _, p := range plans {
-		fmt.Fprintf(w, "| %s | %s | %d | %s | %s | %s / %s | %s / %s | %s | %s | %s |\n",
+		fmt.Fprintf(w, "| %s | %s | %d | %s | %s | %s / %s | %s / %s | %s | %s | %s | %s | %s | %s |\n",
 			p.Name, span(fmt.Sprint(p.Users.Min), fmt.Sprint(p.Users.Max)), p.Replicas.Min, p.HPA(),
 			span(fmt.Sprint(p.UserCapacity.Conservative), fmt.Sprint(p.UserCapacity.Optimistic)),
 			num(p.CPUCores.Requests), num(p.CPUCores.Limits), num(p.MemoryGiB.Requests), num(p.MemoryGiB.Limits),
-			num(p.StorageGiB), span(Money(p.MonthlyCost.Min), Money(p.MonthlyCost.Max)), p.ReadyMark())
+			num(p.StorageGiB), span(Money(p.MonthlyCost.Min), Money(p.MonthlyCost.Max)), Money(p.MonthlyCost.MinAfterPeak),
+			p.ReadyMark(), p.ToMax(), p.PeakCell())
 	}
 	if len(plans) == 0 {
 		return nil
+	}
+	fmt.Fprintln(w)
+	for _, n := range Notes(plans) {
+		fmt.Fprintln(w, "- "+n)
 	}
 	names := make([]string, len(plans))
 	lo := make([]string, len(plans))
@@ -152,5 +260,56 @@ func WriteMarkdown(w io.Writer, plans []PhasePlan) error {
 	fmt.Fprintf(w, "    y-axis \"USD / month\" 0 --> %d\n", int(math.Ceil(top/100)*100))
 	fmt.Fprintf(w, "    bar [%s]\n", strings.Join(lo, ", "))
 	fmt.Fprintf(w, "    line [%s]\n```\n", strings.Join(hi, ", "))
+	for _, p := range plans {
+		if p.Scaling != nil && p.Scaling.Peak != nil {
+			writePeakChart(w, p)
+		}
+	}
 	return nil
+}
+
+// maxChartPoints caps a peak chart's points; longer traces are sampled.
+const maxChartPoints = 121
+
+// writePeakChart draws the replicas the HPA sets at each sync after the
+// peak arrives: the phase's HPA, the HPA with the smallest change that meets
+// the SLO when there is one, and the pods the peak needs.
+func writePeakChart(w io.Writer, p PhasePlan) {
+	k := p.Scaling.Peak
+	if len(k.Trace) == 0 {
+		return
+	}
+	step := (len(k.Trace) + maxChartPoints - 1) / maxChartPoints
+	values := func(tr []autoscaler.Sync) string {
+		var vs []string
+		for i := 0; i < len(tr); i += step {
+			vs = append(vs, fmt.Sprint(tr[i].Replicas))
+		}
+		return strings.Join(vs, ", ")
+	}
+	needed := max(k.Pods, k.Needed)
+	top := needed
+	for _, tr := range [][]autoscaler.Sync{k.Trace, k.ChangeTrace} {
+		for _, x := range tr {
+			top = max(top, int(x.Replicas))
+		}
+	}
+	var need []string
+	for i := 0; i < len(k.Trace); i += step {
+		need = append(need, fmt.Sprint(needed))
+	}
+	last := k.Trace[(len(k.Trace)-1)/step*step].Second // the last point drawn
+	lines := "the HPA as configured"
+	if k.Change != nil && len(k.ChangeTrace) == len(k.Trace) {
+		lines += ", with " + k.Change.fields()
+	}
+	fmt.Fprintln(w, "\n```mermaid\nxychart-beta")
+	fmt.Fprintf(w, "    title \"%s: replicas after %d users arrive (need %d within %d s; lines: %s, the pods needed)\"\n", p.Name, k.Users, needed, k.Within, lines)
+	fmt.Fprintf(w, "    x-axis \"seconds after the peak arrives\" 0 --> %d\n", last)
+	fmt.Fprintf(w, "    y-axis \"replicas\" 0 --> %d\n", max(top, p.Replicas.Max))
+	fmt.Fprintf(w, "    line [%s]\n", values(k.Trace))
+	if k.Change != nil && len(k.ChangeTrace) == len(k.Trace) {
+		fmt.Fprintf(w, "    line [%s]\n", values(k.ChangeTrace))
+	}
+	fmt.Fprintf(w, "    line [%s]\n```\n", strings.Join(need, ", "))
 }

@@ -46,7 +46,9 @@ func TestExitCodes(t *testing.T) {
 		{"bad output", []string{"plan", "-o", "xml"}, ExitUsage, true, "-o must be table, json or markdown"},
 		{"users with phases", []string{"plan", "beta", "--users", "3"}, ExitUsage, true, "takes no PHASE arguments"},
 		{"version args", []string{"version", "x"}, ExitUsage, true, "takes no arguments"},
-		{"unknown phase", []string{"plan", "gamma"}, ExitError, false, `phase "gamma" does not exist`},
+		{"unknown phase", []string{"plan", "gamma"}, ExitError, false, `PHASE argument "gamma": phase "gamma" does not exist (have: pre-launch, beta, full-mvp, scale-out)`},
+		{"unknown --to", []string{"diff", "production", "--to", "gamma"}, ExitError, false, `--to "gamma": phase "gamma" does not exist`},
+		{"unknown --phase", []string{"build", "production", "--phase", "gamma"}, ExitError, false, `--phase "gamma": phase "gamma" does not exist`},
 		{"bad config", []string{"plan", "--config", bad}, ExitError, false, filepath.Join(bad, "phases", "x.yaml") + ":6: spec.replicas: must be at least 1"},
 		{"plan", []string{"plan"}, ExitOK, false, ""},
 		{"version", []string{"version"}, ExitOK, false, ""},
@@ -123,12 +125,17 @@ func TestPlanPhasesJSONShape(t *testing.T) {
 	for k := range p {
 		keys = append(keys, k)
 	}
-	want := "cpuCores memoryGiB monthlyCost name order ready replicas storageGiB userCapacity users"
+	want := "cpuCores memoryGiB monthlyCost name order ready replicas scaling storageGiB userCapacity users"
 	if got := strings.Join(sorted(keys), " "); got != want {
 		t.Errorf("keys %q, want %q", got, want)
 	}
-	if p["replicas"].(map[string]any)["max"] != 30.0 || p["monthlyCost"].(map[string]any)["min"] != 501.4 {
+	cost := p["monthlyCost"].(map[string]any)
+	if p["replicas"].(map[string]any)["max"] != 30.0 || cost["min"] != 501.4 || cost["minAfterPeak"] != 611.4 {
 		t.Errorf("pre-launch: %v", p)
+	}
+	// pre-launch has no SLO: scaling is only the floor-to-ceiling time.
+	if sc := p["scaling"].(map[string]any); len(sc) != 1 || sc["secondsToMax"] != 405.0 {
+		t.Errorf("pre-launch scaling: %v", sc)
 	}
 }
 

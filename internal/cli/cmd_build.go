@@ -107,7 +107,7 @@ func buildPhase(cfg *config.Set, env *config.Environment, name string) (*config.
 	if name == "" {
 		return declaredPhase(cfg, env)
 	}
-	return findPhase(cfg, name)
+	return findPhase(cfg, name, "--phase")
 }
 
 // batchGC tunes the garbage collector for a batch of n environments and

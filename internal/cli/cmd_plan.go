@@ -45,11 +45,7 @@ func (a *App) runPlan(g *globalOptions, opts *planOptions, args []string) error 
 	if opts.users < 0 {
 		return usagef("--users must be positive")
 	}
-	cfg, err := a.loadConfig(g)
-	if err != nil {
-		return err
-	}
-	b, err := a.loadBase(g)
+	cfg, b, err := a.loadAll(g)
 	if err != nil {
 		return err
 	}
@@ -94,7 +90,7 @@ func selectPhases(cfg *config.Set, names []string) ([]*config.Phase, error) {
 	}
 	want := map[string]bool{}
 	for _, n := range names {
-		if _, err := findPhase(cfg, n); err != nil {
+		if _, err := findPhase(cfg, n, "PHASE argument"); err != nil {
 			return nil, err
 		}
 		want[n] = true

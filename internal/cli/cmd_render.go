@@ -121,7 +121,8 @@ func (a *App) runRender(g *globalOptions, args []string, appset string) error {
 	return nil
 }
 
-// loadAll loads the configs and the base.
+// loadAll loads the configs and the base, and checks that every
+// environment's workload is in the base (at the environment's file and line).
 func (a *App) loadAll(g *globalOptions) (*config.Set, *base.Base, error) {
 	cfg, err := a.loadConfig(g)
 	if err != nil {
@@ -129,6 +130,9 @@ func (a *App) loadAll(g *globalOptions) (*config.Set, *base.Base, error) {
 	}
 	b, err := a.loadBase(g)
 	if err != nil {
+		return nil, nil, err
+	}
+	if err := cfg.CheckWorkloads(b.WorkloadNames()); err != nil {
 		return nil, nil, err
 	}
 	return cfg, b, nil

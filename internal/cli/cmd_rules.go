@@ -104,7 +104,7 @@ func (a *App) runRules(g *globalOptions, opts *rulesOptions, args []string) erro
 func checkAlertsContainer(b *base.Base, env *config.Environment) error {
 	s, err := b.Workload(env.Spec.Workload)
 	if err != nil {
-		return err
+		return env.Problem("spec.workload", "%v", err)
 	}
 	c, err := base.MainContainer(s)
 	if err != nil {

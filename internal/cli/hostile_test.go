@@ -181,11 +181,11 @@ func TestHostileInputs(t *testing.T) {
 		{"phase that does not exist", func(t *testing.T, root string) string {
 			replaceIn(t, env(root), "phase: pre-launch", "phase: launch-everything")
 			return env(root)
-		}, `phase "launch-everything" does not exist`},
+		}, `production.yaml:7: spec.phase: phase "launch-everything" does not exist`},
 		{"workload missing from the base", func(t *testing.T, root string) string {
 			replaceIn(t, env(root), "workload: coditect-combined", "workload: other-app")
-			return "other-app"
-		}, "no StatefulSet of that name"},
+			return env(root)
+		}, `production.yaml:9: spec.workload: "other-app" is not a StatefulSet of the templates base (have: coditect-combined)`},
 	}
 	if len(cases) < 25 {
 		t.Fatalf("only %d hostile inputs", len(cases))

@@ -19,20 +19,24 @@ func findEnvironment(cfg *config.Set, name string) (*config.Environment, error) 
 	return e, nil
 }
 
-// findPhase returns the phase called name, or an error listing the phases.
-func findPhase(cfg *config.Set, name string) (*config.Phase, error) {
+// findPhase returns the phase called name, given on the command line as
+// arg (a flag such as "--to", or "PHASE argument"), or an error naming
+// the argument and listing the phases.
+func findPhase(cfg *config.Set, name, arg string) (*config.Phase, error) {
 	p, ok := cfg.Phase(name)
 	if !ok {
-		return nil, fmt.Errorf("phase %q does not exist (have: %s)", name, strings.Join(cfg.PhaseNames(), ", "))
+		return nil, fmt.Errorf("%s %q: phase %q does not exist (have: %s)", arg, name, name, strings.Join(cfg.PhaseNames(), ", "))
 	}
 	return p, nil
 }
 
-// declaredPhase returns the phase env is declared at.
+// declaredPhase returns the phase env is declared at; a phase that does not
+// exist is reported at the environment's file and line (config.Load has
+// refused such a set already, so this is a guard).
 func declaredPhase(cfg *config.Set, env *config.Environment) (*config.Phase, error) {
-	p, err := findPhase(cfg, env.Spec.Phase)
-	if err != nil {
-		return nil, fmt.Errorf("environment %s: %w", env.Metadata.Name, err)
+	p, ok := cfg.Phase(env.Spec.Phase)
+	if !ok {
+		return nil, env.Problem("spec.phase", "phase %q does not exist (have: %s)", env.Spec.Phase, strings.Join(cfg.PhaseNames(), ", "))
 	}
 	return p, nil
 }
@@ -62,7 +66,7 @@ func (a *App) loadTransition(g *globalOptions, args []string, to string) (*trans
 	if err != nil {
 		return nil, err
 	}
-	phase, err := findPhase(cfg, to)
+	phase, err := findPhase(cfg, to, "--to")
 	if err != nil {
 		return nil, err
 	}

@@ -49,6 +49,12 @@ func TestInvalidFixtures(t *testing.T) {
 		{"invalid-soak.yaml", 9, "spec.soak", `"one day" is not a positive duration`},
 		{"invalid-soak-type.yaml", 9, "spec.soak", "must be a string"},
 		{"invalid-soak-zero.yaml", 9, "spec.soak", `"0h" is not a positive duration`},
+		{"invalid-slo-duration.yaml", 14, "spec.slo.scaleUpWithin", `"3 minutes" is not a Prometheus duration`},
+		{"invalid-slo-fixed-replicas.yaml", 10, "spec.slo", "needs spec.autoscaling"},
+		{"invalid-slo-peak-zero.yaml", 13, "spec.slo.peakUsers", "at least 1"},
+		{"invalid-slo-ready-negative.yaml", 15, "spec.slo.podReadySeconds", "between 0 and 3600, not -30"},
+		{"invalid-slo-sub-second.yaml", 14, "spec.slo.scaleUpWithin", "of whole seconds"},
+		{"invalid-slo-unknown-field.yaml", 15, "spec.slo.readySeconds", "unknown field"},
 		{"invalid-spec-type.yaml", 5, "spec", "must be a mapping, not a list"},
 		{"invalid-tab-indent.yaml", 8, "", "invalid YAML"},
 		{"invalid-two-documents.yaml", 12, "", "more than one YAML document"},
@@ -240,6 +246,20 @@ func TestParseDuration(t *testing.T) {
 	}
 }
 
+func TestSLODurationSeconds(t *testing.T) {
+	for _, c := range []struct {
+		in string
+		s  int
+		ok bool
+	}{{"3m", 180, true}, {"90s", 90, true}, {"1m30s", 90, true}, {"2000ms", 2, true}, {"1h", 3600, true},
+		{"", 0, false}, {"3 m", 0, false}, {"1500ms", 0, false}, {"30s1m", 0, false}, {"-1m", 0, false}} {
+		s, ok := durationSeconds(c.in)
+		if s != c.s || ok != c.ok {
+			t.Errorf("durationSeconds(%q) = %d, %v; want %d, %v", c.in, s, ok, c.s, c.ok)
+		}
+	}
+}
+
 func TestShippedSoak(t *testing.T) {
 	s, err := Load("../../environments")
 	if err != nil {
@@ -250,5 +270,26 @@ func TestShippedSoak(t *testing.T) {
 		if got := p.SoakDuration(); got != want {
 			t.Errorf("%s soaks %v, want %v", name, got, want)
 		}
+	}
+}
+
+// TestSLO: a phase's slo decodes with podReadySeconds defaulting to 0 and
+// the duration in seconds.
+func TestSLO(t *testing.T) {
+	doc, ps := Parse("testdata/x.yaml", []byte(`apiVersion: phasegen.dev/v1alpha1
+kind: Phase
+metadata: {name: x}
+spec:
+  order: 1
+  users: {min: 5, max: 10}
+  autoscaling: {minReplicas: 2, maxReplicas: 5, targetCPUUtilizationPercentage: 70}
+  slo: {peakUsers: 8, scaleUpWithin: 2m30s}
+`), KindPhase)
+	if len(ps) > 0 {
+		t.Fatal(ps)
+	}
+	o := doc.(*Phase).Spec.SLO
+	if o == nil || o.PeakUsers != 8 || o.WithinSeconds != 150 || o.PodReadySeconds != 0 {
+		t.Errorf("slo %+v", o)
 	}
 }

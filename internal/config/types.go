@@ -88,6 +88,19 @@ type PhaseSpec struct {
 	// Soak is the least time an environment stays at this phase before
 	// promote moves it on (a Prometheus-style duration: 24h, 7d); "" is none.
 	Soak string `json:"soak"`
+	SLO  *SLO   `json:"slo"`
+}
+
+// SLO is the phase's load test, for planning only (nothing is rendered from
+// it): the users at the peak and how soon after the load arrives their pods
+// must be there. It needs autoscaling.
+type SLO struct {
+	PeakUsers       int    `json:"peakUsers"`
+	ScaleUpWithin   string `json:"scaleUpWithin"`   // a Prometheus duration
+	PodReadySeconds int32  `json:"podReadySeconds"` // a new pod's creation to Ready; default 0
+
+	// WithinSeconds is ScaleUpWithin in whole seconds, set by validation.
+	WithinSeconds int `json:"-"`
 }
 
 // Users is the range of users a phase must serve.

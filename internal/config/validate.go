@@ -6,6 +6,7 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -104,6 +105,9 @@ func validatePhase(p *Phase) Problems {
 			c.fail("spec.soak", "%q is not a positive duration (such as 24h, 7d, 1w)", s.Soak)
 		}
 	}
+	if s.SLO != nil {
+		validateSLO(c, s.SLO, s.Autoscaling != nil)
+	}
 	for i, item := range s.Checklist {
 		if strings.TrimSpace(item) == "" {
 			c.fail(fmt.Sprintf("spec.checklist[%d]", i), "must not be empty")
@@ -143,6 +147,37 @@ func validateAutoscaling(c *checker, a *Autoscaling) {
 			c.fail(f+".periodSeconds", "must be between 1 and 1800")
 		}
 	}
+}
+
+func validateSLO(c *checker, o *SLO, autoscaling bool) {
+	if !autoscaling {
+		c.fail("spec.slo", "needs spec.autoscaling: a fixed replica count does not scale up to a peak (plan it with spec.users)")
+	}
+	if o.PeakUsers < 1 {
+		c.fail("spec.slo.peakUsers", "must be at least 1")
+	}
+	if !c.src.Has("spec.slo.scaleUpWithin") {
+		c.fail("spec.slo.scaleUpWithin", "missing: how soon the HPA must reach the peak's pods (such as 3m)")
+	} else if sec, ok := durationSeconds(o.ScaleUpWithin); !ok {
+		c.fail("spec.slo.scaleUpWithin", "%q is not a Prometheus duration of whole seconds (such as 90s, 3m)", o.ScaleUpWithin)
+	} else if sec < 1 || sec > 24*3600 {
+		c.fail("spec.slo.scaleUpWithin", "%q must be between 1s and 24h", o.ScaleUpWithin)
+	} else {
+		o.WithinSeconds = sec
+	}
+	if o.PodReadySeconds < 0 || o.PodReadySeconds > 3600 {
+		c.fail("spec.slo.podReadySeconds", "must be between 0 and 3600, not %d", o.PodReadySeconds)
+	}
+}
+
+// durationSeconds converts a Prometheus duration to whole seconds; ok is
+// false for anything else, a fraction of a second included.
+func durationSeconds(s string) (int, bool) {
+	d, err := ParseDuration(s)
+	if s == "" || err != nil || d%time.Second != 0 {
+		return 0, false
+	}
+	return int(d / time.Second), true
 }
 
 func checkNotAbove(c *checker, name string, req, lim *resource.Quantity) {
@@ -329,4 +364,21 @@ func (s *Set) crossCheck() Problems {
 		}
 	}
 	return ps
+}
+
+// CheckWorkloads reports every environment whose spec.workload is not among
+// have (the StatefulSets of the templates base) at its file and line.
+func (s *Set) CheckWorkloads(have []string) error {
+	var ps Problems
+	for _, e := range s.Environments {
+		if !slices.Contains(have, e.Spec.Workload) {
+			ps = append(ps, e.Problem("spec.workload", "%q is not a StatefulSet of the templates base (have: %s)", e.Spec.Workload, strings.Join(have, ", ")))
+		}
+	}
+	return ps.err()
+}
+
+// Problem is a problem with field of the environment, at its line.
+func (e *Environment) Problem(field, format string, args ...any) Problem {
+	return Problem{File: e.Source.File, Line: e.Source.Line(field), Field: field, Msg: fmt.Sprintf(format, args...)}
 }

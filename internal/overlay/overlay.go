@@ -22,6 +22,7 @@ import (
 
 	"github.com/coditect/phasegen/internal/alerts"
 	"github.com/coditect/phasegen/internal/argocd"
+	"github.com/coditect/phasegen/internal/autoscaler"
 	"github.com/coditect/phasegen/internal/base"
 	"github.com/coditect/phasegen/internal/config"
 	"github.com/coditect/phasegen/internal/fileset"
@@ -236,7 +237,7 @@ func (r *Renderer) render(env *config.Environment, phase *config.Phase, what int
 	}
 	sts, err := r.base.Workload(env.Spec.Workload)
 	if err != nil {
-		return nil, fmt.Errorf("render %s: %w", name, err)
+		return nil, fmt.Errorf("render %s: %w", name, env.Problem("spec.workload", "%v", err))
 	}
 	container, err := base.MainContainer(sts)
 	if err != nil {
@@ -351,31 +352,12 @@ func (r *renderer) hpa() any {
 			},
 		})
 	}
-	if a.ScaleUp != nil || a.ScaleDown != nil {
-		spec.Behavior = &autoscalingv2.HorizontalPodAutoscalerBehavior{
-			ScaleUp:   scalingRules(a.ScaleUp),
-			ScaleDown: scalingRules(a.ScaleDown),
-		}
-	}
+	// The behavior the planner's simulator reads too.
+	spec.Behavior = autoscaler.Behavior(a)
 	return object[autoscalingv2.HorizontalPodAutoscalerSpec]{
 		TypeMeta: metav1.TypeMeta{APIVersion: "autoscaling/v2", Kind: "HorizontalPodAutoscaler"},
 		Metadata: r.meta(r.workload() + hpaSuffix),
 		Spec:     spec,
-	}
-}
-
-func scalingRules(s *config.ScalingRule) *autoscalingv2.HPAScalingRules {
-	if s == nil {
-		return nil
-	}
-	window := s.StabilizationWindowSeconds
-	return &autoscalingv2.HPAScalingRules{
-		StabilizationWindowSeconds: &window,
-		Policies: []autoscalingv2.HPAScalingPolicy{{
-			Type:          autoscalingv2.PodsScalingPolicy,
-			Value:         s.Pods,
-			PeriodSeconds: s.PeriodSeconds,
-		}},
 	}
 }
 

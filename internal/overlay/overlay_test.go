@@ -364,6 +364,21 @@ func TestRenderIsDeterministic(t *testing.T) {
 	}
 }
 
+// TestSLOIsNotRendered: spec.slo is planning data; full-mvp (which carries
+// the seed's stress test) renders the same files without it.
+func TestSLOIsNotRendered(t *testing.T) {
+	cfg, b := shipped(t)
+	p, _ := cfg.Phase("full-mvp")
+	if p.Spec.SLO == nil {
+		t.Fatal("the shipped full-mvp has no slo")
+	}
+	with := render(t, cfg, b, "production", "full-mvp")
+	p.Spec.SLO = nil
+	if without := render(t, cfg, b, "production", "full-mvp"); !fileset.Equal(with, without) {
+		t.Error("full-mvp renders differently without its slo")
+	}
+}
+
 // Acceptance 4: a phase without autoscaling renders no HPA and fixed replicas.
 func TestFixedPhaseHasNoHPA(t *testing.T) {
 	cfg, b := load(t, filepath.Join("testdata", "valid-fixed"))

@@ -160,11 +160,11 @@ func execute(d bodyData) (string, error) {
 
 func rows(baseRes corev1.ResourceRequirements, from, to *config.Phase, fp *capacity.PhasePlan, tp capacity.PhasePlan) []row {
 	type side struct {
-		replicas, hpa, cpu, mem, users, cost string
+		replicas, hpa, cpu, mem, users, cost, afterPeak, toMax, peak string
 	}
 	of := func(ph *config.Phase, p *capacity.PhasePlan) side {
 		if ph == nil || p == nil {
-			return side{"–", "–", "–", "–", "–", "–"}
+			return side{"–", "–", "–", "–", "–", "–", "–", "–", "–"}
 		}
 		res := ph.Spec.Resources.Apply(baseRes)
 		hpa := "none"
@@ -176,12 +176,15 @@ func rows(baseRes corev1.ResourceRequirements, from, to *config.Phase, fp *capac
 			users += fmt.Sprintf(" (%d / %d at %d pods)", p.MaxCapacity.Conservative, p.MaxCapacity.Optimistic, p.Replicas.Max)
 		}
 		return side{
-			replicas: fmt.Sprint(p.Replicas.Min),
-			hpa:      hpa,
-			cpu:      quantity(res.Requests, corev1.ResourceCPU) + " / " + quantity(res.Limits, corev1.ResourceCPU),
-			mem:      quantity(res.Requests, corev1.ResourceMemory) + " / " + quantity(res.Limits, corev1.ResourceMemory),
-			users:    users,
-			cost:     capacity.Money(p.MonthlyCost.Min) + "–" + capacity.Money(p.MonthlyCost.Max),
+			replicas:  fmt.Sprint(p.Replicas.Min),
+			hpa:       hpa,
+			cpu:       quantity(res.Requests, corev1.ResourceCPU) + " / " + quantity(res.Limits, corev1.ResourceCPU),
+			mem:       quantity(res.Requests, corev1.ResourceMemory) + " / " + quantity(res.Limits, corev1.ResourceMemory),
+			users:     users,
+			cost:      capacity.Money(p.MonthlyCost.Min) + "–" + capacity.Money(p.MonthlyCost.Max),
+			afterPeak: afterPeak(p),
+			toMax:     toMax(p),
+			peak:      peak(p),
 		}
 	}
 	a, b := of(from, fp), of(to, &tp)
@@ -192,7 +195,45 @@ func rows(baseRes corev1.ResourceRequirements, from, to *config.Phase, fp *capac
 		{"Memory per pod (request / limit)", a.mem, b.mem},
 		{"Users served (conservative / optimistic)", a.users, b.users},
 		{"Monthly cost (min–max)", a.cost, b.cost},
+		{"Monthly cost at the floor after a peak", a.afterPeak, b.afterPeak},
+		{"HPA scale-up, floor → ceiling", a.toMax, b.toMax},
+		{"Peak load test (spec.slo)", a.peak, b.peak},
 	}
+}
+
+// afterPeak is the floor's cost after a peak and whether the volumes stay.
+func afterPeak(p *capacity.PhasePlan) string {
+	if p.KeepsVolumes && p.Replicas.Max > p.Replicas.Min {
+		return capacity.Money(p.MonthlyCost.MinAfterPeak) + " (volumes stay)"
+	}
+	if p.Replicas.Max > p.Replicas.Min {
+		return capacity.Money(p.MonthlyCost.MinAfterPeak) + " (volumes deleted)"
+	}
+	return capacity.Money(p.MonthlyCost.MinAfterPeak)
+}
+
+func toMax(p *capacity.PhasePlan) string {
+	if p.Scaling == nil {
+		return "none"
+	}
+	return strings.TrimSuffix(p.ToMax(), "s") + " s"
+}
+
+// peak is the SLO's verdict in a cell: "30 users: 20 pods in 225 s, limit 180 s: ✗ not met".
+func peak(p *capacity.PhasePlan) string {
+	if p.Scaling == nil || p.Scaling.Peak == nil {
+		return "none"
+	}
+	k := p.Scaling.Peak
+	secs := fmt.Sprintf("in %d s", k.Seconds)
+	if !k.Reached {
+		secs = "not within a day"
+	}
+	verdict := "met"
+	if !k.Met {
+		verdict = "not met"
+	}
+	return fmt.Sprintf("%d users: %d pods %s, limit %d s: %s %s", k.Users, k.Pods, secs, k.Within, k.Mark(), verdict)
 }
 
 func quantity(l corev1.ResourceList, n corev1.ResourceName) string {

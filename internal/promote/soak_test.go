@@ -2,7 +2,6 @@ package promote_test
 
 import (
 	"bytes"
-	"flag"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -16,8 +15,6 @@ import (
 	"github.com/coditect/phasegen/internal/promote"
 	"github.com/coditect/phasegen/internal/target/gitdir"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
 
 // git runs the git binary in dir with its author and committer dates at
 // when (GIT_AUTHOR_DATE, GIT_COMMITTER_DATE) and no user configuration.
@@ -297,9 +294,9 @@ func TestSoakOnGitHubCountsFromTheMerge(t *testing.T) {
 	}
 }
 
-// TestBodyGolden pins the PR body of a promotion past its soak, an early
-// one and a rollback (go test -update rewrites testdata/).
-func TestBodyGolden(t *testing.T) {
+// TestSoakBodyGolden pins the PR body of a promotion past its soak, an early
+// one and a rollback (go test -update rewrites testdata/golden/).
+func TestSoakBodyGolden(t *testing.T) {
 	f := shipped(t)
 	now := time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
 	dir := newRepo(t) // go-git, fixed dates: the commit ids are stable
@@ -326,27 +323,6 @@ func TestBodyGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	golden(t, "prbody-rollback.md", out.Body)
-}
-
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	p := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(p)
-	if err != nil {
-		t.Fatalf("%v (run go test -update)", err)
-	}
-	if string(want) != got {
-		t.Errorf("%s differs from the body (go test -update rewrites it):\n%s", p, got)
-	}
 }
 
 // TestPhaseSinceReadsABoundedHistory: past HistoryLimit revisions at the
