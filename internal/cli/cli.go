@@ -99,6 +99,7 @@ func (a *App) commands() []*command {
 		newRulesCmd(a),
 		newPromoteCmd(a),
 		newWaitCmd(a),
+		newReviewCmd(a),
 		newVersionCmd(a),
 	}
 	return cmds

@@ -43,6 +43,8 @@ type Server struct {
 	calls  []Call
 	faults []*faultState
 	seen   map[string]int // calls per route key since the server started
+
+	comments []*comment // issue comments on pull requests (comments.go)
 }
 
 // New returns a fake serving one repository, empty until seeded.
@@ -328,7 +330,7 @@ func routes() []struct{ method, pattern string } {
 
 func match(method, rest string) (string, map[string]string) {
 	rest = strings.TrimSuffix(rest, "/")
-	for _, rt := range routes() {
+	for _, rt := range append(routes(), commentRoutes()...) {
 		if rt.method != method {
 			continue
 		}
@@ -412,6 +414,9 @@ func (s *Server) handle(r *request) response {
 		return s.listLabels(r)
 	case "POST issues/{number}/labels":
 		return s.addLabels(r)
+	}
+	if resp, ok := s.handleComments(r); ok {
+		return resp
 	}
 	return notFound()
 }

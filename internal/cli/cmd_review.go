@@ -1,0 +1,333 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/coditect/phasegen/internal/base"
+	"github.com/coditect/phasegen/internal/config"
+	"github.com/coditect/phasegen/internal/gittree"
+	"github.com/coditect/phasegen/internal/kbuild"
+	"github.com/coditect/phasegen/internal/review"
+	"github.com/coditect/phasegen/internal/target/githubpr"
+	"github.com/coditect/phasegen/templates"
+)
+
+// reviewOptions are the flags of review.
+type reviewOptions struct {
+	base        string
+	output      string
+	summaryFile string
+	comment     string // "" not asked, commentFromEvent, or a number
+	repo        string
+	failOn      string
+	maxWait     time.Duration
+}
+
+// commentFromEvent is --comment given without a number: the pull request
+// of the GitHub Actions event.
+const commentFromEvent = "event"
+
+func newReviewCmd(a *App) *command {
+	opts := &reviewOptions{}
+	return &command{
+		name:  "review",
+		usage: "review [--base REV] [ENV...] [-o table|json|markdown] [--summary-file F] [--comment[=N] [--repo OWNER/NAME]] [--fail-on gate]",
+		short: "Review what a config change does to every environment's manifests, cost and gates",
+		long: `Compares the configs (--config), the capacity model and the templates base
+(--templates) at git revision --base, read from git objects without a
+checkout, with the working tree. For each environment (all on either side by
+default): whether its kustomize-built manifests change, the semantic change
+(phase, replicas, HPA range, per-pod resources, alert thresholds, monthly
+cost and its delta), the gates a promotion would apply (an order skip, an
+immutable StatefulSet field, an object Argo CD must prune) and the unified
+diff per object. An environment whose inputs are byte-identical on both sides
+is not built (counted as skipped); environments on one side only are shown
+as added or removed.
+
+--base defaults to the merge base of HEAD with the current branch's upstream,
+else HEAD. -o markdown is a pull request comment kept under GitHub's 65,536
+characters (cutting diffs per object, then the sections, then table rows, and
+saying what it cut); --summary-file writes the whole Markdown (up to the 1 MiB
+a GitHub Actions job summary takes), atomically.
+
+--comment N keeps one comment on pull request N of --repo (default
+GITHUB_REPOSITORY), found again by the marker "<!-- phasegen review -->" and
+edited in place; identical text writes nothing. --comment alone takes the
+pull request of the GitHub Actions event (GITHUB_EVENT_PATH). It needs
+GITHUB_TOKEN or GH_TOKEN (pull requests or issues: write) and honours
+GITHUB_API_URL. Exit 0 when the review ran, changes or not; with
+--fail-on gate, 1 when any gate fires.`,
+		example: "  phasegen review\n" +
+			"  phasegen review --base origin/main -o markdown --summary-file \"$GITHUB_STEP_SUMMARY\"\n" +
+			"  phasegen review --base \"$BASE_SHA\" --comment=42 --repo coditect/phasegen --fail-on gate",
+		setFlags: func(fs *pflag.FlagSet) {
+			fs.StringVar(&opts.base, "base", "", "git revision to compare with (default: merge base with the upstream, else HEAD)")
+			fs.StringVarP(&opts.output, "output", "o", "table", "output format: table, json or markdown")
+			fs.StringVar(&opts.summaryFile, "summary-file", "", "also write the whole Markdown review to this file (e.g. $GITHUB_STEP_SUMMARY)")
+			fs.StringVar(&opts.comment, "comment", "", "keep one review comment on pull request N (alone: the GitHub Actions event's)")
+			fs.Lookup("comment").NoOptDefVal = commentFromEvent
+			fs.StringVar(&opts.repo, "repo", "", "GitHub repository OWNER/NAME holding the configs (default: GITHUB_REPOSITORY)")
+			fs.StringVar(&opts.failOn, "fail-on", "", "exit 1 when this fires: gate")
+			fs.DurationVar(&opts.maxWait, "max-wait", 2*time.Minute, "longest wait for a GitHub rate limit to reset")
+		},
+		run: func(ctx context.Context, g *globalOptions, args []string) error {
+			return a.runReview(ctx, g, opts, args)
+		},
+	}
+}
+
+func (a *App) runReview(ctx context.Context, g *globalOptions, opts *reviewOptions, args []string) error {
+	switch opts.output {
+	case "table", "json", "markdown":
+	default:
+		return usagef("-o must be table, json or markdown, not %q", opts.output)
+	}
+	if opts.failOn != "" && opts.failOn != "gate" {
+		return usagef("--fail-on takes gate, not %q", opts.failOn)
+	}
+	if opts.repo != "" && opts.comment == "" {
+		return usagef("--repo is for --comment")
+	}
+	number, err := a.commentNumber(opts, args)
+	if err != nil {
+		return err
+	}
+	warmed := make(chan struct{})
+	go func() {
+		defer close(warmed)
+		kbuild.Warm()
+	}()
+	defer func() { <-warmed }()
+
+	repo, err := gittree.Open(".")
+	if err != nil {
+		return err
+	}
+	rev, what := opts.base, ""
+	var commit *gittree.Commit
+	if rev == "" {
+		c, w, err := repo.DefaultBase()
+		if err != nil {
+			return err
+		}
+		commit, what = c, w
+	} else {
+		c, err := repo.Resolve(rev)
+		if err != nil {
+			return err
+		}
+		commit, what = c, rev
+	}
+	sha := commit.Hash.String()
+	fmt.Fprintf(a.Stderr, "reviewing the working tree against %s (%s)\n", sha[:12], what)
+
+	to, err := a.loadSide(g)
+	if err != nil {
+		return err
+	}
+	from, err := a.loadRevision(g, repo, commit)
+	if err != nil {
+		return err
+	}
+	defer batchGC(len(to.Config.Environments))()
+	rep, err := review.Run(review.Input{From: from, To: to, BaseRev: sha, Envs: args})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(a.Stderr, "built %d environment(s) on both sides; %d skipped (inputs identical)\n", countBuilt(rep), rep.Skipped)
+
+	command := "phasegen review --base " + sha[:12]
+	switch opts.output {
+	case "json":
+		err = review.WriteJSON(a.Stdout, rep)
+	case "markdown":
+		_, err = fmt.Fprint(a.Stdout, review.Markdown(rep, review.MaxCommentChars, review.Chars, command))
+	default:
+		err = review.WriteTable(a.Stdout, rep)
+	}
+	if err != nil {
+		return err
+	}
+	if opts.summaryFile != "" {
+		md := review.Markdown(rep, review.MaxSummaryBytes, review.Bytes, command)
+		if err := writeRulesFile(opts.summaryFile, []byte(md)); err != nil {
+			return err
+		}
+	}
+	if number > 0 {
+		if err := a.postReview(ctx, opts, number, review.Markdown(rep, review.MaxCommentChars, review.Chars, command)); err != nil {
+			return err
+		}
+	}
+	if opts.failOn == "gate" && rep.Gates() > 0 {
+		return &exitError{code: ExitError, msg: fmt.Sprintf("%d gate(s) fire (--fail-on gate)", rep.Gates())}
+	}
+	return nil
+}
+
+
+func countBuilt(r *review.Report) int {
+	n := 0
+	for _, e := range r.Environments {
+		if !e.Skipped {
+			n++
+		}
+	}
+	return n
+}
+
+// loadSide loads the working tree's configs and base.
+func (a *App) loadSide(g *globalOptions) (review.Side, error) {
+	cfg, b, err := a.loadAll(g)
+	if err != nil {
+		return review.Side{}, err
+	}
+	return review.Side{Config: cfg, Base: b}, nil
+}
+
+// loadRevision loads the configs and the base at commit from git objects:
+// --config and --templates taken relative to the repository's top. A
+// config directory the revision does not have is an empty side (every
+// environment added); a templates base it does not have is the embedded
+// one, as for the working tree.
+func (a *App) loadRevision(g *globalOptions, repo *gittree.Repo, commit *gittree.Commit) (review.Side, error) {
+	short := commit.Hash.String()[:12]
+	tree, err := gittree.FS(commit)
+	if err != nil {
+		return review.Side{}, err
+	}
+	cfgDir, err := repo.Rel(g.ConfigDir)
+	if err != nil {
+		return review.Side{}, err
+	}
+	var side review.Side
+	if _, err := fs.Stat(tree, cfgDir); errors.Is(err, fs.ErrNotExist) {
+		fmt.Fprintf(a.Stderr, "%s has no %s: every environment is new\n", short, cfgDir)
+		return side, nil
+	}
+	if side.Config, err = config.LoadFS(tree, cfgDir); err != nil {
+		return side, fmt.Errorf("the configs at %s: %s", short, indentRest(err.Error()))
+	}
+	tplDir, err := repo.Rel(g.TemplatesDir)
+	if err != nil {
+		return side, err
+	}
+	var tfs fs.FS = templates.FS()
+	if _, err := fs.Stat(tree, path.Join(tplDir, "base", "kustomization.yaml")); err == nil {
+		if tfs, err = fs.Sub(tree, tplDir); err != nil {
+			return side, err
+		}
+	}
+	if side.Base, err = base.Load(tfs); err != nil {
+		return side, fmt.Errorf("the templates at %s: %w", short, err)
+	}
+	return side, nil
+}
+
+// commentNumber returns the pull request --comment names (0: no comment).
+func (a *App) commentNumber(opts *reviewOptions, args []string) (int, error) {
+	switch opts.comment {
+	case "":
+		return 0, nil
+	case commentFromEvent:
+		for _, arg := range args {
+			if _, err := strconv.Atoi(arg); err == nil {
+				return 0, usagef("--comment takes its number as --comment=%s (alone it means the GitHub Actions event's pull request)", arg)
+			}
+		}
+		return a.eventPullRequest()
+	}
+	n, err := strconv.Atoi(opts.comment)
+	if err != nil || n < 1 {
+		return 0, usagef("--comment %q: want a pull request number", opts.comment)
+	}
+	return n, nil
+}
+
+// eventPullRequest reads the pull request number of the GitHub Actions
+// event (GITHUB_EVENT_PATH): pull_request.number, or issue.number for a
+// comment on a pull request.
+func (a *App) eventPullRequest() (int, error) {
+	p := a.Getenv("GITHUB_EVENT_PATH")
+	if p == "" {
+		return 0, usagef("--comment without a number reads the pull request from GITHUB_EVENT_PATH, which is not set: give --comment=N")
+	}
+	data, err := os.ReadFile(p)
+	if err != nil {
+		return 0, fmt.Errorf("reading the GitHub Actions event: %w", err)
+	}
+	var ev struct {
+		PullRequest *struct {
+			Number int `json:"number"`
+		} `json:"pull_request"`
+		Issue *struct {
+			Number int `json:"number"`
+		} `json:"issue"`
+	}
+	if err := json.Unmarshal(data, &ev); err != nil {
+		return 0, fmt.Errorf("reading the GitHub Actions event %s: %w", p, err)
+	}
+	switch {
+	case ev.PullRequest != nil && ev.PullRequest.Number > 0:
+		return ev.PullRequest.Number, nil
+	case ev.Issue != nil && ev.Issue.Number > 0:
+		return ev.Issue.Number, nil
+	}
+	return 0, fmt.Errorf("the GitHub Actions event %s is not about a pull request: give --comment=N", p)
+}
+
+// postReview keeps the review comment on pull request number.
+func (a *App) postReview(ctx context.Context, opts *reviewOptions, number int, body string) error {
+	repo := opts.repo
+	if repo == "" {
+		repo = a.Getenv("GITHUB_REPOSITORY")
+	}
+	if repo == "" {
+		return usagef("--comment needs --repo OWNER/NAME (or GITHUB_REPOSITORY)")
+	}
+	owner, name, ok := strings.Cut(repo, "/")
+	if !ok || owner == "" || name == "" || strings.Contains(name, "/") {
+		return usagef("--repo %q: want OWNER/NAME", repo)
+	}
+	token := a.Getenv("GITHUB_TOKEN")
+	if token == "" {
+		token = a.Getenv("GH_TOKEN")
+	}
+	if token == "" {
+		return errors.New("no GitHub token: set GITHUB_TOKEN or GH_TOKEN (a token that can comment on pull requests) to use --comment")
+	}
+	gh, err := githubpr.New(githubpr.Options{
+		BaseURL: a.Getenv("GITHUB_API_URL"), Token: token, Owner: owner, Repo: name,
+		HTTPClient: a.HTTPClient, Sleep: a.Sleep, Now: a.Now, MaxWait: opts.maxWait, Log: a.Stderr,
+	})
+	if err != nil {
+		return err
+	}
+	res, err := gh.StickyComment(ctx, number, review.Marker, body)
+	if err != nil {
+		return fmt.Errorf("commenting on github.com/%s pull request #%d: %w", repo, number, err)
+	}
+	switch {
+	case res.Created:
+		fmt.Fprintf(a.Stderr, "commented on pull request #%d: %s\n", number, res.URL)
+	case res.Updated:
+		fmt.Fprintf(a.Stderr, "updated the review comment on pull request #%d: %s\n", number, res.URL)
+	default:
+		fmt.Fprintf(a.Stderr, "the review comment on pull request #%d is up to date: %s\n", number, res.URL)
+	}
+	if res.Others > 0 {
+		fmt.Fprintf(a.Stderr, "warning: %d more comment(s) on #%d carry the review marker; only the oldest is kept up to date\n", res.Others, number)
+	}
+	return nil
+}

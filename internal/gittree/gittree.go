@@ -1,0 +1,418 @@
+// Package gittree reads a git repository's tree at a revision as an
+// io/fs.FS, straight from git objects with go-git: no checkout, no
+// temporary clone, nothing written. It also finds the revision a review
+// compares with by default (the merge base with the current branch's
+// upstream, else HEAD).
+package gittree
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"path"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	gogit "github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/filemode"
+	"github.com/go-git/go-git/v5/plumbing/object"
+)
+
+// Repo is a git repository opened from a directory inside its work tree.
+type Repo struct {
+	repo *gogit.Repository
+	root string // the work tree's top, absolute
+}
+
+// Open opens the repository whose work tree holds dir (dir or one of its
+// parents has the .git).
+func Open(dir string) (*Repo, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	r, err := gogit.PlainOpenWithOptions(abs, &gogit.PlainOpenOptions{DetectDotGit: true, EnableDotGitCommonDir: true})
+	if err != nil {
+		if errors.Is(err, gogit.ErrRepositoryNotExists) {
+			return nil, fmt.Errorf("%s is not inside a git repository: review compares the working tree with a git revision", dir)
+		}
+		return nil, fmt.Errorf("opening the git repository of %s: %w", dir, err)
+	}
+	wt, err := r.Worktree()
+	if err != nil {
+		return nil, fmt.Errorf("opening the git repository of %s: %w", dir, err)
+	}
+	return &Repo{repo: r, root: wt.Filesystem.Root()}, nil
+}
+
+// Root returns the top of the work tree.
+func (r *Repo) Root() string { return r.root }
+
+// Rel returns dir (relative to the current directory or absolute) as a
+// slash path relative to the work tree's top, or an error when dir is
+// outside it.
+func (r *Repo) Rel(dir string) (string, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	if real, err := filepath.EvalSymlinks(abs); err == nil {
+		abs = real
+	}
+	root := r.root
+	if real, err := filepath.EvalSymlinks(root); err == nil {
+		root = real
+	}
+	rel, err := filepath.Rel(root, abs)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return "", fmt.Errorf("%s is outside the git repository at %s", dir, r.root)
+	}
+	return filepath.ToSlash(rel), nil
+}
+
+// Resolve returns the commit rev names (a branch, tag, remote branch, SHA
+// or an expression such as HEAD~1).
+func (r *Repo) Resolve(rev string) (*object.Commit, error) {
+	h, err := r.repo.ResolveRevision(plumbing.Revision(rev))
+	if err != nil {
+		return nil, fmt.Errorf("revision %q: %w (in a shallow clone, fetch more history: actions/checkout with fetch-depth: 0)", rev, err)
+	}
+	c, err := r.repo.CommitObject(*h)
+	if err != nil {
+		return nil, fmt.Errorf("revision %q (%s): %w (in a shallow clone, fetch more history: actions/checkout with fetch-depth: 0)", rev, h, err)
+	}
+	return c, nil
+}
+
+// DefaultBase returns the commit a review compares with when none is
+// given: the merge base of HEAD with the upstream of the current branch
+// (branch.<name>.remote and .merge in the git config), else HEAD. what
+// says which it picked, for the log.
+func (r *Repo) DefaultBase() (c *object.Commit, what string, err error) {
+	head, err := r.repo.Head()
+	if err != nil {
+		return nil, "", fmt.Errorf("reading HEAD: %w", err)
+	}
+	hc, err := r.repo.CommitObject(head.Hash())
+	if err != nil {
+		return nil, "", fmt.Errorf("reading HEAD: %w", err)
+	}
+	if up := r.upstream(head); up != "" {
+		if uh, err := r.repo.ResolveRevision(plumbing.Revision(up)); err == nil {
+			if uc, err := r.repo.CommitObject(*uh); err == nil {
+				if bases, err := hc.MergeBase(uc); err == nil && len(bases) > 0 {
+					return bases[0], "the merge base with " + up, nil
+				}
+			}
+		}
+	}
+	return hc, "HEAD", nil
+}
+
+// upstream returns the remote-tracking (or local) ref the current branch
+// follows, or "".
+func (r *Repo) upstream(head *plumbing.Reference) string {
+	if !head.Name().IsBranch() {
+		return ""
+	}
+	cfg, err := r.repo.Config()
+	if err != nil {
+		return ""
+	}
+	b, ok := cfg.Branches[head.Name().Short()]
+	if !ok || b.Merge == "" {
+		return ""
+	}
+	short := strings.TrimPrefix(string(b.Merge), "refs/heads/")
+	if b.Remote == "" || b.Remote == "." {
+		return "refs/heads/" + short
+	}
+	return "refs/remotes/" + b.Remote + "/" + short
+}
+
+// FS returns the tree of commit c as a read-only file system. Paths are
+// slash paths from the tree's top; symbolic links are reported as such
+// (fs.ModeSymlink) and never followed; submodules are left out.
+func FS(c *object.Commit) (fs.FS, error) {
+	t, err := c.Tree()
+	if err != nil {
+		return nil, fmt.Errorf("reading the tree of %s: %w", c.Hash, err)
+	}
+	return &treeFS{root: t, when: c.Committer.When, dirs: map[string]*object.Tree{".": t}}, nil
+}
+
+type treeFS struct {
+	root *object.Tree
+	when time.Time
+
+	mu   sync.Mutex
+	dirs map[string]*object.Tree // directory trees read so far, by path
+}
+
+// dirTree returns the tree of directory p, reading each directory on the
+// way once (go-git's Tree.FindEntry decodes every tree on the path again
+// on every call: quadratic over a folder of a thousand files).
+func (f *treeFS) dirTree(p string) (*object.Tree, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.dirTreeLocked(p)
+}
+
+func (f *treeFS) dirTreeLocked(p string) (*object.Tree, error) {
+	if t, ok := f.dirs[p]; ok {
+		return t, nil
+	}
+	parent, err := f.dirTreeLocked(path.Dir(p))
+	if err != nil {
+		return nil, err
+	}
+	e, err := parent.FindEntry(path.Base(p))
+	if err != nil {
+		return nil, fs.ErrNotExist
+	}
+	if e.Mode != filemode.Dir {
+		return nil, errors.New("not a directory")
+	}
+	t, err := parent.Tree(e.Name)
+	if err != nil {
+		return nil, err
+	}
+	f.dirs[p] = t
+	return t, nil
+}
+
+var (
+	_ fs.ReadDirFS  = (*treeFS)(nil)
+	_ fs.ReadFileFS = (*treeFS)(nil)
+	_ fs.StatFS     = (*treeFS)(nil)
+)
+
+// lookup returns the entry at name ("." is the root, entry nil).
+func (f *treeFS) lookup(op, name string) (*object.TreeEntry, error) {
+	if !fs.ValidPath(name) {
+		return nil, &fs.PathError{Op: op, Path: name, Err: fs.ErrInvalid}
+	}
+	if name == "." {
+		return nil, nil
+	}
+	parent, err := f.dirTree(path.Dir(name))
+	if err != nil {
+		return nil, &fs.PathError{Op: op, Path: name, Err: fs.ErrNotExist}
+	}
+	f.mu.Lock()
+	e, err := parent.FindEntry(path.Base(name))
+	f.mu.Unlock()
+	if err != nil || e.Mode == filemode.Submodule {
+		return nil, &fs.PathError{Op: op, Path: name, Err: fs.ErrNotExist}
+	}
+	return e, nil
+}
+
+func (f *treeFS) tree(op, name string, e *object.TreeEntry) (*object.Tree, error) {
+	if e == nil {
+		return f.root, nil
+	}
+	if e.Mode != filemode.Dir {
+		return nil, &fs.PathError{Op: op, Path: name, Err: errors.New("not a directory")}
+	}
+	t, err := f.dirTree(name)
+	if err != nil {
+		return nil, &fs.PathError{Op: op, Path: name, Err: err}
+	}
+	return t, nil
+}
+
+func (f *treeFS) Open(name string) (fs.File, error) {
+	e, err := f.lookup("open", name)
+	if err != nil {
+		return nil, err
+	}
+	if e == nil || e.Mode == filemode.Dir {
+		t, err := f.tree("open", name, e)
+		if err != nil {
+			return nil, err
+		}
+		return &dir{info: f.info(path.Base(name), filemode.Dir, 0), entries: f.entries(t)}, nil
+	}
+	data, err := f.ReadFile(name)
+	if err != nil {
+		return nil, err
+	}
+	return &file{info: f.info(path.Base(name), e.Mode, int64(len(data))), data: data}, nil
+}
+
+func (f *treeFS) ReadFile(name string) ([]byte, error) {
+	e, err := f.lookup("read", name)
+	if err != nil {
+		return nil, err
+	}
+	if e == nil || e.Mode == filemode.Dir {
+		return nil, &fs.PathError{Op: "read", Path: name, Err: errors.New("is a directory")}
+	}
+	// go-git's object storage is read one blob at a time: its caches and
+	// pack readers are not documented safe for concurrent use.
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	parent, err := f.dirTreeLocked(path.Dir(name))
+	if err != nil {
+		return nil, &fs.PathError{Op: "read", Path: name, Err: err}
+	}
+	blob, err := parent.TreeEntryFile(e)
+	if err != nil {
+		return nil, &fs.PathError{Op: "read", Path: name, Err: err}
+	}
+	rd, err := blob.Reader()
+	if err != nil {
+		return nil, &fs.PathError{Op: "read", Path: name, Err: err}
+	}
+	defer rd.Close()
+	data, err := io.ReadAll(rd)
+	if err != nil {
+		return nil, &fs.PathError{Op: "read", Path: name, Err: err}
+	}
+	return data, nil
+}
+
+// size reads the blob's size from its object header, not its content.
+func (f *treeFS) size(name string, e *object.TreeEntry) (int64, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	parent, err := f.dirTreeLocked(path.Dir(name))
+	if err != nil {
+		return 0, err
+	}
+	blob, err := parent.TreeEntryFile(e)
+	if err != nil {
+		return 0, err
+	}
+	return blob.Size, nil
+}
+
+func (f *treeFS) ReadDir(name string) ([]fs.DirEntry, error) {
+	e, err := f.lookup("readdir", name)
+	if err != nil {
+		return nil, err
+	}
+	t, err := f.tree("readdir", name, e)
+	if err != nil {
+		return nil, err
+	}
+	return f.entries(t), nil
+}
+
+func (f *treeFS) Stat(name string) (fs.FileInfo, error) {
+	e, err := f.lookup("stat", name)
+	if err != nil {
+		return nil, err
+	}
+	if e == nil {
+		return f.info(".", filemode.Dir, 0), nil
+	}
+	size := int64(0)
+	if e.Mode != filemode.Dir {
+		if size, err = f.size(name, e); err != nil {
+			return nil, &fs.PathError{Op: "stat", Path: name, Err: err}
+		}
+	}
+	return f.info(path.Base(name), e.Mode, size), nil
+}
+
+// entries lists t sorted by name (git sorts trees; directories compare with
+// a trailing slash there, so sort again as fs.ReadDir promises).
+func (f *treeFS) entries(t *object.Tree) []fs.DirEntry {
+	out := make([]fs.DirEntry, 0, len(t.Entries))
+	for _, e := range t.Entries {
+		if e.Mode == filemode.Submodule {
+			continue
+		}
+		size := int64(-1)
+		out = append(out, fs.FileInfoToDirEntry(f.info(e.Name, e.Mode, size)))
+	}
+	sortEntries(out)
+	return out
+}
+
+func sortEntries(es []fs.DirEntry) {
+	for i := 1; i < len(es); i++ {
+		for j := i; j > 0 && es[j].Name() < es[j-1].Name(); j-- {
+			es[j], es[j-1] = es[j-1], es[j]
+		}
+	}
+}
+
+func (f *treeFS) info(name string, m filemode.FileMode, size int64) fileInfo {
+	mode := fs.FileMode(0o444)
+	switch m {
+	case filemode.Dir:
+		mode = fs.ModeDir | 0o555
+	case filemode.Symlink:
+		mode = fs.ModeSymlink | 0o777
+	case filemode.Executable:
+		mode = 0o555
+	}
+	return fileInfo{name: name, mode: mode, size: size, when: f.when}
+}
+
+type fileInfo struct {
+	name string
+	mode fs.FileMode
+	size int64
+	when time.Time
+}
+
+func (i fileInfo) Name() string       { return i.name }
+func (i fileInfo) Size() int64        { return max(i.size, 0) }
+func (i fileInfo) Mode() fs.FileMode  { return i.mode }
+func (i fileInfo) ModTime() time.Time { return i.when }
+func (i fileInfo) IsDir() bool        { return i.mode.IsDir() }
+func (i fileInfo) Sys() any           { return nil }
+
+type file struct {
+	info fileInfo
+	data []byte
+	off  int
+}
+
+func (f *file) Stat() (fs.FileInfo, error) { return f.info, nil }
+func (f *file) Close() error               { return nil }
+func (f *file) Read(p []byte) (int, error) {
+	if f.off >= len(f.data) {
+		return 0, io.EOF
+	}
+	n := copy(p, f.data[f.off:])
+	f.off += n
+	return n, nil
+}
+
+type dir struct {
+	info    fileInfo
+	entries []fs.DirEntry
+	off     int
+}
+
+func (d *dir) Stat() (fs.FileInfo, error) { return d.info, nil }
+func (d *dir) Close() error               { return nil }
+func (d *dir) Read([]byte) (int, error) {
+	return 0, &fs.PathError{Op: "read", Path: d.info.name, Err: errors.New("is a directory")}
+}
+
+func (d *dir) ReadDir(n int) ([]fs.DirEntry, error) {
+	rest := d.entries[d.off:]
+	if n <= 0 {
+		d.off = len(d.entries)
+		return rest, nil
+	}
+	if len(rest) == 0 {
+		return nil, io.EOF
+	}
+	n = min(n, len(rest))
+	d.off += n
+	return rest[:n], nil
+}
+
+// Commit is a commit of the repository (go-git's).
+type Commit = object.Commit

@@ -1,0 +1,251 @@
+package review
+
+import (
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/coditect/phasegen/internal/diff"
+)
+
+// Marker starts every review comment, so --comment finds its own comment
+// again; it is an HTML comment, invisible on GitHub.
+const Marker = "<!-- phasegen review -->"
+
+// MaxCommentChars is GitHub's limit on a comment body, in characters.
+const MaxCommentChars = 65536
+
+// MaxSummaryBytes is GitHub Actions' limit on a job summary
+// ($GITHUB_STEP_SUMMARY), in bytes.
+const MaxSummaryBytes = 1 << 20
+
+// Chars measures text in characters (GitHub's comment limit), Bytes in
+// bytes (the job summary's).
+var (
+	Chars = utf8.RuneCountInString
+	Bytes = func(s string) int { return len(s) }
+)
+
+// cutReserve is kept free for the notes that say what was cut.
+const cutReserve = 4096
+
+// Markdown is the review as a pull request comment that measures at most
+// limit: a summary table, then one collapsed section per environment with
+// its semantic change, gates and diff. When the whole text is too long it
+// degrades in steps, saying each time what it left out: whole diffs, then
+// diffs cut per object (the largest first to go), then the summary table
+// alone, then the table's first rows. command is how to see everything
+// (quoted in the notes).
+func Markdown(r *Report, limit int, measure func(string) int, command string) string {
+	m := &md{r: r, envs: r.notable(), command: command}
+	m.keep = make([][]bool, len(m.envs))
+	for i, e := range m.envs {
+		m.keep[i] = make([]bool, len(e.Diffs))
+		for j := range e.Diffs {
+			m.keep[i][j] = true
+		}
+	}
+	m.details, m.rows = true, len(m.envs)
+	if s := m.render(); measure(s) <= limit {
+		return s
+	}
+
+	// Step 2: diffs cut per object, within a budget.
+	for i := range m.keep {
+		for j := range m.keep[i] {
+			m.keep[i][j] = false
+		}
+	}
+	m.cutDiffs = true
+	fixed := measure(m.render())
+	if fixed+cutReserve <= limit {
+		budget := limit - fixed - cutReserve
+		var kept [][2]int
+		for i, e := range m.envs {
+			for j, d := range e.Diffs {
+				if n := measure(d.Text) + 16; n <= budget {
+					m.keep[i][j] = true
+					budget -= n
+					kept = append(kept, [2]int{i, j})
+				}
+			}
+		}
+		for {
+			s := m.render()
+			if measure(s) <= limit || len(kept) == 0 {
+				if measure(s) <= limit {
+					return s
+				}
+				break
+			}
+			last := kept[len(kept)-1]
+			m.keep[last[0]][last[1]] = false
+			kept = kept[:len(kept)-1]
+		}
+	}
+
+	// Step 3: the summary table alone; step 4: its first rows.
+	m.details, m.cutDiffs = false, false
+	if s := m.render(); measure(s) <= limit {
+		return s
+	}
+	lo, hi := 0, len(m.envs)
+	for lo < hi {
+		mid := (lo + hi + 1) / 2
+		m.rows = mid
+		if measure(m.render()) <= limit {
+			lo = mid
+		} else {
+			hi = mid - 1
+		}
+	}
+	m.rows = lo
+	return m.render()
+}
+
+type md struct {
+	r        *Report
+	envs     []*Env
+	command  string
+	details  bool     // per-environment sections
+	keep     [][]bool // which object diffs are shown
+	cutDiffs bool     // some diffs may be left out (step 2)
+	rows     int      // table rows shown
+}
+
+func (m *md) render() string {
+	var b strings.Builder
+	r := m.r
+	b.WriteString(Marker + "\n")
+	b.WriteString("### phasegen review\n\n")
+	fmt.Fprintf(&b, "Compared with `%s`: **%d of %s** change their built manifests", short(r.Base), r.Changes(), plural(len(r.Environments), "environment"))
+	fmt.Fprintf(&b, "; %d unchanged, %d of them not built (inputs identical).", len(r.Environments)-r.Changes(), r.Skipped)
+	if g := r.Gates(); g > 0 {
+		fmt.Fprintf(&b, " **%s fire.**", plural(g, "gate"))
+	}
+	b.WriteString("\n\n")
+	if note := m.cutNote(); note != "" {
+		b.WriteString("> [!NOTE]\n> " + note + "\n\n")
+	}
+	if len(m.envs) == 0 {
+		b.WriteString("Nothing to review: no environment changes.\n")
+		return b.String()
+	}
+	b.WriteString("| Environment | Phase | Objects changed | Δ $/month (min / max) | Gates |\n|---|---|---|---|---|\n")
+	for _, e := range m.envs[:m.rows] {
+		gates := e.gateNames("–")
+		if len(e.Gates) > 0 {
+			gates = "⚠️ " + gates
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s | %s / %s | %s |\n", cell(e.label()), cell(e.Phase.String()), e.objectSummary("none"),
+			Signed(e.MonthlyCost.Delta.Min), Signed(e.MonthlyCost.Delta.Max), cell(gates))
+	}
+	if !m.details {
+		return b.String()
+	}
+	for i, e := range m.envs {
+		m.section(&b, i, e)
+	}
+	return b.String()
+}
+
+func (m *md) section(b *strings.Builder, i int, e *Env) {
+	summary := "<b>" + e.label() + "</b>: " + e.objectSummary("no change to the built manifests")
+	fmt.Fprintf(b, "\n<details><summary>%s</summary>\n\n", htmlEscape(summary))
+	if len(e.Rows) > 0 {
+		b.WriteString("| | base | proposed |\n|---|---|---|\n")
+		for _, row := range e.Rows {
+			fmt.Fprintf(b, "| %s | %s | %s |\n", cell(row.Field), cell(row.From), cell(row.To))
+		}
+		b.WriteString("\n")
+	}
+	fmt.Fprintf(b, "Monthly cost change: %s at the floor, %s at the ceiling.\n\n", Signed(e.MonthlyCost.Delta.Min), Signed(e.MonthlyCost.Delta.Max))
+	for _, g := range e.Gates {
+		fmt.Fprintf(b, "- ⚠️ **%s**: %s\n", g.Name, oneLine(g.Message))
+	}
+	if len(e.Gates) > 0 {
+		b.WriteString("\n")
+	}
+	var shown []diff.FileDiff
+	var cut []string
+	for j, d := range e.Diffs {
+		if m.keep[i][j] {
+			shown = append(shown, d)
+		} else {
+			cut = append(cut, fmt.Sprintf("`%s` (%s)", d.Path, plural(utf8.RuneCountInString(d.Text), "character")))
+		}
+	}
+	if len(shown) > 0 {
+		text := diff.Join(shown)
+		f := fence(text)
+		fmt.Fprintf(b, "%sdiff\n%s%s\n\n", f, text, f)
+	}
+	if len(cut) > 0 {
+		fmt.Fprintf(b, "_Diff left out to fit the comment: %s._\n\n", strings.Join(cut, ", "))
+	}
+	b.WriteString("</details>\n")
+}
+
+// cutNote says what this rendering leaves out, or "".
+func (m *md) cutNote() string {
+	var parts []string
+	cutObjects, cutEnvs := 0, 0
+	if m.details {
+		for i := range m.keep {
+			n := 0
+			for _, k := range m.keep[i] {
+				if !k {
+					n++
+				}
+			}
+			cutObjects += n
+			if n > 0 {
+				cutEnvs++
+			}
+		}
+		if cutObjects > 0 {
+			parts = append(parts, fmt.Sprintf("the diffs of %s in %s are left out", plural(cutObjects, "object"), plural(cutEnvs, "environment")))
+		}
+	} else {
+		parts = append(parts, "the per-environment sections (semantic changes, gates and diffs) are left out")
+	}
+	if m.rows < len(m.envs) {
+		parts = append(parts, fmt.Sprintf("the table shows the first %d of %s", m.rows, plural(len(m.envs), "environment")))
+	}
+	if len(parts) == 0 && !m.cutDiffs {
+		return ""
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "This review is cut to fit GitHub's limit: " + strings.Join(parts, "; ") +
+		". The whole review is in the job summary, or run `" + m.command + "`."
+}
+
+func cell(s string) string {
+	return strings.ReplaceAll(oneLine(s), "|", `\|`)
+}
+
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}
+
+func htmlEscape(s string) string {
+	// Only what could end the summary element early.
+	s = strings.ReplaceAll(s, "</summary>", "&lt;/summary>")
+	return s
+}
+
+// fence returns a Markdown code fence longer than any run of backticks in s.
+func fence(s string) string {
+	longest, run := 0, 0
+	for _, c := range s {
+		if c == '`' {
+			run++
+			longest = max(longest, run)
+		} else {
+			run = 0
+		}
+	}
+	return strings.Repeat("`", max(3, longest+1))
+}

@@ -1,0 +1,371 @@
+// Package review compares two versions of a phasegen configuration (the
+// configs, the capacity model and the templates base at a git revision, and
+// the working tree) environment by environment: whether the kustomize-built
+// manifests change, the semantic change (phase, replicas, HPA range, per-pod
+// resources, alert thresholds, monthly cost and its delta), the gates a
+// promotion would apply (order, immutable StatefulSet fields, objects
+// Argo CD must prune) and the unified diff per object. An environment whose
+// inputs are byte-identical on both sides is not built at all; the others
+// are built on both sides concurrently with kbuild.BuildAll. The reports
+// (table, JSON, Markdown PR comment) are in report.go and markdown.go.
+package review
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/coditect/phasegen/internal/argocd"
+	"github.com/coditect/phasegen/internal/base"
+	"github.com/coditect/phasegen/internal/capacity"
+	"github.com/coditect/phasegen/internal/config"
+	"github.com/coditect/phasegen/internal/diff"
+	"github.com/coditect/phasegen/internal/gate"
+	"github.com/coditect/phasegen/internal/kbuild"
+	"github.com/coditect/phasegen/internal/overlay"
+	"github.com/coditect/phasegen/internal/parallel"
+	"github.com/coditect/phasegen/internal/promote"
+)
+
+// Side is one version of the configuration: the loaded configs and base. A
+// nil Config means the side has no configuration at all (every environment
+// of the other side is added or removed).
+type Side struct {
+	Config *config.Set
+	Base   *base.Base
+}
+
+// Input is one review.
+type Input struct {
+	// From is the configuration at the base revision, To the proposed one
+	// (the working tree).
+	From, To Side
+	// BaseRev is the base revision's commit id, reported as is.
+	BaseRev string
+	// Envs restricts the review to these environments (present on either
+	// side); empty reviews every environment of both sides.
+	Envs []string
+}
+
+// Gate names.
+const (
+	GateOrder     = "order"
+	GateImmutable = "immutable-field"
+	GateRemoved   = "removed-object"
+)
+
+// Report is the outcome of a review, in the JSON shape DESIGN.md fixes.
+type Report struct {
+	Base         string `json:"base"`
+	Environments []Env  `json:"environments"`
+	Skipped      int    `json:"skipped"`
+	// Built counts the kustomize builds run (both sides).
+	Built int `json:"-"`
+}
+
+// Env is the review of one environment.
+type Env struct {
+	Name        string    `json:"name"`
+	Phase       FromTo    `json:"phase"`
+	Changed     bool      `json:"changed"`
+	MonthlyCost CostDelta `json:"monthlyCost"`
+	Gates       []Gate    `json:"gates"`
+	Objects     []Object  `json:"objects"`
+
+	// Added or Removed: the environment exists on one side only.
+	Added   bool `json:"-"`
+	Removed bool `json:"-"`
+	// Skipped: its inputs are byte-identical on both sides; not built.
+	Skipped bool `json:"-"`
+	// Rows are the semantic changes, from → to, of the fields that differ.
+	Rows []Row `json:"-"`
+	// Diffs are the unified diffs of the built manifests, one per object.
+	Diffs []diff.FileDiff `json:"-"`
+	// Runbook says how to apply an immutable-field change by hand.
+	Runbook string `json:"-"`
+}
+
+// FromTo is a phase name on each side; nil where the environment does not
+// exist.
+type FromTo struct {
+	From *string `json:"from"`
+	To   *string `json:"to"`
+}
+
+// Money is a monthly cost range.
+type Money = capacity.MinMax[float64]
+
+// CostDelta is the monthly cost on both sides and its change. A side where
+// the environment does not exist costs nothing.
+type CostDelta struct {
+	From  Money `json:"from"`
+	To    Money `json:"to"`
+	Delta Money `json:"delta"`
+}
+
+// Gate is one gate a promotion of the change would apply.
+type Gate struct {
+	Name    string `json:"name"`
+	Message string `json:"message"`
+}
+
+// Object is one built object that changes.
+type Object struct {
+	Kind   string `json:"kind"`
+	Name   string `json:"name"`
+	Change string `json:"change"` // added, removed or modified
+}
+
+// Row is one semantic field on both sides.
+type Row struct {
+	Field, From, To string
+}
+
+// Changes counts the environments whose built manifests change.
+func (r *Report) Changes() int {
+	n := 0
+	for _, e := range r.Environments {
+		if e.Changed {
+			n++
+		}
+	}
+	return n
+}
+
+// Gates counts the gates that fire over every environment.
+func (r *Report) Gates() int {
+	n := 0
+	for _, e := range r.Environments {
+		n += len(e.Gates)
+	}
+	return n
+}
+
+// envSide is one environment on one side, resolved.
+type envSide struct {
+	env   *config.Environment
+	phase *config.Phase
+	next  string // the next phase's name: the alerts' runbook names it
+}
+
+func (s Side) lookup(name string) (*envSide, error) {
+	if s.Config == nil {
+		return nil, nil
+	}
+	e, ok := s.Config.Environment(name)
+	if !ok {
+		return nil, nil
+	}
+	p, ok := s.Config.Phase(e.Spec.Phase)
+	if !ok {
+		return nil, fmt.Errorf("environment %s: phase %q does not exist in %s (have: %s)", name, e.Spec.Phase, s.Config.Dir, strings.Join(s.Config.PhaseNames(), ", "))
+	}
+	out := &envSide{env: e, phase: p}
+	if n, ok := s.Config.Next(p); ok {
+		out.next = n.Metadata.Name
+	}
+	return out, nil
+}
+
+// sameShared reports whether the inputs every environment shares (the
+// capacity model and the base) are byte-identical on both sides.
+func sameShared(a, b Side) bool {
+	if a.Config == nil || b.Config == nil || a.Base == nil || b.Base == nil {
+		return false
+	}
+	if !bytes.Equal(a.Config.Capacity.Source.Raw, b.Config.Capacity.Source.Raw) {
+		return false
+	}
+	return maps.EqualFunc(a.Base.Files, b.Base.Files, bytes.Equal)
+}
+
+// sameInputs reports whether everything rendering reads for the environment
+// is byte-identical: its file, its phase's file and the next phase's name
+// (the shared inputs are compared once, by sameShared).
+func sameInputs(a, b *envSide) bool {
+	return bytes.Equal(a.env.Source.Raw, b.env.Source.Raw) &&
+		bytes.Equal(a.phase.Source.Raw, b.phase.Source.Raw) &&
+		a.next == b.next
+}
+
+// Run reviews in.
+func Run(in Input) (*Report, error) {
+	if in.To.Config == nil || in.To.Base == nil {
+		return nil, errors.New("review: the proposed configuration and base are required")
+	}
+	names, err := selectNames(in)
+	if err != nil {
+		return nil, err
+	}
+	shared := sameShared(in.From, in.To)
+	costs := [2]*coster{newCoster(in.From), newCoster(in.To)}
+	rep := &Report{Base: in.BaseRev, Environments: make([]Env, len(names))}
+
+	type pending struct {
+		i        int
+		from, to *envSide
+	}
+	var work []pending
+	var jobs []job
+	for i, n := range names {
+		from, err := in.From.lookup(n)
+		if err != nil {
+			return nil, fmt.Errorf("at the base revision: %w", err)
+		}
+		to, err := in.To.lookup(n)
+		if err != nil {
+			return nil, err
+		}
+		e := &rep.Environments[i]
+		e.Name = n
+		e.Added, e.Removed = from == nil, to == nil
+		if from != nil {
+			e.Phase.From = &from.phase.Metadata.Name
+		}
+		if to != nil {
+			e.Phase.To = &to.phase.Metadata.Name
+		}
+		if e.MonthlyCost, e.Rows, err = semantic(costs, from, to); err != nil {
+			return nil, err
+		}
+		e.Gates, e.Objects = []Gate{}, []Object{}
+		if shared && from != nil && to != nil && sameInputs(from, to) {
+			e.Skipped = true
+			rep.Skipped++
+			continue
+		}
+		p := pending{i: i, from: from, to: to}
+		if from != nil {
+			jobs = append(jobs, job{side: 0, es: from})
+		}
+		if to != nil {
+			jobs = append(jobs, job{side: 1, es: to})
+		}
+		work = append(work, p)
+	}
+
+	// Build every side that needs it, on every core.
+	renderers := [2]*overlay.Renderer{}
+	if in.From.Config != nil && in.From.Base != nil {
+		renderers[0] = overlay.NewRenderer(in.From.Config, in.From.Base)
+	}
+	renderers[1] = overlay.NewRenderer(in.To.Config, in.To.Base)
+	built, err := kbuild.BuildAll(len(jobs), func(i int) (kbuild.Job, error) {
+		j := jobs[i]
+		files, err := renderers[j.side].Overlay(j.es.env, j.es.phase)
+		if err != nil {
+			return kbuild.Job{}, sideError(j.side, err)
+		}
+		return kbuild.Job{Files: files, Dir: overlay.EnvDir(j.es.env.Metadata.Name)}, nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("building: %w", err)
+	}
+	rep.Built = len(jobs)
+
+	// Compare, object by object, on every core.
+	next := 0
+	outputs := make([][2][]byte, len(work))
+	for k, p := range work {
+		if p.from != nil {
+			outputs[k][0] = built[next]
+			next++
+		}
+		if p.to != nil {
+			outputs[k][1] = built[next]
+			next++
+		}
+	}
+	phases := in.To.Config.Phases
+	err = parallel.Do(len(work), func(k int) error {
+		p := work[k]
+		return compare(&rep.Environments[p.i], p.from, p.to, phases, outputs[k][0], outputs[k][1])
+	})
+	if err != nil {
+		return nil, err
+	}
+	return rep, nil
+}
+
+type job struct {
+	side int // 0 base revision, 1 proposed
+	es   *envSide
+}
+
+func sideError(side int, err error) error {
+	if side == 0 {
+		return fmt.Errorf("at the base revision: %w", err)
+	}
+	return err
+}
+
+// selectNames returns the environments to review, sorted.
+func selectNames(in Input) ([]string, error) {
+	all := map[string]bool{}
+	for _, s := range []Side{in.From, in.To} {
+		if s.Config == nil {
+			continue
+		}
+		for _, e := range s.Config.Environments {
+			all[e.Metadata.Name] = true
+		}
+	}
+	if len(in.Envs) == 0 {
+		return slices.Sorted(maps.Keys(all)), nil
+	}
+	seen := map[string]bool{}
+	var out []string
+	for _, n := range in.Envs {
+		if !all[n] {
+			return nil, fmt.Errorf("environment %q exists on neither side (have: %s)", n, strings.Join(slices.Sorted(maps.Keys(all)), ", "))
+		}
+		if !seen[n] {
+			seen[n] = true
+			out = append(out, n)
+		}
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// compare fills e from the built manifests of both sides.
+func compare(e *Env, from, to *envSide, phases []*config.Phase, fromBuilt, toBuilt []byte) error {
+	e.Diffs = diff.Files(promote.SplitObjects(fromBuilt), promote.SplitObjects(toBuilt))
+	e.Changed = len(e.Diffs) > 0
+	for _, d := range e.Diffs {
+		kind, name, _ := strings.Cut(d.Path, "/")
+		e.Objects = append(e.Objects, Object{Kind: kind, Name: name, Change: string(d.Status)})
+	}
+	if from == nil || to == nil {
+		return nil // an environment added or removed: no promotion to gate
+	}
+	if o := gate.Order(e.Name, phases, from.phase, to.phase, false); o.Refusal != "" {
+		e.Gates = append(e.Gates, Gate{Name: GateOrder, Message: o.Refusal})
+	}
+	if !e.Changed {
+		return nil
+	}
+	rep, err := gate.Check(gate.Input{
+		Env: to.env, Phases: phases, From: from.phase, To: to.phase,
+		FromBuilt: fromBuilt, ToBuilt: toBuilt, AllowSkip: true,
+	})
+	if err != nil {
+		return fmt.Errorf("%s: %w", e.Name, err)
+	}
+	for _, c := range rep.Changes {
+		e.Gates = append(e.Gates, Gate{Name: GateImmutable, Message: c.String() + ": Kubernetes cannot update this field in place; a promotion needs --allow-recreate and the runbook"})
+	}
+	e.Runbook = rep.Runbook
+	for _, o := range rep.Removed {
+		msg := fmt.Sprintf("%s is no longer generated: Argo CD must prune it (sync with prune), or it keeps running", o)
+		if w := argocd.PruneWarning(to.env, o); w != "" {
+			msg += "; " + w
+		}
+		e.Gates = append(e.Gates, Gate{Name: GateRemoved, Message: msg})
+	}
+	return nil
+}
