@@ -176,7 +176,6 @@ func (a *App) runReview(ctx context.Context, g *globalOptions, opts *reviewOptio
 	return nil
 }
 
-
 func countBuilt(r *review.Report) int {
 	n := 0
 	for _, e := range r.Environments {

@@ -1,0 +1,278 @@
+package cli_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	gogit "github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/plumbing/object"
+
+	"github.com/coditect/phasegen/internal/cli"
+)
+
+// reviewJSON is `review -o json` as DESIGN.md fixes it.
+type reviewJSON struct {
+	Base         string `json:"base"`
+	Skipped      int    `json:"skipped"`
+	Environments []struct {
+		Name  string `json:"name"`
+		Phase struct {
+			From *string `json:"from"`
+			To   *string `json:"to"`
+		} `json:"phase"`
+		Changed     bool `json:"changed"`
+		MonthlyCost struct {
+			From, To, Delta struct{ Min, Max float64 }
+		} `json:"monthlyCost"`
+		Gates []struct {
+			Name, Message string
+		} `json:"gates"`
+		Objects []struct {
+			Kind, Name, Change string
+		} `json:"objects"`
+	} `json:"environments"`
+}
+
+// reviewRepo lays out a configuration repository with more environments
+// than the shipped two (three at beta) and commits it; it returns the
+// directory, now the current one, and the repository.
+func reviewRepo(t *testing.T) (string, *gogit.Repository) {
+	t.Helper()
+	dir := t.TempDir()
+	for _, d := range []string{"environments", "templates/base"} {
+		if err := copyTree(filepath.Join("..", "..", d), filepath.Join(dir, d)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for name, phase := range map[string]string{"beta-a": "beta", "beta-b": "beta", "launch-1": "pre-launch", "mvp-1": "full-mvp"} {
+		writeEnv(t, dir, name, phase)
+	}
+	r, err := gogit.PlainInit(dir, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	commitAll(t, r, "initial configs")
+	t.Chdir(dir)
+	return dir, r
+}
+
+func writeEnv(t *testing.T, dir, name, phase string) {
+	t.Helper()
+	doc := "apiVersion: phasegen.dev/v1alpha1\nkind: Environment\nmetadata:\n  name: " + name + "\nspec:\n  phase: " + phase +
+		"\n  namespace: ns-" + name + "\n  workload: coditect-combined\n  gitops:\n    repo: coditect/argocd-apps\n    branch: main\n    path: apps/coditect\n" +
+		"  argocd:\n    project: default\n    server: https://kubernetes.default.svc\n"
+	if err := os.WriteFile(filepath.Join(dir, "environments", name+".yaml"), []byte(doc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// commitAll commits every file of the work tree (deletions included).
+func commitAll(t *testing.T, r *gogit.Repository, msg string) string {
+	t.Helper()
+	w, err := r.Worktree()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.AddWithOptions(&gogit.AddOptions{All: true}); err != nil {
+		t.Fatal(err)
+	}
+	sig := &object.Signature{Name: "dev", Email: "dev@example.com", When: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+	h, err := w.Commit(msg, &gogit.CommitOptions{Author: sig, Committer: sig, AllowEmptyCommits: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h.String()
+}
+
+func editFile(t *testing.T, p, old, new string) {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(b, []byte(old)) {
+		t.Fatalf("%s has no %q", p, old)
+	}
+	if err := os.WriteFile(p, bytes.Replace(b, []byte(old), []byte(new), 1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// runCLI runs phasegen in process and returns its exit code, stdout and
+// stderr.
+func runCLI(t *testing.T, env map[string]string, args ...string) (int, string, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	a := &cli.App{
+		Stdout: &stdout, Stderr: &stderr, Getenv: func(k string) string { return env[k] }, Now: time.Now,
+		Sleep: func(ctx context.Context, _ time.Duration) error { return ctx.Err() },
+	}
+	code := a.Run(context.Background(), args)
+	return code, stdout.String(), stderr.String()
+}
+
+func reviewOf(t *testing.T, args ...string) (reviewJSON, string) {
+	t.Helper()
+	code, out, errOut := runCLI(t, nil, append([]string{"review", "-o", "json"}, args...)...)
+	if code != cli.ExitOK {
+		t.Fatalf("review: exit %d\n%s%s", code, out, errOut)
+	}
+	var r reviewJSON
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatalf("review -o json: %v\n%s", err, out)
+	}
+	return r, errOut
+}
+
+func TestReviewPhaseChangeBuildsOnlyThatPhase(t *testing.T) {
+	dir, r := reviewRepo(t)
+	head, err := r.Head()
+	if err != nil {
+		t.Fatal(err)
+	}
+	editFile(t, filepath.Join(dir, "environments", "phases", "beta.yaml"), "maxReplicas: 30", "maxReplicas: 40")
+
+	rep, stderr := reviewOf(t)
+	if rep.Base != head.Hash().String() {
+		t.Errorf("base %s, want HEAD %s", rep.Base, head.Hash())
+	}
+	var changed, unchanged []string
+	for _, e := range rep.Environments {
+		if !e.Changed {
+			unchanged = append(unchanged, e.Name)
+			if len(e.Objects) != 0 || e.MonthlyCost.Delta.Min != 0 || e.MonthlyCost.Delta.Max != 0 {
+				t.Errorf("%s: unchanged but objects %v, delta %+v", e.Name, e.Objects, e.MonthlyCost.Delta)
+			}
+			continue
+		}
+		changed = append(changed, e.Name)
+		if *e.Phase.From != "beta" || *e.Phase.To != "beta" {
+			t.Errorf("%s: phase %s → %s, want beta → beta", e.Name, *e.Phase.From, *e.Phase.To)
+		}
+		if !slices.ContainsFunc(e.Objects, func(o struct{ Kind, Name, Change string }) bool {
+			return o.Kind == "HorizontalPodAutoscaler" && o.Name == "coditect-combined-hpa" && o.Change == "modified"
+		}) {
+			t.Errorf("%s: no modified HPA in %+v", e.Name, e.Objects)
+		}
+		c := e.MonthlyCost
+		perPod := c.From.Max / 30
+		if c.Delta.Min != 0 || math.Abs(c.Delta.Max-10*perPod) > 0.005 || math.Abs(c.Delta.Max-501.40) > 0.005 {
+			t.Errorf("%s: cost delta %+v (from %+v), want +0 at the floor and +10 pods ($501.40) at the ceiling", e.Name, c.Delta, c.From)
+		}
+		if len(e.Gates) != 0 {
+			t.Errorf("%s: gates %+v", e.Name, e.Gates)
+		}
+	}
+	if want := []string{"beta-a", "beta-b", "staging"}; !slices.Equal(changed, want) {
+		t.Errorf("changed %v, want exactly the environments at beta %v", changed, want)
+	}
+	if want := []string{"launch-1", "mvp-1", "production"}; !slices.Equal(unchanged, want) || rep.Skipped != 3 {
+		t.Errorf("unchanged %v (skipped %d), want %v all skipped", unchanged, rep.Skipped, want)
+	}
+	if !strings.Contains(stderr, "built 3 environment(s)") {
+		t.Errorf("stderr: %s", stderr)
+	}
+
+	// The table shows the HPA diff of each.
+	code, out, _ := runCLI(t, nil, "review")
+	if code != cli.ExitOK || strings.Count(out, "-  maxReplicas: 30\n+  maxReplicas: 40\n") != 3 || !strings.Contains(out, "HPA range: 10–30 → 10–40") {
+		t.Errorf("review table (exit %d):\n%s", code, out)
+	}
+
+	// Committed, nothing differs: nothing is built.
+	commitAll(t, r, "beta: HPA up to 40")
+	rep, stderr = reviewOf(t)
+	if rep.Skipped != 6 || !strings.Contains(stderr, "built 0 environment(s)") {
+		t.Errorf("after the commit: skipped %d, stderr %s", rep.Skipped, stderr)
+	}
+	// --base names the revision before.
+	rep, _ = reviewOf(t, "--base", "HEAD~1", "staging", "production")
+	if len(rep.Environments) != 2 || !rep.Environments[1].Changed || rep.Environments[0].Changed {
+		t.Errorf("--base HEAD~1 staging production: %+v", rep.Environments)
+	}
+}
+
+func TestReviewVolumeSizeGatesEveryEnvironment(t *testing.T) {
+	dir, _ := reviewRepo(t)
+	editFile(t, filepath.Join(dir, "templates", "base", "statefulset.yaml"), "storage: 50Gi", "storage: 100Gi")
+	rep, _ := reviewOf(t)
+	if len(rep.Environments) != 6 || rep.Skipped != 0 {
+		t.Fatalf("%d environments, %d skipped", len(rep.Environments), rep.Skipped)
+	}
+	for _, e := range rep.Environments {
+		if !e.Changed || len(e.Gates) != 1 || e.Gates[0].Name != "immutable-field" ||
+			!strings.Contains(e.Gates[0].Message, "volumeClaimTemplates changes from [workspace 50Gi") {
+			t.Errorf("%s: changed %v, gates %+v", e.Name, e.Changed, e.Gates)
+		}
+		// 50 GiB more a pod at $0.10: $5 a pod a month.
+		if floor := e.MonthlyCost.From.Min / 50.14; math.Abs(e.MonthlyCost.Delta.Min-5*math.Round(floor)) > 0.005 {
+			t.Errorf("%s: delta %+v", e.Name, e.MonthlyCost.Delta)
+		}
+	}
+	if code, _, _ := runCLI(t, nil, "review"); code != cli.ExitOK {
+		t.Errorf("review without --fail-on: exit %d, want 0", code)
+	}
+	code, _, stderr := runCLI(t, nil, "review", "--fail-on", "gate")
+	if code != cli.ExitError || !strings.Contains(stderr, "6 gate(s) fire (--fail-on gate)") {
+		t.Errorf("--fail-on gate: exit %d, stderr %s", code, stderr)
+	}
+	if code, _, _ := runCLI(t, nil, "review", "--fail-on", "gate", "--base", "HEAD", "no-such-env"); code != cli.ExitError {
+		t.Errorf("unknown environment: exit %d", code)
+	}
+}
+
+func TestReviewAddedRemovedAndPhaseMove(t *testing.T) {
+	dir, _ := reviewRepo(t)
+	writeEnv(t, dir, "fresh", "beta")
+	if err := os.Remove(filepath.Join(dir, "environments", "mvp-1.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	editFile(t, filepath.Join(dir, "environments", "launch-1.yaml"), "phase: pre-launch", "phase: full-mvp")
+	rep, _ := reviewOf(t)
+	got := map[string]string{}
+	for _, e := range rep.Environments {
+		from, to := "nil", "nil"
+		if e.Phase.From != nil {
+			from = *e.Phase.From
+		}
+		if e.Phase.To != nil {
+			to = *e.Phase.To
+		}
+		var gates []string
+		for _, g := range e.Gates {
+			gates = append(gates, g.Name)
+		}
+		got[e.Name] = from + ">" + to + " " + strings.Join(gates, ",")
+		switch e.Name {
+		case "fresh":
+			if len(e.Objects) == 0 || e.Objects[0].Change != "added" || e.MonthlyCost.From.Max != 0 || e.MonthlyCost.Delta.Max != e.MonthlyCost.To.Max {
+				t.Errorf("fresh: %+v", e)
+			}
+		case "mvp-1":
+			if len(e.Objects) == 0 || e.Objects[0].Change != "removed" || e.MonthlyCost.To.Max != 0 {
+				t.Errorf("mvp-1: %+v", e)
+			}
+		}
+	}
+	want := map[string]string{
+		"fresh": "nil>beta ", "mvp-1": "full-mvp>nil ", "launch-1": "pre-launch>full-mvp order",
+		"beta-a": "beta>beta ", "beta-b": "beta>beta ", "staging": "beta>beta ", "production": "pre-launch>pre-launch ",
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s: %q, want %q", k, got[k], v)
+		}
+	}
+	code, out, _ := runCLI(t, nil, "review")
+	if code != cli.ExitOK || !strings.Contains(out, "fresh (added)") || !strings.Contains(out, "mvp-1 (removed)") {
+		t.Errorf("table (exit %d):\n%s", code, out)
+	}
+}
