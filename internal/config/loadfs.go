@@ -53,7 +53,7 @@ func LoadFS(fsys fs.FS, dir string) (*Set, error) {
 			set.Phases = append(set.Phases, p)
 		}
 	}
-	if _, err := fs.Stat(fsys, capFile); err != nil {
+	if _, err := fs.Lstat(fsys, capFile); err != nil {
 		problems = append(problems, Problem{File: capFile, Msg: "missing: a CapacityModel is required"})
 	} else {
 		doc, ps := loadFileFS(fsys, capFile, KindCapacityModel)
@@ -98,7 +98,7 @@ func yamlFilesFS(fsys fs.FS, dir string) ([]string, error) {
 
 // loadFileFS reads one file of fsys and parses it.
 func loadFileFS(fsys fs.FS, file, want string) (any, Problems) {
-	fi, err := fs.Stat(fsys, file)
+	fi, err := fs.Lstat(fsys, file)
 	if err != nil {
 		return nil, Problems{{File: file, Msg: err.Error()}}
 	}

@@ -189,7 +189,24 @@ var (
 	_ fs.ReadDirFS  = (*treeFS)(nil)
 	_ fs.ReadFileFS = (*treeFS)(nil)
 	_ fs.StatFS     = (*treeFS)(nil)
+	_ fs.ReadLinkFS = (*treeFS)(nil)
 )
+
+// Lstat is Stat: the tree never follows a symbolic link.
+func (f *treeFS) Lstat(name string) (fs.FileInfo, error) { return f.Stat(name) }
+
+// ReadLink returns the target a symbolic link holds.
+func (f *treeFS) ReadLink(name string) (string, error) {
+	e, err := f.lookup("readlink", name)
+	if err != nil {
+		return "", err
+	}
+	if e == nil || e.Mode != filemode.Symlink {
+		return "", &fs.PathError{Op: "readlink", Path: name, Err: fs.ErrInvalid}
+	}
+	b, err := f.ReadFile(name)
+	return string(b), err
+}
 
 // lookup returns the entry at name ("." is the root, entry nil).
 func (f *treeFS) lookup(op, name string) (*object.TreeEntry, error) {
@@ -236,7 +253,7 @@ func (f *treeFS) Open(name string) (fs.File, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &dir{info: f.info(path.Base(name), filemode.Dir, 0), entries: f.entries(t)}, nil
+		return &dir{info: f.info(path.Base(name), filemode.Dir, 0), entries: f.entries(name, t)}, nil
 	}
 	data, err := f.ReadFile(name)
 	if err != nil {
@@ -301,7 +318,7 @@ func (f *treeFS) ReadDir(name string) ([]fs.DirEntry, error) {
 	if err != nil {
 		return nil, err
 	}
-	return f.entries(t), nil
+	return f.entries(name, t), nil
 }
 
 func (f *treeFS) Stat(name string) (fs.FileInfo, error) {
@@ -321,20 +338,32 @@ func (f *treeFS) Stat(name string) (fs.FileInfo, error) {
 	return f.info(path.Base(name), e.Mode, size), nil
 }
 
-// entries lists t sorted by name (git sorts trees; directories compare with
-// a trailing slash there, so sort again as fs.ReadDir promises).
-func (f *treeFS) entries(t *object.Tree) []fs.DirEntry {
+// entries lists the directory p (tree t) sorted by name (git sorts a
+// directory as if its name ended in a slash; fs.ReadDir promises plain
+// name order).
+func (f *treeFS) entries(p string, t *object.Tree) []fs.DirEntry {
 	out := make([]fs.DirEntry, 0, len(t.Entries))
 	for _, e := range t.Entries {
 		if e.Mode == filemode.Submodule {
 			continue
 		}
-		size := int64(-1)
-		out = append(out, fs.FileInfoToDirEntry(f.info(e.Name, e.Mode, size)))
+		out = append(out, &dirEntry{fs: f, path: path.Join(p, e.Name), info: f.info(e.Name, e.Mode, 0)})
 	}
 	sortEntries(out)
 	return out
 }
+
+// dirEntry reads its size only when Info is called.
+type dirEntry struct {
+	fs   *treeFS
+	path string
+	info fileInfo
+}
+
+func (d *dirEntry) Name() string               { return d.info.name }
+func (d *dirEntry) IsDir() bool                { return d.info.IsDir() }
+func (d *dirEntry) Type() fs.FileMode          { return d.info.mode.Type() }
+func (d *dirEntry) Info() (fs.FileInfo, error) { return d.fs.Stat(d.path) }
 
 func sortEntries(es []fs.DirEntry) {
 	for i := 1; i < len(es); i++ {
