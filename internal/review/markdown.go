@@ -46,46 +46,66 @@ func Markdown(r *Report, limit int, measure func(string) int, command string) st
 		}
 	}
 	m.details, m.rows = true, len(m.envs)
+	m.sections = make([]bool, len(m.envs))
+	for i := range m.sections {
+		m.sections[i] = true
+	}
 	if s := m.render(); measure(s) <= limit {
 		return s
 	}
 
-	// Step 2: diffs cut per object, within a budget.
+	// Step 2: diffs cut per object, within a budget: each environment's
+	// section (semantic change and gates) while it fits, then its object
+	// diffs that fit; the sections that do not fit are left out.
 	for i := range m.keep {
 		for j := range m.keep[i] {
 			m.keep[i][j] = false
 		}
 	}
-	m.cutDiffs = true
+	m.sections = make([]bool, len(m.envs))
 	fixed := measure(m.render())
 	if fixed+cutReserve <= limit {
 		budget := limit - fixed - cutReserve
-		var kept [][2]int
+		type item struct{ i, j int } // j < 0: the section itself
+		var kept []item
 		for i, e := range m.envs {
+			var sb strings.Builder
+			m.section(&sb, i, e)
+			n := measure(sb.String())
+			if n > budget {
+				break
+			}
+			m.sections[i] = true
+			budget -= n
+			kept = append(kept, item{i, -1})
 			for j, d := range e.Diffs {
 				if n := measure(d.Text) + 16; n <= budget {
 					m.keep[i][j] = true
 					budget -= n
-					kept = append(kept, [2]int{i, j})
+					kept = append(kept, item{i, j})
 				}
 			}
 		}
 		for {
 			s := m.render()
-			if measure(s) <= limit || len(kept) == 0 {
-				if measure(s) <= limit {
-					return s
-				}
+			if measure(s) <= limit {
+				return s
+			}
+			if len(kept) == 0 {
 				break
 			}
 			last := kept[len(kept)-1]
-			m.keep[last[0]][last[1]] = false
+			if last.j < 0 {
+				m.sections[last.i] = false
+			} else {
+				m.keep[last.i][last.j] = false
+			}
 			kept = kept[:len(kept)-1]
 		}
 	}
 
 	// Step 3: the summary table alone; step 4: its first rows.
-	m.details, m.cutDiffs = false, false
+	m.details = false
 	if s := m.render(); measure(s) <= limit {
 		return s
 	}
@@ -109,7 +129,7 @@ type md struct {
 	command  string
 	details  bool     // per-environment sections
 	keep     [][]bool // which object diffs are shown
-	cutDiffs bool     // some diffs may be left out (step 2)
+	sections []bool   // which environments' sections are shown
 	rows     int      // table rows shown
 }
 
@@ -144,7 +164,9 @@ func (m *md) render() string {
 		return b.String()
 	}
 	for i, e := range m.envs {
-		m.section(&b, i, e)
+		if m.sections[i] {
+			m.section(&b, i, e)
+		}
 	}
 	return b.String()
 }
@@ -189,9 +211,13 @@ func (m *md) section(b *strings.Builder, i int, e *Env) {
 // cutNote says what this rendering leaves out, or "".
 func (m *md) cutNote() string {
 	var parts []string
-	cutObjects, cutEnvs := 0, 0
+	cutObjects, cutEnvs, noSection := 0, 0, 0
 	if m.details {
 		for i := range m.keep {
+			if !m.sections[i] {
+				noSection++
+				continue
+			}
 			n := 0
 			for _, k := range m.keep[i] {
 				if !k {
@@ -206,14 +232,14 @@ func (m *md) cutNote() string {
 		if cutObjects > 0 {
 			parts = append(parts, fmt.Sprintf("the diffs of %s in %s are left out", plural(cutObjects, "object"), plural(cutEnvs, "environment")))
 		}
+		if noSection > 0 {
+			parts = append(parts, fmt.Sprintf("the sections of %s (semantic changes, gates and diffs) are left out", plural(noSection, "environment")))
+		}
 	} else {
 		parts = append(parts, "the per-environment sections (semantic changes, gates and diffs) are left out")
 	}
 	if m.rows < len(m.envs) {
 		parts = append(parts, fmt.Sprintf("the table shows the first %d of %s", m.rows, plural(len(m.envs), "environment")))
-	}
-	if len(parts) == 0 && !m.cutDiffs {
-		return ""
 	}
 	if len(parts) == 0 {
 		return ""

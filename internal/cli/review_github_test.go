@@ -1,0 +1,162 @@
+package cli_test
+
+import (
+	"context"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	gogit "github.com/go-git/go-git/v5"
+	"github.com/google/go-github/v62/github"
+
+	"github.com/coditect/phasegen/internal/cli"
+	"github.com/coditect/phasegen/internal/githubfake"
+)
+
+const reviewMarker = "<!-- phasegen review -->"
+
+// reviewFake starts the fake GitHub holding the configs repository with
+// pull request #1 open, and returns it with the environment the CLI sees.
+func reviewFake(t *testing.T) (*githubfake.Server, map[string]string) {
+	t.Helper()
+	fake := githubfake.New(githubfake.Options{Owner: "coditect", Repo: "phasegen", Token: canaryToken})
+	srv := httptest.NewServer(fake)
+	t.Cleanup(srv.Close)
+	if _, err := fake.Seed(map[string][]byte{"README.md": []byte("configs\n")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fake.CommitFiles("raise-beta", "beta: 40", map[string][]byte{"README.md": []byte("raised\n")}); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{
+		"GITHUB_API_URL": srv.URL + "/api/v3/", "GITHUB_TOKEN": canaryToken, "GITHUB_REPOSITORY": "coditect/phasegen",
+	}
+	// Pull request #1, as a person opened it.
+	gh, err := github.NewClient(srv.Client()).WithAuthToken(canaryToken).WithEnterpriseURLs(srv.URL+"/api/v3/", srv.URL+"/api/v3/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pr, _, err := gh.PullRequests.Create(context.Background(), "coditect", "phasegen", &github.NewPullRequest{
+		Title: github.String("beta: HPA up to 40"), Head: github.String("raise-beta"), Base: github.String("main"),
+	})
+	if err != nil || pr.GetNumber() != 1 {
+		t.Fatalf("opening #1: %v", err)
+	}
+	return fake, env
+}
+
+// mustRun runs phasegen, wants exit 0 and returns its stderr.
+func mustRun(t *testing.T, env map[string]string, args ...string) string {
+	t.Helper()
+	code, out, stderr := runCLI(t, env, args...)
+	if code != cli.ExitOK {
+		t.Fatalf("phasegen %s: exit %d\n%s%s", strings.Join(args, " "), code, out, stderr)
+	}
+	if strings.Contains(out+stderr, canaryToken) {
+		t.Fatalf("phasegen %s shows the token", strings.Join(args, " "))
+	}
+	return stderr
+}
+
+func openRepo(dir string) (*gogit.Repository, error) { return gogit.PlainOpen(dir) }
+
+func TestReviewCommentIsSticky(t *testing.T) {
+	dir, _ := reviewRepo(t)
+	fake, env := reviewFake(t)
+	beta := filepath.Join(dir, "environments", "phases", "beta.yaml")
+	editFile(t, beta, "maxReplicas: 30", "maxReplicas: 40")
+
+	// 1. The first run creates the comment, with the marker.
+	event := filepath.Join(t.TempDir(), "event.json")
+	if err := os.WriteFile(event, []byte(`{"action":"synchronize","number":1,"pull_request":{"number":1}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	env["GITHUB_EVENT_PATH"] = event
+	mustRun(t, env, "review", "--comment")
+	cs := fake.Comments(1)
+	if len(cs) != 1 || !strings.HasPrefix(cs[0].Body, reviewMarker) || !strings.Contains(cs[0].Body, "+  maxReplicas: 40") {
+		t.Fatalf("after the first run: %d comments", len(cs))
+	}
+	first := cs[0].ID
+
+	// 2. New content edits it, through a 502 on the edit.
+	editFile(t, beta, "maxReplicas: 40", "maxReplicas: 50")
+	fake.ResetCalls()
+	fake.Inject(githubfake.Fault{Route: "PATCH issues/comments/{id}", Kind: githubfake.Status, Status: 502})
+	stderr := mustRun(t, env, "review", "--comment=1")
+	if !strings.Contains(stderr, "502 Bad Gateway; retrying") || !strings.Contains(stderr, "updated the review comment on pull request #1") {
+		t.Errorf("second run: %s", stderr)
+	}
+	if un := fake.Unfired(); len(un) > 0 {
+		t.Fatalf("the 502 did not fire: %+v", un)
+	}
+	cs = fake.Comments(1)
+	if len(cs) != 1 || cs[0].ID != first || !strings.Contains(cs[0].Body, "+  maxReplicas: 50") {
+		t.Fatalf("after the edit: %d comments (id %d, first %d)", len(cs), cs[0].ID, first)
+	}
+	if got := fake.Count("PATCH issues/comments/{id}"); got != 2 {
+		t.Errorf("%d edits, want 2 (the 502 and its retry)", got)
+	}
+
+	// 3. The same content writes nothing: one call, a read.
+	fake.ResetCalls()
+	stderr = mustRun(t, env, "review", "--comment=1")
+	if w := fake.Writes(); len(w) != 0 || len(fake.Calls()) != 1 || !strings.Contains(stderr, "is up to date") {
+		t.Errorf("third run: %d writes, %d calls; %s", len(w), len(fake.Calls()), stderr)
+	}
+	if len(fake.Comments(1)) != 1 {
+		t.Error("a second comment appeared")
+	}
+}
+
+func TestReviewCommentCutsAndSummaryKeepsAll(t *testing.T) {
+	dir, _ := reviewRepo(t)
+	for i := range 120 {
+		writeEnv(t, dir, "fleet-"+string(rune('a'+i/26))+string(rune('a'+i%26)), "beta")
+	}
+	r, err := openRepo(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	commitAll(t, r, "a fleet at beta")
+	fake, env := reviewFake(t)
+	beta := filepath.Join(dir, "environments", "phases", "beta.yaml")
+	editFile(t, beta, "maxReplicas: 30", "maxReplicas: 40")
+	editFile(t, beta, "cpuPercent: 80", "cpuPercent: 75")
+	summary := filepath.Join(t.TempDir(), "summary.md")
+
+	code, out, stderr := runCLI(t, env, "review", "-o", "markdown", "--comment=1", "--summary-file", summary)
+	if code != cli.ExitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	cs := fake.Comments(1)
+	if len(cs) != 1 {
+		t.Fatalf("%d comments", len(cs))
+	}
+	body := cs[0].Body
+	if n := utf8.RuneCountInString(body); n > 65536 || n < 30000 {
+		t.Errorf("comment has %d characters, want under GitHub's 65,536 and not empty", n)
+	}
+	if body != out {
+		t.Error("the comment is not what -o markdown prints")
+	}
+	if !strings.Contains(body, "This review is cut to fit GitHub's limit: the diffs of") || !strings.Contains(body, "Diff left out to fit the comment") {
+		t.Errorf("the comment does not say what it cut:\n%.600s", body)
+	}
+	full, err := os.ReadFile(summary)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(full), "+  maxReplicas: 40"); n != 123 || strings.Contains(string(full), "cut to fit") {
+		t.Errorf("summary file: %d HPA diffs, want all 123, uncut (%d bytes)", n, len(full))
+	}
+	if n := strings.Count(body, "+  maxReplicas: 40"); n >= 123 || n == 0 {
+		t.Errorf("comment holds %d of 123 HPA diffs", n)
+	}
+	if utf8.RuneCount(full) <= 65536 {
+		t.Errorf("the summary has %d characters: the test did not exceed the comment limit", utf8.RuneCount(full))
+	}
+}
