@@ -69,6 +69,12 @@ func TestTokenNeverLeaks(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// The configs are a git repository of their own, for review.
+	cfgRepo, err := gogit.PlainInit(repo, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	commitAll(t, cfgRepo, "configs")
 	gitDir := filepath.Join(repo, "gitops.git")
 	initBareRepo(t, gitDir)
 	before := snapshot(t, repo)
@@ -223,6 +229,33 @@ func TestTokenNeverLeaks(t *testing.T) {
 	if un := fake.Unfired(); len(un) > 0 {
 		t.Fatalf("faults that did not fire: %+v", un)
 	}
+	// review: locally, then its sticky comment on pull request #1 (created,
+	// edited through a 502, left alone), from the event file too.
+	run(cli.ExitOK, "review")
+	run(cli.ExitOK, "review", "-o", "json", "--base", "HEAD")
+	run(cli.ExitOK, "review", "-o", "markdown", "--summary-file", "review.md")
+	run(cli.ExitOK, "review", "--comment=1", "--repo", "coditect/argocd-apps")
+	fake.Inject(githubfake.Fault{Route: "PATCH issues/comments/{id}", Kind: githubfake.Status, Status: 502})
+	fake.Inject(githubfake.Fault{Route: "GET issues/{number}/comments", Kind: githubfake.Drop})
+	if err := os.WriteFile(filepath.Join("environments", "phases", "beta.yaml"), append(readFile(t, filepath.Join("environments", "phases", "beta.yaml")), "# edited\n"...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("GITHUB_REPOSITORY", "coditect/argocd-apps")
+	event := filepath.Join(t.TempDir(), "event.json")
+	if err := os.WriteFile(event, []byte(`{"pull_request":{"number":1}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("GITHUB_EVENT_PATH", event)
+	run(cli.ExitOK, "review", "--comment", "--fail-on", "gate")
+	if un := fake.Unfired(); len(un) > 0 {
+		t.Fatalf("review faults that did not fire: %+v", un)
+	}
+	run(cli.ExitOK, "review", "--comment=1")
+	run(cli.ExitError, "review", "--comment=99")
+	if cs := fake.Comments(1); len(cs) != 1 || !strings.Contains(cs[0].Body, "phasegen review") {
+		t.Fatalf("%d review comments on #1, want 1", len(cs))
+	}
+
 	// A rate limit that outlasts --max-wait fails.
 	fake.Inject(githubfake.Fault{Route: "GET contents/{path...}", Kind: githubfake.PrimaryRateLimit, Reset: now().Add(time.Hour)})
 	run(cli.ExitError, "promote", "production", "--to", "beta", "--max-wait", "1m")
@@ -233,8 +266,10 @@ func TestTokenNeverLeaks(t *testing.T) {
 	if out := run(cli.ExitError, "promote", "production", "--to", "full-mvp"); !strings.Contains(out, "authentication") {
 		t.Fatalf("bad token: %s", out)
 	}
+	run(cli.ExitError, "review", "--comment=1")
 	t.Setenv("GITHUB_TOKEN", canaryToken)
 	run(cli.ExitError, "promote", "production", "--to", "full-mvp", "--repo", "coditect/not-there")
+	run(cli.ExitError, "review", "--comment=1", "--repo", "coditect/not-there")
 	t.Setenv("GITHUB_TOKEN", "")
 	t.Setenv("GH_TOKEN", "")
 	run(cli.ExitError, "promote", "production", "--to", "full-mvp")
@@ -258,7 +293,7 @@ func TestTokenNeverLeaks(t *testing.T) {
 			continue
 		}
 		if !strings.HasPrefix(p, "overlays/") && !strings.HasPrefix(p, "rules/") && !strings.HasPrefix(p, "gitops.git/") &&
-			p != "environments/production.yaml" {
+			p != "environments/production.yaml" && p != "environments/phases/beta.yaml" && p != "review.md" {
 			t.Errorf("%s was written", p)
 		}
 	}
@@ -312,9 +347,27 @@ func TestTokenNeverLeaks(t *testing.T) {
 			t.Errorf("pull request #%d holds the token", p.Number)
 		}
 	}
+	for _, c := range fake.Comments(1) {
+		if f := leak([]byte(c.Body)); f != "" {
+			t.Errorf("comment %d holds the token", c.ID)
+		}
+	}
+	if _, ok := after["review.md"]; !ok {
+		t.Error("review.md missing: --summary-file wrote nothing to check")
+	}
+	checkObjects(t, "configs repository", cfgRepo.Storer)
 	if f := leak(outputs.Bytes()); f != "" {
 		t.Errorf("output holds the token (%q)", f)
 	}
+}
+
+func readFile(t *testing.T, p string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 // snapshot reads every regular file under root, by slash path.
