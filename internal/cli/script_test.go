@@ -14,6 +14,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	gogit "github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
@@ -74,6 +75,7 @@ func TestScripts(t *testing.T) {
 			"gitlog":    cmdGitLog,
 			"cmptree":   cmdCmpTree,
 			"github":    cmdGitHub,
+			"gitcommit": cmdGitCommit,
 		},
 	})
 }
@@ -247,6 +249,27 @@ func cmdCmpTree(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
+// gitcommit MSG: commit every file of the script's work directory (a git
+// repository made on first use), as a developer's history of configs.
+func cmdGitCommit(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: gitcommit MSG")
+	}
+	dir := ts.MkAbs(".")
+	r, err := gogit.PlainOpen(dir)
+	if err != nil {
+		r, err = gogit.PlainInit(dir, false)
+	}
+	ts.Check(err)
+	w, err := r.Worktree()
+	ts.Check(err)
+	ts.Check(w.AddWithOptions(&gogit.AddOptions{All: true}))
+	sig := &object.Signature{Name: "dev", Email: "dev@example.com", When: time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)}
+	h, err := w.Commit(args[0], &gogit.CommitOptions{Author: sig, Committer: sig, AllowEmptyCommits: true})
+	ts.Check(err)
+	fmt.Fprintf(ts.Stdout(), "%s\n", h.String()[:12])
+}
+
 type ghKey struct{}
 
 // ghState is the fake GitHub of one script.
@@ -343,6 +366,23 @@ func cmdGitHub(ts *testscript.TestScript, neg bool, args []string) {
 				ts.Check(os.MkdirAll(filepath.Dir(p), 0o755))
 				ts.Check(os.WriteFile(p, data, 0o644))
 			}
+		}
+	case "pr":
+		// github pr BRANCH TITLE: a pull request of BRANCH into main.
+		if len(args) != 3 {
+			ts.Fatalf("usage: github pr BRANCH TITLE")
+		}
+		n, err := f.OpenPR(args[1], "main", args[2])
+		ts.Check(err)
+		fmt.Fprintf(ts.Stdout(), "#%d\n", n)
+	case "comments":
+		// github comments N: how many comments #N has, then each one's
+		// first line and length in characters.
+		cs := f.Comments(atoi(ts, args, 1))
+		fmt.Fprintf(ts.Stdout(), "%d comments\n", len(cs))
+		for _, c := range cs {
+			first, _, _ := strings.Cut(c.Body, "\n")
+			fmt.Fprintf(ts.Stdout(), "%d %s %d\n", c.ID, first, utf8.RuneCountInString(c.Body))
 		}
 	case "unfired":
 		if un := f.Unfired(); len(un) > 0 {

@@ -215,3 +215,23 @@ func (s *Server) AddComment(n int, login, body string) error {
 	s.comments = append(s.comments, &comment{id: firstCommentID + int64(len(s.comments)), issue: n, body: body, login: login, created: now, updated: now})
 	return nil
 }
+
+// OpenPR opens a pull request of head (created from base's tip with one
+// commit when missing) into base, as a person would, and returns its
+// number: for tests of what runs on a pull request.
+func (s *Server) OpenPR(head, base, title string) (int, error) {
+	if _, ok := s.Branch(head); !ok {
+		if _, err := s.CommitFiles(head, title, map[string][]byte{".pr-" + head: []byte(title + "\n")}); err != nil {
+			return 0, err
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.branchTip(base); !ok {
+		return 0, fmt.Errorf("no branch %s", base)
+	}
+	now := s.opts.Now()
+	p := &pull{number: s.nextNumber(), title: title, head: head, base: base, state: "open", created: now, updated: now}
+	s.pulls = append(s.pulls, p)
+	return p.number, nil
+}
