@@ -4,7 +4,7 @@ BIN       ?= bin/phasegen
 FUZZTIME  ?= 60s
 SCRATCH   ?= $(CURDIR)/.demo
 
-.PHONY: build test demo fuzz lint bench clean
+.PHONY: build test demo fuzz lint lint-actions bench clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/phasegen
@@ -20,6 +20,24 @@ test: lint
 lint:
 	@fmt=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$fmt" ]; then echo "gofmt needed: $$fmt"; exit 1; fi
 	$(GO) vet ./...
+	$(MAKE) --no-print-directory lint-actions
+
+# actionlint (pinned by go.mod's tool directive) on .github/workflows, which
+# also reads the metadata of the local action they use
+# (.github/actions/phasegen/action.yml); then on an example workflow that
+# passes the action an input it does not declare, which it must reject, so
+# a moved or unreadable action.yml cannot pass unnoticed. A cold build of
+# actionlint takes about 25 s on 2 cores, once per build cache.
+BROKEN_WORKFLOW = .github/actions/phasegen/testdata/broken-workflow.yml
+lint-actions:
+	$(GO) tool actionlint
+	@out=$$($(GO) tool actionlint -no-color $(BROKEN_WORKFLOW) 2>&1); \
+	if printf '%s\n' "$$out" | grep -q 'input "fail-on-gates" is not defined in action "phasegen review"'; then \
+		echo "actionlint rejects $(BROKEN_WORKFLOW), as it must"; \
+	else \
+		echo "actionlint did not reject $(BROKEN_WORKFLOW) for its undeclared input: is .github/actions/phasegen/action.yml still read?"; \
+		printf '%s\n' "$$out"; exit 1; \
+	fi
 
 # Each fuzz target for FUZZTIME, one after another. A crasher is written to
 # the package's testdata/fuzz/ and, committed, runs in `make test` from then on.
