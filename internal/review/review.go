@@ -19,6 +19,8 @@ import (
 	"sort"
 	"strings"
 
+	appsv1 "k8s.io/api/apps/v1"
+
 	"github.com/coditect/phasegen/internal/argocd"
 	"github.com/coditect/phasegen/internal/base"
 	"github.com/coditect/phasegen/internal/capacity"
@@ -332,9 +334,13 @@ func selectNames(in Input) ([]string, error) {
 	return out, nil
 }
 
-// compare fills e from the built manifests of both sides.
+// compare fills e from the built manifests of both sides. The gates are
+// the promotion's (internal/gate), fed only what changed: the StatefulSets
+// whose documents differ are decoded for the immutable-field gate, the
+// objects only the base side builds are the ones Argo CD must prune.
 func compare(e *Env, from, to *envSide, phases []*config.Phase, fromBuilt, toBuilt []byte) error {
-	e.Diffs = diff.Files(promote.SplitObjects(fromBuilt), promote.SplitObjects(toBuilt))
+	fromObjs, toObjs := promote.SplitObjects(fromBuilt), promote.SplitObjects(toBuilt)
+	e.Diffs = diff.Files(fromObjs, toObjs)
 	e.Changed = len(e.Diffs) > 0
 	for _, d := range e.Diffs {
 		kind, name, _ := strings.Cut(d.Path, "/")
@@ -346,21 +352,33 @@ func compare(e *Env, from, to *envSide, phases []*config.Phase, fromBuilt, toBui
 	if o := gate.Order(e.Name, phases, from.phase, to.phase, false); o.Refusal != "" {
 		e.Gates = append(e.Gates, Gate{Name: GateOrder, Message: o.Refusal})
 	}
-	if !e.Changed {
-		return nil
+	fromSts, toSts := map[string]*appsv1.StatefulSet{}, map[string]*appsv1.StatefulSet{}
+	var removed []argocd.Object
+	for i, d := range e.Diffs {
+		switch {
+		case d.Status == diff.Removed:
+			removed = append(removed, argocd.Object{Kind: e.Objects[i].Kind, Name: e.Objects[i].Name})
+		case d.Status == diff.Modified && e.Objects[i].Kind == "StatefulSet":
+			a, err := gate.Objects(fromObjs[d.Path])
+			if err != nil {
+				return fmt.Errorf("%s at the base revision: %s: %w", e.Name, d.Path, err)
+			}
+			b, err := gate.Objects(toObjs[d.Path])
+			if err != nil {
+				return fmt.Errorf("%s: %s: %w", e.Name, d.Path, err)
+			}
+			maps.Copy(fromSts, a.StatefulSets)
+			maps.Copy(toSts, b.StatefulSets)
+		}
 	}
-	rep, err := gate.Check(gate.Input{
-		Env: to.env, Phases: phases, From: from.phase, To: to.phase,
-		FromBuilt: fromBuilt, ToBuilt: toBuilt, AllowSkip: true,
-	})
-	if err != nil {
-		return fmt.Errorf("%s: %w", e.Name, err)
-	}
-	for _, c := range rep.Changes {
+	changes := gate.Immutable(fromSts, toSts)
+	for _, c := range changes {
 		e.Gates = append(e.Gates, Gate{Name: GateImmutable, Message: c.String() + ": Kubernetes cannot update this field in place; a promotion needs --allow-recreate and the runbook"})
 	}
-	e.Runbook = rep.Runbook
-	for _, o := range rep.Removed {
+	if len(changes) > 0 {
+		e.Runbook = gate.Runbook(to.env, changes)
+	}
+	for _, o := range removed {
 		msg := fmt.Sprintf("%s is no longer generated: Argo CD must prune it (sync with prune), or it keeps running", o)
 		if w := argocd.PruneWarning(to.env, o); w != "" {
 			msg += "; " + w
