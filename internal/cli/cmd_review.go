@@ -136,7 +136,7 @@ func (a *App) runReview(ctx context.Context, g *globalOptions, opts *reviewOptio
 	if err != nil {
 		return err
 	}
-	from, err := a.loadRevision(g, repo, commit)
+	from, err := a.loadRevision(g, repo, commit, to.Config)
 	if err != nil {
 		return err
 	}
@@ -200,7 +200,7 @@ func (a *App) loadSide(g *globalOptions) (review.Side, error) {
 // config directory the revision does not have is an empty side (every
 // environment added); a templates base it does not have is the embedded
 // one, as for the working tree.
-func (a *App) loadRevision(g *globalOptions, repo *gittree.Repo, commit *gittree.Commit) (review.Side, error) {
+func (a *App) loadRevision(g *globalOptions, repo *gittree.Repo, commit *gittree.Commit, known *config.Set) (review.Side, error) {
 	short := commit.Hash.String()[:12]
 	tree, err := gittree.FS(commit)
 	if err != nil {
@@ -215,7 +215,7 @@ func (a *App) loadRevision(g *globalOptions, repo *gittree.Repo, commit *gittree
 		fmt.Fprintf(a.Stderr, "%s has no %s: every environment is new\n", short, cfgDir)
 		return side, nil
 	}
-	if side.Config, err = config.LoadFS(tree, cfgDir); err != nil {
+	if side.Config, err = config.LoadFSFrom(tree, cfgDir, known); err != nil {
 		return side, fmt.Errorf("the configs at %s: %s", short, indentRest(err.Error()))
 	}
 	tplDir, err := repo.Rel(g.TemplatesDir)

@@ -1,10 +1,12 @@
 package config
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
 	"path"
+	"path/filepath"
 	"sort"
 	"strings"
 
@@ -17,7 +19,18 @@ import (
 // as Load; a symbolic link is refused rather than followed (a tree read
 // from git has no disk to resolve it against).
 func LoadFS(fsys fs.FS, dir string) (*Set, error) {
+	return LoadFSFrom(fsys, dir, nil)
+}
+
+// LoadFSFrom is LoadFS that takes from known (a configuration already
+// loaded, such as the working tree's when reading a git revision) every
+// document whose file has the same name and the same bytes, instead of
+// decoding and validating it again; the document is copied with its
+// Source.File set to the path in fsys. The checks across files run on the
+// result as LoadFS runs them.
+func LoadFSFrom(fsys fs.FS, dir string, known *Set) (*Set, error) {
 	set := &Set{Dir: dir}
+	reuse := knownDocs(known)
 	var problems Problems
 	envFiles, err := yamlFilesFS(fsys, dir)
 	if err != nil {
@@ -37,7 +50,7 @@ func LoadFS(fsys fs.FS, dir string) (*Set, error) {
 	envFiles = kept
 	envs := make([]loaded, len(envFiles))
 	_ = parallel.Do(len(envFiles), func(i int) error {
-		envs[i].doc, envs[i].problems = loadFileFS(fsys, envFiles[i], KindEnvironment)
+		envs[i].doc, envs[i].problems = loadFileFS(fsys, envFiles[i], KindEnvironment, reuse)
 		return nil
 	})
 	for _, r := range envs {
@@ -47,7 +60,7 @@ func LoadFS(fsys fs.FS, dir string) (*Set, error) {
 		}
 	}
 	for _, f := range phaseFiles {
-		doc, ps := loadFileFS(fsys, f, KindPhase)
+		doc, ps := loadFileFS(fsys, f, KindPhase, reuse)
 		problems = append(problems, ps...)
 		if p, ok := doc.(*Phase); ok {
 			set.Phases = append(set.Phases, p)
@@ -56,7 +69,7 @@ func LoadFS(fsys fs.FS, dir string) (*Set, error) {
 	if _, err := fs.Lstat(fsys, capFile); err != nil {
 		problems = append(problems, Problem{File: capFile, Msg: "missing: a CapacityModel is required"})
 	} else {
-		doc, ps := loadFileFS(fsys, capFile, KindCapacityModel)
+		doc, ps := loadFileFS(fsys, capFile, KindCapacityModel, reuse)
 		problems = append(problems, ps...)
 		if c, ok := doc.(*CapacityModel); ok {
 			set.Capacity = c
@@ -96,8 +109,80 @@ func yamlFilesFS(fsys fs.FS, dir string) ([]string, error) {
 	return out, nil
 }
 
-// loadFileFS reads one file of fsys and parses it.
-func loadFileFS(fsys fs.FS, file, want string) (any, Problems) {
+// ContentFS is an fs.FS that can tell whether a file holds given bytes
+// without reading it (a git tree compares blob ids). LoadFSFrom uses it to
+// take known documents without reading their files.
+type ContentFS interface {
+	fs.FS
+	SameContent(name string, data []byte) bool
+}
+
+// knownDocs indexes known's documents by kind and file name.
+func knownDocs(known *Set) map[string]any {
+	if known == nil {
+		return nil
+	}
+	out := map[string]any{}
+	for _, e := range known.Environments {
+		out[KindEnvironment+"/"+path.Base(filepath.ToSlash(e.Source.File))] = e
+	}
+	for _, p := range known.Phases {
+		out[KindPhase+"/"+path.Base(filepath.ToSlash(p.Source.File))] = p
+	}
+	if c := known.Capacity; c != nil {
+		out[KindCapacityModel+"/"+path.Base(filepath.ToSlash(c.Source.File))] = c
+	}
+	return out
+}
+
+// reused returns a copy of the known document of kind want named like file
+// when it was read from exactly data.
+func reused(reuse map[string]any, file, want string, data []byte) (any, bool) {
+	switch d := reuse[want+"/"+path.Base(file)].(type) {
+	case *Environment:
+		if bytes.Equal(d.Source.Raw, data) {
+			c := *d
+			c.Source.File = file
+			return &c, true
+		}
+	case *Phase:
+		if bytes.Equal(d.Source.Raw, data) {
+			c := *d
+			c.Source.File = file
+			return &c, true
+		}
+	case *CapacityModel:
+		if bytes.Equal(d.Source.Raw, data) {
+			c := *d
+			c.Source.File = file
+			return &c, true
+		}
+	}
+	return nil, false
+}
+
+// rawOf returns the bytes a known document was read from.
+func rawOf(doc any) []byte {
+	switch d := doc.(type) {
+	case *Environment:
+		return d.Source.Raw
+	case *Phase:
+		return d.Source.Raw
+	case *CapacityModel:
+		return d.Source.Raw
+	}
+	return nil
+}
+
+// loadFileFS reads one file of fsys and parses it (or takes it from reuse).
+func loadFileFS(fsys fs.FS, file, want string, reuse map[string]any) (any, Problems) {
+	if cfs, ok := fsys.(ContentFS); ok {
+		if raw := rawOf(reuse[want+"/"+path.Base(file)]); raw != nil && cfs.SameContent(file, raw) {
+			if doc, ok := reused(reuse, file, want, raw); ok {
+				return doc, nil
+			}
+		}
+	}
 	fi, err := fs.Lstat(fsys, file)
 	if err != nil {
 		return nil, Problems{{File: file, Msg: err.Error()}}
@@ -111,6 +196,9 @@ func loadFileFS(fsys fs.FS, file, want string) (any, Problems) {
 	data, err := fs.ReadFile(fsys, file)
 	if err != nil {
 		return nil, Problems{{File: file, Msg: err.Error()}}
+	}
+	if doc, ok := reused(reuse, file, want, data); ok {
+		return doc, nil
 	}
 	return Parse(file, data, want)
 }

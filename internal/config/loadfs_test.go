@@ -2,6 +2,7 @@ package config
 
 import (
 	"bytes"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -90,5 +91,40 @@ func TestLoadFSProblems(t *testing.T) {
 	link := fstest.MapFS{"capacity.yaml": {Data: read("capacity.yaml"), Mode: os.ModeSymlink}}
 	if _, err := LoadFS(link, "."); err == nil || !strings.Contains(err.Error(), "capacity.yaml: symbolic link") {
 		t.Errorf("a symbolic link: %v", err)
+	}
+}
+
+// TestLoadFSFromReusesKnownDocuments: a file byte-identical to a known
+// document is taken from it (not decoded again), a changed one is decoded.
+func TestLoadFSFromReusesKnownDocuments(t *testing.T) {
+	root := os.DirFS(filepath.Join("..", ".."))
+	known, err := LoadFS(root, "environments")
+	if err != nil {
+		t.Fatal(err)
+	}
+	staging, _ := known.Environment("staging")
+	changed := append([]byte(nil), staging.Source.Raw...)
+	changed = bytes.Replace(changed, []byte("phase: beta"), []byte("phase: full-mvp"), 1)
+	fsys := fstest.MapFS{}
+	for _, p := range []string{"capacity.yaml", "production.yaml", "phases/pre-launch.yaml", "phases/beta.yaml", "phases/full-mvp.yaml", "phases/scale-out.yaml"} {
+		b, err := fs.ReadFile(root, "environments/"+p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fsys["cfg/"+p] = &fstest.MapFile{Data: b}
+	}
+	fsys["cfg/staging.yaml"] = &fstest.MapFile{Data: changed}
+	got, err := LoadFSFrom(fsys, "cfg", known)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prod, _ := got.Environment("production")
+	knownProd, _ := known.Environment("production")
+	st, _ := got.Environment("staging")
+	if prod == knownProd || prod.Source.File != "cfg/production.yaml" || &prod.Source.Raw[0] != &knownProd.Source.Raw[0] {
+		t.Errorf("production was not taken from the known set (file %s)", prod.Source.File)
+	}
+	if st.Spec.Phase != "full-mvp" || st.Source.File != "cfg/staging.yaml" {
+		t.Errorf("the changed staging.yaml was not decoded: phase %s, file %s", st.Spec.Phase, st.Source.File)
 	}
 }

@@ -192,6 +192,16 @@ var (
 	_ fs.ReadLinkFS = (*treeFS)(nil)
 )
 
+// SameContent reports whether name is a regular file holding exactly data,
+// by comparing git blob ids: the blob is not read.
+func (f *treeFS) SameContent(name string, data []byte) bool {
+	e, err := f.lookup("read", name)
+	if err != nil || e == nil || !e.Mode.IsRegular() {
+		return false
+	}
+	return plumbing.ComputeHash(plumbing.BlobObject, data) == e.Hash
+}
+
 // Lstat is Stat: the tree never follows a symbolic link.
 func (f *treeFS) Lstat(name string) (fs.FileInfo, error) { return f.Stat(name) }
 

@@ -87,6 +87,13 @@ func TestFS(t *testing.T) {
 	if b, err := fs.ReadFile(fsys, "environments/a.yaml"); err != nil || string(b) != "a: 1\n" {
 		t.Fatalf("a.yaml at HEAD~1: %q, %v", b, err)
 	}
+	cfs := fsys.(interface {
+		SameContent(string, []byte) bool
+	})
+	if !cfs.SameContent("environments/a.yaml", []byte("a: 1\n")) || cfs.SameContent("environments/a.yaml", []byte("a: changed\n")) ||
+		cfs.SameContent("environments", nil) || cfs.SameContent("nope", nil) {
+		t.Error("SameContent does not compare blob ids")
+	}
 	if _, err := fs.Stat(fsys, "new.txt"); !os.IsNotExist(err) {
 		t.Fatalf("new.txt at HEAD~1: %v, want not found", err)
 	}
