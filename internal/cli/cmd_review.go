@@ -64,13 +64,14 @@ a GitHub Actions job summary takes), atomically.
 --comment N keeps one comment on pull request N of --repo (default
 GITHUB_REPOSITORY), found again by the marker "<!-- phasegen review -->" and
 edited in place; identical text writes nothing. --comment alone takes the
-pull request of the GitHub Actions event (GITHUB_EVENT_PATH). It needs
+pull request of the GitHub Actions event (GITHUB_EVENT_PATH); an
+environment named by digits only needs --comment=N before it. It needs
 GITHUB_TOKEN or GH_TOKEN (pull requests or issues: write) and honours
 GITHUB_API_URL. Exit 0 when the review ran, changes or not; with
 --fail-on gate, 1 when any gate fires.`,
 		example: "  phasegen review\n" +
 			"  phasegen review --base origin/main -o markdown --summary-file \"$GITHUB_STEP_SUMMARY\"\n" +
-			"  phasegen review --base \"$BASE_SHA\" --comment=42 --repo coditect/phasegen --fail-on gate",
+			"  phasegen review --base \"$BASE_SHA\" --comment 42 --repo coditect/phasegen --fail-on gate",
 		setFlags: func(fs *pflag.FlagSet) {
 			fs.StringVar(&opts.base, "base", "", "git revision to compare with (default: merge base with the upstream, else HEAD)")
 			fs.StringVarP(&opts.output, "output", "o", "table", "output format: table, json or markdown")
@@ -99,7 +100,7 @@ func (a *App) runReview(ctx context.Context, g *globalOptions, opts *reviewOptio
 	if opts.repo != "" && opts.comment == "" {
 		return usagef("--repo is for --comment")
 	}
-	number, err := a.commentNumber(opts, args)
+	number, args, err := a.commentNumber(opts, args)
 	if err != nil {
 		return err
 	}
@@ -234,24 +235,32 @@ func (a *App) loadRevision(g *globalOptions, repo *gittree.Repo, commit *gittree
 	return side, nil
 }
 
-// commentNumber returns the pull request --comment names (0: no comment).
-func (a *App) commentNumber(opts *reviewOptions, args []string) (int, error) {
+// commentNumber returns the pull request --comment names (0: no comment)
+// and the positional arguments left. "--comment N" parses as --comment
+// alone followed by the argument N (the flag's value is optional), so with
+// --comment alone the first argument made of digits only is taken as N;
+// without one, N comes from the GitHub Actions event.
+func (a *App) commentNumber(opts *reviewOptions, args []string) (int, []string, error) {
 	switch opts.comment {
 	case "":
-		return 0, nil
+		return 0, args, nil
 	case commentFromEvent:
-		for _, arg := range args {
-			if _, err := strconv.Atoi(arg); err == nil {
-				return 0, usagef("--comment takes its number as --comment=%s (alone it means the GitHub Actions event's pull request)", arg)
+		for i, arg := range args {
+			if n, err := strconv.Atoi(arg); err == nil && strings.Trim(arg, "0123456789") == "" {
+				if n < 1 {
+					return 0, nil, usagef("--comment %s: want a pull request number", arg)
+				}
+				return n, append(append([]string(nil), args[:i]...), args[i+1:]...), nil
 			}
 		}
-		return a.eventPullRequest()
+		n, err := a.eventPullRequest()
+		return n, args, err
 	}
 	n, err := strconv.Atoi(opts.comment)
 	if err != nil || n < 1 {
-		return 0, usagef("--comment %q: want a pull request number", opts.comment)
+		return 0, nil, usagef("--comment %q: want a pull request number", opts.comment)
 	}
-	return n, nil
+	return n, args, nil
 }
 
 // eventPullRequest reads the pull request number of the GitHub Actions

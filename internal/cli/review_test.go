@@ -276,3 +276,44 @@ func TestReviewAddedRemovedAndPhaseMove(t *testing.T) {
 		t.Errorf("table (exit %d):\n%s", code, out)
 	}
 }
+
+func TestReviewDroppedHPAGates(t *testing.T) {
+	dir, _ := reviewRepo(t)
+	beta := filepath.Join(dir, "environments", "phases", "beta.yaml")
+	b, err := os.ReadFile(beta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// beta runs 10 fixed replicas: its HPA is no longer generated.
+	start, end := bytes.Index(b, []byte("  autoscaling:\n")), bytes.Index(b, []byte("  alerts:\n"))
+	if start < 0 || end < start {
+		t.Fatal("beta.yaml has no autoscaling block before alerts")
+	}
+	if err := os.WriteFile(beta, append(append([]byte(nil), b[:start]...), b[end:]...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rep, _ := reviewOf(t)
+	n := 0
+	for _, e := range rep.Environments {
+		if e.Phase.To == nil || *e.Phase.To != "beta" {
+			if len(e.Gates) != 0 {
+				t.Errorf("%s: gates %+v", e.Name, e.Gates)
+			}
+			continue
+		}
+		n++
+		if len(e.Gates) != 1 || e.Gates[0].Name != "removed-object" ||
+			!strings.HasPrefix(e.Gates[0].Message, "HorizontalPodAutoscaler/coditect-combined-hpa is no longer generated: Argo CD must prune it") {
+			t.Errorf("%s: gates %+v", e.Name, e.Gates)
+		}
+		if e.MonthlyCost.Delta.Max >= 0 {
+			t.Errorf("%s: dropping the HPA to 10 pods should lower the ceiling's cost: %+v", e.Name, e.MonthlyCost.Delta)
+		}
+	}
+	if n != 3 {
+		t.Errorf("%d environments at beta, want 3", n)
+	}
+	if code, _, _ := runCLI(t, nil, "review", "--fail-on", "gate"); code != cli.ExitError {
+		t.Errorf("--fail-on gate with a dropped HPA: exit %d, want 1", code)
+	}
+}
