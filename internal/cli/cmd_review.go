@@ -76,7 +76,7 @@ GITHUB_API_URL. Exit 0 when the review ran, changes or not; with
 			fs.StringVar(&opts.base, "base", "", "git revision to compare with (default: merge base with the upstream, else HEAD)")
 			fs.StringVarP(&opts.output, "output", "o", "table", "output format: table, json or markdown")
 			fs.StringVar(&opts.summaryFile, "summary-file", "", "also write the whole Markdown review to this file (e.g. $GITHUB_STEP_SUMMARY)")
-			fs.StringVar(&opts.comment, "comment", "", "keep one review comment on pull request N (alone: the GitHub Actions event's)")
+			fs.StringVar(&opts.comment, "comment", "", "keep one review comment on pull request N (--comment alone: the GitHub Actions event's)")
 			fs.Lookup("comment").NoOptDefVal = commentFromEvent
 			fs.StringVar(&opts.repo, "repo", "", "GitHub repository OWNER/NAME holding the configs (default: GITHUB_REPOSITORY)")
 			fs.StringVar(&opts.failOn, "fail-on", "", "exit 1 when this fires: gate")
