@@ -156,6 +156,7 @@ func TestReviewCommentCutsAndSummaryKeepsAll(t *testing.T) {
 	if n := strings.Count(body, "+  maxReplicas: 40"); n >= 123 || n == 0 {
 		t.Errorf("comment holds %d of 123 HPA diffs", n)
 	}
+	t.Logf("comment %d characters, summary file %d characters (%d bytes)", utf8.RuneCountInString(body), utf8.RuneCount(full), len(full))
 	if utf8.RuneCount(full) <= 65536 {
 		t.Errorf("the summary has %d characters: the test did not exceed the comment limit", utf8.RuneCount(full))
 	}
