@@ -25,9 +25,17 @@ import (
 	"github.com/coditect/phasegen/internal/githubfake"
 )
 
-// TestMain lets scripts run phasegen as a command of this test binary.
+// TestMain lets scripts run phasegen as a command of this test binary, and
+// stops the shared Prometheus (promServer) after the tests.
 func TestMain(m *testing.M) {
-	testscript.Main(m, map[string]func(){"phasegen": phasegenMain})
+	testscript.Main(stopAfter{m}, map[string]func(){"phasegen": phasegenMain})
+}
+
+type stopAfter struct{ m *testing.M }
+
+func (s stopAfter) Run() int {
+	defer promServer.Stop()
+	return s.m.Run()
 }
 
 // phasegenMain is cli.Run with two changes: waits (retry backoff,
