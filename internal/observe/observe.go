@@ -20,9 +20,9 @@ type Observation struct {
 	Window time.Duration
 	At     time.Time
 
-	PodsMin, PodsMax, PodsAvg float64 // ready pods
-	SessionsPeak, SessionsP95 float64
-	UsersPerPod               float64 // sessions per ready pod at the busiest sample
+	PodsMin, PodsMax, PodsAvg  float64 // ready pods
+	SessionsPeak, SessionsP95  float64
+	UsersPerPod                float64 // sessions per ready pod at the busiest sample
 	CPUP95PerPod, CPUMaxPerPod float64 // cores, the busiest pod's
 	MemoryMaxPerPod            float64 // bytes
 	MemoryP95PerPod            float64 // bytes, the busiest pod's 95th percentile
