@@ -11,11 +11,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -80,20 +80,11 @@ func Start(h *history.History, dir string) (*Server, error) {
 		return nil, err
 	}
 	t1 := time.Now()
-	var last error
-	for try := 0; try < 3; try++ {
-		port, err := freePort()
-		if err != nil {
-			return nil, err
-		}
-		if err := s.start(prom, data, cfg, port); err != nil {
-			last = err
-			continue
-		}
-		s.Elapsed.Start = time.Since(t1)
-		return s, nil
+	if err := s.start(prom, data, cfg); err != nil {
+		return nil, err
 	}
-	return nil, last
+	s.Elapsed.Start = time.Since(t1)
+	return s, nil
 }
 
 func earliest(h *history.History) time.Time {
@@ -108,33 +99,28 @@ func earliest(h *history.History) time.Time {
 	return t
 }
 
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}
+// listening is the line Prometheus logs with the address it bound.
+var listening = regexp.MustCompile(`msg="Listening on" address=([0-9.]+:[0-9]+)`)
 
-func (s *Server) start(prom, data, cfg string, port int) error {
+// start runs Prometheus on port 0, so the kernel picks a free port, and
+// reads the port from its log.
+func (s *Server) start(prom, data, cfg string) error {
 	logFile := filepath.Join(s.Dir, "prometheus.log")
 	log, err := os.Create(logFile)
 	if err != nil {
 		return err
 	}
-	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	cmd := exec.Command(prom, "--storage.tsdb.path="+data, "--storage.tsdb.retention.time=10y",
-		"--web.listen-address="+addr, "--config.file="+cfg, "--log.level=warn")
+		"--web.listen-address=127.0.0.1:0", "--config.file="+cfg)
 	cmd.Stdout, cmd.Stderr = log, log
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.SysProcAttr = sysProcAttr()
 	if err := cmd.Start(); err != nil {
 		log.Close()
 		return fmt.Errorf("starting prometheus: %w", err)
 	}
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait(); log.Close() }()
-	url := "http://" + addr
+	url := ""
 	deadline := time.Now().Add(30 * time.Second)
 	client := &http.Client{Timeout: time.Second}
 	for time.Now().Before(deadline) {
@@ -142,6 +128,15 @@ func (s *Server) start(prom, data, cfg string, port int) error {
 		case err := <-done:
 			return fmt.Errorf("prometheus exited before it was ready (%v):\n%s", err, tail(logFile))
 		default:
+		}
+		if url == "" {
+			if b, err := os.ReadFile(logFile); err == nil {
+				if m := listening.FindSubmatch(b); m != nil {
+					url = "http://" + string(m[1])
+				}
+			}
+			time.Sleep(20 * time.Millisecond)
+			continue
 		}
 		resp, err := client.Get(url + "/-/ready")
 		if err == nil {
