@@ -7,7 +7,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -193,5 +192,4 @@ func TestPrometheusUnreachable(t *testing.T) {
 	if code != 1 || !strings.Contains(errs, "PROMETHEUS_URL") {
 		t.Errorf("no URL: exit %d\n%s", code, errs)
 	}
-	_ = os.Getenv
 }

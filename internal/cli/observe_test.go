@@ -65,9 +65,6 @@ func runIn(t *testing.T, dir string, env map[string]string, args ...string) (cod
 	}
 	full := append(append([]string{}, args...), "--config", filepath.Join(dir, "environments"),
 		"--templates", filepath.Join(dir, "templates"), "--overlays", filepath.Join(dir, "overlays"))
-	if args[0] == "render" || args[0] == "check" {
-		// These take ENV arguments first; flags go after, as above.
-	}
 	code = a.Run(context.Background(), full)
 	return code, out.String(), errb.String()
 }

@@ -58,7 +58,7 @@ type Options struct {
 }
 
 // Production is the shipped production environment's history as the tests
-// and the demo use it: 3 days ending at end, pods 10-14 under an HPA of
+// and the demo use it: 3 days ending at end, pods 10-15 under an HPA of
 // 10-30, sessions peaking at 13 on the last afternoon (more than pre-launch's
 // 10 users), pod 1 hot, pod 0's workspace filling.
 func Production(end time.Time) Options {
@@ -150,7 +150,7 @@ func Merge(hs ...*History) *History {
 	return out
 }
 
-// SessionsAt is the total sessions of the half hour slot k.
+// sessionsAt is the total sessions of the half hour starting at t.
 func (o Options) sessionsAt(t time.Time) float64 {
 	hour := float64(t.UTC().Hour()) + float64(t.UTC().Minute())/60
 	days := o.Duration.Hours() / 24

@@ -301,7 +301,7 @@ func (c *Client) decode(expr string, resp *http.Response, body []byte, n int) (R
 		}
 		err := c.fail(expr, status, fmt.Sprintf("HTTP %d with %s", status, what), jerr)
 		if retryable {
-			return Result{}, c.retryAfter(resp, n), err
+			return Result{}, c.waitOrSay(resp, n, err), err
 		}
 		return Result{}, -1, err
 	}
@@ -314,7 +314,7 @@ func (c *Client) decode(expr string, resp *http.Response, body []byte, n int) (R
 			err.ErrorType = "error"
 		}
 		if retryable || env.ErrorType == "timeout" || env.ErrorType == "unavailable" {
-			return Result{}, c.retryAfter(resp, n), err
+			return Result{}, c.waitOrSay(resp, n, err), err
 		}
 		return Result{}, -1, err
 	}
@@ -402,6 +402,15 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return s[:n] + "…"
+}
+
+// waitOrSay is retryAfter; when the wait asked for is too long, err says so.
+func (c *Client) waitOrSay(resp *http.Response, n int, err *QueryError) time.Duration {
+	w := c.retryAfter(resp, n)
+	if w < 0 {
+		err.Msg += fmt.Sprintf(" (Retry-After %s is longer than the %s phasegen waits)", resp.Header.Get("Retry-After"), c.o.MaxWait)
+	}
+	return w
 }
 
 // retryAfter is the wait the response asks for, or backoff; over MaxWait it

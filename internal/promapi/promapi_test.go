@@ -111,7 +111,7 @@ func TestRetries(t *testing.T) {
 	}))
 	defer long.Close()
 	c, sleeps = client(t, long.URL, Options{})
-	if _, err := c.Query(context.Background(), "up", at); err == nil || len(*sleeps) != 0 || !strings.Contains(err.Error(), "HTTP 429") {
+	if _, err := c.Query(context.Background(), "up", at); err == nil || len(*sleeps) != 0 || !strings.Contains(err.Error(), "HTTP 429") || !strings.Contains(err.Error(), "Retry-After 3600 is longer than the 1m0s phasegen waits") {
 		t.Errorf("long Retry-After: %v, waits %v", err, *sleeps)
 	}
 

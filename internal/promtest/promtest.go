@@ -8,7 +8,6 @@ package promtest
 
 import (
 	"bufio"
-	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -234,11 +233,4 @@ func (sh *Shared) Stop() {
 	if sh.dir != "" {
 		os.RemoveAll(sh.dir)
 	}
-}
-
-// Ctx is a context for a test's queries.
-func Ctx(t testing.TB) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	t.Cleanup(cancel)
-	return ctx
 }
