@@ -195,10 +195,8 @@ type Shared struct {
 	dir   string
 }
 
-// Get returns the running server and its history. Where prometheus is not
-// installed the test is skipped, except under CI=true, where it fails.
-func (sh *Shared) Get(t testing.TB) (*Server, *history.History) {
-	t.Helper()
+// Start starts the server on first use and returns it and its history.
+func (sh *Shared) Start() (*Server, *history.History, error) {
 	sh.once.Do(func() {
 		if _, _, err := Binaries(); err != nil {
 			sh.err = err
@@ -215,9 +213,26 @@ func (sh *Shared) Get(t testing.TB) (*Server, *history.History) {
 				sh.srv.Elapsed.Backfill.Round(time.Millisecond), sh.srv.Elapsed.Start.Round(time.Millisecond))
 		}
 	})
+	return sh.srv, sh.hist, sh.err
+}
+
+// Missing reports whether the binaries are absent and the test may skip
+// (it may not under CI=true).
+func Missing() (string, bool) {
+	if _, _, err := Binaries(); err != nil && os.Getenv("CI") != "true" {
+		return err.Error() + "; skipping the test against the real Prometheus", true
+	}
+	return "", false
+}
+
+// Get returns the running server and its history. Where prometheus is not
+// installed the test is skipped, except under CI=true, where it fails.
+func (sh *Shared) Get(t testing.TB) (*Server, *history.History) {
+	t.Helper()
+	sh.Start()
 	if sh.err != nil {
-		if _, _, berr := Binaries(); berr != nil && os.Getenv("CI") != "true" {
-			t.Skip(berr.Error() + "; skipping the test against the real Prometheus")
+		if msg, skip := Missing(); skip {
+			t.Skip(msg)
 		}
 		if os.Getenv("CI") == "true" {
 			t.Fatal(sh.err.Error() + "; CI=true, so this is a failure, not a skip")

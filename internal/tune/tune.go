@@ -80,7 +80,7 @@ func (e *RefusedError) Error() string { return e.Msg }
 // Recommend applies the rules to an observation of env at phase p.
 func Recommend(env *config.Environment, p *config.Phase, model capacity.Model, base corev1.ResourceRequirements, o *observe.Observation) (*Result, error) {
 	if o.DataMinutes < MinDataMinutes || o.Samples < MinSamples {
-		return nil, &RefusedError{Msg: fmt.Sprintf("refusing to recommend for %s: the workload has %s of data (%d samples) in the %s before %s; tune needs at least 24h and %d samples, so wait or widen --window",
+		return nil, &RefusedError{Msg: fmt.Sprintf("refusing to recommend for %s: the workload has %s of data (%d samples) in the %s before %s; tune needs at least 24h and %d samples: wait for more data, or widen --window if it is shorter",
 			env.Metadata.Name, observe.FormatWindow(minutes(o.DataMinutes)), int(o.Samples), observe.FormatWindow(o.Window), o.At.UTC().Format(time.RFC3339), MinSamples)}
 	}
 	cur := p.Spec.Resources.Apply(base)
