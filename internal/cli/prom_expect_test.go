@@ -151,9 +151,10 @@ func expect(h *history.History, ns, workload, sessionMetric string, window time.
 	type pair struct{ s, r float64 }
 	var pairs []pair
 	cpuBy := map[string][]float64{}
-	hpaN, hpaAt := 0, 0
+	hpaAt := 0
+	windowSteps := steps(window, at)
 	e.podsMin, e.memMax = math.Inf(1), 0
-	for _, t := range steps(window, at) {
+	for _, t := range windowSteps {
 		r, rok := sum(ready, t)
 		s, sok := sum(sessions, t)
 		if rok {
@@ -190,11 +191,8 @@ func expect(h *history.History, ns, workload, sessionMetric string, window time.
 		if len(hpaCur) == 1 {
 			c, ok1 := valueAt(hpaCur[0], t)
 			m, ok2 := valueAt(hpaMax[0], t)
-			if ok1 && ok2 {
-				hpaN++
-				if c >= m {
-					hpaAt++
-				}
+			if ok1 && ok2 && c >= m {
+				hpaAt++
 			}
 		}
 	}
@@ -216,9 +214,8 @@ func expect(h *history.History, ns, workload, sessionMetric string, window time.
 			e.cpuMax = math.Max(e.cpuMax, v)
 		}
 	}
-	if hpaN > 0 {
-		e.hpaAtMax = float64(hpaAt) / float64(hpaN)
-	}
+	// The share of the window's 1m steps, whether or not the HPA had data.
+	e.hpaAtMax = float64(hpaAt) / float64(len(windowSteps))
 	return e
 }
 

@@ -28,7 +28,8 @@ type Observation struct {
 	MemoryP95PerPod            float64 // bytes, the busiest pod's 95th percentile
 	PVCUsedPercentMax          float64
 	HPA                        bool
-	HPAAtMaxFraction           float64 // with HPA
+	HPAAtMaxMinutes            float64 // with HPA: minutes of the window at its maximum
+	HPAAtMaxFraction           float64 // and their share of the window
 	DataMinutes                float64 // minutes of the window with workload data
 	Samples                    float64 // raw CPU samples of the workload's containers
 }
@@ -53,7 +54,7 @@ func Observe(ctx context.Context, q Querier, s Scope, window time.Duration, at t
 		"podsMin": &o.PodsMin, "podsMax": &o.PodsMax, "podsAvg": &o.PodsAvg,
 		"sessionsPeak": &o.SessionsPeak, "sessionsP95": &o.SessionsP95, "usersPerPod": &o.UsersPerPod,
 		"cpuP95": &o.CPUP95PerPod, "cpuMax": &o.CPUMaxPerPod, "memMax": &o.MemoryMaxPerPod, "memP95": &o.MemoryP95PerPod,
-		"pvcMax": &o.PVCUsedPercentMax, "hpaAtMax": &o.HPAAtMaxFraction,
+		"pvcMax": &o.PVCUsedPercentMax, "hpaAtMax": &o.HPAAtMaxMinutes,
 		"dataMinutes": &o.DataMinutes, "samples": &o.Samples,
 	}
 	for _, f := range s.figures(window, at) {
@@ -75,6 +76,9 @@ func Observe(ctx context.Context, q Querier, s Scope, window time.Duration, at t
 			return nil, fmt.Errorf("prometheus %s: the answer %g is negative (query: %s)", q.URL(), v, f.query)
 		}
 		*dst[f.name] = v
+	}
+	if s.HPA {
+		o.HPAAtMaxFraction = min(o.HPAAtMaxMinutes/window.Minutes(), 1)
 	}
 	return o, nil
 }

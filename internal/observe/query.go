@@ -100,7 +100,8 @@ func (s Scope) figures(window time.Duration, at time.Time) []figure {
 	}
 	if s.HPA {
 		fs = append(fs, figure{"hpaAtMax",
-			"avg_over_time((max(kube_horizontalpodautoscaler_status_current_replicas" + s.hpaSel() + ") >= bool max(kube_horizontalpodautoscaler_spec_max_replicas" + s.hpaSel() + "))" + w + ")",
+			// Minutes at the maximum: 1 per 1m step with current >= max.
+			"sum_over_time((max(kube_horizontalpodautoscaler_status_current_replicas" + s.hpaSel() + ") >= bool max(kube_horizontalpodautoscaler_spec_max_replicas" + s.hpaSel() + "))" + w + ")",
 			"kube_horizontalpodautoscaler_status_current_replicas", s.hpaSel(), ksm})
 	}
 	return fs

@@ -126,8 +126,8 @@ func (j Judge) verdict(o *Observation) Verdict {
 		forDur = 5 * time.Minute
 	}
 	if o.HPA {
-		at := time.Duration(o.HPAAtMaxFraction * float64(o.Window))
-		if o.HPAAtMaxFraction > 0 && at >= forDur {
+		at := time.Duration(o.HPAAtMaxMinutes * float64(time.Minute))
+		if at > 0 && at >= forDur {
 			up = append(up, fmt.Sprintf("The HPA ran at its maximum of %d pods for %s of the window (%s), longer than the alerts' %s.",
 				p.MaxReplicas(), pct(o.HPAAtMaxFraction*100), FormatWindow(at.Round(time.Minute)), a.For))
 		}

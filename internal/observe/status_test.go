@@ -55,8 +55,8 @@ func TestVerdicts(t *testing.T) {
 	}{
 		{"hold", "pre-launch", func(o *Observation) {}, VerdictHold, "under the phase's maximum of 10 users", ""},
 		{"sessions", "pre-launch", func(o *Observation) { o.SessionsPeak = 10 }, VerdictPromote, "reached the phase's maximum of 10 users", "phasegen promote production --to beta"},
-		{"HPA at max for 1h", "pre-launch", func(o *Observation) { o.HPAAtMaxFraction = 1.0 / 168 }, VerdictPromote, "ran at its maximum of 30 pods for 0.6% of the window (1h)", "phasegen promote production --to beta"},
-		{"HPA at max for 1m is not sitting there", "pre-launch", func(o *Observation) { o.HPAAtMaxFraction = 1.0 / 10080 }, VerdictHold, "ran at its maximum for 0%", ""},
+		{"HPA at max for 1h", "pre-launch", func(o *Observation) { o.HPAAtMaxMinutes, o.HPAAtMaxFraction = 60, 1.0/168 }, VerdictPromote, "ran at its maximum of 30 pods for 0.6% of the window (1h)", "phasegen promote production --to beta"},
+		{"HPA at max for 1m is not sitting there", "pre-launch", func(o *Observation) { o.HPAAtMaxMinutes, o.HPAAtMaxFraction = 1, 1.0/10080 }, VerdictHold, "ran at its maximum for 0%", ""},
 		{"CPU p95 over 80% of 2 cores", "pre-launch", func(o *Observation) { o.CPUP95PerPod = 1.7 }, VerdictPromote, "p95 CPU (1.7 cores) is 85% of its 2-core limit, over the 80% alert threshold", "phasegen promote production --to beta"},
 		{"memory p95 over 85% of 2Gi", "pre-launch", func(o *Observation) { o.MemoryP95PerPod = 1.8 * (1 << 30) }, VerdictPromote, "p95 memory (1.8 GiB) is 90% of its 2 GiB limit", "phasegen promote production --to beta"},
 		{"oversized", "pre-launch", func(o *Observation) { o.SessionsPeak = 7 }, VerdictOversized, "under half of the 15 users the floor of 10 pods serves", "phasegen tune production"},
