@@ -45,6 +45,7 @@ fuzz:
 	$(GO) test ./internal/config -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/overlay -run '^$$' -fuzz '^FuzzRender$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/promote -run '^$$' -fuzz '^FuzzEditPhase$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/tune -run '^$$' -fuzz '^FuzzEditFile$$' -fuzztime $(FUZZTIME)
 
 # Benchmarks, never part of test: load, render, build and check at 1, 100
 # and 1,000 environments (ms/env), then phasegen build against stock

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job on the shipped configs: plan, render, build, alert rules, then
 # promote production into a scratch local git repository and show what a
-# reviewer would see.
+# reviewer would see; then, where prometheus is installed, observe
+# production in a local Prometheus over generated history (status, tune).
 set -euo pipefail
 bin=$1 scratch=$2
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*" >&2; }
@@ -56,3 +57,41 @@ git -C "$scratch/argocd-apps" -c user.name=demo -c user.email=demo@example.com \
 step "what the promotion wrote: one commit on phasegen/production, and the local config"
 git -C "$scratch/argocd-apps" log --stat -1 phasegen/production | cat
 diff -u environments/production.yaml "$scratch/config/production.yaml" || true
+
+step "phasegen status and tune production: observed in a local Prometheus over generated history"
+# Three days of production history with known answers (internal/history),
+# backfilled into a Prometheus of its own on a free loopback port, which
+# the script stops when it leaves.
+if command -v prometheus >/dev/null 2>&1 && command -v promtool >/dev/null 2>&1; then
+  prom="$scratch/prometheus"
+  rm -rf "$prom" && mkdir -p "$prom"
+  end=$("${GO:-go}" run ./internal/history/genhistory "$prom/history.om")
+  promtool tsdb create-blocks-from openmetrics -q --max-block-duration=96h "$prom/history.om" "$prom/data" >/dev/null
+  rm -f "$prom/history.om"
+  printf 'global:\n  scrape_interval: 1m\n' >"$prom/prometheus.yml"
+  prometheus --storage.tsdb.path="$prom/data" --storage.tsdb.retention.time=10y \
+    --web.listen-address=127.0.0.1:0 --config.file="$prom/prometheus.yml" >"$prom/log" 2>&1 &
+  prom_pid=$!
+  trap 'kill "$prom_pid" 2>/dev/null; wait "$prom_pid" 2>/dev/null || true' EXIT
+  url=""
+  for _ in $(seq 1 100); do
+    addr=$(sed -n 's/.*msg="Listening on" address=\([0-9.:]*\).*/\1/p' "$prom/log" | head -1)
+    if [ -n "$addr" ] && curl -sf "http://$addr/-/ready" >/dev/null 2>&1; then url="http://$addr"; break; fi
+    sleep 0.1
+  done
+  if [ -z "$url" ]; then
+    echo "prometheus did not start:" >&2; cat "$prom/log" >&2; exit 1
+  fi
+  export PROMETHEUS_URL=$url
+  "$bin" status production --at "$end"
+  "$bin" tune production --at "$end"
+  step "phasegen tune production --write: the recommendation in the phase file, then check shows the stale overlay"
+  rm -rf "$scratch/tune-config" && cp -r environments "$scratch/tune-config"
+  "$bin" tune production --at "$end" --write --config "$scratch/tune-config" -o json >/dev/null
+  diff -u environments/phases/pre-launch.yaml "$scratch/tune-config/phases/pre-launch.yaml" || true
+  "$bin" check --config "$scratch/tune-config" >/dev/null 2>&1 && echo "check: up to date" || echo "check: exit $? (the overlay is stale until 'phasegen render production')"
+  kill "$prom_pid"; wait "$prom_pid" 2>/dev/null || true
+  trap - EXIT
+else
+  echo "prometheus not found: install Debian's prometheus package to observe production in a local Prometheus; skipping status and tune" >&2
+fi

@@ -98,6 +98,8 @@ func (a *App) commands() []*command {
 		newDiffCmd(a),
 		newRulesCmd(a),
 		newPromoteCmd(a),
+		newStatusCmd(a),
+		newTuneCmd(a),
 		newWaitCmd(a),
 		newReviewCmd(a),
 		newVersionCmd(a),

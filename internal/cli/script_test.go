@@ -24,11 +24,20 @@ import (
 
 	"github.com/coditect/phasegen/internal/cli"
 	"github.com/coditect/phasegen/internal/githubfake"
+	"github.com/coditect/phasegen/internal/promtest"
 )
 
-// TestMain lets scripts run phasegen as a command of this test binary.
+// TestMain lets scripts run phasegen as a command of this test binary, and
+// stops the shared Prometheus (promServer) after the tests.
 func TestMain(m *testing.M) {
-	testscript.Main(m, map[string]func(){"phasegen": phasegenMain})
+	testscript.Main(stopAfter{m}, map[string]func(){"phasegen": phasegenMain})
+}
+
+type stopAfter struct{ m *testing.M }
+
+func (s stopAfter) Run() int {
+	defer promServer.Stop()
+	return s.m.Run()
 }
 
 // phasegenMain is cli.Run with two changes: waits (retry backoff,
@@ -68,14 +77,30 @@ func TestScripts(t *testing.T) {
 			env.Values[ghKey{}] = &ghState{}
 			return nil
 		},
+		// [prometheus]: the real Prometheus runs (started on first use).
+		// Without the binaries it is false, so the script skips, except
+		// under CI=true, where that is an error.
+		Condition: func(cond string) (bool, error) {
+			if cond != "prometheus" {
+				return false, fmt.Errorf("unknown condition %q", cond)
+			}
+			if _, skip := promtest.Missing(); skip {
+				return false, nil
+			}
+			if _, _, err := promServer.Start(); err != nil {
+				return false, err
+			}
+			return true, nil
+		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"gitinit":   cmdGitInit,
-			"gitmerge":  cmdGitMerge,
-			"gitexport": cmdGitExport,
-			"gitlog":    cmdGitLog,
-			"cmptree":   cmdCmpTree,
-			"github":    cmdGitHub,
-			"gitcommit": cmdGitCommit,
+			"gitinit":    cmdGitInit,
+			"gitmerge":   cmdGitMerge,
+			"gitexport":  cmdGitExport,
+			"gitlog":     cmdGitLog,
+			"cmptree":    cmdCmpTree,
+			"github":     cmdGitHub,
+			"gitcommit":  cmdGitCommit,
+			"prometheus": cmdPrometheus,
 		},
 	})
 }
@@ -400,4 +425,19 @@ func atoi(ts *testscript.TestScript, args []string, i int) int {
 	n, err := strconv.Atoi(args[i])
 	ts.Check(err)
 	return n
+}
+
+// prometheus: point the script at the shared real Prometheus (started on
+// first use over the generated histories): PROMETHEUS_URL, and AT, the
+// histories' end for --at.
+func cmdPrometheus(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 0 {
+		ts.Fatalf("usage: prometheus")
+	}
+	srv, _, err := promServer.Start()
+	if err != nil {
+		ts.Fatalf("%v (guard the script with [!prometheus] skip)", err)
+	}
+	ts.Setenv("PROMETHEUS_URL", srv.URL)
+	ts.Setenv("AT", strconv.FormatInt(historyEnd.Unix(), 10))
 }

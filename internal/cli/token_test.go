@@ -4,12 +4,17 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"fmt"
 	"io"
 	"io/fs"
+	"net/http"
 	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -22,6 +27,7 @@ import (
 	"github.com/coditect/phasegen/internal/argocdfake"
 	"github.com/coditect/phasegen/internal/cli"
 	"github.com/coditect/phasegen/internal/githubfake"
+	"github.com/coditect/phasegen/internal/promtest"
 	"github.com/coditect/phasegen/internal/target/gitdir"
 )
 
@@ -274,6 +280,38 @@ func TestTokenNeverLeaks(t *testing.T) {
 	t.Setenv("GH_TOKEN", "")
 	run(cli.ExitError, "promote", "production", "--to", "full-mvp")
 
+	// status and tune with PROMETHEUS_TOKEN, through a proxy that demands
+	// it in front of the real Prometheus (where it is installed): a
+	// recommendation written (production is at beta by now, whose file has
+	// no resources block yet), a refused token, an unreachable server whose
+	// URL holds credentials.
+	promURL, promAuthed, real := tokenPrometheus(t)
+	t.Setenv("PROMETHEUS_URL", promURL)
+	t.Setenv("PROMETHEUS_TOKEN", canaryToken)
+	when := fmt.Sprint(historyEnd.Unix())
+	okCode := cli.ExitOK
+	if !real {
+		okCode = cli.ExitError // the stand-in answers nothing useful
+	}
+	run(cli.ExitOK, "status", "--help")
+	run(cli.ExitOK, "help", "tune")
+	run(okCode, "status", "production", "--at", when, "-o", "json")
+	run(okCode, "status", "production", "--at", when, "-o", "markdown")
+	run(okCode, "tune", "production", "--at", when, "-o", "markdown")
+	run(okCode, "tune", "production", "--at", when, "--write")
+	run(cli.ExitOK, "render")
+	t.Setenv("PROMETHEUS_TOKEN", canaryBad)
+	if out := run(cli.ExitError, "tune", "production", "--at", when, "--write"); !strings.Contains(out, "authentication failed") {
+		t.Fatalf("bad Prometheus token: %s", out)
+	}
+	t.Setenv("PROMETHEUS_URL", "http://user:"+canaryToken+"@127.0.0.1:1/")
+	run(cli.ExitError, "status", "production", "--at", when)
+	t.Setenv("PROMETHEUS_URL", "")
+	run(cli.ExitError, "status", "production")
+	if promAuthed.Load() == 0 {
+		t.Fatal("no Prometheus request carried the token: the test checked nothing")
+	}
+
 	// Every command phasegen lists was run.
 	_, list, _ := strings.Cut(help, "Commands:\n")
 	list, _, _ = strings.Cut(list, "\n\n")
@@ -368,6 +406,39 @@ func readFile(t *testing.T, p string) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// tokenPrometheus is a proxy that answers 401 unless a request carries
+// "Bearer canaryToken", in front of the shared real Prometheus, or of a
+// stand-in that answers an empty vector where prometheus is not installed.
+// It counts the requests that carried the token.
+func tokenPrometheus(t *testing.T) (string, *atomic.Int64, bool) {
+	t.Helper()
+	var next http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, `{"status":"success","data":{"resultType":"vector","result":[]}}`)
+	})
+	real := false
+	if _, _, err := promtest.Binaries(); err == nil || os.Getenv("CI") == "true" {
+		srv, _ := promServer.Get(t)
+		u, err := url.Parse(srv.URL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		next, real = httputil.NewSingleHostReverseProxy(u), true
+	}
+	var authed atomic.Int64
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "Bearer "+canaryToken {
+			w.WriteHeader(http.StatusUnauthorized)
+			fmt.Fprintln(w, "unauthorized")
+			return
+		}
+		authed.Add(1)
+		r.Header.Del("Authorization")
+		next.ServeHTTP(w, r)
+	}))
+	t.Cleanup(proxy.Close)
+	return proxy.URL, &authed, real
 }
 
 // snapshot reads every regular file under root, by slash path.

@@ -1,0 +1,106 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/coditect/phasegen/internal/base"
+	"github.com/coditect/phasegen/internal/capacity"
+	"github.com/coditect/phasegen/internal/config"
+	"github.com/coditect/phasegen/internal/observe"
+	"github.com/coditect/phasegen/internal/promapi"
+)
+
+// observeOptions are the flags status and tune share.
+type observeOptions struct {
+	window       string
+	at           string
+	prometheus   string
+	queryTimeout time.Duration
+	output       string
+}
+
+func (o *observeOptions) setFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&o.window, "window", "7d", "how far back to look (7d, 36h, 1w2d; 1h to 90d)")
+	fs.StringVar(&o.at, "at", "", "end of the window, RFC 3339 or unix seconds (default now)")
+	fs.StringVar(&o.prometheus, "prometheus", "", "Prometheus API URL (default $PROMETHEUS_URL)")
+	fs.DurationVar(&o.queryTimeout, "query-timeout", promapi.DefaultTimeout, "longest wait for one query's answer")
+	fs.StringVarP(&o.output, "output", "o", "table", "output format: table, json or markdown")
+}
+
+// observed is what status and tune start from.
+type observed struct {
+	cfg     *config.Set
+	base    *base.Base
+	env     *config.Environment
+	phase   *config.Phase
+	planner *capacity.Planner
+	obs     *observe.Observation
+	window  string
+}
+
+// observeEnv checks the arguments, loads the configs and runs the
+// observation of ENV's workload at its declared phase.
+func (a *App) observeEnv(ctx context.Context, g *globalOptions, o *observeOptions, args []string) (*observed, error) {
+	switch o.output {
+	case "table", "json", "markdown":
+	default:
+		return nil, usagef("-o must be table, json or markdown, not %q", o.output)
+	}
+	if len(args) != 1 {
+		return nil, usagef("want exactly one ENV, got %d", len(args))
+	}
+	window, err := observe.ParseWindow(o.window)
+	if err != nil {
+		return nil, usagef("--window: %v", err)
+	}
+	at := a.Now().UTC()
+	if o.at != "" {
+		if at, err = observe.ParseTime(o.at); err != nil {
+			return nil, usagef("%v", err)
+		}
+	}
+	if o.queryTimeout <= 0 {
+		return nil, usagef("--query-timeout must be positive")
+	}
+	cfg, b, err := a.loadAll(g)
+	if err != nil {
+		return nil, err
+	}
+	env, err := findEnvironment(cfg, args[0])
+	if err != nil {
+		return nil, err
+	}
+	phase, err := declaredPhase(cfg, env)
+	if err != nil {
+		return nil, err
+	}
+	planner, err := capacity.NewPlanner(cfg, b)
+	if err != nil {
+		return nil, err
+	}
+	url := o.prometheus
+	if url == "" {
+		url = a.Getenv("PROMETHEUS_URL")
+	}
+	client, err := promapi.New(promapi.Options{
+		URL: url, Token: a.Getenv("PROMETHEUS_TOKEN"), HTTPClient: a.HTTPClient,
+		Timeout: o.queryTimeout, Sleep: a.Sleep,
+		Logf: func(format string, args ...any) { fmt.Fprintf(a.Stderr, format+"\n", args...) },
+	})
+	if err != nil {
+		return nil, err
+	}
+	scope := observe.Scope{Namespace: env.Spec.Namespace, Workload: env.Spec.Workload,
+		SessionMetric: cfg.Capacity.Spec.SessionMetric, HPA: phase.Spec.Autoscaling != nil}
+	fmt.Fprintf(a.Stderr, "observing %s (namespace %s, phase %s) in %s over the %s before %s\n",
+		env.Metadata.Name, scope.Namespace, phase.Metadata.Name, client.URL(), observe.FormatWindow(window), at.Format(time.RFC3339))
+	obs, err := observe.Observe(ctx, client, scope, window, at)
+	if err != nil {
+		return nil, err
+	}
+	return &observed{cfg: cfg, base: b, env: env, phase: phase, planner: planner, obs: obs, window: o.window}, nil
+}

@@ -1,0 +1,97 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/pflag"
+
+	"github.com/coditect/phasegen/internal/tune"
+)
+
+type tuneOptions struct {
+	observeOptions
+	write bool
+}
+
+func newTuneCmd(a *App) *command {
+	opts := &tuneOptions{}
+	return &command{
+		name:  "tune",
+		usage: "tune ENV [--window 7d] [--at TIME] [--write] [--prometheus URL] [-o table|json|markdown]",
+		short: "Recommend right-sized values for ENV's phase from what Prometheus saw",
+		long: `Observes ENV as 'phasegen status' does and recommends its phase's values,
+each with its rule:
+  requests.cpu      the busiest pod's p95 CPU (rate[5m]), rounded up to the
+                    millicore, at least 10m
+  requests.memory   = limits.memory: the largest working set × 1.15, rounded
+                    up to the Mi, at least 100Mi
+  limits.cpu        kept, unless below the new request
+  HPA CPU target    moved so the HPA scales at the same CPU per pod as before
+                    (lowering requests under a fixed target makes it scale
+                    out), clamped to 50-90%
+  minReplicas       the floor that serves the p95 sessions conservatively
+and the monthly cost before and after. It refuses (exit 1) when the workload
+has less than 24h of data in the window or fewer than 100 samples.
+
+--write edits the phase's file in place (comments and the rest of the file
+kept; a missing resources block is added) after validating the result; then
+'phasegen check' shows the overlays are stale and render → diff → promote
+takes the change from there. The phase file is shared by every environment at
+that phase. Nothing is written on any failure.`,
+		example: "  phasegen tune production\n" +
+			"  phasegen tune production --window 14d -o json\n" +
+			"  phasegen tune production --write && phasegen render production && phasegen diff production --to beta",
+		setFlags: func(fs *pflag.FlagSet) {
+			opts.observeOptions.setFlags(fs)
+			fs.BoolVar(&opts.write, "write", false, "write the recommended values into the phase's file")
+		},
+		run: func(ctx context.Context, g *globalOptions, args []string) error {
+			return a.runTune(ctx, g, opts, args)
+		},
+	}
+}
+
+func (a *App) runTune(ctx context.Context, g *globalOptions, opts *tuneOptions, args []string) error {
+	ob, err := a.observeEnv(ctx, g, &opts.observeOptions, args)
+	if err != nil {
+		return err
+	}
+	r, err := tune.Recommend(ob.env, ob.phase, ob.planner.Model, ob.planner.Resources, ob.obs)
+	if err != nil {
+		return err
+	}
+	if opts.write {
+		changed, err := tune.WritePhase(ob.phase, r)
+		if err != nil {
+			return err
+		}
+		file := ob.phase.Source.File
+		if !changed {
+			fmt.Fprintf(a.Stderr, "%s already holds the recommended values\n", file)
+		} else {
+			fields := make([]string, len(r.Edits))
+			for i, e := range r.Edits {
+				fields[i] = strings.TrimPrefix(e.Path, "spec.")
+			}
+			fmt.Fprintf(a.Stderr, "wrote %s to %s; next: phasegen render, then review with phasegen diff or promote\n", strings.Join(fields, ", "), file)
+			var others []string
+			for _, e := range ob.cfg.Environments {
+				if e.Spec.Phase == ob.phase.Metadata.Name && e.Metadata.Name != ob.env.Metadata.Name {
+					others = append(others, e.Metadata.Name)
+				}
+			}
+			if len(others) > 0 {
+				fmt.Fprintf(a.Stderr, "warning: phase %s is also the phase of %s, which the change applies to as well\n", ob.phase.Metadata.Name, strings.Join(others, ", "))
+			}
+		}
+	}
+	switch opts.output {
+	case "json":
+		return tune.WriteJSON(a.Stdout, r)
+	case "markdown":
+		return tune.WriteMarkdown(a.Stdout, r)
+	}
+	return tune.WriteTable(a.Stdout, r)
+}

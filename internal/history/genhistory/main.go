@@ -1,0 +1,41 @@
+// Command genhistory writes the production history of package history as
+// OpenMetrics to the file given, and prints the last sample's time (unix
+// seconds) for `phasegen status --at`. `make demo` runs it.
+package main
+
+import (
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/coditect/phasegen/internal/history"
+)
+
+func main() {
+	if len(os.Args) != 2 {
+		fmt.Fprintln(os.Stderr, "usage: genhistory FILE")
+		os.Exit(2)
+	}
+	if err := run(os.Args[1]); err != nil {
+		fmt.Fprintln(os.Stderr, "genhistory:", err)
+		os.Exit(1)
+	}
+}
+
+func run(file string) error {
+	end := time.Now().UTC().Truncate(time.Hour)
+	h := history.Generate(history.Production(end))
+	f, err := os.Create(file)
+	if err != nil {
+		return err
+	}
+	if err := h.WriteOpenMetrics(f); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	fmt.Println(h.End.Unix())
+	return nil
+}

@@ -1,0 +1,378 @@
+// Package history generates a workload's metric history with known answers,
+// in the OpenMetrics text format `promtool tsdb create-blocks-from
+// openmetrics` backfills: cAdvisor CPU and memory (the workload's container,
+// the pod-level container="" series and the pause container="POD"),
+// kube-state-metrics pod readiness, resource limits and HPA status, kubelet
+// volume stats and the application's session gauge, at a 1-minute step, for
+// pods an HPA adds and removes as a daily sessions curve rises and falls. The
+// tests that read it back through a real Prometheus compute their expected
+// figures from Series, and `make demo` observes it.
+package history
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Step is the scrape interval of every series.
+const Step = time.Minute
+
+// slot is how long the HPA keeps a pod count (and a pod its load).
+const slot = 30 * time.Minute
+
+// terminating is how long a pod the HPA removed stays, not ready, before its
+// series end.
+const terminating = 6 * time.Minute
+
+const (
+	mib = 1 << 20
+	gib = 1 << 30
+)
+
+// Options shape one workload's history.
+type Options struct {
+	Namespace, Workload string
+	SessionMetric       string
+	Start               time.Time     // first sample, on a minute
+	Duration            time.Duration // samples from Start to Start+Duration-Step
+	MinPods, MaxPods    int           // the HPA floor and ceiling (equal: fixed replicas)
+	HPA                 bool          // export kube_horizontalpodautoscaler_* for <workload>-hpa
+	// PeakSessions is the total sessions at the busiest half hour of the
+	// last day; earlier days peak lower, nights hold NightSessions.
+	PeakSessions, NightSessions float64
+	// PodsPerSession is how many pods the HPA runs per session (ceil,
+	// clamped to MinPods-MaxPods).
+	PodsPerSession float64
+	HotPod         int // the pod that carries extra CPU and memory
+	CPULimit       float64
+	MemoryLimit    float64 // bytes
+	// Decoys adds series the workload's selectors must not pick up: another
+	// StatefulSet's PVC in the namespace, a sidecar container.
+	Decoys bool
+}
+
+// Production is the shipped production environment's history as the tests
+// and the demo use it: 3 days ending at end, pods 10-15 under an HPA of
+// 10-30, sessions peaking at 13 on the last afternoon (more than pre-launch's
+// 10 users), pod 1 hot, pod 0's workspace filling.
+func Production(end time.Time) Options {
+	d := 72 * time.Hour
+	return Options{
+		Namespace: "coditect-app", Workload: "coditect-combined", SessionMetric: "coditect_active_sessions",
+		Start: end.Add(-d + Step), Duration: d, MinPods: 10, MaxPods: 30, HPA: true,
+		PeakSessions: 13, NightSessions: 2, PodsPerSession: 1.1, HotPod: 1,
+		CPULimit: 2, MemoryLimit: 2 * gib, Decoys: true,
+	}
+}
+
+// Label is one name="value" pair.
+type Label struct{ Name, Value string }
+
+// Sample is one value at a time (milliseconds since the epoch).
+type Sample struct {
+	T int64
+	V float64
+}
+
+// Series is one time series.
+type Series struct {
+	Metric  string
+	Labels  []Label
+	Samples []Sample
+}
+
+// Label returns the value of label name, or "".
+func (s *Series) Label(name string) string {
+	for _, l := range s.Labels {
+		if l.Name == name {
+			return l.Value
+		}
+	}
+	return ""
+}
+
+// History is the generated series.
+type History struct {
+	Options
+	End    time.Time // the last sample's time
+	Series []*Series
+	types  map[string]string
+}
+
+// Select returns the series of metric whose labels include every pair of match.
+func (h *History) Select(metric string, match ...Label) []*Series {
+	var out []*Series
+	for _, s := range h.Series {
+		if s.Metric != metric {
+			continue
+		}
+		ok := true
+		for _, m := range match {
+			if s.Label(m.Name) != m.Value {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// podState is one pod in one minute.
+type podState struct {
+	alive, ready bool
+	sessions     float64
+	cpu          float64 // cores
+	memory       float64 // bytes
+}
+
+// Merge returns one history holding the series of all of hs (for one
+// Prometheus serving several namespaces).
+func Merge(hs ...*History) *History {
+	out := &History{types: map[string]string{}}
+	for _, h := range hs {
+		out.Series = append(out.Series, h.Series...)
+		for k, v := range h.types {
+			out.types[k] = v
+		}
+		if h.End.After(out.End) {
+			out.End = h.End
+		}
+	}
+	return out
+}
+
+// sessionsAt is the total sessions of the half hour starting at t.
+func (o Options) sessionsAt(t time.Time) float64 {
+	hour := float64(t.UTC().Hour()) + float64(t.UTC().Minute())/60
+	days := o.Duration.Hours() / 24
+	day := math.Floor(t.Sub(o.Start).Hours() / 24)
+	growth := 1.0
+	if days > 1 {
+		growth = 0.7 + 0.3*math.Min(day/(math.Ceil(days)-1), 1)
+	}
+	bell := math.Exp(-math.Pow((hour-14.25)/3, 2))
+	return math.Round(o.NightSessions + (o.PeakSessions-o.NightSessions)*growth*bell)
+}
+
+func (o Options) podsFor(sessions float64) int {
+	n := int(math.Ceil(sessions*o.PodsPerSession - 1e-9))
+	return min(max(n, o.MinPods), o.MaxPods)
+}
+
+// Generate builds the history o describes.
+func Generate(o Options) *History {
+	steps := int(o.Duration / Step)
+	h := &History{Options: o, End: o.Start.Add(time.Duration(steps-1) * Step), types: map[string]string{}}
+	w, ns := o.Workload, o.Namespace
+	type podSeries struct {
+		cpu, cpuPod, cpuAll, mem, memPod, memAll *Series
+		ready                                    [3]*Series
+		limCPU, limMem, sessions                 *Series
+		wsUsed, wsCap, cfgUsed, cfgCap           *Series
+		counter, counterPod                      float64
+	}
+	pods := make([]*podSeries, o.MaxPods)
+	add := func(typ, metric string, labels ...Label) *Series {
+		s := &Series{Metric: metric, Labels: labels}
+		h.Series = append(h.Series, s)
+		h.types[metric] = typ
+		return s
+	}
+	lbl := func(kv ...string) []Label {
+		out := make([]Label, 0, len(kv)/2)
+		for i := 0; i+1 < len(kv); i += 2 {
+			out = append(out, Label{kv[i], kv[i+1]})
+		}
+		return out
+	}
+	series := func(i int) *podSeries {
+		if pods[i] != nil {
+			return pods[i]
+		}
+		pod := fmt.Sprintf("%s-%d", w, i)
+		cad := func(metric, container string) *Series {
+			return add(map[bool]string{true: "counter", false: "gauge"}[strings.HasSuffix(metric, "_total")], metric,
+				lbl("container", container, "namespace", ns, "pod", pod)...)
+		}
+		ps := &podSeries{
+			cpu: cad("container_cpu_usage_seconds_total", w), cpuPod: cad("container_cpu_usage_seconds_total", "POD"),
+			cpuAll: cad("container_cpu_usage_seconds_total", ""),
+			mem:    cad("container_memory_working_set_bytes", w), memPod: cad("container_memory_working_set_bytes", "POD"),
+			memAll: cad("container_memory_working_set_bytes", ""),
+		}
+		for j, c := range []string{"true", "false", "unknown"} {
+			ps.ready[j] = add("gauge", "kube_pod_status_ready", lbl("condition", c, "namespace", ns, "pod", pod, "uid", fmt.Sprintf("uid-%s-%d", ns, i))...)
+		}
+		ps.limCPU = add("gauge", "kube_pod_container_resource_limits", lbl("container", w, "namespace", ns, "pod", pod, "resource", "cpu", "unit", "core")...)
+		ps.limMem = add("gauge", "kube_pod_container_resource_limits", lbl("container", w, "namespace", ns, "pod", pod, "resource", "memory", "unit", "byte")...)
+		ps.sessions = add("gauge", o.SessionMetric, lbl("namespace", ns, "pod", pod)...)
+		vol := func(metric, claim string) *Series {
+			return add("gauge", metric, lbl("namespace", ns, "persistentvolumeclaim", claim+"-"+pod)...)
+		}
+		ps.wsUsed, ps.wsCap = vol("kubelet_volume_stats_used_bytes", "workspace"), vol("kubelet_volume_stats_capacity_bytes", "workspace")
+		ps.cfgUsed, ps.cfgCap = vol("kubelet_volume_stats_used_bytes", "config"), vol("kubelet_volume_stats_capacity_bytes", "config")
+		pods[i] = ps
+		return ps
+	}
+	var hpaCur, hpaMax, decoyUsed, decoyCap, decoyCPU *Series
+	if o.HPA {
+		hl := lbl("horizontalpodautoscaler", w+"-hpa", "namespace", ns)
+		hpaCur = add("gauge", "kube_horizontalpodautoscaler_status_current_replicas", hl...)
+		hpaMax = add("gauge", "kube_horizontalpodautoscaler_spec_max_replicas", hl...)
+	}
+	if o.Decoys {
+		decoyUsed = add("gauge", "kubelet_volume_stats_used_bytes", lbl("namespace", ns, "persistentvolumeclaim", "data-postgres-0")...)
+		decoyCap = add("gauge", "kubelet_volume_stats_capacity_bytes", lbl("namespace", ns, "persistentvolumeclaim", "data-postgres-0")...)
+		decoyCPU = add("counter", "container_cpu_usage_seconds_total", lbl("container", "log-shipper", "namespace", ns, "pod", w+"-0")...)
+	}
+	var decoyCounter float64
+	for s := 0; s < steps; s++ {
+		t := o.Start.Add(time.Duration(s) * Step)
+		ms := t.UnixMilli()
+		since := t.Sub(o.Start)
+		slotStart := o.Start.Add(since / slot * slot)
+		sessions := o.sessionsAt(slotStart)
+		n := o.podsFor(sessions)
+		prev := n
+		if slotStart.After(o.Start) {
+			prev = o.podsFor(o.sessionsAt(slotStart.Add(-slot)))
+		}
+		inTerm := t.Sub(slotStart) < terminating
+		for i := 0; i < o.MaxPods; i++ {
+			st := podState{}
+			switch {
+			case i < n:
+				st.alive, st.ready = true, true
+				st.sessions = math.Floor(sessions / float64(n))
+				if float64(i) < sessions-st.sessions*float64(n) {
+					st.sessions++
+				}
+				load := sessions / o.PeakSessions
+				st.cpu = 0.05 + 0.12*st.sessions + 0.2*load + 0.01*float64(i%3)
+				st.memory = 400*mib + 180*mib*st.sessions + 8*mib*float64(i%4) + float64((s*7919+i*104729)%997)*4096
+				if i == o.HotPod {
+					// The hot pod: a heavy user's builds, and one half hour
+					// of a runaway job in the middle of the history.
+					st.cpu += 0.3 + 0.4*load
+					st.memory += 300 * mib
+					if since/slot == time.Duration(steps)*Step/slot/2 {
+						st.cpu = 1.45
+					}
+				}
+			case i < prev && inTerm:
+				st.alive = true
+				st.cpu, st.memory = 0.01, 400*mib
+			}
+			if !st.alive {
+				if pods[i] != nil {
+					// A pod that left and comes back starts a new container.
+					pods[i].counter, pods[i].counterPod = 0, 0
+				}
+				continue
+			}
+			ps := series(i)
+			ps.counter += st.cpu * Step.Seconds()
+			ps.counterPod += 0.001 * Step.Seconds()
+			push := func(se *Series, v float64) { se.Samples = append(se.Samples, Sample{ms, v}) }
+			push(ps.cpu, ps.counter)
+			push(ps.cpuPod, ps.counterPod)
+			push(ps.cpuAll, ps.counter+ps.counterPod)
+			push(ps.mem, st.memory)
+			push(ps.memPod, 1*mib)
+			push(ps.memAll, st.memory+1*mib)
+			push(ps.ready[0], b2f(st.ready))
+			push(ps.ready[1], b2f(!st.ready))
+			push(ps.ready[2], 0)
+			push(ps.limCPU, o.CPULimit)
+			push(ps.limMem, o.MemoryLimit)
+			push(ps.sessions, st.sessions)
+			used := 5*gib + 0.5*gib*float64(i)
+			if i == 0 {
+				used = 20*gib + 21*gib*since.Seconds()/o.Duration.Seconds()
+			}
+			push(ps.wsUsed, math.Round(used))
+			push(ps.wsCap, 50*gib)
+			push(ps.cfgUsed, 200*mib)
+			push(ps.cfgCap, 5*gib)
+		}
+		if o.HPA {
+			hpaCur.Samples = append(hpaCur.Samples, Sample{ms, float64(n)})
+			hpaMax.Samples = append(hpaMax.Samples, Sample{ms, float64(o.MaxPods)})
+		}
+		if o.Decoys {
+			decoyCounter += 1.5 * Step.Seconds()
+			decoyUsed.Samples = append(decoyUsed.Samples, Sample{ms, 47.5 * gib})
+			decoyCap.Samples = append(decoyCap.Samples, Sample{ms, 50 * gib})
+			decoyCPU.Samples = append(decoyCPU.Samples, Sample{ms, decoyCounter})
+		}
+	}
+	return h
+}
+
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// WriteOpenMetrics writes the history as OpenMetrics text: each metric family
+// once, its series one after another, timestamps in seconds, then # EOF.
+func (h *History) WriteOpenMetrics(w io.Writer) error {
+	bw := bufio.NewWriterSize(w, 1<<20)
+	byMetric := map[string][]*Series{}
+	var names []string
+	for _, s := range h.Series {
+		if len(s.Samples) == 0 {
+			continue
+		}
+		if _, ok := byMetric[s.Metric]; !ok {
+			names = append(names, s.Metric)
+		}
+		byMetric[s.Metric] = append(byMetric[s.Metric], s)
+	}
+	sort.Strings(names)
+	buf := make([]byte, 0, 256)
+	for _, name := range names {
+		family, typ := name, h.types[name]
+		if typ == "counter" {
+			family = strings.TrimSuffix(name, "_total")
+		}
+		fmt.Fprintf(bw, "# TYPE %s %s\n", family, typ)
+		for _, s := range byMetric[name] {
+			prefix := []byte(name + "{")
+			for i, l := range s.Labels {
+				if i > 0 {
+					prefix = append(prefix, ',')
+				}
+				prefix = append(prefix, l.Name...)
+				prefix = append(prefix, '=')
+				prefix = strconv.AppendQuote(prefix, l.Value)
+			}
+			prefix = append(prefix, "} "...)
+			for _, sm := range s.Samples {
+				buf = append(buf[:0], prefix...)
+				buf = strconv.AppendFloat(buf, sm.V, 'g', -1, 64)
+				buf = append(buf, ' ')
+				buf = strconv.AppendInt(buf, sm.T/1000, 10)
+				buf = append(buf, '\n')
+				if _, err := bw.Write(buf); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	if _, err := bw.WriteString("# EOF\n"); err != nil {
+		return err
+	}
+	return bw.Flush()
+}

@@ -1,0 +1,133 @@
+package observe
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coditect/phasegen/internal/base"
+	"github.com/coditect/phasegen/internal/capacity"
+	"github.com/coditect/phasegen/internal/config"
+	"github.com/coditect/phasegen/templates"
+)
+
+func judge(t *testing.T, phase string) Judge {
+	t.Helper()
+	cfg, err := config.Load("../../environments")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := base.Load(templates.FS())
+	if err != nil {
+		t.Fatal(err)
+	}
+	pl, err := capacity.NewPlanner(cfg, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _ := cfg.Phase(phase)
+	env, _ := cfg.Environment("production")
+	plan, err := pl.Model.PlanPhase(p, pl.Resources)
+	if err != nil {
+		t.Fatal(err)
+	}
+	next, ok := cfg.Next(p)
+	if !ok {
+		next = nil
+	}
+	return Judge{Env: env, Phase: p, Next: next, Model: pl.Model, Plan: plan}
+}
+
+// quiet is a pre-launch week under every threshold with 9 peak sessions.
+func quiet() *Observation {
+	return &Observation{Window: 7 * 24 * time.Hour, At: time.Unix(0, 0), PodsMin: 10, PodsMax: 10, PodsAvg: 10,
+		SessionsPeak: 9, SessionsP95: 7, UsersPerPod: 0.9, CPUP95PerPod: 0.4, CPUMaxPerPod: 0.8,
+		MemoryMaxPerPod: 1 << 30, MemoryP95PerPod: 0.8 * (1 << 30), HPA: true}
+}
+
+func TestVerdicts(t *testing.T) {
+	cases := []struct {
+		name, phase string
+		change      func(o *Observation)
+		status      string
+		reason      string
+		command     string
+	}{
+		{"hold", "pre-launch", func(o *Observation) {}, VerdictHold, "under the phase's maximum of 10 users", ""},
+		{"sessions", "pre-launch", func(o *Observation) { o.SessionsPeak = 10 }, VerdictPromote, "reached the phase's maximum of 10 users", "phasegen promote production --to beta"},
+		{"HPA at max for 1h", "pre-launch", func(o *Observation) { o.HPAAtMaxMinutes, o.HPAAtMaxFraction = 60, 1.0/168 }, VerdictPromote, "ran at its maximum of 30 pods for 0.6% of the window (1h)", "phasegen promote production --to beta"},
+		{"HPA at max for 1m is not sitting there", "pre-launch", func(o *Observation) { o.HPAAtMaxMinutes, o.HPAAtMaxFraction = 1, 1.0/10080 }, VerdictHold, "ran at its maximum for 0%", ""},
+		{"CPU p95 over 80% of 2 cores", "pre-launch", func(o *Observation) { o.CPUP95PerPod = 1.7 }, VerdictPromote, "p95 CPU (1.7 cores) is 85% of its 2-core limit, over the 80% alert threshold", "phasegen promote production --to beta"},
+		{"memory p95 over 85% of 2Gi", "pre-launch", func(o *Observation) { o.MemoryP95PerPod = 1.8 * (1 << 30) }, VerdictPromote, "p95 memory (1.8 GiB) is 90% of its 2 GiB limit", "phasegen promote production --to beta"},
+		{"oversized", "pre-launch", func(o *Observation) { o.SessionsPeak = 7 }, VerdictOversized, "under half of the 15 users the floor of 10 pods serves", "phasegen tune production"},
+		{"last phase", "scale-out", func(o *Observation) { o.SessionsPeak = 100 }, VerdictPromote, "scale-out is the last phase", "phasegen tune production"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			o := quiet()
+			c.change(o)
+			v := judge(t, c.phase).Status(o, "7d").Verdict
+			if v.Status != c.status || v.Command != c.command || !strings.Contains(strings.Join(v.Reasons, " "), c.reason) {
+				t.Errorf("verdict %+v, want %s %q with %q", v, c.status, c.command, c.reason)
+			}
+		})
+	}
+}
+
+func TestFixedReplicasHaveNoHPAFigure(t *testing.T) {
+	o := quiet()
+	o.HPA = false
+	s := judge(t, "pre-launch").Status(o, "7d")
+	if s.HPA.AtMaxFraction != nil {
+		t.Errorf("atMaxFraction %v without an HPA, want null", *s.HPA.AtMaxFraction)
+	}
+	if got := s.MonthlyCost.Observed; got != 501.4 {
+		t.Errorf("observed cost of 10 pods %v, want plan's 501.40", got)
+	}
+}
+
+func TestParseWindowAndTime(t *testing.T) {
+	for in, want := range map[string]time.Duration{"7d": 7 * 24 * time.Hour, "36h": 36 * time.Hour, "1w2d": 9 * 24 * time.Hour, "90m": 90 * time.Minute, "90d": 90 * 24 * time.Hour} {
+		if got, err := ParseWindow(in); err != nil || got != want {
+			t.Errorf("ParseWindow(%q) = %v, %v", in, got, err)
+		}
+	}
+	for _, bad := range []string{"", "7", "d", "5m", "91d", "1d1w", "7x", "-1d", "1.5d", "9999999d"} {
+		if _, err := ParseWindow(bad); err == nil {
+			t.Errorf("ParseWindow(%q): no error", bad)
+		}
+	}
+	if got, err := ParseTime("2026-11-30T01:00:00+01:00"); err != nil || !got.Equal(time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC)) {
+		t.Errorf("RFC 3339: %v %v", got, err)
+	}
+	if got, err := ParseTime("1796000400.5"); err != nil || got.UnixMilli() != 1796000400500 || got.Location() != time.UTC {
+		t.Errorf("unix: %v %v", got, err)
+	}
+	for _, bad := range []string{"yesterday", "-5", "2026-11-30"} {
+		if _, err := ParseTime(bad); err == nil {
+			t.Errorf("ParseTime(%q): no error", bad)
+		}
+	}
+	if FormatWindow(36*time.Hour+5*time.Minute) != "1d12h5m" {
+		t.Errorf("FormatWindow: %s", FormatWindow(36*time.Hour+5*time.Minute))
+	}
+}
+
+// TestQueriesSelectTheContainer: every cAdvisor query selects the
+// workload's container by name, so the pod-level container="" and the
+// pause container="POD" series never count.
+func TestQueriesSelectTheContainer(t *testing.T) {
+	s := Scope{Namespace: "ns", Workload: "w", SessionMetric: "m", HPA: true}
+	fs := s.figures(7*24*time.Hour, time.Unix(0, 0))
+	if len(fs) != s.QueryCount() || s.QueryCount() != 14 {
+		t.Fatalf("%d figures", len(fs))
+	}
+	for _, f := range fs {
+		if strings.Contains(f.query, "container_") && !strings.Contains(f.query, `container="w"`) {
+			t.Errorf("%s: %s", f.name, f.query)
+		}
+		if !strings.Contains(f.query, `namespace="ns"`) {
+			t.Errorf("%s is not scoped to the namespace: %s", f.name, f.query)
+		}
+	}
+}

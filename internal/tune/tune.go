@@ -1,0 +1,290 @@
+// Package tune recommends right-sized values for the phase an environment
+// runs, from what package observe saw in Prometheus, each with the rule that
+// produced it, and writes them into the phase's file in place (comments and
+// the rest of the file kept), so the usual render → diff → promote flow takes
+// the change from there.
+package tune
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+
+	"github.com/coditect/phasegen/internal/capacity"
+	"github.com/coditect/phasegen/internal/config"
+	"github.com/coditect/phasegen/internal/observe"
+)
+
+// The rules' constants.
+const (
+	MinCPUMilli      = 10
+	MinMemoryMi      = 100
+	MemoryHeadroom   = 1.15
+	MinTargetPercent = 50
+	MaxTargetPercent = 90
+	MinDataMinutes   = 24 * 60
+	MinSamples       = 100
+	mi               = 1 << 20
+)
+
+// Quantities are a CPU and a memory quantity as Kubernetes writes them.
+type Quantities struct {
+	CPU    string `json:"cpu"`
+	Memory string `json:"memory"`
+}
+
+// Autoscaling is the recommended HPA.
+type Autoscaling struct {
+	MinReplicas                       int32  `json:"minReplicas"`
+	MaxReplicas                       int32  `json:"maxReplicas"`
+	TargetCPUUtilizationPercentage    *int32 `json:"targetCPUUtilizationPercentage,omitempty"`
+	TargetMemoryUtilizationPercentage *int32 `json:"targetMemoryUtilizationPercentage,omitempty"`
+}
+
+// Result is `phasegen tune -o json`, as DESIGN.md fixes it.
+type Result struct {
+	Environment string `json:"environment"`
+	Phase       string `json:"phase"`
+	Recommended struct {
+		Resources struct {
+			Requests Quantities `json:"requests"`
+			Limits   Quantities `json:"limits"`
+		} `json:"resources"`
+		Autoscaling *Autoscaling `json:"autoscaling,omitempty"`
+		Replicas    *int32       `json:"replicas,omitempty"` // a phase without an HPA
+	} `json:"recommended"`
+	MonthlyCost struct {
+		Current     capacity.MinMax[float64] `json:"current"`
+		Recommended capacity.MinMax[float64] `json:"recommended"`
+	} `json:"monthlyCost"`
+	Rules []string `json:"rules"`
+
+	// Edits are the phase file changes --write makes (the values that differ).
+	Edits []Edit `json:"-"`
+	// Phase is the phase with the recommendation applied.
+	Tuned *config.Phase `json:"-"`
+}
+
+// RefusedError says there is too little data to recommend from.
+type RefusedError struct{ Msg string }
+
+func (e *RefusedError) Error() string { return e.Msg }
+
+// Recommend applies the rules to an observation of env at phase p.
+func Recommend(env *config.Environment, p *config.Phase, model capacity.Model, base corev1.ResourceRequirements, o *observe.Observation) (*Result, error) {
+	if o.DataMinutes < MinDataMinutes || o.Samples < MinSamples {
+		return nil, &RefusedError{Msg: fmt.Sprintf("refusing to recommend for %s: the workload has %s of data (%d samples) in the %s before %s; tune needs at least 24h and %d samples: wait for more data, or widen --window if it is shorter",
+			env.Metadata.Name, observe.FormatWindow(minutes(o.DataMinutes)), int(o.Samples), observe.FormatWindow(o.Window), o.At.UTC().Format(time.RFC3339), MinSamples)}
+	}
+	cur := p.Spec.Resources.Apply(base)
+	curReqCPU, curLimCPU := cur.Requests[corev1.ResourceCPU], cur.Limits[corev1.ResourceCPU]
+	curReqMem, curLimMem := cur.Requests[corev1.ResourceMemory], cur.Limits[corev1.ResourceMemory]
+
+	r := &Result{Environment: env.Metadata.Name, Phase: p.Metadata.Name}
+	var rules []string
+	var edits []Edit
+
+	cpuMilli := max(int64(math.Ceil(o.CPUP95PerPod*1000-1e-9)), MinCPUMilli)
+	reqCPU := *resource.NewMilliQuantity(cpuMilli, resource.DecimalSI)
+	rules = append(rules, fmt.Sprintf("requests.cpu %s (was %s): the busiest pod's p95 CPU, %s cores, rounded up to the millicore (at least %dm)",
+		reqCPU.String(), qs(curReqCPU), trim(o.CPUP95PerPod, 4), MinCPUMilli))
+
+	memMi := max(int64(math.Ceil(o.MemoryMaxPerPod*MemoryHeadroom/mi-1e-9)), MinMemoryMi)
+	mem := *resource.NewQuantity(memMi*mi, resource.BinarySI)
+	rules = append(rules, fmt.Sprintf("requests.memory = limits.memory %s (was %s and %s): the largest working set, %s MiB, × %s rounded up to the Mi (at least %dMi)",
+		mem.String(), qs(curReqMem), qs(curLimMem), trim(o.MemoryMaxPerPod/mi, 1), trim(MemoryHeadroom, 2), MinMemoryMi))
+
+	limCPU := curLimCPU.DeepCopy()
+	if limCPU.IsZero() || limCPU.Cmp(reqCPU) < 0 {
+		rules = append(rules, fmt.Sprintf("limits.cpu %s (was %s): raised to the new request", reqCPU.String(), qs(curLimCPU)))
+		limCPU = reqCPU.DeepCopy()
+	} else {
+		rules = append(rules, fmt.Sprintf("limits.cpu %s: kept, it is not below the new request", limCPU.String()))
+	}
+	r.Recommended.Resources.Requests = Quantities{CPU: reqCPU.String(), Memory: mem.String()}
+	r.Recommended.Resources.Limits = Quantities{CPU: limCPU.String(), Memory: mem.String()}
+	if reqCPU.Cmp(curReqCPU) != 0 {
+		edits = append(edits, Edit{"spec.resources.requests.cpu", reqCPU.String()})
+	}
+	if mem.Cmp(curReqMem) != 0 {
+		edits = append(edits, Edit{"spec.resources.requests.memory", mem.String()})
+	}
+	if limCPU.Cmp(curLimCPU) != 0 {
+		edits = append(edits, Edit{"spec.resources.limits.cpu", limCPU.String()})
+	}
+	if mem.Cmp(curLimMem) != 0 {
+		edits = append(edits, Edit{"spec.resources.limits.memory", mem.String()})
+	}
+
+	// The floor serves the p95 sessions conservatively.
+	users := int(math.Ceil(o.SessionsP95 - 1e-9))
+	floor := int32(max(capacity.Pods(users, model.Conservative), 1))
+	floorRule := fmt.Sprintf("the p95 sessions, %s, as %d users at %s users a pod (conservative)", trim(o.SessionsP95, 2), users, trim(model.Conservative, 2))
+
+	tuned := *p
+	tuned.Spec.Resources = &config.Resources{
+		Requests: config.ResourceList{CPU: &reqCPU, Memory: &mem},
+		Limits:   config.ResourceList{CPU: &limCPU, Memory: &mem},
+	}
+	if a := p.Spec.Autoscaling; a != nil {
+		na := *a
+		na.MinReplicas = floor
+		rules = append(rules, fmt.Sprintf("autoscaling.minReplicas %d (was %d): %s", floor, a.MinReplicas, floorRule))
+		if floor > a.MaxReplicas {
+			na.MaxReplicas = floor
+			rules = append(rules, fmt.Sprintf("autoscaling.maxReplicas %d (was %d): raised to the new floor", floor, a.MaxReplicas))
+			edits = append(edits, Edit{"spec.autoscaling.maxReplicas", int(floor)})
+		} else {
+			rules = append(rules, fmt.Sprintf("autoscaling.maxReplicas %d: kept", a.MaxReplicas))
+		}
+		if floor != a.MinReplicas {
+			edits = append(edits, Edit{"spec.autoscaling.minReplicas", int(floor)})
+			if p.Source.Has("spec.replicas") {
+				edits = append(edits, Edit{"spec.replicas", int(floor)})
+			}
+		}
+		if t := a.TargetCPUUtilizationPercentage; t != nil {
+			oldPoint := float64(*t) / 100 * float64(curReqCPU.MilliValue())
+			exact := oldPoint / float64(cpuMilli) * 100
+			nt := int32(math.Round(exact))
+			rule := fmt.Sprintf("autoscaling.targetCPUUtilizationPercentage %d (was %d): keeps the HPA scaling at %sm a pod (%d%% of %s) with the new %s request, so lowering requests does not make it scale out",
+				nt, *t, trim(oldPoint, 1), *t, qs(curReqCPU), reqCPU.String())
+			if nt < MinTargetPercent || nt > MaxTargetPercent {
+				nt = min(max(nt, MinTargetPercent), MaxTargetPercent)
+				rule = fmt.Sprintf("autoscaling.targetCPUUtilizationPercentage %d (was %d): keeping the scale point at %sm a pod would take %s%%, so it is clamped to %d-%d%% and the HPA now scales at %sm a pod",
+					nt, *t, trim(oldPoint, 1), trim(exact, 1), MinTargetPercent, MaxTargetPercent, trim(float64(nt)/100*float64(cpuMilli), 1))
+			}
+			rules = append(rules, rule)
+			na.TargetCPUUtilizationPercentage = &nt
+			if nt != *t {
+				edits = append(edits, Edit{"spec.autoscaling.targetCPUUtilizationPercentage", int(nt)})
+			}
+		}
+		if t := a.TargetMemoryUtilizationPercentage; t != nil {
+			rules = append(rules, fmt.Sprintf("autoscaling.targetMemoryUtilizationPercentage %d: kept", *t))
+		}
+		tuned.Spec.Autoscaling = &na
+		tuned.Spec.Replicas = floor
+		r.Recommended.Autoscaling = &Autoscaling{MinReplicas: na.MinReplicas, MaxReplicas: na.MaxReplicas,
+			TargetCPUUtilizationPercentage: na.TargetCPUUtilizationPercentage, TargetMemoryUtilizationPercentage: na.TargetMemoryUtilizationPercentage}
+	} else {
+		rules = append(rules, fmt.Sprintf("replicas %d (was %d): %s", floor, p.Spec.Replicas, floorRule))
+		if floor != p.Spec.Replicas {
+			edits = append(edits, Edit{"spec.replicas", int(floor)})
+		}
+		tuned.Spec.Replicas = floor
+		r.Recommended.Replicas = &floor
+	}
+
+	before, err := model.PlanPhase(p, base)
+	if err != nil {
+		return nil, err
+	}
+	after, err := model.PlanPhase(&tuned, base)
+	if err != nil {
+		return nil, fmt.Errorf("the recommended values do not plan: %w", err)
+	}
+	r.MonthlyCost.Current = capacity.MinMax[float64]{Min: cents(before.MonthlyCost.Min), Max: cents(before.MonthlyCost.Max)}
+	r.MonthlyCost.Recommended = capacity.MinMax[float64]{Min: cents(after.MonthlyCost.Min), Max: cents(after.MonthlyCost.Max)}
+	rules = append(rules, fmt.Sprintf("monthly cost %s → %s (floor-ceiling, priced as plan prices)",
+		span(minMax(before.MonthlyCost)), span(minMax(after.MonthlyCost))))
+	r.Rules, r.Edits, r.Tuned = rules, edits, &tuned
+	return r, nil
+}
+
+func minutes(m float64) time.Duration { return time.Duration(m * float64(time.Minute)) }
+
+func qs(q resource.Quantity) string {
+	if q.IsZero() {
+		return "none"
+	}
+	return q.String()
+}
+
+func trim(v float64, digits int) string {
+	s := fmt.Sprintf("%.*f", digits, v)
+	if strings.Contains(s, ".") {
+		s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+	}
+	return s
+}
+
+func minMax(c capacity.MonthlyCost) capacity.MinMax[float64] {
+	return capacity.MinMax[float64]{Min: c.Min, Max: c.Max}
+}
+
+func cents(v float64) float64 { return math.Round(v*100) / 100 }
+
+func span(m capacity.MinMax[float64]) string {
+	if cents(m.Min) == cents(m.Max) {
+		return capacity.Money(m.Min)
+	}
+	return capacity.Money(m.Min) + "-" + capacity.Money(m.Max)
+}
+
+// WriteJSON prints the result as DESIGN.md's JSON.
+func WriteJSON(w io.Writer, r *Result) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(r)
+}
+
+func (r *Result) rows() [][2]string {
+	res := r.Recommended.Resources
+	rows := [][2]string{
+		{"requests", fmt.Sprintf("cpu %s, memory %s", res.Requests.CPU, res.Requests.Memory)},
+		{"limits", fmt.Sprintf("cpu %s, memory %s", res.Limits.CPU, res.Limits.Memory)},
+	}
+	if a := r.Recommended.Autoscaling; a != nil {
+		hpa := fmt.Sprintf("%d-%d pods", a.MinReplicas, a.MaxReplicas)
+		if a.TargetCPUUtilizationPercentage != nil {
+			hpa += fmt.Sprintf(", CPU target %d%%", *a.TargetCPUUtilizationPercentage)
+		}
+		if a.TargetMemoryUtilizationPercentage != nil {
+			hpa += fmt.Sprintf(", memory target %d%%", *a.TargetMemoryUtilizationPercentage)
+		}
+		rows = append(rows, [2]string{"autoscaling", hpa})
+	} else if r.Recommended.Replicas != nil {
+		rows = append(rows, [2]string{"replicas", fmt.Sprint(*r.Recommended.Replicas)})
+	}
+	rows = append(rows, [2]string{"monthly cost", span(r.MonthlyCost.Current) + " → " + span(r.MonthlyCost.Recommended)})
+	return rows
+}
+
+// WriteTable prints the result for a terminal.
+func WriteTable(w io.Writer, r *Result) error {
+	fmt.Fprintf(w, "%s at phase %s, recommended:\n", r.Environment, r.Phase)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for _, row := range r.rows() {
+		fmt.Fprintf(tw, "  %s\t%s\n", row[0], row[1])
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintln(w, "rules:")
+	for _, rule := range r.Rules {
+		fmt.Fprintf(w, "  - %s\n", rule)
+	}
+	return nil
+}
+
+// WriteMarkdown prints the result as a GitHub table and the rules.
+func WriteMarkdown(w io.Writer, r *Result) error {
+	fmt.Fprintf(w, "### Recommended values for phase `%s` (from %s)\n\n| Field | Recommended |\n|---|---|\n", r.Phase, r.Environment)
+	for _, row := range r.rows() {
+		fmt.Fprintf(w, "| %s | %s |\n", row[0], row[1])
+	}
+	fmt.Fprintln(w)
+	for _, rule := range r.Rules {
+		fmt.Fprintf(w, "- %s\n", rule)
+	}
+	return nil
+}

@@ -1,0 +1,114 @@
+package tune
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coditect/phasegen/internal/base"
+	"github.com/coditect/phasegen/internal/capacity"
+	"github.com/coditect/phasegen/internal/config"
+	"github.com/coditect/phasegen/internal/observe"
+	"github.com/coditect/phasegen/templates"
+)
+
+func setup(t *testing.T) (*config.Set, *capacity.Planner) {
+	t.Helper()
+	cfg, err := config.Load("../../environments")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := base.Load(templates.FS())
+	if err != nil {
+		t.Fatal(err)
+	}
+	pl, err := capacity.NewPlanner(cfg, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg, pl
+}
+
+func week() *observe.Observation {
+	return &observe.Observation{Window: 7 * 24 * time.Hour, At: time.Unix(0, 0), PodsMin: 10, PodsMax: 12, PodsAvg: 10.5,
+		SessionsPeak: 12, SessionsP95: 10.2, CPUP95PerPod: 0.2501, CPUMaxPerPod: 0.9, MemoryMaxPerPod: 700 << 20,
+		HPA: true, DataMinutes: 7 * 24 * 60, Samples: 100000}
+}
+
+func recommend(t *testing.T, phase string, change func(*observe.Observation, *config.Phase)) (*Result, error) {
+	t.Helper()
+	cfg, pl := setup(t)
+	p, _ := cfg.Phase(phase)
+	cp := *p
+	if p.Spec.Autoscaling != nil {
+		a := *p.Spec.Autoscaling
+		cp.Spec.Autoscaling = &a
+	}
+	o := week()
+	change(o, &cp)
+	env, _ := cfg.Environment("production")
+	return Recommend(env, &cp, pl.Model, pl.Resources, o)
+}
+
+func TestRules(t *testing.T) {
+	r, err := recommend(t, "pre-launch", func(*observe.Observation, *config.Phase) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := r.Recommended.Resources
+	// 0.2501 cores → 251m; 700Mi × 1.15 = 805Mi; 70% of 500m = 350m a pod,
+	// 350/251 = 139% → clamped to 90%; ceil(ceil(10.2)/1.5) = 8 pods.
+	if res.Requests.CPU != "251m" || res.Requests.Memory != "805Mi" || res.Limits.Memory != "805Mi" || res.Limits.CPU != "2" {
+		t.Errorf("resources %+v", res)
+	}
+	a := r.Recommended.Autoscaling
+	if a.MinReplicas != 8 || a.MaxReplicas != 30 || *a.TargetCPUUtilizationPercentage != 90 {
+		t.Errorf("autoscaling %+v", a)
+	}
+	rules := strings.Join(r.Rules, "\n")
+	if !strings.Contains(rules, "would take 139.4%, so it is clamped to 50-90% and the HPA now scales at 225.9m a pod") {
+		t.Errorf("the clamp is not said:\n%s", rules)
+	}
+	var paths []string
+	for _, e := range r.Edits {
+		paths = append(paths, e.Path)
+	}
+	if got := strings.Join(paths, " "); got != "spec.resources.requests.cpu spec.resources.requests.memory spec.resources.limits.memory spec.autoscaling.minReplicas spec.replicas spec.autoscaling.targetCPUUtilizationPercentage" {
+		t.Errorf("edits %s", got)
+	}
+}
+
+func TestRulesEdges(t *testing.T) {
+	// Tiny usage: the floors of 10m and 100Mi, one pod.
+	r, err := recommend(t, "pre-launch", func(o *observe.Observation, _ *config.Phase) {
+		o.CPUP95PerPod, o.MemoryMaxPerPod, o.SessionsP95 = 0.0001, 10<<20, 0
+	})
+	if err != nil || r.Recommended.Resources.Requests.CPU != "10m" || r.Recommended.Resources.Requests.Memory != "100Mi" || r.Recommended.Autoscaling.MinReplicas != 1 {
+		t.Errorf("%+v %v", r, err)
+	}
+	// A request above the CPU limit raises the limit; a floor above the
+	// ceiling raises the ceiling.
+	r, err = recommend(t, "pre-launch", func(o *observe.Observation, _ *config.Phase) { o.CPUP95PerPod, o.SessionsP95 = 2.5, 50 })
+	if err != nil || r.Recommended.Resources.Limits.CPU != "2500m" || r.Recommended.Autoscaling.MinReplicas != 34 || r.Recommended.Autoscaling.MaxReplicas != 34 {
+		t.Errorf("%+v %v", r.Recommended, err)
+	}
+	// A phase without an HPA gets replicas.
+	r, err = recommend(t, "pre-launch", func(o *observe.Observation, p *config.Phase) { p.Spec.Autoscaling = nil; o.HPA = false })
+	if err != nil || r.Recommended.Autoscaling != nil || r.Recommended.Replicas == nil || *r.Recommended.Replicas != 8 {
+		t.Errorf("%+v %v", r.Recommended, err)
+	}
+}
+
+func TestRefusals(t *testing.T) {
+	for name, change := range map[string]func(*observe.Observation, *config.Phase){
+		"23h of data": func(o *observe.Observation, _ *config.Phase) { o.DataMinutes = 23 * 60 },
+		"99 samples":  func(o *observe.Observation, _ *config.Phase) { o.Samples = 99 },
+	} {
+		_, err := recommend(t, "pre-launch", change)
+		var re *RefusedError
+		if !errors.As(err, &re) || !strings.Contains(err.Error(), "needs at least 24h and 100 samples") {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}
