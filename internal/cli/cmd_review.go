@@ -19,6 +19,7 @@ import (
 	"github.com/coditect/phasegen/internal/gittree"
 	"github.com/coditect/phasegen/internal/kbuild"
 	"github.com/coditect/phasegen/internal/review"
+	"github.com/coditect/phasegen/internal/target/disk"
 	"github.com/coditect/phasegen/internal/target/githubpr"
 	"github.com/coditect/phasegen/templates"
 )
@@ -162,7 +163,7 @@ func (a *App) runReview(ctx context.Context, g *globalOptions, opts *reviewOptio
 	}
 	if opts.summaryFile != "" {
 		md := review.Markdown(rep, review.MaxSummaryBytes, review.Bytes, command)
-		if err := writeRulesFile(opts.summaryFile, []byte(md)); err != nil {
+		if err := disk.WriteFile(opts.summaryFile, []byte(md)); err != nil {
 			return err
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/coditect/phasegen/internal/alerts"
 	"github.com/coditect/phasegen/internal/base"
 	"github.com/coditect/phasegen/internal/config"
+	"github.com/coditect/phasegen/internal/target/disk"
 )
 
 // rulesTestFileName is the promtool unit test `rules` writes beside the rules.
@@ -88,10 +89,10 @@ func (a *App) runRules(g *globalOptions, opts *rulesOptions, args []string) erro
 	}
 	rulesPath := filepath.Join(opts.dir, alerts.RulesFileName)
 	testPath := filepath.Join(opts.dir, rulesTestFileName)
-	if err := writeRulesFile(rulesPath, rules); err != nil {
+	if err := disk.WriteFile(rulesPath, rules); err != nil {
 		return err
 	}
-	if err := writeRulesFile(testPath, test); err != nil {
+	if err := disk.WriteFile(testPath, test); err != nil {
 		return err
 	}
 	fmt.Fprintf(a.Stdout, "wrote %s and %s (%s at phase %s)\ntest them with: promtool test rules %s\n",
@@ -112,31 +113,6 @@ func checkAlertsContainer(b *base.Base, env *config.Environment) error {
 	}
 	if c.Name != env.Spec.Workload {
 		return fmt.Errorf("workload %s: the alerts select container=%q, but the StatefulSet has no container of that name (its first is %q)", env.Spec.Workload, env.Spec.Workload, c.Name)
-	}
-	return nil
-}
-
-// writeRulesFile writes data to a temporary file beside path and renames it
-// into place, so readers never see half a file.
-func writeRulesFile(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	tmp := f.Name()
-	_, werr := f.Write(data)
-	if cerr := f.Close(); werr == nil {
-		werr = cerr
-	}
-	if werr == nil {
-		werr = os.Chmod(tmp, 0o644)
-	}
-	if werr == nil {
-		werr = os.Rename(tmp, path)
-	}
-	if werr != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("writing %s: %w", path, werr)
 	}
 	return nil
 }

@@ -3,11 +3,11 @@ package promote
 import (
 	"bytes"
 	"fmt"
-	"os"
-	"path/filepath"
-	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/coditect/phasegen/internal/target/disk"
+	"github.com/coditect/phasegen/internal/yamledit"
 )
 
 // SetPhase records phase as spec.phase of the Environment document in file
@@ -24,7 +24,7 @@ func SetPhase(file string, raw []byte, phase string) (bool, error) {
 	if bytes.Equal(out, raw) {
 		return false, nil
 	}
-	if err := writeAtomic(file, out); err != nil {
+	if err := disk.WriteFile(file, out); err != nil {
 		return false, err
 	}
 	return true, nil
@@ -36,7 +36,7 @@ func EditPhase(raw []byte, phase string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	start, err := offset(raw, n.Line, n.Column)
+	start, err := yamledit.Offset(raw, n.Line, n.Column)
 	if err != nil {
 		return nil, err
 	}
@@ -98,26 +98,6 @@ func child(m *yaml.Node, key string) *yaml.Node {
 	return nil
 }
 
-// offset converts a 1-based line and column (in characters) to a byte offset.
-func offset(raw []byte, line, col int) (int, error) {
-	off := 0
-	for l := 1; l < line; l++ {
-		i := bytes.IndexByte(raw[off:], '\n')
-		if i < 0 {
-			return 0, fmt.Errorf("line %d is past the end", line)
-		}
-		off += i + 1
-	}
-	for c := 1; c < col; c++ {
-		if off >= len(raw) || raw[off] == '\n' {
-			return 0, fmt.Errorf("column %d is past the end of line %d", col, line)
-		}
-		_, size := utf8.DecodeRune(raw[off:])
-		off += size
-	}
-	return off, nil
-}
-
 // scalarEnd returns the byte offset just past the scalar that starts at
 // start: the closing quote of a quoted one, the value's own length for a
 // plain one (a one-line plain scalar is written as its value).
@@ -136,36 +116,4 @@ func scalarEnd(raw []byte, start int, n *yaml.Node) (int, error) {
 		return 0, fmt.Errorf("spec.phase is not written as its plain value at line %d", n.Line)
 	}
 	return end, nil
-}
-
-// writeAtomic writes data to a temporary file in file's directory, with
-// file's permissions, and renames it over file.
-func writeAtomic(file string, data []byte) error {
-	mode := os.FileMode(0o644)
-	if fi, err := os.Stat(file); err == nil {
-		mode = fi.Mode().Perm()
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(file), "."+filepath.Base(file)+".*")
-	if err != nil {
-		return err
-	}
-	name := tmp.Name()
-	_, werr := tmp.Write(data)
-	if werr == nil {
-		werr = tmp.Chmod(mode)
-	}
-	if werr == nil {
-		werr = tmp.Sync()
-	}
-	if cerr := tmp.Close(); werr == nil {
-		werr = cerr
-	}
-	if werr == nil {
-		werr = os.Rename(name, file)
-	}
-	if werr != nil {
-		os.Remove(name)
-		return fmt.Errorf("writing %s: %w", file, werr)
-	}
-	return nil
 }

@@ -9,6 +9,8 @@ import (
 
 	"go.yaml.in/yaml/v3"
 	"k8s.io/apimachinery/pkg/util/validation"
+
+	"github.com/coditect/phasegen/internal/yamledit"
 )
 
 // FuzzEditPhase edits spec.phase of arbitrary files, as promote does to the
@@ -51,7 +53,7 @@ func FuzzEditPhase(f *testing.F) {
 		if err != nil {
 			t.Fatalf("edit succeeded on a file without spec.phase: %v", err)
 		}
-		start, err := offset(raw, old.Line, old.Column)
+		start, err := yamledit.Offset(raw, old.Line, old.Column)
 		if err != nil || !bytes.Equal(out[:start], raw[:start]) {
 			t.Fatalf("bytes before spec.phase changed (%v)", err)
 		}

@@ -6,9 +6,10 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/coditect/phasegen/internal/yamledit"
 )
 
 // Edit sets one field of a Phase file: Path is dotted ("spec.resources.requests.cpu"),
@@ -115,7 +116,7 @@ func replaceScalar(raw []byte, n *yaml.Node, v any) ([]byte, error) {
 	if n.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
 		return nil, fmt.Errorf("is a block scalar at line %d; write it on one line", n.Line)
 	}
-	start, err := offset(raw, n.Line, n.Column)
+	start, err := yamledit.Offset(raw, n.Line, n.Column)
 	if err != nil {
 		return nil, err
 	}
@@ -217,7 +218,7 @@ func insert(raw []byte, m *yaml.Node, keys []string, val string, inSpec bool) ([
 
 // insertFlow adds keys to a flow mapping {…} before its closing brace.
 func insertFlow(raw []byte, m *yaml.Node, keys []string, val string) ([]byte, error) {
-	start, err := offset(raw, m.Line, m.Column)
+	start, err := yamledit.Offset(raw, m.Line, m.Column)
 	if err != nil {
 		return nil, err
 	}
@@ -287,26 +288,6 @@ func blank(l []byte) bool { return len(bytes.TrimSpace(l)) == 0 }
 func isComment(l []byte) bool { return bytes.HasPrefix(bytes.TrimSpace(l), []byte("#")) }
 
 func leading(l []byte) int { return len(l) - len(bytes.TrimLeft(l, " ")) }
-
-// offset converts a 1-based line and column (in characters) to a byte offset.
-func offset(raw []byte, line, col int) (int, error) {
-	off := 0
-	for l := 1; l < line; l++ {
-		i := bytes.IndexByte(raw[off:], '\n')
-		if i < 0 {
-			return 0, fmt.Errorf("line %d is past the end", line)
-		}
-		off += i + 1
-	}
-	for c := 1; c < col; c++ {
-		if off >= len(raw) || raw[off] == '\n' {
-			return 0, fmt.Errorf("column %d is past the end of line %d", col, line)
-		}
-		_, size := utf8.DecodeRune(raw[off:])
-		off += size
-	}
-	return off, nil
-}
 
 // verify decodes before and after and checks after is before with the edits.
 func verify(before, after []byte, edits []Edit) error {

@@ -4,9 +4,9 @@ import (
 	"bytes"
 	"fmt"
 	"os"
-	"path/filepath"
 
 	"github.com/coditect/phasegen/internal/config"
+	"github.com/coditect/phasegen/internal/target/disk"
 )
 
 // WritePhase applies r's edits to phase p's file: in place, validated as a
@@ -34,35 +34,5 @@ func WritePhase(p *config.Phase, r *Result) (bool, error) {
 	if !bytes.Equal(cur, p.Source.Raw) {
 		return false, fmt.Errorf("%s changed while phasegen ran; rerun tune", file)
 	}
-	return true, writeAtomic(file, out)
-}
-
-func writeAtomic(file string, data []byte) error {
-	mode := os.FileMode(0o644)
-	if fi, err := os.Stat(file); err == nil {
-		mode = fi.Mode().Perm()
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(file), "."+filepath.Base(file)+".*")
-	if err != nil {
-		return err
-	}
-	name := tmp.Name()
-	_, werr := tmp.Write(data)
-	if werr == nil {
-		werr = tmp.Chmod(mode)
-	}
-	if werr == nil {
-		werr = tmp.Sync()
-	}
-	if cerr := tmp.Close(); werr == nil {
-		werr = cerr
-	}
-	if werr == nil {
-		werr = os.Rename(name, file)
-	}
-	if werr != nil {
-		os.Remove(name)
-		return fmt.Errorf("writing %s: %w", file, werr)
-	}
-	return nil
+	return true, disk.WriteFile(file, out)
 }

@@ -368,3 +368,37 @@ func insideFile(root, p string) error {
 	}
 	return nil
 }
+
+// WriteFile replaces file with data atomically: a temporary file in the same
+// directory, with file's permissions (FileMode for a new file), synced and
+// renamed over it. On any error file is unchanged and the temporary file is
+// gone.
+func WriteFile(file string, data []byte) error {
+	mode := FileMode
+	if fi, err := os.Stat(file); err == nil {
+		mode = fi.Mode().Perm()
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(file), "."+filepath.Base(file)+".*")
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", file, err)
+	}
+	name := tmp.Name()
+	_, werr := tmp.Write(data)
+	if werr == nil {
+		werr = tmp.Chmod(mode)
+	}
+	if werr == nil {
+		werr = tmp.Sync()
+	}
+	if cerr := tmp.Close(); werr == nil {
+		werr = cerr
+	}
+	if werr == nil {
+		werr = os.Rename(name, file)
+	}
+	if werr != nil {
+		os.Remove(name)
+		return fmt.Errorf("writing %s: %w", file, werr)
+	}
+	return nil
+}
