@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -82,42 +83,68 @@ func (s *Set) EnvironmentNames() []string {
 // (a CapacityModel), dir/<env>.yaml (Environments) and dir/phases/<phase>.yaml
 // (Phases). It returns Problems listing everything wrong at once.
 func Load(dir string) (*Set, error) {
-	set := &Set{Dir: dir}
+	return assemble(layout{
+		dir: dir, join: filepath.Join, list: yamlFiles, load: loadFile,
+		exists: func(f string) bool { _, err := os.Lstat(f); return err == nil },
+	})
+}
+
+// layout is where a configuration is read from: the directory, how its
+// paths join, how its YAML files are listed, whether a file is there and how
+// one file is loaded. Load reads the disk, LoadFSFrom an fs.FS.
+type layout struct {
+	dir    string
+	join   func(elem ...string) string
+	list   func(dir string) ([]string, error)
+	exists func(file string) bool
+	load   func(file, want string) (any, Problems)
+}
+
+// assemble reads a configuration laid out as l: the environments (on every
+// core), the phases, the capacity model, then the checks across files. It
+// returns Problems listing everything wrong at once.
+func assemble(l layout) (*Set, error) {
+	set := &Set{Dir: l.dir}
 	var problems Problems
-	envFiles, err := yamlFiles(dir)
+	envFiles, err := l.list(l.dir)
 	if err != nil {
 		return nil, fmt.Errorf("reading config directory: %w", err)
 	}
-	phaseFiles, err := yamlFiles(filepath.Join(dir, "phases"))
-	if err != nil && !errors.Is(err, os.ErrNotExist) {
+	phaseFiles, err := l.list(l.join(l.dir, "phases"))
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("reading phases: %w", err)
 	}
-	capFile := filepath.Join(dir, "capacity.yaml")
+	capFile := l.join(l.dir, "capacity.yaml")
 	envFiles = slices.DeleteFunc(envFiles, func(f string) bool { return f == capFile })
-	for _, r := range loadFiles(envFiles, KindEnvironment) {
+	envs := make([]loaded, len(envFiles))
+	_ = parallel.Do(len(envFiles), func(i int) error {
+		envs[i].doc, envs[i].problems = l.load(envFiles[i], KindEnvironment)
+		return nil
+	})
+	for _, r := range envs {
 		problems = append(problems, r.problems...)
 		if e, ok := r.doc.(*Environment); ok {
 			set.Environments = append(set.Environments, e)
 		}
 	}
 	for _, f := range phaseFiles {
-		doc, ps := loadFile(f, KindPhase)
+		doc, ps := l.load(f, KindPhase)
 		problems = append(problems, ps...)
 		if p, ok := doc.(*Phase); ok {
 			set.Phases = append(set.Phases, p)
 		}
 	}
-	if _, err := os.Lstat(capFile); err != nil {
+	if !l.exists(capFile) {
 		problems = append(problems, Problem{File: capFile, Msg: "missing: a CapacityModel is required"})
 	} else {
-		doc, ps := loadFile(capFile, KindCapacityModel)
+		doc, ps := l.load(capFile, KindCapacityModel)
 		problems = append(problems, ps...)
 		if c, ok := doc.(*CapacityModel); ok {
 			set.Capacity = c
 		}
 	}
 	if len(set.Phases) == 0 && len(phaseFiles) == 0 {
-		problems = append(problems, Problem{File: filepath.Join(dir, "phases"), Msg: "no Phase files found"})
+		problems = append(problems, Problem{File: l.join(l.dir, "phases"), Msg: "no Phase files found"})
 	}
 	problems = append(problems, set.crossCheck()...)
 	if err := problems.err(); err != nil {
@@ -153,17 +180,6 @@ func yamlFiles(dir string) ([]string, error) {
 type loaded struct {
 	doc      any
 	problems Problems
-}
-
-// loadFiles is loadFile of each file, on every core (a fleet has thousands
-// of environment files), in files' order.
-func loadFiles(files []string, want string) []loaded {
-	out := make([]loaded, len(files))
-	_ = parallel.Do(len(files), func(i int) error {
-		out[i].doc, out[i].problems = loadFile(files[i], want)
-		return nil
-	})
-	return out
 }
 
 // loadFile reads one file, refusing links that leave its directory.

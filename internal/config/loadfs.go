@@ -2,15 +2,12 @@ package config
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"io/fs"
 	"path"
 	"path/filepath"
 	"sort"
 	"strings"
-
-	"github.com/coditect/phasegen/internal/parallel"
 )
 
 // LoadFS is Load reading from fsys instead of the disk: dir is a slash path
@@ -29,64 +26,13 @@ func LoadFS(fsys fs.FS, dir string) (*Set, error) {
 // Source.File set to the path in fsys. The checks across files run on the
 // result as LoadFS runs them.
 func LoadFSFrom(fsys fs.FS, dir string, known *Set) (*Set, error) {
-	set := &Set{Dir: dir}
 	reuse := knownDocs(known)
-	var problems Problems
-	envFiles, err := yamlFilesFS(fsys, dir)
-	if err != nil {
-		return nil, fmt.Errorf("reading config directory: %w", err)
-	}
-	phaseFiles, err := yamlFilesFS(fsys, path.Join(dir, "phases"))
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("reading phases: %w", err)
-	}
-	capFile := path.Join(dir, "capacity.yaml")
-	kept := envFiles[:0]
-	for _, f := range envFiles {
-		if f != capFile {
-			kept = append(kept, f)
-		}
-	}
-	envFiles = kept
-	envs := make([]loaded, len(envFiles))
-	_ = parallel.Do(len(envFiles), func(i int) error {
-		envs[i].doc, envs[i].problems = loadFileFS(fsys, envFiles[i], KindEnvironment, reuse)
-		return nil
+	return assemble(layout{
+		dir: dir, join: path.Join,
+		list:   func(d string) ([]string, error) { return yamlFilesFS(fsys, d) },
+		exists: func(f string) bool { _, err := fs.Lstat(fsys, f); return err == nil },
+		load:   func(f, want string) (any, Problems) { return loadFileFS(fsys, f, want, reuse) },
 	})
-	for _, r := range envs {
-		problems = append(problems, r.problems...)
-		if e, ok := r.doc.(*Environment); ok {
-			set.Environments = append(set.Environments, e)
-		}
-	}
-	for _, f := range phaseFiles {
-		doc, ps := loadFileFS(fsys, f, KindPhase, reuse)
-		problems = append(problems, ps...)
-		if p, ok := doc.(*Phase); ok {
-			set.Phases = append(set.Phases, p)
-		}
-	}
-	if _, err := fs.Lstat(fsys, capFile); err != nil {
-		problems = append(problems, Problem{File: capFile, Msg: "missing: a CapacityModel is required"})
-	} else {
-		doc, ps := loadFileFS(fsys, capFile, KindCapacityModel, reuse)
-		problems = append(problems, ps...)
-		if c, ok := doc.(*CapacityModel); ok {
-			set.Capacity = c
-		}
-	}
-	if len(set.Phases) == 0 && len(phaseFiles) == 0 {
-		problems = append(problems, Problem{File: path.Join(dir, "phases"), Msg: "no Phase files found"})
-	}
-	problems = append(problems, set.crossCheck()...)
-	if err := problems.err(); err != nil {
-		return nil, err
-	}
-	sort.SliceStable(set.Phases, func(i, j int) bool { return set.Phases[i].Spec.Order < set.Phases[j].Spec.Order })
-	sort.Slice(set.Environments, func(i, j int) bool {
-		return set.Environments[i].Metadata.Name < set.Environments[j].Metadata.Name
-	})
-	return set, nil
 }
 
 // yamlFilesFS lists dir's *.yaml and *.yml files in fsys, sorted.
