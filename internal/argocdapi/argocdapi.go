@@ -21,6 +21,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/coditect/phasegen/internal/secret"
 )
 
 // ErrAuth is wrapped by answers 401 and 403: the token is wrong, expired,
@@ -56,7 +58,7 @@ type Client struct {
 func New(o Options) (*Client, error) {
 	base, err := ServerURL(o.Server)
 	if err != nil {
-		return nil, redactErr(err, o.Token)
+		return nil, secret.Error(err, o.Token)
 	}
 	hc := &http.Client{Timeout: 30 * time.Second}
 	if o.HTTPClient != nil {
@@ -172,7 +174,7 @@ func TLSError(err error) bool {
 // Application reads one Application: GET /api/v1/applications/{name}.
 func (c *Client) Application(ctx context.Context, name string, q Query) (*Application, error) {
 	app, err := c.application(ctx, name, q)
-	return app, redactErr(err, c.token)
+	return app, secret.Error(err, c.token)
 }
 
 func (c *Client) application(ctx context.Context, name string, q Query) (*Application, error) {
@@ -246,23 +248,4 @@ func firstNonEmpty(s ...string) string {
 		}
 	}
 	return ""
-}
-
-// redactedError hides the token in the text of the error it wraps.
-type redactedError struct {
-	err   error
-	token string
-}
-
-func (e *redactedError) Error() string {
-	return strings.ReplaceAll(e.err.Error(), e.token, "[REDACTED]")
-}
-
-func (e *redactedError) Unwrap() error { return e.err }
-
-func redactErr(err error, token string) error {
-	if err == nil || token == "" {
-		return err
-	}
-	return &redactedError{err: err, token: token}
 }

@@ -72,7 +72,7 @@ func TestPrometheusHostileAnswers(t *testing.T) {
 		{"error echoing the token", func(w http.ResponseWriter, r *http.Request) {
 			w.WriteHeader(http.StatusBadRequest)
 			fmt.Fprintf(w, `{"status":"error","errorType":"bad_data","error":"invalid parameter (header was %s)"}`, r.Header.Get("Authorization"))
-		}, []string{"bad_data: invalid parameter", "[redacted]", "query: min_over_time("}, false},
+		}, []string{"bad_data: invalid parameter", "[REDACTED]", "query: min_over_time("}, false},
 		{"401", func(w http.ResponseWriter, r *http.Request) {
 			w.WriteHeader(http.StatusUnauthorized)
 			fmt.Fprint(w, "unauthorized\n")

@@ -26,6 +26,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/coditect/phasegen/internal/secret"
 )
 
 // Defaults of Options.
@@ -206,19 +208,14 @@ func (c *Client) fail(expr string, status int, msg string, err error) *QueryErro
 
 // redact removes the token and the URL's credentials from s.
 func (c *Client) redact(s string) string {
-	if c.o.Token != "" {
-		s = strings.ReplaceAll(s, c.o.Token, "[redacted]")
-	}
+	secrets := []string{c.o.Token, c.base.RawQuery}
 	if c.base.User != nil {
-		if p, ok := c.base.User.Password(); ok && p != "" {
-			s = strings.ReplaceAll(s, p, "[redacted]")
+		if p, ok := c.base.User.Password(); ok {
+			secrets = append(secrets, p)
 		}
 		s = strings.ReplaceAll(s, c.base.User.String()+"@", "")
 	}
-	if c.base.RawQuery != "" {
-		s = strings.ReplaceAll(s, c.base.RawQuery, "[redacted]")
-	}
-	return s
+	return secret.String(s, secrets...)
 }
 
 // attempt runs one request. wait >= 0 means the failure is worth retrying

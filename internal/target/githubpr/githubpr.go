@@ -27,6 +27,7 @@ import (
 
 	"github.com/google/go-github/v62/github"
 
+	"github.com/coditect/phasegen/internal/secret"
 	"github.com/coditect/phasegen/internal/target"
 )
 
@@ -102,7 +103,7 @@ func New(o Options) (*Target, error) {
 		// The value may be a token pasted into the wrong variable.
 		shown := raw
 		if o.Token != "" {
-			shown = strings.ReplaceAll(shown, o.Token, "[REDACTED]")
+			shown = secret.String(shown, o.Token)
 		}
 		return nil, fmt.Errorf("github api url %q: not an absolute URL", shown)
 	}
@@ -165,32 +166,10 @@ func (t *Target) logf(format string, args ...any) {
 	fmt.Fprintln(t.log, line)
 }
 
-// redactedError hides the token in the text of the error it wraps.
-type redactedError struct {
-	err   error
-	token string
-}
-
-func (e *redactedError) Error() string {
-	return strings.ReplaceAll(e.err.Error(), e.token, "[REDACTED]")
-}
-
-func (e *redactedError) Unwrap() error { return e.err }
-
 // redact wraps err so its text never shows the token.
-func (t *Target) redact(err error) error {
-	if err == nil || t.token == "" {
-		return err
-	}
-	return &redactedError{err: err, token: t.token}
-}
+func (t *Target) redact(err error) error { return secret.Error(err, t.token) }
 
-func (t *Target) redactString(s string) string {
-	if t.token == "" {
-		return s
-	}
-	return strings.ReplaceAll(s, t.token, "[REDACTED]")
-}
+func (t *Target) redactString(s string) string { return secret.String(s, t.token) }
 
 // ReadFile returns the content of file p on branch with one contents API
 // call (two for files over 1 MB, which the contents API does not inline).
