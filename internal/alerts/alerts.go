@@ -27,6 +27,16 @@ const (
 	AlertSessionsOverCapacity = "WorkloadSessionsOverCapacity"
 )
 
+// Names returns the names of the alerts phase's PrometheusRule defines, in
+// the rule's order: what `wait` asks Prometheus about.
+func Names(phase *config.Phase) []string {
+	names := []string{AlertCPUHigh, AlertMemoryHigh}
+	if phase.Spec.Autoscaling != nil {
+		names = append(names, AlertHPAAtMax)
+	}
+	return append(names, AlertPVCAlmostFull, AlertSessionsOverCapacity)
+}
+
 // PhaseAnnotation records on the PrometheusRule the phase it was built for.
 const PhaseAnnotation = "phasegen.dev/phase"
 

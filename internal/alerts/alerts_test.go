@@ -300,3 +300,21 @@ func TestDurations(t *testing.T) {
 		}
 	}
 }
+
+// TestNames: Names lists exactly the alerts each phase's rules define, with
+// and without autoscaling.
+func TestNames(t *testing.T) {
+	s := loadSet(t)
+	e, _ := s.Environment("production")
+	phases := append([]*config.Phase{fixedPhase(s.Phases[0])}, s.Phases...)
+	for _, p := range phases {
+		g, err := Groups(e, p, s.Capacity, nextOpts(s, p))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, want := strings.Join(Names(p), ","), strings.Join(alertNames(t, g), ",")
+		if got != want {
+			t.Errorf("%s: Names = %s, the rules define %s", p.Metadata.Name, got, want)
+		}
+	}
+}

@@ -14,20 +14,47 @@ import (
 	"github.com/coditect/phasegen/internal/promapi"
 )
 
-// observeOptions are the flags status and tune share.
-type observeOptions struct {
-	window       string
-	at           string
+// promOptions are the flags of the commands that read Prometheus.
+type promOptions struct {
 	prometheus   string
 	queryTimeout time.Duration
-	output       string
+}
+
+func (o *promOptions) setFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&o.prometheus, "prometheus", "", "Prometheus API URL (default $PROMETHEUS_URL)")
+	fs.DurationVar(&o.queryTimeout, "query-timeout", promapi.DefaultTimeout, "longest wait for one query's answer")
+}
+
+// url is --prometheus, else PROMETHEUS_URL; "" when neither is set.
+func (o *promOptions) url(a *App) string {
+	if o.prometheus != "" {
+		return o.prometheus
+	}
+	return a.Getenv("PROMETHEUS_URL")
+}
+
+// promClient is the Prometheus client of o: PROMETHEUS_TOKEN as the bearer
+// token, the App's HTTP client and Sleep, retries logged to stderr.
+func (a *App) promClient(o *promOptions) (*promapi.Client, error) {
+	return promapi.New(promapi.Options{
+		URL: o.url(a), Token: a.Getenv("PROMETHEUS_TOKEN"), HTTPClient: a.HTTPClient,
+		Timeout: o.queryTimeout, Sleep: a.Sleep,
+		Logf: func(format string, args ...any) { fmt.Fprintf(a.Stderr, format+"\n", args...) },
+	})
+}
+
+// observeOptions are the flags status and tune share.
+type observeOptions struct {
+	promOptions
+	window string
+	at     string
+	output string
 }
 
 func (o *observeOptions) setFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.window, "window", "7d", "how far back to look (7d, 36h, 1w2d; 1h to 90d)")
 	fs.StringVar(&o.at, "at", "", "end of the window, RFC 3339 or unix seconds (default now)")
-	fs.StringVar(&o.prometheus, "prometheus", "", "Prometheus API URL (default $PROMETHEUS_URL)")
-	fs.DurationVar(&o.queryTimeout, "query-timeout", promapi.DefaultTimeout, "longest wait for one query's answer")
+	o.promOptions.setFlags(fs)
 	fs.StringVarP(&o.output, "output", "o", "table", "output format: table, json or markdown")
 }
 
@@ -82,15 +109,7 @@ func (a *App) observeEnv(ctx context.Context, g *globalOptions, o *observeOption
 	if err != nil {
 		return nil, err
 	}
-	url := o.prometheus
-	if url == "" {
-		url = a.Getenv("PROMETHEUS_URL")
-	}
-	client, err := promapi.New(promapi.Options{
-		URL: url, Token: a.Getenv("PROMETHEUS_TOKEN"), HTTPClient: a.HTTPClient,
-		Timeout: o.queryTimeout, Sleep: a.Sleep,
-		Logf: func(format string, args ...any) { fmt.Fprintf(a.Stderr, format+"\n", args...) },
-	})
+	client, err := a.promClient(&o.promOptions)
 	if err != nil {
 		return nil, err
 	}

@@ -11,9 +11,12 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/coditect/phasegen/internal/alerts"
 	"github.com/coditect/phasegen/internal/argocd"
 	"github.com/coditect/phasegen/internal/argocdapi"
 	"github.com/coditect/phasegen/internal/config"
+	"github.com/coditect/phasegen/internal/observe"
+	"github.com/coditect/phasegen/internal/promapi"
 	"github.com/coditect/phasegen/internal/syncwait"
 	"github.com/coditect/phasegen/internal/target"
 )
@@ -29,13 +32,15 @@ type waitOptions struct {
 	repo       string
 	gitDir     string
 	maxWait    time.Duration
+	prom       promOptions
+	noAlerts   bool
 }
 
 func newWaitCmd(a *App) *command {
 	opts := &waitOptions{}
 	return &command{
 		name:  "wait",
-		usage: "wait ENV [--revision SHA] [--timeout 10m] [--healthy-for 30s] [-o table|json] [--argocd-server HOST] [--insecure] [--repo OWNER/NAME | --git-dir DIR]",
+		usage: "wait ENV [--revision SHA] [--timeout 10m] [--healthy-for 30s] [-o table|json] [--argocd-server HOST] [--insecure] [--repo OWNER/NAME | --git-dir DIR] [--prometheus URL] [--no-alerts]",
 		short: "Wait until Argo CD has synced ENV's Application to a revision and it stays Healthy",
 		long: `After a promotion's pull request is merged, waits until Argo CD has synced
 ENV's Application (<workload>-ENV, the name phasegen renders, also as an
@@ -60,7 +65,17 @@ stderr, one line per state change; the result (-o table or json) to stdout.
 Argo CD: --argocd-server or ARGOCD_SERVER (a bare HOST[:PORT] means https,
 as the argocd CLI; a URL with http:// or https:// is used as given), the
 token in ARGOCD_AUTH_TOKEN (an API token of an account with 'applications,
-get'), --insecure to skip TLS verification.`,
+get'), --insecure to skip TLS verification.
+
+Alerts: with --prometheus URL or PROMETHEUS_URL (PROMETHEUS_TOKEN, when
+set, is sent as a bearer token and never shown), once the Application is
+synced and healthy wait makes one instant query of the phase's alerts
+firing for the environment, ALERTS{alertstate="firing"} with ENV's
+namespace and the alert names of the PrometheusRule phasegen renders for
+ENV's phase, and lists them on stderr and in the result. --no-alerts makes
+wait exit 1 when any is firing, naming them. A wait that fails makes no
+query; a Prometheus that cannot be read exits 1 naming its URL. Without a
+Prometheus URL nothing is queried.`,
 		example: "  ARGOCD_SERVER=argocd.example.com ARGOCD_AUTH_TOKEN=... phasegen wait production\n" +
 			"  phasegen wait production --revision 3f2a9c1 --timeout 15m --healthy-for 2m -o json",
 		setFlags: func(fs *pflag.FlagSet) {
@@ -73,6 +88,8 @@ get'), --insecure to skip TLS verification.`,
 			fs.StringVar(&opts.repo, "repo", "", "GitHub repository OWNER/NAME the revision is read from (default: gitops.repo)")
 			fs.StringVar(&opts.gitDir, "git-dir", "", "local git repository the revision is read from instead of GitHub")
 			fs.DurationVar(&opts.maxWait, "max-wait", 2*time.Minute, "longest wait for a GitHub rate limit to reset")
+			opts.prom.setFlags(fs)
+			fs.BoolVar(&opts.noAlerts, "no-alerts", false, "exit 1 when any of the phase's alerts is firing (needs a Prometheus URL)")
 		},
 		run: func(ctx context.Context, g *globalOptions, args []string) error {
 			return a.runWait(ctx, g, opts, args)
@@ -92,6 +109,10 @@ func (a *App) runWait(ctx context.Context, g *globalOptions, opts *waitOptions, 
 		return usagef("--timeout must be positive")
 	case opts.healthyFor < 0:
 		return usagef("--healthy-for must not be negative")
+	case opts.prom.queryTimeout <= 0:
+		return usagef("--query-timeout must be positive")
+	case opts.noAlerts && opts.prom.url(a) == "":
+		return usagef("--no-alerts needs a Prometheus to ask: pass --prometheus URL or set PROMETHEUS_URL")
 	}
 	cfg, err := a.loadConfig(g)
 	if err != nil {
@@ -100,6 +121,16 @@ func (a *App) runWait(ctx context.Context, g *globalOptions, opts *waitOptions, 
 	env, err := findEnvironment(cfg, args[0])
 	if err != nil {
 		return err
+	}
+	phase, err := declaredPhase(cfg, env)
+	if err != nil {
+		return err
+	}
+	var prom *promapi.Client
+	if opts.prom.url(a) != "" {
+		if prom, err = a.promClient(&opts.prom); err != nil {
+			return err
+		}
 	}
 	server := opts.server
 	if server == "" {
@@ -126,12 +157,43 @@ func (a *App) runWait(ctx context.Context, g *globalOptions, opts *waitOptions, 
 		Revision: rev, Timeout: opts.timeout, HealthyFor: opts.healthyFor,
 		Now: a.Now, Sleep: a.Sleep, Log: a.Stderr,
 	})
+	out := waitResult{Result: res}
+	var aerr error
+	if werr == nil && prom != nil {
+		out.Alerts, aerr = a.waitAlerts(ctx, prom, env, phase)
+	}
 	if res.Polls > 0 {
-		if err := a.printWait(opts.output, res); err != nil {
+		if err := a.printWait(opts.output, out); err != nil {
 			return err
 		}
 	}
-	return werr
+	switch {
+	case werr != nil:
+		return werr
+	case aerr != nil:
+		return fmt.Errorf("%s is synced and healthy, but its alerts could not be read: %w", name, aerr)
+	case opts.noAlerts && out.Alerts != nil && len(out.Alerts.Firing) > 0:
+		return fmt.Errorf("--no-alerts: %s", out.Alerts.Summary())
+	}
+	return nil
+}
+
+// waitResult is wait's result: the wait's, and the alerts when a
+// Prometheus was asked.
+type waitResult struct {
+	syncwait.Result
+	Alerts *observe.AlertReport `json:"alerts,omitempty"`
+}
+
+// waitAlerts asks Prometheus, in one query, which of phase's alerts fire
+// for env now, and says so on stderr.
+func (a *App) waitAlerts(ctx context.Context, prom *promapi.Client, env *config.Environment, phase *config.Phase) (*observe.AlertReport, error) {
+	r, err := observe.ReportAlerts(ctx, prom, env.Spec.Namespace, phase.Metadata.Name, alerts.Names(phase), a.Now())
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(a.Stderr, "prometheus %s: %s\n", r.Prometheus, r.Summary())
+	return r, nil
 }
 
 // gitopsHead reads the head of env's gitops branch from the target promote
@@ -158,7 +220,7 @@ func (a *App) gitopsHead(ctx context.Context, env *config.Environment, opts *wai
 	return rev, nil
 }
 
-func (a *App) printWait(output string, res syncwait.Result) error {
+func (a *App) printWait(output string, res waitResult) error {
 	if output == "json" {
 		b, err := json.MarshalIndent(res, "", "  ")
 		if err != nil {
@@ -187,6 +249,9 @@ func (a *App) printWait(output string, res syncwait.Result) error {
 	}
 	if len(res.Missing) > 0 {
 		rows = append(rows, [2]string{"missing", strings.Join(res.Missing, "; ")})
+	}
+	if res.Alerts != nil {
+		rows = append(rows, [2]string{"alerts", res.Alerts.Summary()})
 	}
 	for _, r := range rows {
 		fmt.Fprintf(tw, "%s\t%s\n", r[0], r[1])

@@ -34,7 +34,14 @@ type waitRig struct {
 
 func newWaitRig(t *testing.T, sc argocdfake.Scenario) *waitRig {
 	t.Helper()
-	r := &waitRig{dir: t.TempDir(), clock: argocdfake.NewClock(time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC))}
+	return newWaitRigAt(t, sc, time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC))
+}
+
+// newWaitRigAt is newWaitRig with the clock starting at start; the
+// promotions move it 25 hours on.
+func newWaitRigAt(t *testing.T, sc argocdfake.Scenario, start time.Time) *waitRig {
+	t.Helper()
+	r := &waitRig{dir: t.TempDir(), clock: argocdfake.NewClock(start)}
 	for _, d := range []string{"environments", "templates/base", "overlays"} {
 		if err := copyTree(filepath.Join("..", "..", d), filepath.Join(r.dir, d)); err != nil {
 			t.Fatal(err)

@@ -38,11 +38,38 @@ func soloOptions() history.Options {
 }
 
 // promServer is the one Prometheus of this test binary, serving the
-// production, fleet and solo histories.
+// production, fleet and solo histories and the alerts of firingAlerts.
 var promServer = &promtest.Shared{Build: func() *history.History {
 	return history.Merge(history.Generate(history.Production(historyEnd)),
-		history.Generate(fleetOptions()), history.Generate(soloOptions()))
+		history.Generate(fleetOptions()), history.Generate(soloOptions()), history.Alerts(firingAlerts()...))
 }}
+
+// firingAlerts are ALERTS series over the last 6 hours of the history:
+// production's (namespace coditect-app) WorkloadCPUHigh on two pods and
+// WorkloadSessionsOverCapacity firing, and decoys wait must not report:
+// the same alert in another namespace, one of the phase's alerts pending,
+// another rule's alert firing in the namespace, and one of the phase's
+// alerts that resolved 3 hours before the end.
+func firingAlerts() []history.Alert {
+	from := historyEnd.Add(-6 * time.Hour)
+	l := func(kv ...string) []history.Label {
+		var out []history.Label
+		for i := 0; i+1 < len(kv); i += 2 {
+			out = append(out, history.Label{Name: kv[i], Value: kv[i+1]})
+		}
+		return out
+	}
+	return []history.Alert{
+		{Name: "WorkloadCPUHigh", State: "firing", Labels: l("namespace", "coditect-app", "pod", "coditect-combined-1", "severity", "warning"), From: from, To: historyEnd},
+		{Name: "WorkloadCPUHigh", State: "firing", Labels: l("namespace", "coditect-app", "pod", "coditect-combined-3", "severity", "warning"), From: from, To: historyEnd},
+		{Name: "WorkloadSessionsOverCapacity", State: "firing", Labels: l("namespace", "coditect-app", "severity", "critical"), From: from, To: historyEnd},
+		// Decoys.
+		{Name: "WorkloadCPUHigh", State: "firing", Labels: l("namespace", fleetNS, "pod", "coditect-combined-2", "severity", "warning"), From: from, To: historyEnd},
+		{Name: "WorkloadMemoryHigh", State: "pending", Labels: l("namespace", "coditect-app", "pod", "coditect-combined-1", "severity", "warning"), From: from, To: historyEnd},
+		{Name: "KubePodCrashLooping", State: "firing", Labels: l("namespace", "coditect-app", "pod", "coditect-combined-4", "container", "coditect-combined", "severity", "warning"), From: from, To: historyEnd},
+		{Name: "WorkloadPVCAlmostFull", State: "firing", Labels: l("namespace", "coditect-app", "persistentvolumeclaim", "workspace-coditect-combined-0", "severity", "warning"), From: from, To: historyEnd.Add(-3 * time.Hour)},
+	}
+}
 
 // The expected figures, computed from the generated samples with
 // Prometheus's own semantics: a 5m lookback for instant values, 1m

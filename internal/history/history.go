@@ -376,3 +376,33 @@ func (h *History) WriteOpenMetrics(w io.Writer) error {
 	}
 	return bw.Flush()
 }
+
+// Alert is one series of Prometheus's ALERTS metric as its rule evaluation
+// writes it: value 1 at every evaluation from From to To (inclusive) while
+// the alert is in State ("pending" or "firing"), labelled with the alert's
+// name and state, the labels its expression's result carries (namespace,
+// pod, …) and the rule's own (severity).
+type Alert struct {
+	Name, State string
+	Labels      []Label
+	From, To    time.Time // on a minute
+}
+
+// Alerts returns the history of the ALERTS series of as, at Step. An alert
+// that resolved simply ends: Prometheus would write a stale marker, which
+// OpenMetrics cannot carry, so a query within 5 minutes of To still sees
+// it; tests keep resolved alerts further from the time they query.
+func Alerts(as ...Alert) *History {
+	h := &History{types: map[string]string{"ALERTS": "gauge"}}
+	for _, a := range as {
+		s := &Series{Metric: "ALERTS", Labels: append([]Label{{"alertname", a.Name}, {"alertstate", a.State}}, a.Labels...)}
+		for t := a.From; !t.After(a.To); t = t.Add(Step) {
+			s.Samples = append(s.Samples, Sample{t.UnixMilli(), 1})
+		}
+		if a.To.After(h.End) {
+			h.End = a.To
+		}
+		h.Series = append(h.Series, s)
+	}
+	return h
+}

@@ -94,3 +94,23 @@ func TestOpenMetrics(t *testing.T) {
 		t.Errorf("samples not as promtool reads them:\n%.500s", text)
 	}
 }
+
+// TestAlerts: an ALERTS series per alert, one sample a minute from From to
+// To, its name and state first, written as a gauge beside a merged
+// workload history.
+func TestAlerts(t *testing.T) {
+	h := Alerts(Alert{Name: "WorkloadCPUHigh", State: "firing", Labels: []Label{{"namespace", "coditect-app"}, {"pod", "coditect-combined-1"}},
+		From: end.Add(-2 * time.Minute), To: end})
+	if h.End != end || len(h.Series) != 1 || len(h.Series[0].Samples) != 3 {
+		t.Fatalf("end %s, series %+v", h.End, h.Series)
+	}
+	var b bytes.Buffer
+	if err := Merge(Generate(Production(end)), h).WriteOpenMetrics(&b); err != nil {
+		t.Fatal(err)
+	}
+	want := "# TYPE ALERTS gauge\n" +
+		`ALERTS{alertname="WorkloadCPUHigh",alertstate="firing",namespace="coditect-app",pod="coditect-combined-1"} 1 ` + fmt.Sprint(end.Unix()-120) + "\n"
+	if !strings.Contains(b.String(), want) {
+		t.Errorf("the OpenMetrics lacks\n%s", want)
+	}
+}
