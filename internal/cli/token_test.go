@@ -304,8 +304,16 @@ func TestTokenNeverLeaks(t *testing.T) {
 	if out := run(cli.ExitError, "tune", "production", "--at", when, "--write"); !strings.Contains(out, "authentication failed") {
 		t.Fatalf("bad Prometheus token: %s", out)
 	}
+	// wait asks for the phase's firing alerts with the token too.
+	t.Setenv("PROMETHEUS_TOKEN", canaryToken)
+	run(cli.ExitOK, "wait", "production", "--git-dir", gitDir, "--healthy-for", "0s", "--no-alerts", "-o", "json")
+	t.Setenv("PROMETHEUS_TOKEN", canaryBad)
+	if out := run(cli.ExitError, "wait", "production", "--git-dir", gitDir, "--healthy-for", "0s"); !strings.Contains(out, "authentication failed") {
+		t.Fatalf("wait, bad Prometheus token: %s", out)
+	}
 	t.Setenv("PROMETHEUS_URL", "http://user:"+canaryToken+"@127.0.0.1:1/")
 	run(cli.ExitError, "status", "production", "--at", when)
+	run(cli.ExitError, "wait", "production", "--git-dir", gitDir, "--healthy-for", "0s")
 	t.Setenv("PROMETHEUS_URL", "")
 	run(cli.ExitError, "status", "production")
 	if promAuthed.Load() == 0 {
