@@ -57,10 +57,16 @@ spec:
 // environment variables; waits return at once.
 func runIn(t *testing.T, dir string, env map[string]string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
+	return runAt(t, historyEnd, dir, env, args...)
+}
+
+// runAt is runIn with the clock at now.
+func runAt(t *testing.T, now time.Time, dir string, env map[string]string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
 	var out, errb bytes.Buffer
 	a := &cli.App{
 		Stdout: &out, Stderr: &errb, Getenv: func(k string) string { return env[k] },
-		HTTPClient: &http.Client{Timeout: 30 * time.Second}, Now: func() time.Time { return historyEnd },
+		HTTPClient: &http.Client{Timeout: 30 * time.Second}, Now: func() time.Time { return now },
 		Sleep: func(ctx context.Context, _ time.Duration) error { return ctx.Err() },
 	}
 	full := append(append([]string{}, args...), "--config", filepath.Join(dir, "environments"),
@@ -98,6 +104,16 @@ type statusJSON struct {
 		Reasons []string
 		Command string
 	}
+	Soak *soakJSON
+}
+
+type soakJSON struct {
+	Since          time.Time
+	EndsAt         *time.Time
+	Duration       *string
+	Passed         bool
+	Branch, Commit string
+	Partial        bool
 }
 
 func decodeStrict(t *testing.T, data string, v any) {

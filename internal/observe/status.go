@@ -58,6 +58,9 @@ type Status struct {
 		Planned  capacity.MinMax[float64] `json:"planned"`
 	} `json:"monthlyCost"`
 	Verdict Verdict `json:"verdict"`
+	// Soak is read from the GitOps branch, when a target could be read
+	// (an addition to DESIGN.md's shape; omitted otherwise).
+	Soak *Soak `json:"soak,omitempty"`
 }
 
 // Verdict says whether the environment has outgrown its phase.
@@ -195,7 +198,7 @@ func (s Status) rows() [][2]string {
 	if s.HPA.AtMaxFraction != nil {
 		hpa = pct(*s.HPA.AtMaxFraction*100) + " of the window at its maximum"
 	}
-	return [][2]string{
+	rows := [][2]string{
 		{"ready pods", span(num(s.Pods.Min), num(s.Pods.Max))},
 		{"sessions", fmt.Sprintf("peak %s, p95 %s", num(s.Sessions.Peak), num(s.Sessions.P95))},
 		{"CPU cores per pod (busiest)", fmt.Sprintf("p95 %s, max %s", num(s.CPUCores.P95PerPod), num(s.CPUCores.MaxPerPod))},
@@ -206,6 +209,10 @@ func (s Status) rows() [][2]string {
 		{"monthly cost", fmt.Sprintf("%s observed, %s planned", capacity.Money(s.MonthlyCost.Observed),
 			span(capacity.Money(s.MonthlyCost.Planned.Min), capacity.Money(s.MonthlyCost.Planned.Max)))},
 	}
+	if s.Soak != nil {
+		rows = append(rows, [2]string{"soak", s.Soak.line()})
+	}
+	return rows
 }
 
 func span(lo, hi string) string {
