@@ -84,6 +84,8 @@ if command -v prometheus >/dev/null 2>&1 && command -v promtool >/dev/null 2>&1;
   fi
   export PROMETHEUS_URL=$url
   "$bin" status production --at "$end"
+  step "phasegen status production --git-dir: with the soak, read from the scratch repository (beta since its merge)"
+  "$bin" status production --at "$end" "${flags[@]}"
   "$bin" tune production --at "$end"
   step "phasegen tune production --write: the recommendation in the phase file, then check shows the stale overlay"
   rm -rf "$scratch/tune-config" && cp -r environments "$scratch/tune-config"

@@ -59,7 +59,9 @@ func leak(data []byte) string {
 
 // TestTokenNeverLeaks runs every command with a recognisable token in
 // GITHUB_TOKEN and GH_TOKEN (and ARGOCD_AUTH_TOKEN: wait against the fake
-// Argo CD, success, faults, a rejected token, a token pasted as the server),
+// Argo CD, success, faults, a rejected token, a token pasted as the server;
+// PROMETHEUS_TOKEN for status, tune and wait's alerts; status's soak from
+// the local repository and from GitHub),
 // promotes into a local repository and into the
 // fake GitHub (success, rerun, dry run, faults, bad token, missing
 // repository), and checks the token shows nowhere: stdout, stderr, any file
@@ -296,6 +298,27 @@ func TestTokenNeverLeaks(t *testing.T) {
 	run(cli.ExitOK, "status", "--help")
 	run(cli.ExitOK, "help", "tune")
 	run(okCode, "status", "production", "--at", when, "-o", "json")
+	// status reads the soak from the local repository, from GitHub with the
+	// token, and goes on without it when GitHub refuses a bad one.
+	// (Neither has merged production's promotion to beta.)
+	soakOut := []string{
+		run(okCode, "status", "production", "--at", when, "--git-dir", gitDir),
+		func() string {
+			t.Setenv("GITHUB_TOKEN", canaryToken)
+			return run(okCode, "status", "production", "--at", when, "-o", "json")
+		}(),
+		func() string {
+			t.Setenv("GITHUB_TOKEN", canaryBad)
+			return run(okCode, "status", "production", "--at", when)
+		}(),
+	}
+	t.Setenv("GITHUB_TOKEN", "")
+	for i, want := range []string{"main in local repository " + gitDir + " does not have production at beta",
+		"main in github.com/coditect/argocd-apps does not have production at beta", "soak not shown: github.com/coditect/argocd-apps: "} {
+		if real && !strings.Contains(soakOut[i], want) {
+			t.Errorf("status soak %d: want %q:\n%s", i, want, soakOut[i])
+		}
+	}
 	run(okCode, "status", "production", "--at", when, "-o", "markdown")
 	run(okCode, "tune", "production", "--at", when, "-o", "markdown")
 	run(okCode, "tune", "production", "--at", when, "--write")
