@@ -57,7 +57,8 @@ gitops.repo, or the branch does not have ENV at its phase. A target given
 with --git-dir or --repo that cannot be read is an error.`,
 		example: "  phasegen status production\n" +
 			"  PROMETHEUS_URL=http://127.0.0.1:9090 phasegen status production --window 3d -o json\n" +
-			"  phasegen status staging --at 2026-01-31T18:00:00Z -o markdown",
+			"  phasegen status staging --at 2026-01-31T18:00:00Z -o markdown\n" +
+			"  phasegen status production --git-dir ../argocd-apps",
 		setFlags: func(fs *pflag.FlagSet) {
 			opts.observeOptions.setFlags(fs)
 			fs.StringVar(&opts.repo, "repo", "", "GitHub repository OWNER/NAME the soak is read from (default: gitops.repo)")

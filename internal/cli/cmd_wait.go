@@ -77,7 +77,8 @@ wait exit 1 when any is firing, naming them. A wait that fails makes no
 query; a Prometheus that cannot be read exits 1 naming its URL. Without a
 Prometheus URL nothing is queried.`,
 		example: "  ARGOCD_SERVER=argocd.example.com ARGOCD_AUTH_TOKEN=... phasegen wait production\n" +
-			"  phasegen wait production --revision 3f2a9c1 --timeout 15m --healthy-for 2m -o json",
+			"  phasegen wait production --revision 3f2a9c1 --timeout 15m --healthy-for 2m -o json\n" +
+			"  PROMETHEUS_URL=http://prometheus.monitoring:9090 phasegen wait production --no-alerts",
 		setFlags: func(fs *pflag.FlagSet) {
 			fs.StringVar(&opts.revision, "revision", "", "commit to wait for, full or abbreviated (default: the head of the gitops branch)")
 			fs.DurationVar(&opts.timeout, "timeout", 10*time.Minute, "give up after this long")
