@@ -184,7 +184,7 @@ func TestWaitAlertsPrometheusFails(t *testing.T) {
 		{"error echoing the token", hostile(func(w http.ResponseWriter, r *http.Request) {
 			w.WriteHeader(http.StatusBadRequest)
 			fmt.Fprintf(w, `{"status":"error","errorType":"bad_data","error":"invalid parameter (header was %s)"}`, r.Header.Get("Authorization"))
-		}), []string{"bad_data: invalid parameter", "[redacted]"}},
+		}), []string{"bad_data: invalid parameter", "[REDACTED]"}},
 		{"a matrix", hostile(func(w http.ResponseWriter, r *http.Request) {
 			fmt.Fprint(w, `{"status":"success","data":{"resultType":"matrix","result":[]}}`)
 		}), []string{`the answer is a "matrix"`}},
