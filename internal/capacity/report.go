@@ -95,6 +95,33 @@ func (p PhasePlan) PeakCell() string {
 	return fmt.Sprintf("%d/%s/%ds %s", k.Pods, secs, k.Within, k.Mark())
 }
 
+// ScaleUpTime is ToMax for a sentence or a cell: "405 s", ">86400 s", or
+// "none" without an HPA.
+func (p PhasePlan) ScaleUpTime() string {
+	if p.Scaling == nil {
+		return "none"
+	}
+	return strings.TrimSuffix(p.ToMax(), "s") + " s"
+}
+
+// PeakSummary is the SLO's verdict in one line, "none" without one:
+// "30 users: 20 pods in 225 s, limit 180 s: ✗ not met".
+func (p PhasePlan) PeakSummary() string {
+	if p.Scaling == nil || p.Scaling.Peak == nil {
+		return "none"
+	}
+	k := p.Scaling.Peak
+	secs := fmt.Sprintf("in %d s", k.Seconds)
+	if !k.Reached {
+		secs = "not within a day"
+	}
+	verdict := "met"
+	if !k.Met {
+		verdict = "not met"
+	}
+	return fmt.Sprintf("%d users: %d pods %s, limit %d s: %s %s", k.Users, k.Pods, secs, k.Within, k.Mark(), verdict)
+}
+
 // Mark is ✓ when the peak's SLO is met, else ✗.
 func (k *Peak) Mark() string {
 	if k.Met {

@@ -5,6 +5,8 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -143,8 +145,31 @@ func TestReviewCommentCutsAndSummaryKeepsAll(t *testing.T) {
 	if body != out {
 		t.Error("the comment is not what -o markdown prints")
 	}
-	if !strings.Contains(body, "This review is cut to fit GitHub's limit: the diffs of") || !strings.Contains(body, "Diff left out to fit the comment") {
+	// What the comment shows and what it says it left out add up, wherever
+	// the cut falls (the per-object steps are pinned in internal/review):
+	// each environment's section is shown or counted as left out, each
+	// shown section's objects shown or named as left out.
+	if !strings.Contains(body, "This review is cut to fit GitHub's limit: ") {
 		t.Errorf("the comment does not say what it cut:\n%.600s", body)
+	}
+	sections, leftOut := strings.Count(body, "\n<details>"), 0
+	if m := regexp.MustCompile(`the sections of (\d+) environments? \(`).FindStringSubmatch(body); m != nil {
+		leftOut, _ = strconv.Atoi(m[1])
+	}
+	if sections == 0 || sections+leftOut != 123 {
+		t.Errorf("%d sections shown and %d said left out, want 123 in all", sections, leftOut)
+	}
+	for _, obj := range []struct{ path, line string }{
+		{"HorizontalPodAutoscaler/coditect-combined-hpa", "+  maxReplicas: 40"},
+		{"PrometheusRule/coditect-combined-alerts", "+        summary: coditect-combined CPU above 75% of its limit"},
+	} {
+		shown, named := strings.Count(body, obj.line), strings.Count(body, "`"+obj.path+"` (")
+		if shown+named != sections {
+			t.Errorf("%s: %d diffs shown and %d named as left out, want one per shown section (%d)", obj.path, shown, named, sections)
+		}
+		if named > 0 && !strings.Contains(body, "the diffs of ") {
+			t.Errorf("%s diffs are left out but the note does not say so", obj.path)
+		}
 	}
 	full, err := os.ReadFile(summary)
 	if err != nil {

@@ -38,7 +38,30 @@ type reviewJSON struct {
 		Objects []struct {
 			Kind, Name, Change string
 		} `json:"objects"`
+		// Added to DESIGN's shape, only when they differ.
+		Scaling *struct {
+			From, To *scalingJSON
+		} `json:"scaling"`
+		Soak *struct {
+			From, To *string
+		} `json:"soak"`
 	} `json:"environments"`
+}
+
+// scalingJSON is plan -o json's "scaling" of a phase.
+type scalingJSON struct {
+	SecondsToMax *int `json:"secondsToMax"`
+	Peak         *struct {
+		Users, Pods, Seconds, Within int
+		Met                          bool
+		Change                       *struct {
+			Set []struct {
+				Field    string
+				From, To int
+			}
+			Seconds int
+		}
+	} `json:"peak"`
 }
 
 // reviewRepo lays out a configuration repository with more environments
@@ -316,4 +339,116 @@ func TestReviewDroppedHPAGates(t *testing.T) {
 	if code, _, _ := runCLI(t, nil, "review", "--fail-on", "gate"); code != cli.ExitError {
 		t.Errorf("--fail-on gate with a dropped HPA: exit %d, want 1", code)
 	}
+}
+
+// reviewEnv returns the review of one environment.
+func reviewEnv(t *testing.T, rep reviewJSON, name string) int {
+	t.Helper()
+	for i, e := range rep.Environments {
+		if e.Name == name {
+			return i
+		}
+	}
+	t.Fatalf("no environment %s in the review", name)
+	return -1
+}
+
+// TestReviewSLOAndSoak: the planning fields of a phase (spec.slo, spec.soak,
+// the HPA's speed) show in the review, also when no built manifest changes.
+func TestReviewSLOAndSoak(t *testing.T) {
+	dir, r := reviewRepo(t)
+	phases := filepath.Join(dir, "environments", "phases")
+
+	// full-mvp's HPA adds 4 pods a minute instead of 3: the HPA object of
+	// mvp-1 changes and its 30-user peak is met — in the 165 s plan named
+	// as the smallest change that meets it.
+	editFile(t, filepath.Join(phases, "full-mvp.yaml"), "pods: 3, periodSeconds: 60}", "pods: 4, periodSeconds: 60}")
+	rep, _ := reviewOf(t)
+	e := rep.Environments[reviewEnv(t, rep, "mvp-1")]
+	if !e.Changed || len(e.Objects) != 1 || e.Objects[0].Kind != "HorizontalPodAutoscaler" || e.Soak != nil || e.Scaling == nil {
+		t.Fatalf("mvp-1: changed %v, objects %+v, soak %+v, scaling %+v", e.Changed, e.Objects, e.Soak, e.Scaling)
+	}
+	from, to := e.Scaling.From, e.Scaling.To
+	if from.Peak == nil || to.Peak == nil || from.Peak.Met || !to.Peak.Met || from.Peak.Seconds != 225 || to.Peak.Seconds != 165 ||
+		to.Peak.Within != 180 || to.Peak.Pods != 20 || to.Peak.Users != 30 || to.Peak.Change != nil {
+		t.Errorf("mvp-1 peak %+v → %+v", from.Peak, to.Peak)
+	}
+	if c := from.Peak.Change; c == nil || len(c.Set) != 1 || c.Set[0].Field != "spec.autoscaling.scaleUp.pods" || c.Set[0].To != 4 || c.Seconds != to.Peak.Seconds {
+		t.Errorf("the base's smallest change %+v is not what the proposed side measures (%d s)", c, to.Peak.Seconds)
+	}
+	if *from.SecondsToMax != 405 || *to.SecondsToMax != 285 {
+		t.Errorf("mvp-1 floor to ceiling %d s → %d s, want 405 → 285", *from.SecondsToMax, *to.SecondsToMax)
+	}
+	for _, o := range rep.Environments {
+		if o.Name != "mvp-1" && (o.Scaling != nil || o.Soak != nil || o.Changed) {
+			t.Errorf("%s: changed %v, scaling %+v, soak %+v", o.Name, o.Changed, o.Scaling, o.Soak)
+		}
+	}
+	code, out, _ := runCLI(t, nil, "review")
+	for _, want := range []string{
+		"\nHPA scale-up, floor to ceiling: 405 s → 285 s\n",
+		"\nPeak load test (spec.slo): 30 users: 20 pods in 225 s, limit 180 s: ✗ not met → 30 users: 20 pods in 165 s, limit 180 s: ✓ met\n",
+	} {
+		if code != cli.ExitOK || !strings.Contains(out, want) {
+			t.Errorf("review table (exit %d) has no %q:\n%s", code, want, out)
+		}
+	}
+	commitAll(t, r, "full-mvp: 4 pods a minute")
+
+	// Planning data only: a longer SLO limit at full-mvp and a longer soak
+	// at pre-launch change no built manifest, yet the review shows both.
+	editFile(t, filepath.Join(phases, "full-mvp.yaml"), "scaleUpWithin: 3m", "scaleUpWithin: 150s")
+	editFile(t, filepath.Join(phases, "pre-launch.yaml"), "soak: 24h", "soak: 48h")
+	rep, stderr := reviewOf(t)
+	if rep.Skipped != 3 || !strings.Contains(stderr, "built 3 environment(s)") {
+		t.Errorf("skipped %d (want the 3 at beta), stderr %s", rep.Skipped, stderr)
+	}
+	e = rep.Environments[reviewEnv(t, rep, "mvp-1")]
+	if e.Changed || len(e.Objects) != 0 || e.Soak != nil || e.Scaling == nil {
+		t.Fatalf("mvp-1: changed %v, objects %+v, soak %+v, scaling %+v", e.Changed, e.Objects, e.Soak, e.Scaling)
+	}
+	from, to = e.Scaling.From, e.Scaling.To
+	if !from.Peak.Met || to.Peak.Met || to.Peak.Seconds != 165 || to.Peak.Within != 150 || *to.SecondsToMax != 285 {
+		t.Errorf("mvp-1 peak %+v → %+v", from.Peak, to.Peak)
+	}
+	for _, name := range []string{"launch-1", "production"} {
+		e := rep.Environments[reviewEnv(t, rep, name)]
+		if e.Changed || len(e.Objects) != 0 || e.Scaling != nil || e.Soak == nil || *e.Soak.From != "24h" || *e.Soak.To != "48h" {
+			t.Errorf("%s: changed %v, objects %+v, scaling %+v, soak %+v", name, e.Changed, e.Objects, e.Scaling, e.Soak)
+		}
+	}
+	code, out, _ = runCLI(t, nil, "review")
+	for _, want := range []string{
+		"== mvp-1 ==\nPeak load test (spec.slo): 30 users: 20 pods in 165 s, limit 180 s: ✓ met → 30 users: 20 pods in 165 s, limit 150 s: ✗ not met\nBuilt manifests: unchanged.\n",
+		"== production ==\nSoak (spec.soak): 24h → 48h\nBuilt manifests: unchanged.\n",
+		"0 of 6 environments change their built manifests; 6 unchanged, 3 of them skipped",
+	} {
+		if code != cli.ExitOK || !strings.Contains(out, want) {
+			t.Errorf("review table (exit %d) has no %q:\n%s", code, want, out)
+		}
+	}
+	for _, name := range []string{"launch-1", "mvp-1", "production"} {
+		if row := tableRow(out, name); strings.Join(row, " ") != name+" "+map[bool]string{true: "full-mvp", false: "pre-launch"}[name == "mvp-1"]+" no - $0.00/$0.00 -" {
+			t.Errorf("%s's row: %q", name, row)
+		}
+	}
+	code, out, _ = runCLI(t, nil, "review", "-o", "markdown")
+	for _, want := range []string{
+		"<summary><b>production</b>: no change to the built manifests</summary>\n\n| | base | proposed |\n|---|---|---|\n| Soak (spec.soak) | 24h | 48h |\n",
+		"| Peak load test (spec.slo) | 30 users: 20 pods in 165 s, limit 180 s: ✓ met | 30 users: 20 pods in 165 s, limit 150 s: ✗ not met |\n",
+	} {
+		if code != cli.ExitOK || !strings.Contains(out, want) {
+			t.Errorf("review markdown (exit %d) has no %q:\n%s", code, want, out)
+		}
+	}
+}
+
+// tableRow returns the fields of the table line that starts with name.
+func tableRow(out, name string) []string {
+	for line := range strings.Lines(out) {
+		if f := strings.Fields(line); len(f) > 0 && f[0] == name {
+			return f
+		}
+	}
+	return nil
 }

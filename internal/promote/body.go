@@ -183,8 +183,8 @@ func rows(baseRes corev1.ResourceRequirements, from, to *config.Phase, fp *capac
 			users:     users,
 			cost:      capacity.Money(p.MonthlyCost.Min) + "–" + capacity.Money(p.MonthlyCost.Max),
 			afterPeak: afterPeak(p),
-			toMax:     toMax(p),
-			peak:      peak(p),
+			toMax:     p.ScaleUpTime(),
+			peak:      p.PeakSummary(),
 		}
 	}
 	a, b := of(from, fp), of(to, &tp)
@@ -210,30 +210,6 @@ func afterPeak(p *capacity.PhasePlan) string {
 		return capacity.Money(p.MonthlyCost.MinAfterPeak) + " (volumes deleted)"
 	}
 	return capacity.Money(p.MonthlyCost.MinAfterPeak)
-}
-
-func toMax(p *capacity.PhasePlan) string {
-	if p.Scaling == nil {
-		return "none"
-	}
-	return strings.TrimSuffix(p.ToMax(), "s") + " s"
-}
-
-// peak is the SLO's verdict in a cell: "30 users: 20 pods in 225 s, limit 180 s: ✗ not met".
-func peak(p *capacity.PhasePlan) string {
-	if p.Scaling == nil || p.Scaling.Peak == nil {
-		return "none"
-	}
-	k := p.Scaling.Peak
-	secs := fmt.Sprintf("in %d s", k.Seconds)
-	if !k.Reached {
-		secs = "not within a day"
-	}
-	verdict := "met"
-	if !k.Met {
-		verdict = "not met"
-	}
-	return fmt.Sprintf("%d users: %d pods %s, limit %d s: %s %s", k.Users, k.Pods, secs, k.Within, k.Mark(), verdict)
 }
 
 func quantity(l corev1.ResourceList, n corev1.ResourceName) string {

@@ -45,6 +45,9 @@ func WriteTable(w io.Writer, r *Report) error {
 		for _, row := range e.Rows {
 			fmt.Fprintf(w, "%s: %s → %s\n", row.Field, row.From, row.To)
 		}
+		if !e.Changed && !e.Added && !e.Removed {
+			fmt.Fprintln(w, "Built manifests: unchanged.")
+		}
 		for _, g := range e.Gates {
 			fmt.Fprintf(w, "gate %s: %s\n", g.Name, g.Message)
 		}

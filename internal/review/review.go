@@ -1,8 +1,9 @@
 // Package review compares two versions of a phasegen configuration (the
 // configs, the capacity model and the templates base at a git revision, and
 // the working tree) environment by environment: whether the kustomize-built
-// manifests change, the semantic change (phase, replicas, HPA range, per-pod
-// resources, alert thresholds, monthly cost and its delta), the gates a
+// manifests change, the semantic change (phase, replicas, HPA range, the
+// planner's HPA scale-up time and SLO peak, per-pod resources, alert
+// thresholds, soak, monthly cost and its delta), the gates a
 // promotion would apply (order, immutable StatefulSet fields, objects
 // Argo CD must prune) and the unified diff per object. An environment whose
 // inputs are byte-identical on both sides is not built at all; the others
@@ -77,6 +78,13 @@ type Env struct {
 	MonthlyCost CostDelta `json:"monthlyCost"`
 	Gates       []Gate    `json:"gates"`
 	Objects     []Object  `json:"objects"`
+	// Scaling is the planner's HPA simulation on both sides (plan -o
+	// json's "scaling"), only when it differs; null on a side without an
+	// HPA or without the environment.
+	Scaling *ScalingDelta `json:"scaling,omitempty"`
+	// Soak is the phase's spec.soak on both sides, only when it differs;
+	// null for none.
+	Soak *SoakDelta `json:"soak,omitempty"`
 
 	// Added or Removed: the environment exists on one side only.
 	Added   bool `json:"-"`
@@ -94,6 +102,19 @@ type Env struct {
 // FromTo is a phase name on each side; nil where the environment does not
 // exist.
 type FromTo struct {
+	From *string `json:"from"`
+	To   *string `json:"to"`
+}
+
+// ScalingDelta is the planner's scaling of the phase on each side: seconds
+// from floor to ceiling and the SLO's peak.
+type ScalingDelta struct {
+	From *capacity.Scaling `json:"from"`
+	To   *capacity.Scaling `json:"to"`
+}
+
+// SoakDelta is spec.soak on each side.
+type SoakDelta struct {
 	From *string `json:"from"`
 	To   *string `json:"to"`
 }
@@ -231,7 +252,7 @@ func Run(in Input) (*Report, error) {
 		if to != nil {
 			e.Phase.To = &to.phase.Metadata.Name
 		}
-		if e.MonthlyCost, e.Rows, err = semantic(costs, from, to); err != nil {
+		if err := semantic(e, costs, from, to); err != nil {
 			return nil, err
 		}
 		e.Gates, e.Objects = []Gate{}, []Object{}

@@ -1,6 +1,8 @@
 package review
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"math"
 	"strings"
@@ -62,33 +64,71 @@ func (c *coster) of(es *envSide) (costed, error) {
 	return out, out.err
 }
 
-// semantic returns the cost on both sides and the rows that differ.
-func semantic(costs [2]*coster, from, to *envSide) (CostDelta, []Row, error) {
+// semantic fills e's cost on both sides, the rows that differ and, where
+// they differ, the planner's scaling and the soak on both sides.
+func semantic(e *Env, costs [2]*coster, from, to *envSide) error {
 	var d CostDelta
 	var a, b *costed
 	if from != nil {
 		c, err := costs[0].of(from)
 		if err != nil {
-			return d, nil, fmt.Errorf("at the base revision: %w", err)
+			return fmt.Errorf("at the base revision: %w", err)
 		}
 		a, d.From = &c, cents(Money{Min: c.plan.MonthlyCost.Min, Max: c.plan.MonthlyCost.Max})
 	}
 	if to != nil {
 		c, err := costs[1].of(to)
 		if err != nil {
-			return d, nil, err
+			return err
 		}
 		b, d.To = &c, cents(Money{Min: c.plan.MonthlyCost.Min, Max: c.plan.MonthlyCost.Max})
 	}
 	d.Delta = Money{Min: round(d.To.Min - d.From.Min), Max: round(d.To.Max - d.From.Max)}
+	e.MonthlyCost = d
 	fa, fb := fields(from, a), fields(to, b)
-	var rows []Row
+	e.Rows = nil
 	for i := range fa {
 		if fa[i].value != fb[i].value {
-			rows = append(rows, Row{Field: fa[i].name, From: fa[i].value, To: fb[i].value})
+			e.Rows = append(e.Rows, Row{Field: fa[i].name, From: fa[i].value, To: fb[i].value})
 		}
 	}
-	return d, rows, nil
+	sa, sb := scalingOf(a), scalingOf(b)
+	ja, err := json.Marshal(sa)
+	if err != nil {
+		return err
+	}
+	jb, err := json.Marshal(sb)
+	if err != nil {
+		return err
+	}
+	if !bytes.Equal(ja, jb) {
+		e.Scaling = &ScalingDelta{From: sa, To: sb}
+	}
+	if ka, kb := soakOf(from), soakOf(to); !equalPtr(ka, kb) {
+		e.Soak = &SoakDelta{From: ka, To: kb}
+	}
+	return nil
+}
+
+func scalingOf(c *costed) *capacity.Scaling {
+	if c == nil {
+		return nil
+	}
+	return c.plan.Scaling
+}
+
+func soakOf(es *envSide) *string {
+	if es == nil || es.phase.Spec.Soak == "" {
+		return nil
+	}
+	return &es.phase.Spec.Soak
+}
+
+func equalPtr(a, b *string) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return *a == *b
 }
 
 type field struct{ name, value string }
@@ -96,8 +136,10 @@ type field struct{ name, value string }
 // fields are the semantic fields of one side, in a fixed order; "–" where
 // the environment does not exist.
 func fields(es *envSide, c *costed) []field {
-	names := []string{"Phase", "Replicas", "HPA range", "CPU per pod (request / limit)", "Memory per pod (request / limit)",
-		"Alert: CPU", "Alert: memory", "Alert: for", "Alert: PVC usage", "Alert: sessions per pod", "Monthly cost (min–max)"}
+	names := []string{"Phase", "Replicas", "HPA range", "HPA scale-up, floor to ceiling", "Peak load test (spec.slo)",
+		"CPU per pod (request / limit)", "Memory per pod (request / limit)",
+		"Alert: CPU", "Alert: memory", "Alert: for", "Alert: PVC usage", "Alert: sessions per pod",
+		"Soak (spec.soak)", "Monthly cost (min–max)"}
 	out := make([]field, len(names))
 	for i, n := range names {
 		out[i] = field{name: n, value: "–"}
@@ -110,10 +152,16 @@ func fields(es *envSide, c *costed) []field {
 	if as := p.Spec.Autoscaling; as != nil {
 		hpa = fmt.Sprintf("%d–%d", as.MinReplicas, as.MaxReplicas)
 	}
+	soak := "none"
+	if p.Spec.Soak != "" {
+		soak = p.Spec.Soak
+	}
 	values := []string{
 		p.Metadata.Name,
 		fmt.Sprint(p.MinReplicas()),
 		hpa,
+		c.plan.ScaleUpTime(),
+		c.plan.PeakSummary(),
 		quantity(c.resources.Requests, corev1.ResourceCPU) + " / " + quantity(c.resources.Limits, corev1.ResourceCPU),
 		quantity(c.resources.Requests, corev1.ResourceMemory) + " / " + quantity(c.resources.Limits, corev1.ResourceMemory),
 		fmt.Sprintf("%d%%", al.CPUPercent),
@@ -121,6 +169,7 @@ func fields(es *envSide, c *costed) []field {
 		al.For,
 		fmt.Sprintf("%d%%", al.PVCUsagePercent),
 		fmt.Sprint(al.SessionsPerPod),
+		soak,
 		capacity.Money(c.plan.MonthlyCost.Min) + "–" + capacity.Money(c.plan.MonthlyCost.Max),
 	}
 	for i, v := range values {
