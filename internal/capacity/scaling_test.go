@@ -242,3 +242,31 @@ func TestPeakChart(t *testing.T) {
 		}
 	}
 }
+
+// TestScalingSentences: the cells review and the PR body show for a
+// phase's HPA speed and SLO, in each state.
+func TestScalingSentences(t *testing.T) {
+	cfg, pl := shipped(t)
+	mvp := planOf(t, cfg, pl, "full-mvp")
+	if got, want := mvp.ScaleUpTime(), "405 s"; got != want {
+		t.Errorf("ScaleUpTime %q, want %q", got, want)
+	}
+	if got, want := mvp.PeakSummary(), "30 users: 20 pods in 225 s, limit 180 s: ✗ not met"; got != want {
+		t.Errorf("PeakSummary %q, want %q", got, want)
+	}
+	pre := planOf(t, cfg, pl, "pre-launch")
+	if pre.PeakSummary() != "none" || (PhasePlan{}).ScaleUpTime() != "none" {
+		t.Errorf("without an SLO %q, without an HPA %q", pre.PeakSummary(), (PhasePlan{}).ScaleUpTime())
+	}
+	never := PhasePlan{Scaling: &Scaling{Peak: &Peak{Users: 30, Pods: 20, Within: 180}}}
+	if got, want := never.PeakSummary(), "30 users: 20 pods not within a day, limit 180 s: ✗ not met"; got != want {
+		t.Errorf("never reached: %q, want %q", got, want)
+	}
+	if got, want := never.ScaleUpTime(), ">86400 s"; got != want {
+		t.Errorf("never at max: %q, want %q", got, want)
+	}
+	met := PhasePlan{Scaling: &Scaling{Peak: &Peak{Users: 30, Pods: 20, Seconds: 165, Within: 180, Met: true, Reached: true}}}
+	if got, want := met.PeakSummary(), "30 users: 20 pods in 165 s, limit 180 s: ✓ met"; got != want {
+		t.Errorf("met: %q, want %q", got, want)
+	}
+}
