@@ -32,8 +32,12 @@ each with its rule:
                     (lowering requests under a fixed target makes it scale
                     out), clamped to 50-90%
   minReplicas       the floor that serves the p95 sessions conservatively
-and the monthly cost before and after. It refuses (exit 1) when the workload
-has less than 24h of data in the window or fewer than 100 samples.
+and the monthly cost before and after. It warns when an observed peak is at
+or over the phase's alert threshold of a recommended limit (the memory rule
+leaves the largest working set at 87% of the limit, over an
+alerts.memoryPercent of 85): the alert would fire at that peak; the warning
+names the threshold and the limit that avoid it. It refuses (exit 1) when the
+workload has less than 24h of data in the window or fewer than 100 samples.
 
 --write edits the phase's file in place (comments and the rest of the file
 kept; a missing resources block is added) after validating the result; then

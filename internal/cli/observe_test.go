@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -227,7 +228,8 @@ type tuneJSON struct {
 	MonthlyCost struct {
 		Current, Recommended struct{ Min, Max float64 }
 	}
-	Rules []string
+	Rules    []string
+	Warnings []string
 }
 
 // TestTuneAgainstPrometheus is acceptance 1 for tune: the recommended
@@ -268,6 +270,29 @@ func TestTuneAgainstPrometheus(t *testing.T) {
 	near(t, "monthlyCost.recommended.min", r.MonthlyCost.Recommended.Min, float64(floor)*podMonth(2))
 	if len(r.Rules) < 6 {
 		t.Errorf("rules: %q", r.Rules)
+	}
+	// pre-launch alerts at 85% memory and 80% CPU of the limits: the
+	// warnings are the peaks at or over those of the new limits (memory) and
+	// the kept 2-core one (CPU), with the least threshold and limit that
+	// silence each.
+	var wantWarnings []string
+	if memPct := e.memMax / float64(memMi<<20) * 100; memPct >= 85 {
+		wantWarnings = append(wantWarnings, fmt.Sprintf("WorkloadMemoryHigh|%s%% of the new limits.memory %s|at least %d,|at least %dMi.",
+			strconv.FormatFloat(math.Round(memPct*100)/100, 'f', -1, 64), wantMem, int(math.Floor(memPct))+1, int(math.Floor(e.memMax*100/85/(1<<20)))+1))
+	}
+	if cpuPct := e.cpuMax / 2 * 100; cpuPct >= 80 {
+		wantWarnings = append(wantWarnings, fmt.Sprintf("WorkloadCPUHigh|%s%% of limits.cpu 2 (kept)|", strconv.FormatFloat(math.Round(cpuPct*100)/100, 'f', -1, 64)))
+	}
+	t.Logf("from the samples: largest working set %.1f MiB, busiest pod's max CPU %.4f cores: warnings %q", e.memMax/(1<<20), e.cpuMax, wantWarnings)
+	if len(r.Warnings) != len(wantWarnings) {
+		t.Errorf("warnings %q, want %d: %q", r.Warnings, len(wantWarnings), wantWarnings)
+	}
+	for i := range min(len(r.Warnings), len(wantWarnings)) {
+		for _, part := range strings.Split(wantWarnings[i], "|") {
+			if !strings.Contains(r.Warnings[i], part) {
+				t.Errorf("warning %q has no %q", r.Warnings[i], part)
+			}
+		}
 	}
 
 	// --write: the phase file's only change is those values.

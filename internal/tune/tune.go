@@ -65,6 +65,10 @@ type Result struct {
 		Recommended capacity.MinMax[float64] `json:"recommended"`
 	} `json:"monthlyCost"`
 	Rules []string `json:"rules"`
+	// Warnings say when an observed peak is at or over the phase's alert
+	// threshold of a recommended limit (an addition to DESIGN.md's shape;
+	// empty when none).
+	Warnings []string `json:"warnings"`
 
 	// Edits are the phase file changes --write makes (the values that differ).
 	Edits []Edit `json:"-"`
@@ -101,13 +105,14 @@ func Recommend(env *config.Environment, p *config.Phase, model capacity.Model, b
 	rules = append(rules, fmt.Sprintf("requests.memory = limits.memory %s (was %s and %s): the largest working set, %s MiB, × %s rounded up to the Mi (at least %dMi)",
 		mem.String(), qs(curReqMem), qs(curLimMem), trim(o.MemoryMaxPerPod/mi, 1), trim(MemoryHeadroom, 2), MinMemoryMi))
 
-	limCPU := curLimCPU.DeepCopy()
+	limCPU, cpuHow := curLimCPU.DeepCopy(), "kept"
 	if limCPU.IsZero() || limCPU.Cmp(reqCPU) < 0 {
 		rules = append(rules, fmt.Sprintf("limits.cpu %s (was %s): raised to the new request", reqCPU.String(), qs(curLimCPU)))
-		limCPU = reqCPU.DeepCopy()
+		limCPU, cpuHow = reqCPU.DeepCopy(), "raised to the new request"
 	} else {
 		rules = append(rules, fmt.Sprintf("limits.cpu %s: kept, it is not below the new request", limCPU.String()))
 	}
+	r.Warnings = warnings(p.Spec.Alerts, o, mem, limCPU, cpuHow)
 	r.Recommended.Resources.Requests = Quantities{CPU: reqCPU.String(), Memory: mem.String()}
 	r.Recommended.Resources.Limits = Quantities{CPU: limCPU.String(), Memory: mem.String()}
 	if reqCPU.Cmp(curReqCPU) != 0 {
@@ -273,6 +278,12 @@ func WriteTable(w io.Writer, r *Result) error {
 	for _, rule := range r.Rules {
 		fmt.Fprintf(w, "  - %s\n", rule)
 	}
+	if len(r.Warnings) > 0 {
+		fmt.Fprintln(w, "warnings:")
+	}
+	for _, warning := range r.Warnings {
+		fmt.Fprintf(w, "  - %s\n", warning)
+	}
 	return nil
 }
 
@@ -285,6 +296,9 @@ func WriteMarkdown(w io.Writer, r *Result) error {
 	fmt.Fprintln(w)
 	for _, rule := range r.Rules {
 		fmt.Fprintf(w, "- %s\n", rule)
+	}
+	for _, warning := range r.Warnings {
+		fmt.Fprintf(w, "\n> [!WARNING]\n> %s\n", warning)
 	}
 	return nil
 }

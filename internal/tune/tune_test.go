@@ -2,6 +2,7 @@ package tune
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -110,5 +111,77 @@ func TestRefusals(t *testing.T) {
 		if !errors.As(err, &re) || !strings.Contains(err.Error(), "needs at least 24h and 100 samples") {
 			t.Errorf("%s: %v", name, err)
 		}
+	}
+}
+
+// TestWarnings: the memory rule leaves the largest working set at 1/1.15
+// of the new limit (86.96%), over pre-launch's alerts.memoryPercent of 85;
+// each way out the warning names is the least that silences it.
+func TestWarnings(t *testing.T) {
+	r, err := recommend(t, "pre-launch", func(*observe.Observation, *config.Phase) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"WorkloadMemoryHigh would fire at the peak these values are sized for: the largest working set, 700 MiB, is 86.96% of the new limits.memory 805Mi, " +
+		"at or over alerts.memoryPercent (85%; the alert fires after 5m above it). Either raise spec.alerts.memoryPercent to at least 87, " +
+		"or set limits.memory (and requests.memory with it) to at least 824Mi."}
+	if !slices.Equal(r.Warnings, want) {
+		t.Errorf("warnings %q, want %q", r.Warnings, want)
+	}
+	// 824Mi puts 700Mi at 84.95%, 823Mi at 85.05%.
+	if fires(700<<20, 824<<20, 85) || !fires(700<<20, 823<<20, 85) {
+		t.Error("824Mi is not the least limit under 85%")
+	}
+	for percent, warns := range map[int32]bool{86: true, 87: false, 90: false} {
+		r, err := recommend(t, "pre-launch", func(_ *observe.Observation, p *config.Phase) { p.Spec.Alerts.MemoryPercent = percent })
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := len(r.Warnings) == 1 && strings.Contains(r.Warnings[0], "raise spec.alerts.memoryPercent to at least 87,"); got != warns || (!warns && len(r.Warnings) != 0) {
+			t.Errorf("memoryPercent %d: warnings %q, want a warning naming 87: %v", percent, r.Warnings, warns)
+		}
+	}
+	// full-mvp alerts at 90%: no warning; its JSON says so with [].
+	r, err = recommend(t, "full-mvp", func(*observe.Observation, *config.Phase) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	if err := WriteJSON(&b, r); err != nil || r.Warnings == nil || len(r.Warnings) != 0 || !strings.Contains(b.String(), `"warnings": []`) {
+		t.Errorf("full-mvp: warnings %q, %v\n%s", r.Warnings, err, b.String())
+	}
+}
+
+func TestWarningsCPU(t *testing.T) {
+	// The busiest pod peaks at 1.7 cores, 85% of the kept 2-core limit, over
+	// 80%. 1.7 cores are exactly 80% of 2125m, which still fires (at or
+	// over): the least limit is 2126m.
+	r, err := recommend(t, "pre-launch", func(o *observe.Observation, _ *config.Phase) { o.CPUMaxPerPod = 1.7 })
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "WorkloadCPUHigh would fire at the busiest pod's peak: its maximum CPU, 1.7 cores, is 85% of limits.cpu 2 (kept), " +
+		"at or over alerts.cpuPercent (80%; the alert fires after 5m above it). Either raise spec.alerts.cpuPercent to at least 86, or set limits.cpu to at least 2126m."
+	if len(r.Warnings) != 2 || !strings.HasPrefix(r.Warnings[0], "WorkloadMemoryHigh ") || r.Warnings[1] != want {
+		t.Errorf("warnings %q, want the memory one and %q", r.Warnings, want)
+	}
+	if !fires(1.7, 2.125, 80) || fires(1.7, 2.126, 80) {
+		t.Error("2126m is not the least limit under 80%")
+	}
+	// The p95 over the limit raises it to the new request, and the maximum
+	// over that is over 100%: no threshold avoids the alert, only a limit.
+	r, err = recommend(t, "pre-launch", func(o *observe.Observation, _ *config.Phase) { o.CPUP95PerPod, o.CPUMaxPerPod = 2.5, 2.6 })
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = "WorkloadCPUHigh would fire at the busiest pod's peak: its maximum CPU, 2.6 cores, is 104% of limits.cpu 2500m (raised to the new request), " +
+		"at or over alerts.cpuPercent (80%; the alert fires after 5m above it). No spec.alerts.cpuPercent up to 100 avoids it: set limits.cpu to at least 3251m."
+	if len(r.Warnings) != 2 || r.Warnings[1] != want {
+		t.Errorf("warnings %q, want %q second", r.Warnings, want)
+	}
+	// Under the threshold: nothing.
+	r, err = recommend(t, "pre-launch", func(o *observe.Observation, p *config.Phase) { o.CPUMaxPerPod = 1.59; p.Spec.Alerts.MemoryPercent = 90 })
+	if err != nil || len(r.Warnings) != 0 {
+		t.Errorf("1.59 cores of 2 at 80%%, memory at 90%%: warnings %q, %v", r.Warnings, err)
 	}
 }
