@@ -283,6 +283,12 @@ func TestReviewAddedRemovedAndPhaseMove(t *testing.T) {
 			if len(e.Objects) == 0 || e.Objects[0].Change != "removed" || e.MonthlyCost.To.Max != 0 {
 				t.Errorf("mvp-1: %+v", e)
 			}
+		case "launch-1":
+			// pre-launch soaks 24h and has no SLO; full-mvp the reverse.
+			if e.Soak == nil || e.Soak.From == nil || *e.Soak.From != "24h" || e.Soak.To != nil ||
+				e.Scaling == nil || e.Scaling.From.Peak != nil || e.Scaling.To.Peak == nil || e.Scaling.To.Peak.Met {
+				t.Errorf("launch-1: soak %+v, scaling %+v", e.Soak, e.Scaling)
+			}
 		}
 	}
 	want := map[string]string{
@@ -295,7 +301,9 @@ func TestReviewAddedRemovedAndPhaseMove(t *testing.T) {
 		}
 	}
 	code, out, _ := runCLI(t, nil, "review")
-	if code != cli.ExitOK || !strings.Contains(out, "fresh (added)") || !strings.Contains(out, "mvp-1 (removed)") {
+	if code != cli.ExitOK || !strings.Contains(out, "fresh (added)") || !strings.Contains(out, "mvp-1 (removed)") ||
+		!strings.Contains(out, "== launch-1 ==\nPhase: pre-launch → full-mvp\nPeak load test (spec.slo): none → 30 users: 20 pods in 225 s, limit 180 s: ✗ not met\n") ||
+		!strings.Contains(out, "\nSoak (spec.soak): 24h → none\n") {
 		t.Errorf("table (exit %d):\n%s", code, out)
 	}
 }
