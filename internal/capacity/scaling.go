@@ -1,6 +1,7 @@
 package capacity
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -25,7 +26,8 @@ type Peak struct {
 	// Pods is ceil(users / usersPerPod.conservative) clamped to the HPA's range.
 	Pods int `json:"pods"`
 	// Seconds is the first sync at which the HPA has set Pods replicas, plus
-	// podReadySeconds when it had to add any.
+	// podReadySeconds when it had to add any. JSON writes null when the HPA
+	// never gets there (Reached false).
 	Seconds int  `json:"seconds"`
 	Within  int  `json:"within"` // spec.slo.scaleUpWithin in seconds
 	Met     bool `json:"met"`
@@ -41,6 +43,26 @@ type Peak struct {
 	ReadySeconds int               `json:"-"`
 	Trace        []autoscaler.Sync `json:"-"` // the HPA's syncs up to max(Seconds, Within, Change.Seconds)
 	ChangeTrace  []autoscaler.Sync `json:"-"` // the same with Change applied
+}
+
+// MarshalJSON writes the peak as `plan -o json` shows it (the keys of Peak
+// in their order; keep the two in step): seconds is null
+// when the HPA never sets the peak's pods, rather than a 0 that reads as
+// "at once".
+func (k Peak) MarshalJSON() ([]byte, error) {
+	var seconds *int
+	if k.Reached {
+		seconds = &k.Seconds
+	}
+	return json.Marshal(struct {
+		Users   int     `json:"users"`
+		Pods    int     `json:"pods"`
+		Seconds *int    `json:"seconds"`
+		Within  int     `json:"within"`
+		Met     bool    `json:"met"`
+		Needed  int     `json:"needed,omitempty"`
+		Change  *Change `json:"change,omitempty"`
+	}{k.Users, k.Pods, seconds, k.Within, k.Met, k.Needed, k.Change})
 }
 
 // Setting is one field of a Change.

@@ -270,3 +270,22 @@ func TestScalingSentences(t *testing.T) {
 		t.Errorf("met: %q, want %q", got, want)
 	}
 }
+
+// TestPeakJSONUnreached: a peak the HPA never reaches has seconds null in
+// JSON, a reached one its seconds; the other keys are as declared.
+func TestPeakJSONUnreached(t *testing.T) {
+	for _, c := range []struct {
+		k    Peak
+		want string
+	}{
+		{Peak{Users: 30, Pods: 20, Seconds: 165, Within: 180, Met: true, Reached: true},
+			`{"users":30,"pods":20,"seconds":165,"within":180,"met":true}`},
+		{Peak{Users: 30, Pods: 20, Within: 180},
+			`{"users":30,"pods":20,"seconds":null,"within":180,"met":false}`},
+	} {
+		b, err := json.Marshal(c.k)
+		if err != nil || string(b) != c.want {
+			t.Errorf("json = %s, %v; want %s", b, err, c.want)
+		}
+	}
+}
