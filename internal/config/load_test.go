@@ -22,6 +22,9 @@ func TestInvalidFixtures(t *testing.T) {
 		{"invalid-alias.yaml", 8, "spec.replicas", "anchors and aliases are not allowed"},
 		{"invalid-api-version.yaml", 1, "apiVersion", `want "phasegen.dev/v1alpha1"`},
 		{"invalid-binary.yaml", 0, "", "not a text file"},
+		{"invalid-argocd-namespace.yaml", 15, "spec.argocd.namespace", `"Team_Apps" is not a DNS-1123 label`},
+		{"invalid-argocd-namespace-empty.yaml", 15, "spec.argocd.namespace", `"" is not a DNS-1123 label`},
+		{"invalid-argocd-namespace-type.yaml", 14, "spec.argocd.namespace", "must be a string"},
 		{"invalid-bool-as-int.yaml", 14, "spec.argocd.prune", "must be true or false"},
 		{"invalid-branch.yaml", 11, "spec.gitops.branch", "not a valid branch name"},
 		{"invalid-duplicate-key.yaml", 9, "spec.replicas", "duplicate key"},
@@ -291,5 +294,45 @@ spec:
 	o := doc.(*Phase).Spec.SLO
 	if o == nil || o.PeakUsers != 8 || o.WithinSeconds != 150 || o.PodReadySeconds != 0 {
 		t.Errorf("slo %+v", o)
+	}
+}
+
+// TestArgoCDNamespace: spec.argocd.namespace is the Application's
+// namespace; absent, it is Argo CD's own, which every shipped environment
+// keeps.
+func TestArgoCDNamespace(t *testing.T) {
+	env := func(argo string) string {
+		return `apiVersion: phasegen.dev/v1alpha1
+kind: Environment
+metadata: {name: x}
+spec:
+  phase: beta
+  namespace: coditect-app
+  workload: coditect-combined
+  gitops: {repo: coditect/argocd-apps, branch: main, path: apps/coditect}
+  argocd: {project: team` + argo + `}
+`
+	}
+	for argo, want := range map[string]string{"": DefaultArgoCDNamespace, ", namespace: team-apps": "team-apps"} {
+		doc, ps := Parse("testdata/x.yaml", []byte(env(argo)), KindEnvironment)
+		if len(ps) > 0 {
+			t.Fatalf("%q: %v", argo, ps)
+		}
+		a := doc.(*Environment).Spec.ArgoCD
+		if a.Namespace != want || a.ApplicationNamespace() != want {
+			t.Errorf("%q: namespace %q, ApplicationNamespace %q, want %q", argo, a.Namespace, a.ApplicationNamespace(), want)
+		}
+	}
+	if got := (ArgoCD{}).ApplicationNamespace(); got != "argocd" {
+		t.Errorf("an unvalidated ArgoCD's ApplicationNamespace is %q, want argocd", got)
+	}
+	s, err := Load("../../environments")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range s.Environments {
+		if e.Spec.ArgoCD.Namespace != "argocd" {
+			t.Errorf("shipped %s: Application namespace %q, want argocd", e.Metadata.Name, e.Spec.ArgoCD.Namespace)
+		}
 	}
 }

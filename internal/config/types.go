@@ -205,13 +205,17 @@ type GitOps struct {
 
 // ArgoCD configures the environment's Application.
 type ArgoCD struct {
-	Project  string `json:"project"`
-	Server   string `json:"server"`
-	Name     string `json:"name"`     // cluster name, instead of server
-	SyncWave *int32 `json:"syncWave"` // argocd.argoproj.io/sync-wave on the Application
-	Prune    *bool  `json:"prune"`    // automated sync prunes (default true)
-	SelfHeal *bool  `json:"selfHeal"` // automated sync self-heals (default true)
-	Manual   bool   `json:"manual"`   // no automated sync at all
+	Project string `json:"project"`
+	// Namespace is the Application's own namespace (metadata.namespace):
+	// DefaultArgoCDNamespace, or another one where Argo CD's "Applications
+	// in any namespace" is enabled (the API then needs appNamespace).
+	Namespace string `json:"namespace"`
+	Server    string `json:"server"`
+	Name      string `json:"name"`     // cluster name, instead of server
+	SyncWave  *int32 `json:"syncWave"` // argocd.argoproj.io/sync-wave on the Application
+	Prune     *bool  `json:"prune"`    // automated sync prunes (default true)
+	SelfHeal  *bool  `json:"selfHeal"` // automated sync self-heals (default true)
+	Manual    bool   `json:"manual"`   // no automated sync at all
 }
 
 // RepoURL returns the clone URL of the GitOps repository.
@@ -220,6 +224,20 @@ func (g GitOps) CloneURL() string {
 		return g.RepoURL
 	}
 	return "https://github.com/" + g.Repo + ".git"
+}
+
+// DefaultArgoCDNamespace is the namespace of an Application whose
+// environment sets no spec.argocd.namespace: where Argo CD itself runs
+// and looks for Applications.
+const DefaultArgoCDNamespace = "argocd"
+
+// ApplicationNamespace is the namespace the environment's Application lives
+// in: spec.argocd.namespace, DefaultArgoCDNamespace when unset.
+func (a ArgoCD) ApplicationNamespace() string {
+	if a.Namespace == "" {
+		return DefaultArgoCDNamespace
+	}
+	return a.Namespace
 }
 
 // PruneEnabled reports whether Argo CD prunes objects phasegen stops generating.

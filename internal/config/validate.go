@@ -284,6 +284,11 @@ func validateEnvironment(e *Environment) Problems {
 	} else if errs := validation.IsDNS1123Subdomain(a.Project); len(errs) > 0 {
 		c.fail("spec.argocd.project", "%q is not a valid project name", a.Project)
 	}
+	if !c.src.Has("spec.argocd.namespace") {
+		a.Namespace = DefaultArgoCDNamespace
+	} else if errs := validation.IsDNS1123Label(a.Namespace); len(errs) > 0 {
+		c.fail("spec.argocd.namespace", "%q %s", a.Namespace, dnsLabelRule)
+	}
 	switch {
 	case a.Server != "" && a.Name != "":
 		c.fail("spec.argocd.name", "set server or name, not both")
