@@ -34,7 +34,7 @@ func NewApp(env *config.Environment, phase *config.Phase) (*App, error) {
 		Kind:       KindApplication,
 		Metadata: ObjectMeta{
 			Name:        Name(env),
-			Namespace:   Namespace,
+			Namespace:   s.ArgoCD.ApplicationNamespace(),
 			Annotations: map[string]string{PhaseAnnotation: phase.Metadata.Name},
 			Finalizers:  []string{Finalizer},
 		},

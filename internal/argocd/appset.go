@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/coditect/phasegen/internal/config"
 )
@@ -70,12 +71,13 @@ const (
 )
 
 // appSetTemplate is the part of every Application that only varies by string
-// values, each templated on its own as Argo CD does.
-func appSetTemplate() AppTemplate {
+// values, each templated on its own as Argo CD does. namespace is the
+// Applications' (and the ApplicationSet's) namespace.
+func appSetTemplate(namespace string) AppTemplate {
 	return AppTemplate{
 		Metadata: ObjectMeta{
 			Name:        "{{ .workload }}-{{ .env }}",
-			Namespace:   Namespace,
+			Namespace:   namespace,
 			Annotations: map[string]string{PhaseAnnotation: "{{ .phase }}"},
 			Finalizers:  []string{Finalizer},
 		},
@@ -162,6 +164,15 @@ func element(it Item) (map[string]any, error) {
 // for each item, the Application that Application(item.Env, item.Phase)
 // writes. Elements are ordered by Application name; two items with the same
 // Application name are an error.
+//
+// The ApplicationSet lives in its Applications' namespace
+// (spec.argocd.namespace, argocd by default), and items in different
+// namespaces are an error: Argo CD's ApplicationSet controller puts every
+// Application it generates in the ApplicationSet's own namespace, whatever
+// the template says (applicationset/controllers/template GenerateApplications:
+// "the app's namespace must be the same as the AppSet's namespace to preserve
+// the appsets-in-any-namespace security boundary"), so one ApplicationSet
+// cannot make Applications in two namespaces.
 func NewAppSet(name string, items []Item) (*AppSet, error) {
 	if name == "" {
 		return nil, fmt.Errorf("argocd applicationset: no name")
@@ -175,17 +186,24 @@ func NewAppSet(name string, items []Item) (*AppSet, error) {
 	}
 	els := make([]named, 0, len(items))
 	seen := map[string]bool{}
+	byNamespace := map[string][]string{}
 	for _, it := range items {
 		el, err := element(it)
 		if err != nil {
 			return nil, fmt.Errorf("argocd applicationset %s: %w", name, err)
 		}
 		app := Name(it.Env)
+		ns := it.Env.Spec.ArgoCD.ApplicationNamespace()
+		byNamespace[ns] = append(byNamespace[ns], it.Env.Metadata.Name)
 		if seen[app] {
 			return nil, fmt.Errorf("argocd applicationset %s: two environments make Application %s", name, app)
 		}
 		seen[app] = true
 		els = append(els, named{app, el})
+	}
+	namespace, err := oneNamespace(name, byNamespace)
+	if err != nil {
+		return nil, err
 	}
 	sort.Slice(els, func(i, j int) bool { return els[i].app < els[j].app })
 	list := &ListGenerator{}
@@ -195,15 +213,41 @@ func NewAppSet(name string, items []Item) (*AppSet, error) {
 	return &AppSet{
 		APIVersion: APIVersion,
 		Kind:       KindApplicationSet,
-		Metadata:   ObjectMeta{Name: name, Namespace: Namespace},
+		Metadata:   ObjectMeta{Name: name, Namespace: namespace},
 		Spec: AppSetSpec{
 			GoTemplate:        true,
 			GoTemplateOptions: []string{"missingkey=error"},
 			Generators:        []Generator{{List: list}},
-			Template:          appSetTemplate(),
+			Template:          appSetTemplate(namespace),
 			TemplatePatch:     appSetTemplatePatch,
 		},
 	}, nil
+}
+
+// oneNamespace returns the one Application namespace of an ApplicationSet's
+// environments (byNamespace: namespace → environments), or an error naming
+// the namespaces and their environments.
+func oneNamespace(name string, byNamespace map[string][]string) (string, error) {
+	if len(byNamespace) == 1 {
+		for ns := range byNamespace {
+			return ns, nil
+		}
+	}
+	nss := make([]string, 0, len(byNamespace))
+	for ns := range byNamespace {
+		nss = append(nss, ns)
+	}
+	sort.Strings(nss)
+	parts := make([]string, len(nss))
+	for i, ns := range nss {
+		envs := byNamespace[ns]
+		sort.Strings(envs)
+		parts[i] = ns + " (" + strings.Join(envs, ", ") + ")"
+	}
+	return "", fmt.Errorf("argocd applicationset %s: the environments' Applications are in different namespaces (spec.argocd.namespace): %s; "+
+		"Argo CD's ApplicationSet controller puts every Application it generates in the ApplicationSet's own namespace, "+
+		"so give the environments of one ApplicationSet the same spec.argocd.namespace, or render per-environment Applications (without --appset)",
+		name, strings.Join(parts, ", "))
 }
 
 // ApplicationSet returns the YAML of NewAppSet(name, items).

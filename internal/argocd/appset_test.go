@@ -17,6 +17,7 @@ func TestApplicationSetGolden(t *testing.T) {
 	}{
 		{"applicationset.yaml", shipped(t)},
 		{"fleet-applicationset.yaml", fleet(t)},
+		{"team-applicationset.yaml", teamFleet(t)},
 	} {
 		out, err := ApplicationSet("coditect-combined", c.items)
 		if err != nil {
@@ -37,7 +38,7 @@ func TestApplicationSetGolden(t *testing.T) {
 // the same set of Applications as the per-environment form, compared as
 // parsed objects.
 func TestApplicationSetExpandsToApplications(t *testing.T) {
-	for name, items := range map[string][]Item{"shipped": shipped(t), "fleet": fleet(t)} {
+	for name, items := range map[string][]Item{"shipped": shipped(t), "fleet": fleet(t), "team namespace": teamFleet(t)} {
 		t.Run(name, func(t *testing.T) {
 			set, err := ApplicationSet("coditect-combined", items)
 			if err != nil {
@@ -135,6 +136,7 @@ spec:
 		if a.Metadata.Name != "app-a" || a.Metadata.Namespace != "argocd" {
 			t.Errorf("metadata = %+v: want name app-a, namespace from the ApplicationSet", a.Metadata)
 		}
+
 		wantAnn := map[string]string{"x/a": "1", "added": "a"}
 		if !reflect.DeepEqual(a.Metadata.Annotations, wantAnn) {
 			t.Errorf("annotations = %v, want %v (templated key, null deletes, maps merge)", a.Metadata.Annotations, wantAnn)
@@ -144,6 +146,25 @@ spec:
 		}
 		if a.Spec.Destination.Namespace != "a" || a.Spec.Destination.Server != "https://s" {
 			t.Errorf("destination = %+v", a.Spec.Destination)
+		}
+	})
+	t.Run("namespace is the ApplicationSet's", func(t *testing.T) {
+		// The controller overrides the template's namespace with the
+		// ApplicationSet's (appsets in any namespace).
+		doc := strings.Replace(base, "      name: 'app-{{ .env }}'\n", "      name: 'app-{{ .env }}'\n      namespace: 'team-{{ .env }}'\n", 1)
+		apps, err := Expand([]byte(doc))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ns := apps[0].Metadata.Namespace; ns != "argocd" {
+			t.Errorf("namespace %q: the template's namespace must not win over the ApplicationSet's argocd", ns)
+		}
+		apps, err = Expand([]byte(strings.Replace(doc, "metadata: {name: s, namespace: argocd}", "metadata: {name: s}", 1)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ns := apps[0].Metadata.Namespace; ns != "team-a" {
+			t.Errorf("an ApplicationSet without a namespace: namespace %q, want the template's team-a", ns)
 		}
 	})
 	for name, c := range map[string]struct{ doc, err string }{
@@ -174,5 +195,12 @@ func TestApplicationSetRefuses(t *testing.T) {
 	}
 	if _, err := ApplicationSet("s", []Item{items[0], items[0]}); err == nil || !strings.Contains(err.Error(), "two environments") {
 		t.Errorf("duplicate Application: err = %v", err)
+	}
+	mixed := append(fleet(t)[:2], teamFleet(t)[2:]...)
+	_, err := ApplicationSet("s", mixed)
+	for _, want := range []string{"different namespaces", "argocd (eu-1, eu-2)", "coditect-apps (dev, lab, us-1)", "the ApplicationSet's own namespace"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Applications in two namespaces: err = %v, want one saying %q", err, want)
+		}
 	}
 }

@@ -174,3 +174,23 @@ func TestApplicationRefusesIncompleteInput(t *testing.T) {
 		t.Errorf("no project: err = %v", err)
 	}
 }
+
+// TestApplicationNamespace: spec.argocd.namespace is the Application's
+// metadata.namespace; the destination stays spec.namespace.
+func TestApplicationNamespace(t *testing.T) {
+	for _, c := range []struct {
+		items []Item
+		want  string
+	}{{fleet(t), "argocd"}, {teamFleet(t), "coditect-apps"}} {
+		for _, it := range c.items {
+			app, err := NewApp(it.Env, it.Phase)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if app.Metadata.Namespace != c.want || app.Spec.Destination.Namespace != it.Env.Spec.Namespace {
+				t.Errorf("%s: metadata.namespace %q, destination %q; want %q and %q", app.Metadata.Name,
+					app.Metadata.Namespace, app.Spec.Destination.Namespace, c.want, it.Env.Spec.Namespace)
+			}
+		}
+	}
+}

@@ -17,8 +17,11 @@ import (
 // phasegen's templates do not use), goTemplateOptions, every string of the
 // template (map keys too) rendered on its own with the element's values, then
 // templatePatch rendered and merged in as Argo CD's strategic merge patch does
-// on Application (maps merge, lists are replaced, null deletes). Applications
-// without a namespace get the ApplicationSet's. Anything else (other
+// on Application (maps merge, lists are replaced, null deletes). Every
+// Application is put in the ApplicationSet's namespace, whatever the template
+// says, as the controller does to keep the appsets-in-any-namespace security
+// boundary (a template's namespace counts only for an ApplicationSet without
+// one, which phasegen never writes). Anything else (other
 // generators, fasttemplate, a patch of a merge-by-key list) is an error rather
 // than a guess.
 func Expand(appset []byte) ([]App, error) {
@@ -238,7 +241,7 @@ func toApp(obj any, namespace string) (App, error) {
 		return App{}, fmt.Errorf("generated application: %w", err)
 	}
 	app.APIVersion, app.Kind = APIVersion, KindApplication
-	if app.Metadata.Namespace == "" {
+	if namespace != "" {
 		app.Metadata.Namespace = namespace
 	}
 	return app, nil

@@ -60,6 +60,20 @@ func parsePhase(t *testing.T, name, body string) *config.Phase {
 // a configured clone URL, and fixed-replica and autoscaling phases.
 func fleet(t *testing.T) []Item {
 	t.Helper()
+	return fleetIn(t, "")
+}
+
+// teamFleet is fleet with every Application in the team's namespace
+// (spec.argocd.namespace), as Argo CD's "Applications in any namespace"
+// allows.
+func teamFleet(t *testing.T) []Item {
+	t.Helper()
+	return fleetIn(t, "coditect-apps")
+}
+
+// fleetIn is fleet with spec.argocd.namespace set to appNamespace, unless "".
+func fleetIn(t *testing.T, appNamespace string) []Item {
+	t.Helper()
 	fixed := parsePhase(t, "fixed", `apiVersion: phasegen.dev/v1alpha1
 kind: Phase
 metadata: {name: fixed}
@@ -82,6 +96,9 @@ spec:
 	// env writes an Environment; argo is the inside of spec.argocd after
 	// the project, git extra fields of spec.gitops.
 	env := func(name, namespace, argo, git string) *config.Environment {
+		if appNamespace != "" {
+			argo += ", namespace: " + appNamespace
+		}
 		return parseEnv(t, name, `apiVersion: phasegen.dev/v1alpha1
 kind: Environment
 metadata: {name: `+name+`}

@@ -12,7 +12,7 @@ import (
 func TestSchemas(t *testing.T) {
 	appSchema := loadCRD(t, "application-crd.yaml")
 	setSchema := loadCRD(t, "applicationset-crd.yaml")
-	for name, items := range map[string][]Item{"shipped": shipped(t), "fleet": fleet(t)} {
+	for name, items := range map[string][]Item{"shipped": shipped(t), "fleet": fleet(t), "team namespace": teamFleet(t)} {
 		for _, it := range items {
 			out, err := Application(it.Env, it.Phase)
 			if err != nil {

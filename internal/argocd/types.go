@@ -8,13 +8,16 @@
 // holding only the fields phasegen writes; Argo CD's Go module is not imported.
 package argocd
 
+import "github.com/coditect/phasegen/internal/config"
+
 // Names and values fixed by Argo CD.
 const (
 	APIVersion         = "argoproj.io/v1alpha1"
 	KindApplication    = "Application"
 	KindApplicationSet = "ApplicationSet"
-	// Namespace is where Argo CD looks for Applications and ApplicationSets.
-	Namespace = "argocd"
+	// Namespace is where Argo CD looks for Applications and ApplicationSets
+	// unless an environment sets spec.argocd.namespace.
+	Namespace = config.DefaultArgoCDNamespace
 	// Finalizer makes deleting an Application delete the objects it deployed.
 	Finalizer = "resources-finalizer.argocd.argoproj.io"
 	// SyncWaveAnnotation orders Applications synced by an app-of-apps.

@@ -67,6 +67,12 @@ func sameShape(held, fresh *AppSet) error {
 			return fmt.Errorf("a list element without %q: not an ApplicationSet phasegen wrote", keyWorkload)
 		}
 	}
+	if held.Metadata.Namespace != fresh.Metadata.Namespace {
+		return fmt.Errorf("it is in namespace %s but this environment's Application belongs in %s (spec.argocd.namespace), "+
+			"and Argo CD's ApplicationSet controller puts every Application it generates in the ApplicationSet's own namespace: "+
+			"give the environments of one ApplicationSet the same spec.argocd.namespace",
+			held.Metadata.Namespace, fresh.Metadata.Namespace)
+	}
 	a, b := *held, *fresh
 	a.Spec.Generators, b.Spec.Generators = nil, nil
 	if !reflect.DeepEqual(a, b) {

@@ -87,3 +87,29 @@ func TestUpsertAppSetRefusesForeignSets(t *testing.T) {
 		}
 	}
 }
+
+// Upserting into an ApplicationSet in the team's namespace keeps it there;
+// an environment whose Application belongs in another namespace is refused,
+// as one ApplicationSet cannot generate Applications in two.
+func TestUpsertAppSetNamespace(t *testing.T) {
+	team := teamFleet(t)
+	var held []byte
+	for _, it := range team {
+		out, err := UpsertAppSet(held, "fleet", it)
+		if err != nil {
+			t.Fatal(err)
+		}
+		held = out
+	}
+	want, err := ApplicationSet("fleet", team)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(held, want) || !bytes.Contains(held, []byte("\n  namespace: coditect-apps\n")) {
+		t.Fatalf("upserted team ApplicationSet:\n%s\nwant\n%s", held, want)
+	}
+	_, err = UpsertAppSet(held, "fleet", fleet(t)[0])
+	if err == nil || !strings.Contains(err.Error(), "it is in namespace coditect-apps but this environment's Application belongs in argocd (spec.argocd.namespace)") {
+		t.Errorf("an argocd environment into a coditect-apps ApplicationSet: err = %v", err)
+	}
+}
