@@ -70,8 +70,9 @@ func sameShape(held, fresh *AppSet) error {
 	if held.Metadata.Namespace != fresh.Metadata.Namespace {
 		return fmt.Errorf("it is in namespace %s but this environment's Application belongs in %s (spec.argocd.namespace), "+
 			"and Argo CD's ApplicationSet controller puts every Application it generates in the ApplicationSet's own namespace: "+
-			"give the environments of one ApplicationSet the same spec.argocd.namespace",
-			held.Metadata.Namespace, fresh.Metadata.Namespace)
+			"give the environments of one ApplicationSet the same spec.argocd.namespace, or, if the repository's copy was edited, "+
+			"render it again (phasegen render --appset %s) and commit it first",
+			held.Metadata.Namespace, fresh.Metadata.Namespace, fresh.Metadata.Name)
 	}
 	a, b := *held, *fresh
 	a.Spec.Generators, b.Spec.Generators = nil, nil
