@@ -2,9 +2,17 @@
 // (serve it with httptest.NewServer) answering GET /api/v1/applications/{name}
 // with the Application JSON of the Argo CD API (field names from the
 // Application CRD), Argo CD's error body ({"error", "code", "message"}) and
-// its refusals: 401 for a missing or wrong bearer token, 403 "permission
-// denied" for an Application it does not have or a project that does not
-// match (Argo CD answers 403, not 404, so as not to tell who may not see it).
+// its refusals: 401 for a missing or wrong bearer token, and the answers of
+// the API server's Get (server/application/application.go,
+// getAppEnforceRBAC), Applications in any namespace included. The
+// Application is looked up in appNamespace, or in the server's own
+// namespace (Options.Namespace) without it; a namespace that is neither the
+// server's nor one of Options.AppNamespaces (application.namespaces) is
+// 403 "permission denied", whatever else the request says. With a project,
+// an Application that is not there, that the RBAC policy (Options.Allow)
+// hides, or that is in another project is 404 `applications.argoproj.io
+// "NAME" not found`, and a project the policy denies is 403; without one,
+// every one of those is 403, so as not to tell who may not see what exists.
 //
 // Each Application is driven by a real git repository: its Head function
 // returns the head of the GitOps branch (the commit a promotion's merge
@@ -21,6 +29,8 @@ package argocdfake
 import (
 	"encoding/json"
 	"net/http"
+	"net/url"
+	"path"
 	"strings"
 	"sync"
 	"time"
@@ -81,6 +91,18 @@ type Call struct {
 type Options struct {
 	Token string // the bearer token accepted
 	Now   func() time.Time
+	// Namespace is the API server's own namespace, where it looks without
+	// appNamespace; default "argocd".
+	Namespace string
+	// AppNamespaces are the other namespaces Applications may live in
+	// (Argo CD's application.namespaces: names, or patterns with * as
+	// path.Match reads them); none by default.
+	AppNamespaces []string
+	// Allow is the RBAC policy for 'applications, get' on an object named
+	// as Argo CD's security.RBACName names it: "project/name" in the
+	// server's namespace, "project/namespace/name" in another; nil allows
+	// every one.
+	Allow func(object string) bool
 }
 
 // Server is the fake; safe for concurrent use.
@@ -106,21 +128,28 @@ func New(o Options) *Server {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.Namespace == "" {
+		o.Namespace = "argocd"
+	}
+	if o.Allow == nil {
+		o.Allow = func(string) bool { return true }
+	}
 	return &Server{opts: o, apps: map[string]*appState{}}
 }
 
 // Add serves app, starting Synced and Healthy at synced (the revision the
-// cluster ran before; "" for a new Application).
+// cluster ran before; "" for a new Application). An App without a
+// namespace is in the server's.
 func (s *Server) Add(app App, synced string) {
 	if app.Namespace == "" {
-		app.Namespace = "argocd"
+		app.Namespace = s.opts.Namespace
 	}
 	if app.Project == "" {
 		app.Project = "default"
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.apps[app.Name] = &appState{App: app, synced: synced, baseAt: s.opts.Now()}
+	s.apps[app.Namespace+"/"+app.Name] = &appState{App: app, synced: synced, baseAt: s.opts.Now()}
 }
 
 // Inject queues faults for the next requests, one each.
@@ -199,11 +228,9 @@ func (s *Server) answer(r *http.Request, call *Call) (int, []byte, bool) {
 	if r.Method != http.MethodGet || !ok || name == "" || strings.Contains(name, "/") {
 		return http.StatusNotFound, errorBody(5, "Not Found"), false
 	}
-	a, ok := s.apps[name]
-	q := r.URL.Query()
-	if !ok || (q.Get("project") != "" && q.Get("project") != a.Project) ||
-		(q.Get("appNamespace") != "" && q.Get("appNamespace") != a.Namespace) {
-		return http.StatusForbidden, errorBody(7, "permission denied"), false
+	a, status, body := s.lookup(name, r.URL.Query())
+	if a == nil {
+		return status, body, false
 	}
 	head, err := a.Head()
 	if err != nil {
@@ -214,4 +241,67 @@ func (s *Server) answer(r *http.Request, call *Call) (int, []byte, bool) {
 		return http.StatusInternalServerError, errorBody(13, err.Error()), false
 	}
 	return http.StatusOK, b, false
+}
+
+// lookup finds the Application name as the API server's Get does, or
+// returns its refusal; s.mu is held.
+func (s *Server) lookup(name string, q url.Values) (*appState, int, []byte) {
+	ns := q.Get("appNamespace")
+	if ns == "" {
+		ns = s.opts.Namespace
+	}
+	project := q.Get("project")
+	denied := func() (*appState, int, []byte) {
+		return nil, http.StatusForbidden, errorBody(7, "permission denied")
+	}
+	notFound := func() (*appState, int, []byte) {
+		return nil, http.StatusNotFound, errorBody(5, `applications.argoproj.io "`+name+`" not found`)
+	}
+	if len(q["project"]) > 1 {
+		return nil, http.StatusBadRequest, errorBody(3, "multiple projects specified - the get endpoint accepts either zero or one project")
+	}
+	if project != "" && !s.opts.Allow(s.rbacName(project, ns, name)) {
+		return denied()
+	}
+	// The namespace check is part of reading the Application: refused, it
+	// is an error other than not-found, which is always permission denied.
+	if !s.namespaceEnabled(ns) {
+		return denied()
+	}
+	a, ok := s.apps[ns+"/"+name]
+	switch {
+	case !ok && project != "":
+		return notFound()
+	case !ok:
+		return denied()
+	case !s.opts.Allow(s.rbacName(a.Project, ns, name)) && project != "":
+		return notFound()
+	case !s.opts.Allow(s.rbacName(a.Project, ns, name)):
+		return denied()
+	case project != "" && project != a.Project:
+		return notFound()
+	}
+	return a, http.StatusOK, nil
+}
+
+// rbacName names an Application in RBAC policies, as Argo CD's
+// security.RBACName does.
+func (s *Server) rbacName(project, ns, name string) string {
+	if ns != s.opts.Namespace {
+		return project + "/" + ns + "/" + name
+	}
+	return project + "/" + name
+}
+
+// namespaceEnabled reports whether Applications may live in ns.
+func (s *Server) namespaceEnabled(ns string) bool {
+	if ns == s.opts.Namespace {
+		return true
+	}
+	for _, p := range s.opts.AppNamespaces {
+		if ok, _ := path.Match(p, ns); ok {
+			return true
+		}
+	}
+	return false
 }

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -123,6 +124,67 @@ func TestAnswersFollowTheCRD(t *testing.T) {
 		resp.Body.Close()
 		if err != nil || resp.StatusCode != tc.status || e.Code != tc.code || e.Message != tc.msg || e.Error != tc.msg {
 			t.Errorf("%q %s: %d %+v %v", tc.auth, tc.path, resp.StatusCode, e, err)
+		}
+	}
+}
+
+// TestLookupAsArgoCD: the fake answers a Get as Argo CD's API server does
+// (server/application/application.go getAppEnforceRBAC): the Application is
+// looked up in appNamespace or the server's namespace; a namespace not
+// allowed is 403; with a project, missing, hidden or in another project is
+// 404 and a denied project 403; without one, all are 403.
+func TestLookupAsArgoCD(t *testing.T) {
+	fake := argocdfake.New(argocdfake.Options{Token: "t", AppNamespaces: []string{"team-*"},
+		Allow: func(obj string) bool { return obj != "locked/team-a/hidden" && !strings.HasPrefix(obj, "nobody/") }})
+	head := func() (string, error) { return "b2c3d4e5f60718293a4b5c6d7e8f901234567890", nil }
+	fake.Add(argocdfake.App{Name: "app", Namespace: "team-a", Project: "p", Head: head}, "")
+	fake.Add(argocdfake.App{Name: "home", Head: head}, "")
+	fake.Add(argocdfake.App{Name: "hidden", Namespace: "team-a", Project: "locked", Head: head}, "")
+	fake.Add(argocdfake.App{Name: "stray", Namespace: "elsewhere", Head: head}, "")
+	srv := httptest.NewServer(fake)
+	defer srv.Close()
+	for _, tc := range []struct {
+		query  string
+		status int
+		ns     string
+	}{
+		{"app?appNamespace=team-a", 200, "team-a"},
+		{"app?appNamespace=team-a&project=p", 200, "team-a"},
+		{"app?project=p", 404, ""},
+		{"app", 403, ""},
+		{"app?appNamespace=team-b&project=p", 404, ""},
+		{"app?appNamespace=team-a&project=q", 404, ""},
+		{"app?appNamespace=team-a&project=nobody", 403, ""},
+		{"app?appNamespace=team-a&project=p&project=q", 400, ""},
+		{"home", 200, "argocd"},
+		{"home?appNamespace=argocd&project=default", 200, "argocd"},
+		{"hidden?appNamespace=team-a&project=p", 404, ""},
+		{"hidden?appNamespace=team-a", 403, ""},
+		{"stray?appNamespace=elsewhere&project=default", 403, ""},
+	} {
+		req, _ := http.NewRequest(http.MethodGet, srv.URL+"/api/v1/applications/"+tc.query, nil)
+		req.Header.Set("Authorization", "Bearer t")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var body struct {
+			Metadata struct{ Namespace string } `json:"metadata"`
+			Code     int                        `json:"code"`
+			Message  string                     `json:"message"`
+		}
+		err = json.NewDecoder(resp.Body).Decode(&body)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != tc.status {
+			t.Errorf("%s: %d %+v %v, want %d", tc.query, resp.StatusCode, body, err, tc.status)
+			continue
+		}
+		want := map[int]struct {
+			code int
+			msg  string
+		}{403: {7, "permission denied"}, 404: {5, `applications.argoproj.io "` + strings.Split(tc.query, "?")[0] + `" not found`}}[tc.status]
+		if tc.status == 200 && body.Metadata.Namespace != tc.ns || tc.status != 200 && tc.status != 400 && (body.Code != want.code || body.Message != want.msg) {
+			t.Errorf("%s: %d %+v, want namespace %q or code %d %q", tc.query, resp.StatusCode, body, tc.ns, want.code, want.msg)
 		}
 	}
 }

@@ -185,14 +185,32 @@ func explain(o Options, err error) error {
 	case errors.Is(err, argocdapi.ErrAuth) && ae != nil && ae.Status == 401:
 		return fmt.Errorf("argo cd at %s rejected the token (401 %s): ARGOCD_AUTH_TOKEN is missing, wrong or expired: %w", o.Server, ae.Message, err)
 	case errors.Is(err, argocdapi.ErrAuth):
-		return fmt.Errorf("argo cd at %s denied reading Application %s (403): the token in ARGOCD_AUTH_TOKEN lacks the 'applications, get' permission on it (Argo CD answers the same when the Application does not exist, or is not in project %q): %w",
-			o.Server, o.App, o.Project, err)
+		why := "the token in ARGOCD_AUTH_TOKEN lacks the 'applications, get' permission on it"
+		if o.AppNamespace != "" {
+			why += fmt.Sprintf(", or Argo CD does not allow Applications in namespace %s (application.namespaces)", o.AppNamespace)
+		}
+		if o.Project == "" {
+			why += "; without a project Argo CD answers the same for an Application that does not exist"
+		}
+		return fmt.Errorf("argo cd at %s denied reading Application %s (403): %s: %w", o.Server, o.where(), why, err)
 	case argocdapi.TLSError(err):
 		return fmt.Errorf("argo cd at %s: TLS failed (a self-signed certificate? --insecure skips verification; a plain HTTP server needs an http:// URL): %w", o.Server, err)
 	case errors.Is(err, argocdapi.ErrNotFound):
-		return fmt.Errorf("argo cd at %s has no Application %s (404): is it deployed, under that name, in project %q? %w", o.Server, o.App, o.Project, err)
+		hint := ""
+		if o.AppNamespace == "" {
+			hint = " (it was looked for in Argo CD's own namespace: one in another namespace needs spec.argocd.namespace)"
+		}
+		return fmt.Errorf("argo cd at %s has no Application %s (404): is it deployed, under that name, in project %q%s? %w", o.Server, o.where(), o.Project, hint, err)
 	}
 	return fmt.Errorf("reading Application %s from argo cd at %s: %w", o.App, o.Server, err)
+}
+
+// where names the Application, with its namespace when one was asked for.
+func (o Options) where() string {
+	if o.AppNamespace != "" {
+		return o.App + " in namespace " + o.AppNamespace
+	}
+	return o.App
 }
 
 // failure returns the error that ends the wait at once, or nil.

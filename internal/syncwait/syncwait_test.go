@@ -78,14 +78,23 @@ type rig struct {
 // by the repository's main.
 func newRig(t *testing.T, sc argocdfake.Scenario) *rig {
 	t.Helper()
+	return newRigIn(t, sc, argocdfake.Options{}, "")
+}
+
+// newRigIn is newRig with the fake configured by o (its token and clock
+// set here) and the Application in namespace appNamespace ("" for the
+// server's).
+func newRigIn(t *testing.T, sc argocdfake.Scenario, o argocdfake.Options, appNamespace string) *rig {
+	t.Helper()
 	dir, old, merged := repo(t)
 	r := &rig{clock: argocdfake.NewClock(start), merged: merged, old: old}
-	r.fake = argocdfake.New(argocdfake.Options{Token: token, Now: r.clock.Now})
+	o.Token, o.Now = token, r.clock.Now
+	r.fake = argocdfake.New(o)
 	g, err := gitdir.Open(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	r.fake.Add(argocdfake.App{Name: appName, Project: "default", Scenario: sc,
+	r.fake.Add(argocdfake.App{Name: appName, Namespace: appNamespace, Project: "default", Scenario: sc,
 		Head: func() (string, error) { return g.Head(context.Background(), "main") }}, old)
 	srv := httptest.NewServer(r.fake)
 	t.Cleanup(srv.Close)
@@ -251,7 +260,7 @@ func TestWaitRefusals(t *testing.T) {
 	}{
 		{"401", argocdfake.Fault{Status: http.StatusUnauthorized}, appName, "rejected the token (401 invalid session: token has invalid claims: token is expired): ARGOCD_AUTH_TOKEN is missing, wrong or expired"},
 		{"404", argocdfake.Fault{Status: http.StatusNotFound}, appName, "has no Application " + appName + " (404)"},
-		{"403 unknown app", argocdfake.Fault{}, "coditect-combined-nope", "denied reading Application coditect-combined-nope (403): the token in ARGOCD_AUTH_TOKEN lacks the 'applications, get' permission"},
+		{"404 unknown app in the project", argocdfake.Fault{}, "coditect-combined-nope", `has no Application coditect-combined-nope (404): is it deployed, under that name, in project "default" (it was looked for in Argo CD's own namespace`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := newRig(t, rollout)
@@ -324,5 +333,54 @@ func TestWaitTimeoutWhileUnavailable(t *testing.T) {
 		Timeout: time.Minute, Now: r.clock.Now, Sleep: r.clock.Sleep})
 	if !errors.Is(err, syncwait.ErrTimeout) || !strings.Contains(err.Error(), "an answer from Argo CD (the last request failed: argo cd GET "+r.url+"/api/v1/applications/"+appName+"?refresh=normal: 503 Service Unavailable)") {
 		t.Fatalf("error %v", err)
+	}
+}
+
+// TestWaitAppInAnyNamespace: an Application in a namespace other than
+// Argo CD's own is found with appNamespace, and only with it; without it,
+// or in a namespace Argo CD does not allow, the answer is Argo CD's 404 or
+// 403, said as such and not retried.
+func TestWaitAppInAnyNamespace(t *testing.T) {
+	opts := argocdfake.Options{AppNamespaces: []string{"coditect-*"},
+		Allow: func(obj string) bool { return !strings.HasPrefix(obj, "locked/") }}
+	r := newRigIn(t, rollout, opts, "coditect-apps")
+	res, err := syncwait.Wait(context.Background(), syncwait.Options{
+		Client: r.client, Server: r.url, App: appName, Project: "default", AppNamespace: "coditect-apps",
+		Revision: r.merged, Timeout: 10 * time.Minute, HealthyFor: 30 * time.Second, Now: r.clock.Now, Sleep: r.clock.Sleep,
+	})
+	if err != nil || !res.Ready {
+		t.Fatalf("with appNamespace: %+v %v", res, err)
+	}
+	for _, c := range r.fake.Calls() {
+		if !strings.Contains(c.Query, "appNamespace=coditect-apps") || c.Status != http.StatusOK {
+			t.Fatalf("call %+v: every read names the namespace and is answered", c)
+		}
+	}
+	for _, tc := range []struct {
+		name, project, ns string
+		want              []string
+	}{
+		{"no appNamespace", "default", "", []string{"has no Application " + appName + " (404)", "looked for in Argo CD's own namespace", "spec.argocd.namespace"}},
+		{"no appNamespace nor project", "", "", []string{"denied reading Application " + appName + " (403)", "without a project Argo CD answers the same for an Application that does not exist"}},
+		{"namespace not allowed", "default", "team-x", []string{"denied reading Application " + appName + " in namespace team-x (403)", "does not allow Applications in namespace team-x"}},
+		{"wrong namespace", "default", "coditect-other", []string{"has no Application " + appName + " in namespace coditect-other (404)"}},
+		{"project denied", "locked", "coditect-apps", []string{"denied reading Application " + appName + " in namespace coditect-apps (403)"}},
+		{"other project", "team", "coditect-apps", []string{"(404): is it deployed, under that name, in project \"team\"?"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			before := len(r.fake.Calls())
+			_, err := syncwait.Wait(context.Background(), syncwait.Options{
+				Client: r.client, Server: r.url, App: appName, Project: tc.project, AppNamespace: tc.ns,
+				Revision: r.merged, Timeout: time.Minute, Now: r.clock.Now, Sleep: r.clock.Sleep,
+			})
+			for _, w := range tc.want {
+				if err == nil || !strings.Contains(err.Error(), w) {
+					t.Errorf("error %v, want …%s…", err, w)
+				}
+			}
+			if n := len(r.fake.Calls()) - before; n != 1 {
+				t.Errorf("%d calls: a refusal is not retried", n)
+			}
+		})
 	}
 }
