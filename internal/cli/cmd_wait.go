@@ -44,7 +44,9 @@ func newWaitCmd(a *App) *command {
 		short: "Wait until Argo CD has synced ENV's Application to a revision and it stays Healthy",
 		long: `After a promotion's pull request is merged, waits until Argo CD has synced
 ENV's Application (<workload>-ENV, the name phasegen renders, also as an
-ApplicationSet element) to the revision and the workload is healthy:
+ApplicationSet element; asked for in argocd.project, and in
+argocd.namespace when that is not argocd) to the revision and the workload
+is healthy:
 status.sync.revision (or revisions) is the revision, status.sync.status is
 Synced, no operation is Running, status.reconciledAt is not before
 status.operationState.finishedAt, and status.health.status has been Healthy
@@ -152,9 +154,16 @@ func (a *App) runWait(ctx context.Context, g *globalOptions, opts *waitOptions, 
 		}
 	}
 	name := argocd.Name(env)
-	fmt.Fprintf(a.Stderr, "waiting up to %s for Application %s on %s to sync %s and stay Healthy for %s\n", opts.timeout, name, client, rev, opts.healthyFor)
+	// appNamespace only for an Application outside Argo CD's namespace:
+	// without it the API server looks in its own, as for every
+	// Application before spec.argocd.namespace.
+	appNS, in := "", ""
+	if ns := env.Spec.ArgoCD.ApplicationNamespace(); ns != argocd.Namespace {
+		appNS, in = ns, " in namespace "+ns
+	}
+	fmt.Fprintf(a.Stderr, "waiting up to %s for Application %s%s on %s to sync %s and stay Healthy for %s\n", opts.timeout, name, in, client, rev, opts.healthyFor)
 	res, werr := syncwait.Wait(ctx, syncwait.Options{
-		Client: client, Server: client.String(), App: name, Project: env.Spec.ArgoCD.Project,
+		Client: client, Server: client.String(), App: name, Project: env.Spec.ArgoCD.Project, AppNamespace: appNS,
 		Revision: rev, Timeout: opts.timeout, HealthyFor: opts.healthyFor,
 		Now: a.Now, Sleep: a.Sleep, Log: a.Stderr,
 	})

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -41,9 +42,31 @@ func newWaitRig(t *testing.T, sc argocdfake.Scenario) *waitRig {
 // promotions move it 25 hours on.
 func newWaitRigAt(t *testing.T, sc argocdfake.Scenario, start time.Time) *waitRig {
 	t.Helper()
+	return newWaitRigIn(t, sc, start, "")
+}
+
+// newWaitRigIn is newWaitRigAt with production's spec.argocd.namespace set
+// to appNamespace (unless ""), and the fake's Application there, in a
+// namespace the fake allows.
+func newWaitRigIn(t *testing.T, sc argocdfake.Scenario, start time.Time, appNamespace string) *waitRig {
+	t.Helper()
 	r := &waitRig{dir: t.TempDir(), clock: argocdfake.NewClock(start)}
 	for _, d := range []string{"environments", "templates/base", "overlays"} {
 		if err := copyTree(filepath.Join("..", "..", d), filepath.Join(r.dir, d)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if appNamespace != "" {
+		file := filepath.Join(r.dir, "environments", "production.yaml")
+		b, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		edited := strings.Replace(string(b), "    project: default\n", "    project: default\n    namespace: "+appNamespace+"\n", 1)
+		if edited == string(b) {
+			t.Fatal("production.yaml has no argocd.project line to add the namespace under")
+		}
+		if err := os.WriteFile(file, []byte(edited), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -62,12 +85,12 @@ func newWaitRigAt(t *testing.T, sc argocdfake.Scenario, start time.Time) *waitRi
 	}
 	moveMain(t, r.gitDir, "phasegen/production")
 
-	r.fake = argocdfake.New(argocdfake.Options{Token: argoToken, Now: r.clock.Now})
+	r.fake = argocdfake.New(argocdfake.Options{Token: argoToken, Now: r.clock.Now, AppNamespaces: []string{"coditect-*"}})
 	repo, err := gitdir.Open(r.gitDir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	r.fake.Add(argocdfake.App{Name: "coditect-combined-production", Project: "default", Scenario: sc,
+	r.fake.Add(argocdfake.App{Name: "coditect-combined-production", Namespace: appNamespace, Project: "default", Scenario: sc,
 		Head: func() (string, error) { return repo.Head(context.Background(), "main") }}, old)
 	srv := httptest.NewServer(r.fake)
 	t.Cleanup(srv.Close)
@@ -236,5 +259,53 @@ func TestWaitCommandRevisionFromGitHub(t *testing.T) {
 	}
 	if n := len(gh.Calls()); n != 1 {
 		t.Errorf("%d GitHub calls, want 1", n)
+	}
+}
+
+// TestWaitApplicationInTeamNamespace: with spec.argocd.namespace, promote
+// commits the Application in that namespace and wait asks Argo CD for it
+// there (appNamespace, with the project), which finds it; the same fake
+// asked without the namespace, as a wait before this field did, answers
+// that it has no such Application.
+func TestWaitApplicationInTeamNamespace(t *testing.T) {
+	r := newWaitRigIn(t, rolloutCLI, time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC), "coditect-apps")
+	head := r.head(t)
+	code, out := r.run("wait", "production", "--git-dir", r.gitDir, "--healthy-for", "30s", "-o", "json")
+	if code != 0 || !strings.Contains(out, "Application coditect-combined-production in namespace coditect-apps on "+r.url) {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+	calls := r.fake.Calls()
+	for _, c := range calls {
+		if !strings.Contains(c.Query, "appNamespace=coditect-apps") || !strings.Contains(c.Query, "project=default") {
+			t.Errorf("call %+v lacks appNamespace=coditect-apps and project=default", c)
+		}
+	}
+	if len(calls) == 0 || !strings.Contains(calls[0].Query, "refresh=normal") {
+		t.Errorf("first call %+v: want refresh=normal", calls)
+	}
+	repo, err := gitdir.Open(r.gitDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	app, err := repo.ReadFile(context.Background(), "main", "apps/coditect/overlays/argocd/production.yaml")
+	if err != nil || !strings.Contains(string(app), "\n  name: coditect-combined-production\n  namespace: coditect-apps\n") {
+		t.Errorf("the promoted Application is not in coditect-apps (%v):\n%s", err, app)
+	}
+
+	// Without the field, wait asks Argo CD's own namespace: not there.
+	file := filepath.Join(r.dir, "environments", "production.yaml")
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(file, []byte(strings.Replace(string(b), "    namespace: coditect-apps\n", "", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out = r.run("wait", "production", "--revision", head)
+	if code != cli.ExitError || !strings.Contains(out, "has no Application coditect-combined-production (404)") || !strings.Contains(out, "spec.argocd.namespace") {
+		t.Errorf("without spec.argocd.namespace: exit %d\n%s", code, out)
+	}
+	if last := r.fake.Calls()[len(r.fake.Calls())-1]; strings.Contains(last.Query, "appNamespace") {
+		t.Errorf("without spec.argocd.namespace wait sent %s", last.Query)
 	}
 }
