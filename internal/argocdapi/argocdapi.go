@@ -26,8 +26,10 @@ import (
 )
 
 // ErrAuth is wrapped by answers 401 and 403: the token is wrong, expired,
-// or lacks the applications, get permission (Argo CD also answers 403 for an
-// Application that does not exist, so as not to tell who may not see it).
+// or lacks the applications, get permission, or the Application's namespace
+// is not one Argo CD allows (asked without a project, Argo CD also answers
+// 403 for an Application that does not exist, so as not to tell who may not
+// see it; with one, 404).
 var ErrAuth = errors.New("argo cd refused the token")
 
 // ErrNotFound is wrapped by answers 404.
@@ -118,7 +120,7 @@ type Query struct {
 	Refresh string
 	// Project and AppNamespace are sent when not empty (project,
 	// appNamespace): Argo CD then answers only for an Application in that
-	// project, in that namespace.
+	// project, and looks for it in that namespace rather than its own.
 	Project, AppNamespace string
 }
 
