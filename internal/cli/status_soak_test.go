@@ -11,25 +11,8 @@ import (
 
 	"github.com/coditect/phasegen/internal/cli"
 	"github.com/coditect/phasegen/internal/githubfake"
+	"github.com/coditect/phasegen/internal/gittest"
 )
-
-// gitAt runs the git binary in dir with its author and committer dates at
-// when (GIT_AUTHOR_DATE, GIT_COMMITTER_DATE) and no user configuration.
-func gitAt(t *testing.T, dir string, when time.Time, args ...string) string {
-	t.Helper()
-	cmd := exec.Command("git", args...)
-	cmd.Dir = dir
-	date := when.Format(time.RFC3339)
-	cmd.Env = append(os.Environ(), "GIT_AUTHOR_DATE="+date, "GIT_COMMITTER_DATE="+date,
-		"GIT_AUTHOR_NAME=merger", "GIT_AUTHOR_EMAIL=merger@example.com",
-		"GIT_COMMITTER_NAME=merger", "GIT_COMMITTER_EMAIL=merger@example.com",
-		"GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_SYSTEM=/dev/null")
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("git %v: %v\n%s", args, err, out)
-	}
-	return strings.TrimSpace(string(out))
-}
 
 // soakGitOps makes a GitOps work tree with the git binary in which
 // production was promoted to pre-launch two hours before landed (phasegen
@@ -46,13 +29,13 @@ func soakGitOps(t *testing.T, dir string, landed time.Time) (string, string) {
 		t.Fatal(err)
 	}
 	start := landed.Add(-72 * time.Hour)
-	gitAt(t, repo, start, "init", "-q", "-b", "main")
-	gitAt(t, repo, start, "commit", "-q", "--allow-empty", "-m", "initial commit")
+	gittest.At(t, repo, start, "init", "-q", "-b", "main")
+	gittest.At(t, repo, start, "commit", "-q", "--allow-empty", "-m", "initial commit")
 	if code, out, errs := runAt(t, landed.Add(-2*time.Hour), dir, nil, "promote", "production", "--to", "pre-launch", "--git-dir", repo); code != 0 {
 		t.Fatalf("promote: exit %d\n%s\n%s", code, out, errs)
 	}
-	gitAt(t, repo, landed, "merge", "-q", "--no-ff", "-m", "Merge pull request: production → pre-launch", "phasegen/production")
-	return repo, gitAt(t, repo, landed, "rev-parse", "main")
+	gittest.At(t, repo, landed, "merge", "-q", "--no-ff", "-m", "Merge pull request: production → pre-launch", "phasegen/production")
+	return repo, gittest.At(t, repo, landed, "rev-parse", "main")
 }
 
 // TestStatusShowsSoak: status reads since when production has been at

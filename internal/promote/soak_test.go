@@ -12,27 +12,10 @@ import (
 
 	"github.com/coditect/phasegen/internal/gate"
 	"github.com/coditect/phasegen/internal/githubfake"
+	"github.com/coditect/phasegen/internal/gittest"
 	"github.com/coditect/phasegen/internal/promote"
 	"github.com/coditect/phasegen/internal/target/gitdir"
 )
-
-// git runs the git binary in dir with its author and committer dates at
-// when (GIT_AUTHOR_DATE, GIT_COMMITTER_DATE) and no user configuration.
-func git(t *testing.T, dir string, when time.Time, args ...string) string {
-	t.Helper()
-	cmd := exec.Command("git", args...)
-	cmd.Dir = dir
-	date := when.Format(time.RFC3339)
-	cmd.Env = append(os.Environ(), "GIT_AUTHOR_DATE="+date, "GIT_COMMITTER_DATE="+date,
-		"GIT_AUTHOR_NAME=merger", "GIT_AUTHOR_EMAIL=merger@example.com",
-		"GIT_COMMITTER_NAME=merger", "GIT_COMMITTER_EMAIL=merger@example.com",
-		"GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_SYSTEM=/dev/null")
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("git %v: %v\n%s", args, err, out)
-	}
-	return strings.TrimSpace(string(out))
-}
 
 // soakRepo is a work tree made with the git binary whose main got
 // production at pre-launch through a merge commit dated landed.
@@ -46,8 +29,8 @@ func soakRepo(t *testing.T, f fixture, landed time.Time) string {
 		t.Fatal(err)
 	}
 	start := landed.Add(-72 * time.Hour)
-	git(t, dir, start, "init", "-q", "-b", "main")
-	git(t, dir, start, "commit", "-q", "--allow-empty", "-m", "initial commit")
+	gittest.At(t, dir, start, "init", "-q", "-b", "main")
+	gittest.At(t, dir, start, "commit", "-q", "--allow-empty", "-m", "initial commit")
 	promoteAndMerge(t, f, dir, "pre-launch", landed)
 	return dir
 }
@@ -67,7 +50,7 @@ func promoteAndMerge(t *testing.T, f fixture, dir, phase string, landed time.Tim
 	if _, err := promote.Promote(ctx, o); err != nil {
 		t.Fatal(err)
 	}
-	git(t, dir, landed, "merge", "-q", "--no-ff", "-m", "Merge pull request: production → "+phase, "phasegen/production")
+	gittest.At(t, dir, landed, "merge", "-q", "--no-ff", "-m", "Merge pull request: production → "+phase, "phasegen/production")
 }
 
 func soakOpts(t *testing.T, f fixture, dir, to string, now time.Time) promote.Options {
@@ -91,7 +74,7 @@ func TestSoakHoldsForwardPromotions(t *testing.T) {
 
 	t.Run("1h after: refused", func(t *testing.T) {
 		dir := soakRepo(t, f, now.Add(-time.Hour))
-		before := git(t, dir, now, "rev-parse", "phasegen/production")
+		before := gittest.At(t, dir, now, "rev-parse", "phasegen/production")
 		out, err := promote.Promote(ctx, soakOpts(t, f, dir, "beta", now))
 		if !gate.IsRefused(err) {
 			t.Fatalf("want a refusal, got %v", err)
@@ -108,7 +91,7 @@ func TestSoakHoldsForwardPromotions(t *testing.T) {
 		if out.Soak == nil || !out.Soak.Ends.Equal(now.Add(23*time.Hour)) || out.Soak.Early {
 			t.Errorf("soak %+v", out.Soak)
 		}
-		if got := git(t, dir, now, "rev-parse", "phasegen/production"); got != before {
+		if got := gittest.At(t, dir, now, "rev-parse", "phasegen/production"); got != before {
 			t.Errorf("a refused promotion moved phasegen/production")
 		}
 		// A dry run is refused the same way.
@@ -134,7 +117,7 @@ func TestSoakHoldsForwardPromotions(t *testing.T) {
 		if !out.Write.Changed || out.Soak == nil || out.Soak.Early {
 			t.Fatalf("outcome %+v soak %+v", out.Write, out.Soak)
 		}
-		merge := git(t, dir, now, "rev-parse", "main")
+		merge := gittest.At(t, dir, now, "rev-parse", "main")
 		mustContain(t, "body", out.Body,
 			"**Soak:** production has been at pre-launch on `main` since 2026-03-09 06:00 UTC (commit `"+merge[:12]+"`).",
 			"The 24h soak of pre-launch ended at 2026-03-10 06:00 UTC.",
@@ -203,7 +186,7 @@ func TestSoakCountsFromWhenThePhaseLanded(t *testing.T) {
 	f := shipped(t)
 	now := time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
 	dir := soakRepo(t, f, now.Add(-30*time.Hour))
-	landed := git(t, dir, now, "rev-parse", "main")
+	landed := gittest.At(t, dir, now, "rev-parse", "main")
 	k := filepath.Join(dir, root, "overlays", "production", "kustomization.yaml")
 	data, err := os.ReadFile(k)
 	if err != nil {
@@ -212,12 +195,12 @@ func TestSoakCountsFromWhenThePhaseLanded(t *testing.T) {
 	if err := os.WriteFile(k, append(data, "# touched by hand\n"...), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	git(t, dir, now.Add(-2*time.Hour), "commit", "-qam", "a hand edit at the same phase")
+	gittest.At(t, dir, now.Add(-2*time.Hour), "commit", "-qam", "a hand edit at the same phase")
 	if err := os.WriteFile(filepath.Join(dir, "README.md"), []byte("unrelated\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	git(t, dir, now.Add(-time.Hour), "add", "README.md")
-	git(t, dir, now.Add(-time.Hour), "commit", "-qm", "unrelated")
+	gittest.At(t, dir, now.Add(-time.Hour), "add", "README.md")
+	gittest.At(t, dir, now.Add(-time.Hour), "commit", "-qm", "unrelated")
 
 	r, err := gitdir.Open(dir)
 	if err != nil {
@@ -343,8 +326,8 @@ func TestPhaseSinceReadsABoundedHistory(t *testing.T) {
 			t.Fatal(err)
 		}
 		when := now.Add(time.Duration(i-promote.HistoryLimit) * time.Hour)
-		git(t, dir, when, "commit", "-qam", "edit")
-		edits = append(edits, git(t, dir, when, "rev-parse", "HEAD"))
+		gittest.At(t, dir, when, "commit", "-qam", "edit")
+		edits = append(edits, gittest.At(t, dir, when, "rev-parse", "HEAD"))
 	}
 	r, err := gitdir.Open(dir)
 	if err != nil {

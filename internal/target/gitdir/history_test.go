@@ -9,25 +9,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coditect/phasegen/internal/gittest"
 	"github.com/coditect/phasegen/internal/target"
 	"github.com/coditect/phasegen/internal/target/gitdir"
 )
-
-// gitAt runs git in dir with author and committer dates set to when.
-func gitAt(t *testing.T, dir string, when time.Time, args ...string) string {
-	t.Helper()
-	cmd := exec.Command("git", args...)
-	cmd.Dir = dir
-	date := when.Format(time.RFC3339)
-	cmd.Env = append(os.Environ(), "GIT_AUTHOR_DATE="+date, "GIT_COMMITTER_DATE="+date,
-		"GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com",
-		"GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_SYSTEM=/dev/null")
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("git %v: %v\n%s", args, err, out)
-	}
-	return strings.TrimSpace(string(out))
-}
 
 func writeFile(t *testing.T, dir, p, s string) {
 	t.Helper()
@@ -48,20 +33,20 @@ func TestHistoryFollowsFirstParents(t *testing.T) {
 	}
 	dir := t.TempDir()
 	t0 := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
-	gitAt(t, dir, t0, "init", "-q", "-b", "main")
+	gittest.At(t, dir, t0, "init", "-q", "-b", "main")
 	writeFile(t, dir, "a/k.yaml", "v1\n")
-	gitAt(t, dir, t0, "add", ".")
-	gitAt(t, dir, t0, "commit", "-qm", "v1")
+	gittest.At(t, dir, t0, "add", ".")
+	gittest.At(t, dir, t0, "commit", "-qm", "v1")
 	writeFile(t, dir, "README", "unrelated\n")
-	gitAt(t, dir, t0.Add(time.Hour), "add", ".")
-	gitAt(t, dir, t0.Add(time.Hour), "commit", "-qm", "unrelated")
-	gitAt(t, dir, t0.Add(2*time.Hour), "checkout", "-qb", "side")
+	gittest.At(t, dir, t0.Add(time.Hour), "add", ".")
+	gittest.At(t, dir, t0.Add(time.Hour), "commit", "-qm", "unrelated")
+	gittest.At(t, dir, t0.Add(2*time.Hour), "checkout", "-qb", "side")
 	writeFile(t, dir, "a/k.yaml", "v2\n")
-	gitAt(t, dir, t0.Add(2*time.Hour), "commit", "-qam", "v2 on a side branch")
-	gitAt(t, dir, t0.Add(3*time.Hour), "checkout", "-q", "main")
-	gitAt(t, dir, t0.Add(5*time.Hour), "merge", "-q", "--no-ff", "-m", "merge v2", "side")
-	merge := gitAt(t, dir, t0, "rev-parse", "HEAD")
-	first := gitAt(t, dir, t0, "rev-list", "--max-parents=0", "HEAD")
+	gittest.At(t, dir, t0.Add(2*time.Hour), "commit", "-qam", "v2 on a side branch")
+	gittest.At(t, dir, t0.Add(3*time.Hour), "checkout", "-q", "main")
+	gittest.At(t, dir, t0.Add(5*time.Hour), "merge", "-q", "--no-ff", "-m", "merge v2", "side")
+	merge := gittest.At(t, dir, t0, "rev-parse", "HEAD")
+	first := gittest.At(t, dir, t0, "rev-list", "--max-parents=0", "HEAD")
 
 	r, err := gitdir.Open(dir)
 	if err != nil {
