@@ -7,7 +7,6 @@ import (
 	"os"
 	"path"
 	"strings"
-	"time"
 
 	"github.com/spf13/pflag"
 
@@ -21,8 +20,7 @@ import (
 // promoteOptions are the flags of promote.
 type promoteOptions struct {
 	to            string
-	repo          string
-	gitDir        string
+	target        targetOptions
 	dryRun        bool
 	draft         bool
 	labels        []string
@@ -30,7 +28,6 @@ type promoteOptions struct {
 	allowSkip     bool
 	allowRecreate bool
 	allowEarly    bool
-	maxWait       time.Duration
 }
 
 func newPromoteCmd(a *App) *command {
@@ -73,8 +70,8 @@ rollback (to a phase of lower order) is never held.`,
 			"  phasegen promote production --to beta --git-dir ../argocd-apps",
 		setFlags: func(fs *pflag.FlagSet) {
 			fs.StringVar(&opts.to, "to", "", "phase to promote to (required)")
-			fs.StringVar(&opts.repo, "repo", "", "GitHub repository OWNER/NAME (default: the environment's gitops.repo)")
-			fs.StringVar(&opts.gitDir, "git-dir", "", "local git repository to commit to instead of GitHub")
+			opts.target.setFlags(fs, "GitHub repository OWNER/NAME (default: the environment's gitops.repo)",
+				"local git repository to commit to instead of GitHub")
 			fs.BoolVar(&opts.dryRun, "dry-run", false, "print the title, body and files; write nothing")
 			fs.BoolVar(&opts.draft, "draft", false, "open the pull request as a draft")
 			fs.StringArrayVar(&opts.labels, "label", nil, "add a label to the pull request (repeatable)")
@@ -82,7 +79,6 @@ rollback (to a phase of lower order) is never held.`,
 			fs.BoolVar(&opts.allowSkip, "allow-skip", false, "allow promoting past the next phase")
 			fs.BoolVar(&opts.allowRecreate, "allow-recreate", false, "allow changing immutable StatefulSet fields (follow the runbook in the PR)")
 			fs.BoolVar(&opts.allowEarly, "allow-early", false, "promote before the current phase's soak (spec.soak) has passed")
-			fs.DurationVar(&opts.maxWait, "max-wait", 2*time.Minute, "longest wait for a GitHub rate limit to reset")
 		},
 		run: func(ctx context.Context, g *globalOptions, args []string) error {
 			return a.runPromote(ctx, g, opts, args)
@@ -91,15 +87,15 @@ rollback (to a phase of lower order) is never held.`,
 }
 
 func (a *App) runPromote(ctx context.Context, g *globalOptions, opts *promoteOptions, args []string) error {
-	if opts.repo != "" && opts.gitDir != "" {
-		return usagef("--repo and --git-dir are exclusive: pick one target")
+	if err := opts.target.check(); err != nil {
+		return err
 	}
 	t, err := a.loadTransition(g, args, opts.to)
 	if err != nil {
 		return err
 	}
 	cfg, b, env := t.cfg, t.base, t.env
-	tg, pr, where, err := a.promoteTarget(env, opts)
+	tg, pr, where, err := a.promoteTarget(env, &opts.target)
 	if err != nil {
 		return err
 	}
@@ -133,14 +129,14 @@ func (a *App) runPromote(ctx context.Context, g *globalOptions, opts *promoteOpt
 		fmt.Fprintln(a.Stdout, out.PR.URL)
 	default:
 		// A local repository has no pull request: print what it would say.
-		fmt.Fprintf(a.Stderr, "branch %s is at %s in %s; its pull request would read:\n", out.Head, out.Write.Commit, opts.gitDir)
+		fmt.Fprintf(a.Stderr, "branch %s is at %s in %s; its pull request would read:\n", out.Head, out.Write.Commit, opts.target.gitDir)
 		fmt.Fprintf(a.Stdout, "# %s\n\n%s", out.Title, out.Body)
 	}
 	return a.recordPhase(g, env, opts.to)
 }
 
 // promoteTarget opens the repository promote writes to.
-func (a *App) promoteTarget(env *config.Environment, opts *promoteOptions) (target.Target, promote.PROpener, string, error) {
+func (a *App) promoteTarget(env *config.Environment, opts *targetOptions) (target.Target, promote.PROpener, string, error) {
 	if opts.gitDir != "" {
 		r, err := gitdir.OpenWith(opts.gitDir, gitdir.Options{Now: a.Now})
 		if err != nil {
@@ -152,10 +148,10 @@ func (a *App) promoteTarget(env *config.Environment, opts *promoteOptions) (targ
 	if repo == "" {
 		repo = env.Spec.GitOps.Repo
 	}
-	owner, name, ok := strings.Cut(repo, "/")
-	if !ok || owner == "" || name == "" || strings.Contains(name, "/") {
+	if !ownerName(repo) {
 		return nil, nil, "", usagef("--repo %q: want OWNER/NAME", repo)
 	}
+	owner, name, _ := strings.Cut(repo, "/")
 	token := a.Getenv("GITHUB_TOKEN")
 	if token == "" {
 		token = a.Getenv("GH_TOKEN")

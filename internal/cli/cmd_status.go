@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -19,9 +18,7 @@ import (
 // target the soak is read from.
 type statusOptions struct {
 	observeOptions
-	repo    string
-	gitDir  string
-	maxWait time.Duration
+	target targetOptions
 }
 
 func newStatusCmd(a *App) *command {
@@ -61,9 +58,8 @@ with --git-dir or --repo that cannot be read is an error.`,
 			"  phasegen status production --git-dir ../argocd-apps",
 		setFlags: func(fs *pflag.FlagSet) {
 			opts.observeOptions.setFlags(fs)
-			fs.StringVar(&opts.repo, "repo", "", "GitHub repository OWNER/NAME the soak is read from (default: gitops.repo)")
-			fs.StringVar(&opts.gitDir, "git-dir", "", "local git repository the soak is read from instead of GitHub")
-			fs.DurationVar(&opts.maxWait, "max-wait", 2*time.Minute, "longest wait for a GitHub rate limit to reset")
+			opts.target.setFlags(fs, "GitHub repository OWNER/NAME the soak is read from (default: gitops.repo)",
+				"local git repository the soak is read from instead of GitHub")
 		},
 		run: func(ctx context.Context, g *globalOptions, args []string) error {
 			return a.runStatus(ctx, g, opts, args)
@@ -72,11 +68,8 @@ with --git-dir or --repo that cannot be read is an error.`,
 }
 
 func (a *App) runStatus(ctx context.Context, g *globalOptions, opts *statusOptions, args []string) error {
-	if opts.repo != "" && opts.gitDir != "" {
-		return usagef("--repo and --git-dir are exclusive: pick one")
-	}
-	if owner, name, ok := strings.Cut(opts.repo, "/"); opts.repo != "" && (!ok || owner == "" || name == "" || strings.Contains(name, "/")) {
-		return usagef("--repo %q: want OWNER/NAME", opts.repo)
+	if err := opts.target.check(); err != nil {
+		return err
 	}
 	ob, err := a.observeEnv(ctx, g, &opts.observeOptions, args)
 	if err != nil {
@@ -113,7 +106,7 @@ func (a *App) runStatus(ctx context.Context, g *globalOptions, opts *statusOptio
 // --git-dir or --repo that cannot be read is an error.
 func (a *App) statusSoak(ctx context.Context, env *config.Environment, phase *config.Phase, opts *statusOptions) (*observe.Soak, error) {
 	branch := env.Spec.GitOps.Branch
-	explicit := opts.gitDir != "" || opts.repo != ""
+	explicit := opts.target.explicit()
 	if !explicit && a.Getenv("GITHUB_TOKEN") == "" && a.Getenv("GH_TOKEN") == "" {
 		fmt.Fprintf(a.Stderr, "soak not shown: reading since when %s has been at %s on %s needs --git-dir DIR or a GitHub token (GITHUB_TOKEN or GH_TOKEN) for github.com/%s\n",
 			env.Metadata.Name, phase.Metadata.Name, branch, env.Spec.GitOps.Repo)
@@ -132,7 +125,7 @@ func (a *App) statusSoak(ctx context.Context, env *config.Environment, phase *co
 }
 
 func (a *App) readSoak(ctx context.Context, env *config.Environment, phase *config.Phase, opts *statusOptions) (*observe.Soak, error) {
-	tg, _, where, err := a.promoteTarget(env, &promoteOptions{repo: opts.repo, gitDir: opts.gitDir, maxWait: opts.maxWait})
+	tg, _, where, err := a.promoteTarget(env, &opts.target)
 	if err != nil {
 		return nil, err
 	}

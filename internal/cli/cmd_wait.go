@@ -29,9 +29,7 @@ type waitOptions struct {
 	output     string
 	server     string
 	insecure   bool
-	repo       string
-	gitDir     string
-	maxWait    time.Duration
+	target     targetOptions
 	prom       promOptions
 	noAlerts   bool
 }
@@ -88,9 +86,8 @@ Prometheus URL nothing is queried.`,
 			fs.StringVarP(&opts.output, "output", "o", "table", "output format: table or json")
 			fs.StringVar(&opts.server, "argocd-server", "", "Argo CD API server, HOST[:PORT] or a URL (default: ARGOCD_SERVER)")
 			fs.BoolVar(&opts.insecure, "insecure", false, "skip TLS certificate verification of the Argo CD server")
-			fs.StringVar(&opts.repo, "repo", "", "GitHub repository OWNER/NAME the revision is read from (default: gitops.repo)")
-			fs.StringVar(&opts.gitDir, "git-dir", "", "local git repository the revision is read from instead of GitHub")
-			fs.DurationVar(&opts.maxWait, "max-wait", 2*time.Minute, "longest wait for a GitHub rate limit to reset")
+			opts.target.setFlags(fs, "GitHub repository OWNER/NAME the revision is read from (default: gitops.repo)",
+				"local git repository the revision is read from instead of GitHub")
 			opts.prom.setFlags(fs)
 			fs.BoolVar(&opts.noAlerts, "no-alerts", false, "exit 1 when any of the phase's alerts is firing (needs a Prometheus URL)")
 		},
@@ -106,8 +103,6 @@ func (a *App) runWait(ctx context.Context, g *globalOptions, opts *waitOptions, 
 		return usagef("want exactly one ENV, got %d", len(args))
 	case opts.output != "table" && opts.output != "json":
 		return usagef("-o must be table or json, not %q", opts.output)
-	case opts.repo != "" && opts.gitDir != "":
-		return usagef("--repo and --git-dir are exclusive: pick one")
 	case opts.timeout <= 0:
 		return usagef("--timeout must be positive")
 	case opts.healthyFor < 0:
@@ -116,6 +111,9 @@ func (a *App) runWait(ctx context.Context, g *globalOptions, opts *waitOptions, 
 		return usagef("--query-timeout must be positive")
 	case opts.noAlerts && opts.prom.url(a) == "":
 		return usagef("--no-alerts needs a Prometheus to ask: pass --prometheus URL or set PROMETHEUS_URL")
+	}
+	if err := opts.target.check(); err != nil {
+		return err
 	}
 	cfg, err := a.loadConfig(g)
 	if err != nil {
@@ -209,7 +207,7 @@ func (a *App) waitAlerts(ctx context.Context, prom *promapi.Client, env *config.
 // gitopsHead reads the head of env's gitops branch from the target promote
 // writes to: --git-dir, else GitHub.
 func (a *App) gitopsHead(ctx context.Context, env *config.Environment, opts *waitOptions) (string, error) {
-	tg, _, where, err := a.promoteTarget(env, &promoteOptions{repo: opts.repo, gitDir: opts.gitDir, maxWait: opts.maxWait})
+	tg, _, where, err := a.promoteTarget(env, &opts.target)
 	var ue *usageError
 	if errors.As(err, &ue) {
 		return "", err
