@@ -460,3 +460,31 @@ func tableRow(out, name string) []string {
 	}
 	return nil
 }
+
+// TestReviewApplicationChange: an environment's Argo CD settings change no
+// built manifest but its Application, which Argo CD applies beside them:
+// the review shows the Application modified (and only it) with its diff.
+func TestReviewApplicationChange(t *testing.T) {
+	dir, _ := reviewRepo(t)
+	editFile(t, filepath.Join(dir, "environments", "beta-a.yaml"), "project: default", "project: team-a")
+	rep, _ := reviewOf(t)
+	for _, e := range rep.Environments {
+		switch {
+		case e.Name == "beta-a":
+			if !e.Changed || len(e.Objects) != 1 || e.Objects[0].Kind != "Application" ||
+				e.Objects[0].Name != "coditect-combined-beta-a" || e.Objects[0].Change != "modified" || len(e.Gates) != 0 {
+				t.Errorf("beta-a: changed %v, objects %+v, gates %+v", e.Changed, e.Objects, e.Gates)
+			}
+		case e.Changed:
+			t.Errorf("%s changed: %+v", e.Name, e.Objects)
+		}
+	}
+	if rep.Skipped != len(rep.Environments)-1 {
+		t.Errorf("skipped %d of %d, want all but beta-a", rep.Skipped, len(rep.Environments))
+	}
+	code, out, _ := runCLI(t, nil, "review")
+	if code != cli.ExitOK || !strings.Contains(out, "--- a/Application/coditect-combined-beta-a\n+++ b/Application/coditect-combined-beta-a\n") ||
+		!strings.Contains(out, "-  project: default\n+  project: team-a\n") {
+		t.Errorf("table (exit %d):\n%s", code, out)
+	}
+}

@@ -27,6 +27,7 @@ import (
 	"github.com/coditect/phasegen/internal/capacity"
 	"github.com/coditect/phasegen/internal/config"
 	"github.com/coditect/phasegen/internal/diff"
+	"github.com/coditect/phasegen/internal/fileset"
 	"github.com/coditect/phasegen/internal/gate"
 	"github.com/coditect/phasegen/internal/kbuild"
 	"github.com/coditect/phasegen/internal/overlay"
@@ -355,12 +356,39 @@ func selectNames(in Input) ([]string, error) {
 	return out, nil
 }
 
+// addApplication adds the environment's Argo CD Application, as render
+// writes it (less the header line), to its built objects: Argo CD applies
+// it beside the manifests, and a change to it (project, sync policy, the
+// ignoreDifferences an HPA needs) is a change the review must show. es nil
+// (the environment is not on that side) adds nothing.
+func addApplication(objs fileset.Set, es *envSide) error {
+	if es == nil {
+		return nil
+	}
+	app, err := argocd.NewApp(es.env, es.phase)
+	if err != nil {
+		return err
+	}
+	data, err := argocd.Application(es.env, es.phase)
+	if err != nil {
+		return err
+	}
+	objs["Application/"+app.Metadata.Name] = data
+	return nil
+}
+
 // compare fills e from the built manifests of both sides. The gates are
 // the promotion's (internal/gate), fed only what changed: the StatefulSets
 // whose documents differ are decoded for the immutable-field gate, the
 // objects only the base side builds are the ones Argo CD must prune.
 func compare(e *Env, from, to *envSide, phases []*config.Phase, fromBuilt, toBuilt []byte) error {
 	fromObjs, toObjs := promote.SplitObjects(fromBuilt), promote.SplitObjects(toBuilt)
+	if err := addApplication(fromObjs, from); err != nil {
+		return fmt.Errorf("%s at the base revision: %w", e.Name, err)
+	}
+	if err := addApplication(toObjs, to); err != nil {
+		return fmt.Errorf("%s: %w", e.Name, err)
+	}
 	e.Diffs = diff.Files(fromObjs, toObjs)
 	e.Changed = len(e.Diffs) > 0
 	for _, d := range e.Diffs {
