@@ -7,6 +7,10 @@
 //   - immutable fields: a change to a StatefulSet's volumeClaimTemplates,
 //     serviceName, selector or podManagementPolicy is refused unless
 //     recreating is allowed, and comes with a runbook;
+//   - Application moved: the Application the target holds in another
+//     namespace than spec.argocd.namespace is refused unless recreating is
+//     allowed (Argo CD creates a new one and the old one's deletion cascades),
+//     and comes with a runbook;
 //   - removed objects: an object the promotion stops generating (the HPA)
 //     must be pruned by Argo CD, which is warned about, more loudly when the
 //     Application does not prune.
@@ -38,9 +42,14 @@ type Input struct {
 	// stream) at From (as the target holds it; nil when there is nothing
 	// yet) and at To.
 	FromBuilt, ToBuilt []byte
+	// FromAppNamespace is the metadata.namespace of the Application the
+	// target holds for Env; "" when it holds none (a first promotion), when
+	// the move gate does not apply.
+	FromAppNamespace string
 	// AllowSkip lets a promotion go past the next phase.
 	AllowSkip bool
-	// AllowRecreate lets a promotion change a StatefulSet's immutable fields.
+	// AllowRecreate lets a promotion change a StatefulSet's immutable
+	// fields, or move the Application to another namespace.
 	AllowRecreate bool
 }
 
@@ -58,6 +67,10 @@ type Report struct {
 	Runbook string
 	// Removed are the objects the promotion stops generating.
 	Removed []argocd.Object
+	// Move is set when the Application changes namespace.
+	Move *Move
+	// MoveRunbook, set with Move, says how to move it safely.
+	MoveRunbook string
 }
 
 // RefusedError is returned by Report.Err when a gate refuses.
@@ -123,6 +136,17 @@ func Check(in Input) (Report, error) {
 			r.Refusals = append(r.Refusals, fmt.Sprintf(
 				"%s: Kubernetes cannot update these fields of a StatefulSet in place; follow the runbook below and pass --allow-recreate, or keep the fields as they are in templates/base\n%s",
 				describeChanges(r.Changes), r.Runbook))
+		}
+	}
+
+	if m := Moved(in.Env, in.FromAppNamespace); m != nil {
+		r.Move, r.MoveRunbook = m, m.Runbook()
+		if in.AllowRecreate {
+			r.Warnings = append(r.Warnings, m.Message()+" (--allow-recreate given): follow the runbook before merging")
+		} else {
+			r.Refusals = append(r.Refusals, fmt.Sprintf(
+				"%s: follow the runbook below and pass --allow-recreate, or set spec.argocd.namespace back to %s\n%s",
+				m.Message(), m.From, r.MoveRunbook))
 		}
 	}
 

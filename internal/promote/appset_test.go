@@ -113,7 +113,10 @@ func TestPromoteLocalAppSetRefusesForeignSet(t *testing.T) {
 	merge(t, dir, "phasegen/production")
 	setPath := overlay.AppSetPath("coditect")
 	held := treeFiles(t, dir, "main", root)[setPath]
-	edited := bytes.Replace(held, []byte("namespace: argocd"), []byte("namespace: gitops"), 1)
+	edited := bytes.Replace(held, []byte("CreateNamespace=true"), []byte("CreateNamespace=false"), 1)
+	if bytes.Equal(edited, held) {
+		t.Fatal("the edit changed nothing")
+	}
 	edit, err := openRepo(t, dir).Write(ctx, target.Change{
 		Base: "main", Head: "edit", Root: root, Files: fileset.Set{setPath: edited},
 		Message: "hand edit\n", Author: target.Signature{Name: "someone", Email: "someone@example.com"},

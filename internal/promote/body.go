@@ -34,6 +34,7 @@ type bodyData struct {
 	CostDelta     string
 	Warnings      []string
 	Runbook       string
+	MoveRunbook   string // the Application changes namespace
 	Checklist     []string
 	Plan          string // capacity.WriteMarkdown of the two phases
 	DiffSummary   string
@@ -100,7 +101,7 @@ func composeBody(o Options, env *config.Environment, from, to *config.Phase, rep
 		Env: env.Metadata.Name, From: NoPhase, To: to.Metadata.Name,
 		Branch: env.Spec.GitOps.Branch, First: from == nil, Rollback: rep.Rollback,
 		Description: to.Spec.Description,
-		Warnings:    rep.Warnings, Runbook: rep.Runbook, Checklist: to.Spec.Checklist,
+		Warnings:    rep.Warnings, Runbook: rep.Runbook, MoveRunbook: rep.MoveRunbook, Checklist: to.Spec.Checklist,
 		Plan:    plan.String(),
 		Command: o.Command,
 		Soak:    newSoakView(soak, to),
@@ -119,7 +120,7 @@ func composeBody(o Options, env *config.Environment, from, to *config.Phase, rep
 
 	diffs := diff.Files(SplitObjects(fromBuilt), SplitObjects(toBuilt))
 	d.DiffSummary = summary(diffs)
-	d.Fence = fence(d.Runbook + diff.Join(diffs))
+	d.Fence = fence(d.Runbook + d.MoveRunbook + diff.Join(diffs))
 
 	d.Cut = "(reserved)"
 	fixed, err := execute(d)

@@ -8,7 +8,9 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+	sigsyaml "sigs.k8s.io/yaml"
 
+	"github.com/coditect/phasegen/internal/argocd"
 	"github.com/coditect/phasegen/internal/base"
 	"github.com/coditect/phasegen/internal/config"
 	"github.com/coditect/phasegen/internal/fileset"
@@ -20,17 +22,21 @@ import (
 
 // current is what the target holds for an environment, read with a constant
 // number of file reads: the overlay's kustomization.yaml (which names the
-// phase) and the base file declaring the workload's StatefulSet (which holds
-// the fields the immutable-field gate compares).
+// phase), the base file declaring the workload's StatefulSet (which holds
+// the fields the immutable-field gate compares) and, without --appset, the
+// environment's Application (whose namespace the move gate compares; with
+// --appset the ApplicationSet read by useAppSet tells).
 type current struct {
 	kustomization []byte // nil: the target has no overlay for the environment
 	phase         string
 	workloadFile  string // path relative to the generated tree's top; "" when the base has none
 	workload      []byte // nil when the target lacks workloadFile
+	appNamespace  string // metadata.namespace of the Application held; "" when none is
 }
 
-// readCurrent reads the environment's state on the GitOps branch.
-func readCurrent(ctx context.Context, t target.Target, env *config.Environment, b *base.Base) (current, error) {
+// readCurrent reads the environment's state on the GitOps branch; app says
+// whether to read its Application file (not with --appset).
+func readCurrent(ctx context.Context, t target.Target, env *config.Environment, b *base.Base, app bool) (current, error) {
 	var c current
 	g := env.Spec.GitOps
 	kpath := path.Join(g.Path, overlay.EnvDir(env.Metadata.Name), overlay.KustomizationFile)
@@ -56,7 +62,41 @@ func readCurrent(ctx context.Context, t target.Target, env *config.Environment, 
 			c.workload = data
 		}
 	}
+	if app {
+		apath := path.Join(g.Path, overlay.ApplicationPath(env.Metadata.Name))
+		data, err := t.ReadFile(ctx, g.Branch, apath)
+		switch {
+		case errors.Is(err, target.ErrNotFound):
+		case err != nil:
+			return c, fmt.Errorf("reading the current Application from %s on %s: %w", apath, g.Branch, err)
+		default:
+			if c.appNamespace, err = applicationNamespace(data); err != nil {
+				return c, fmt.Errorf("%s on %s: %w", apath, g.Branch, err)
+			}
+		}
+	}
 	return c, nil
+}
+
+// applicationNamespace returns the metadata.namespace of an Application
+// file: argocd.Namespace when it has none (where Argo CD looks by default).
+func applicationNamespace(data []byte) (string, error) {
+	var app struct {
+		Kind     string `json:"kind"`
+		Metadata struct {
+			Namespace string `json:"namespace"`
+		} `json:"metadata"`
+	}
+	if err := sigsyaml.Unmarshal(data, &app); err != nil {
+		return "", fmt.Errorf("not YAML: %w", err)
+	}
+	if app.Kind != argocd.KindApplication {
+		return "", fmt.Errorf("kind %q, want %s: not written by phasegen, or edited by hand", app.Kind, argocd.KindApplication)
+	}
+	if app.Metadata.Namespace == "" {
+		return argocd.Namespace, nil
+	}
+	return app.Metadata.Namespace, nil
 }
 
 // workloadFile returns the base file (relative to the base folder) that

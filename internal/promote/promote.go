@@ -141,7 +141,7 @@ func Promote(ctx context.Context, o Options) (Outcome, error) {
 	}
 
 	// 1. The phase the target holds.
-	cur, err := readCurrent(ctx, o.Target, env, o.Base)
+	cur, err := readCurrent(ctx, o.Target, env, o.Base, o.AppSet == "")
 	if err != nil {
 		return out, err
 	}
@@ -184,8 +184,12 @@ func Promote(ctx context.Context, o Options) (Outcome, error) {
 		return out, fmt.Errorf("building %s at %s: %w", o.Env, o.To, err)
 	}
 	if o.AppSet != "" {
-		if err := useAppSet(ctx, o, env, to, proposed); err != nil {
+		ns, err := useAppSet(ctx, o, env, to, proposed, !out.First)
+		if err != nil {
 			return out, err
+		}
+		if !out.First {
+			cur.appNamespace = ns
 		}
 	}
 	var fromBuilt []byte
@@ -200,7 +204,7 @@ func Promote(ctx context.Context, o Options) (Outcome, error) {
 	// 3. Gates.
 	rep, err := gate.Check(gate.Input{
 		Env: env, Phases: o.Config.Phases, From: from, To: to,
-		FromBuilt: fromBuilt, ToBuilt: toBuilt,
+		FromBuilt: fromBuilt, ToBuilt: toBuilt, FromAppNamespace: cur.appNamespace,
 		AllowSkip: o.AllowSkip, AllowRecreate: o.AllowRecreate,
 	})
 	if err != nil {

@@ -60,6 +60,7 @@ const (
 	GateOrder     = "order"
 	GateImmutable = "immutable-field"
 	GateRemoved   = "removed-object"
+	GateMoved     = "application-moved"
 )
 
 // Report is the outcome of a review, in the JSON shape DESIGN.md fixes.
@@ -96,7 +97,8 @@ type Env struct {
 	Rows []Row `json:"-"`
 	// Diffs are the unified diffs of the built manifests, one per object.
 	Diffs []diff.FileDiff `json:"-"`
-	// Runbook says how to apply an immutable-field change by hand.
+	// Runbook says how to apply an immutable-field change or an Application
+	// move by hand.
 	Runbook string `json:"-"`
 }
 
@@ -420,12 +422,16 @@ func compare(e *Env, from, to *envSide, phases []*config.Phase, fromBuilt, toBui
 			maps.Copy(toSts, b.StatefulSets)
 		}
 	}
+	if m := gate.Moved(to.env, from.env.Spec.ArgoCD.ApplicationNamespace()); m != nil {
+		e.Gates = append(e.Gates, Gate{Name: GateMoved, Message: m.Message() + "; a promotion needs --allow-recreate and the runbook"})
+		e.Runbook += m.Runbook()
+	}
 	changes := gate.Immutable(fromSts, toSts)
 	for _, c := range changes {
 		e.Gates = append(e.Gates, Gate{Name: GateImmutable, Message: c.String() + ": Kubernetes cannot update this field in place; a promotion needs --allow-recreate and the runbook"})
 	}
 	if len(changes) > 0 {
-		e.Runbook = gate.Runbook(to.env, changes)
+		e.Runbook += gate.Runbook(to.env, changes)
 	}
 	for _, o := range removed {
 		msg := fmt.Sprintf("%s is no longer generated: Argo CD must prune it (sync with prune), or it keeps running", o)

@@ -1,0 +1,62 @@
+package gate
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/coditect/phasegen/internal/argocd"
+	"github.com/coditect/phasegen/internal/config"
+)
+
+// Move is an environment's Argo CD Application changing namespace
+// (spec.argocd.namespace). Argo CD cannot move an Application: it creates a
+// new one in the new namespace while the old one, pruned from the GitOps
+// repository, is deleted, and the old one carries argocd.Finalizer, so its
+// deletion cascades to everything it deployed.
+type Move struct {
+	Application string // the Application's name, the same on both sides
+	From, To    string // its namespace in the target and in the promotion
+}
+
+// Moved returns the Move of env's Application when held, the namespace of
+// the Application the target holds for env, differs from the one env
+// renders into; nil when it does not or held is "" (nothing held: a first
+// promotion).
+func Moved(env *config.Environment, held string) *Move {
+	to := env.Spec.ArgoCD.ApplicationNamespace()
+	if held == "" || held == to {
+		return nil
+	}
+	return &Move{Application: argocd.Name(env), From: held, To: to}
+}
+
+// Message says what the move does when applied as it is.
+func (m Move) Message() string {
+	return fmt.Sprintf("the Argo CD Application %s moves from namespace %s to %s (spec.argocd.namespace): "+
+		"Argo CD creates a new Application in %s while the old one in %s is pruned from the repository, "+
+		"and deleting the old one (it carries the %s finalizer) deletes everything it deployed, "+
+		"the StatefulSet and, by its PVC retention policy, users' data; until then the two Applications fight over the same resources",
+		m.Application, m.From, m.To, m.To, m.From, argocd.Finalizer)
+}
+
+// Runbook returns the safe order of the move: take the finalizer off the old
+// Application first (or keep the new one from syncing until the old one is
+// gone), merge, let the new Application adopt the resources.
+func (m Move) Runbook() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Runbook (Argo CD Application %s moves from namespace %s to %s):\n", m.Application, m.From, m.To)
+	fmt.Fprintf(&b, "1. Before merging, remove the finalizer from the old Application, so that deleting it leaves what it deployed in place\n")
+	fmt.Fprintf(&b, "   (if an app-of-apps with selfHeal manages the Applications, pause its automated sync first or it puts the finalizer back):\n")
+	fmt.Fprintf(&b, "     kubectl -n %s patch application %s --type json -p '[{\"op\":\"remove\",\"path\":\"/metadata/finalizers\"}]'\n", m.From, m.Application)
+	fmt.Fprintf(&b, "   and stop its automated sync, so it does not fight the new Application:\n")
+	fmt.Fprintf(&b, "     kubectl -n %s patch application %s --type merge -p '{\"spec\":{\"syncPolicy\":{\"automated\":null}}}'\n", m.From, m.Application)
+	fmt.Fprintf(&b, "   Or instead: promote with spec.argocd.manual: true, so the new Application does not sync until the old one is gone.\n")
+	fmt.Fprintf(&b, "2. Check that the finalizer is gone (the output must not list %s):\n", argocd.Finalizer)
+	fmt.Fprintf(&b, "     kubectl -n %s get application %s -o jsonpath='{.metadata.finalizers}'\n", m.From, m.Application)
+	fmt.Fprintf(&b, "3. Merge the pull request. The old Application is pruned from the repository and deleted without touching its resources;\n")
+	fmt.Fprintf(&b, "   check it is gone:\n")
+	fmt.Fprintf(&b, "     kubectl -n %s get application %s   # NotFound\n", m.From, m.Application)
+	fmt.Fprintf(&b, "4. Sync the new Application so it adopts the StatefulSet, its pods and claims as they are:\n")
+	fmt.Fprintf(&b, "     argocd app sync %s/%s\n", m.To, m.Application)
+	return b.String()
+}
