@@ -488,3 +488,42 @@ func TestReviewApplicationChange(t *testing.T) {
 		t.Errorf("table (exit %d):\n%s", code, out)
 	}
 }
+
+// An environment whose Application moves to another namespace
+// (spec.argocd.namespace) fires the application-moved gate, naming both
+// namespaces, and --fail-on gate stops the pull request.
+func TestReviewApplicationMoved(t *testing.T) {
+	dir, _ := reviewRepo(t)
+	editFile(t, filepath.Join(dir, "environments", "beta-a.yaml"), "project: default\n", "project: default\n    namespace: team-apps\n")
+	rep, _ := reviewOf(t)
+	var fired int
+	for _, e := range rep.Environments {
+		for _, g := range e.Gates {
+			if e.Name != "beta-a" || g.Name != "application-moved" {
+				t.Errorf("%s: unexpected gate %+v", e.Name, g)
+				continue
+			}
+			fired++
+			for _, want := range []string{"coditect-combined-beta-a moves from namespace argocd to team-apps",
+				"resources-finalizer.argocd.argoproj.io", "--allow-recreate"} {
+				if !strings.Contains(g.Message, want) {
+					t.Errorf("gate message lacks %q: %s", want, g.Message)
+				}
+			}
+		}
+	}
+	if fired != 1 {
+		t.Errorf("application-moved fired %d times, want once (beta-a)", fired)
+	}
+	code, out, stderr := runCLI(t, nil, "review", "--fail-on", "gate")
+	if code != cli.ExitError || !strings.Contains(stderr, "1 gate(s) fire (--fail-on gate)") ||
+		!strings.Contains(out, "-  namespace: argocd\n+  namespace: team-apps\n") {
+		t.Errorf("--fail-on gate: exit %d\nstdout %s\nstderr %s", code, out, stderr)
+	}
+
+	// The same namespace on both sides (argocd spelled out) fires nothing.
+	editFile(t, filepath.Join(dir, "environments", "beta-a.yaml"), "namespace: team-apps", "namespace: argocd")
+	if code, _, stderr := runCLI(t, nil, "review", "--fail-on", "gate"); code != cli.ExitOK {
+		t.Errorf("argocd spelled out: exit %d: %s", code, stderr)
+	}
+}

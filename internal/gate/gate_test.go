@@ -271,3 +271,37 @@ func TestDroppingTheHPAWarns(t *testing.T) {
 		t.Errorf("prune disabled: warnings lack the prune-off warning:\n%s", all)
 	}
 }
+
+// The Application the target holds in argocd while the environment now
+// renders it into team-apps: refused with the runbook, a warning with
+// --allow-recreate; the same namespace, or nothing held, is no move.
+func TestApplicationMovedRefusedWithRunbook(t *testing.T) {
+	f := shipped(t)
+	moved := *f.env
+	moved.Spec.ArgoCD.Namespace = "team-apps"
+	pre, beta := f.phase(t, "pre-launch"), f.phase(t, "beta")
+	in := gate.Input{Env: &moved, Phases: f.cfg.Phases, From: pre, To: beta,
+		FromBuilt: f.built(t, f.b, pre), ToBuilt: f.built(t, f.b, beta), FromAppNamespace: "argocd"}
+	r, err := gate.Check(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Move == nil || r.Move.From != "argocd" || r.Move.To != "team-apps" || len(r.Refusals) != 1 || r.Runbook != "" {
+		t.Fatalf("move %+v, refusals %q, immutable runbook %q", r.Move, r.Refusals, r.Runbook)
+	}
+	checkText(t, "refusal", r.Refusals[0], []string{"moves from namespace argocd to team-apps", "--allow-recreate", r.MoveRunbook})
+	checkText(t, "runbook", r.MoveRunbook, []string{
+		`kubectl -n argocd patch application coditect-combined-production --type json -p '[{"op":"remove","path":"/metadata/finalizers"}]'`,
+		"argocd app sync team-apps/coditect-combined-production"})
+
+	in.AllowRecreate = true
+	if r, _ = gate.Check(in); len(r.Refusals) != 0 || len(r.Warnings) != 1 || r.MoveRunbook == "" {
+		t.Errorf("--allow-recreate: refusals %q, warnings %q", r.Refusals, r.Warnings)
+	}
+	for _, held := range []string{"", "team-apps"} {
+		in.FromAppNamespace, in.AllowRecreate = held, false
+		if r, _ = gate.Check(in); r.Move != nil || len(r.Refusals) != 0 {
+			t.Errorf("held %q: move %+v, refusals %q", held, r.Move, r.Refusals)
+		}
+	}
+}
