@@ -39,7 +39,7 @@ func newPromoteCmd(a *App) *command {
 		long: `Reads the phase ENV is at from the GitOps repository (the phasegen.dev/phase
 annotation of <gitops.path>/overlays/ENV/kustomization.yaml on the gitops
 branch), checks the gates (next phase only, immutable StatefulSet fields,
-objects Argo CD must prune), then writes ENV's generated tree under
+the Application moving to another namespace, objects Argo CD must prune), then writes ENV's generated tree under
 gitops.path as one commit on branch phasegen/ENV on top of the gitops branch
 and opens a pull request, or updates the open one. Nothing is written when
 the repository already holds that content. When overlays/ was rendered with
@@ -77,7 +77,7 @@ rollback (to a phase of lower order) is never held.`,
 			fs.StringArrayVar(&opts.labels, "label", nil, "add a label to the pull request (repeatable)")
 			fs.StringArrayVar(&opts.reviewers, "reviewer", nil, "request a reviewer, a login or ORG/TEAM (repeatable)")
 			fs.BoolVar(&opts.allowSkip, "allow-skip", false, "allow promoting past the next phase")
-			fs.BoolVar(&opts.allowRecreate, "allow-recreate", false, "allow changing immutable StatefulSet fields (follow the runbook in the PR)")
+			fs.BoolVar(&opts.allowRecreate, "allow-recreate", false, "allow changing immutable StatefulSet fields or moving the Application to another namespace (follow the runbook in the PR)")
 			fs.BoolVar(&opts.allowEarly, "allow-early", false, "promote before the current phase's soak (spec.soak) has passed")
 		},
 		run: func(ctx context.Context, g *globalOptions, args []string) error {
