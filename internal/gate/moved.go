@@ -40,19 +40,20 @@ func (m Move) Message() string {
 }
 
 // Runbook returns the safe order of the move: take the finalizer off the old
-// Application first (or keep the new one from syncing until the old one is
-// gone), merge, let the new Application adopt the resources.
+// Application first, keep the two from syncing the same resources at once
+// (stop the old one's automated sync, or have the new one manual until the
+// old one is gone), merge, let the new Application adopt the resources.
 func (m Move) Runbook() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Runbook (Argo CD Application %s moves from namespace %s to %s):\n", m.Application, m.From, m.To)
 	fmt.Fprintf(&b, "1. Before merging, remove the finalizer from the old Application, so that deleting it leaves what it deployed in place\n")
 	fmt.Fprintf(&b, "   (if an app-of-apps with selfHeal manages the Applications, pause its automated sync first or it puts the finalizer back):\n")
 	fmt.Fprintf(&b, "     kubectl -n %s patch application %s --type json -p '[{\"op\":\"remove\",\"path\":\"/metadata/finalizers\"}]'\n", m.From, m.Application)
-	fmt.Fprintf(&b, "   and stop its automated sync, so it does not fight the new Application:\n")
-	fmt.Fprintf(&b, "     kubectl -n %s patch application %s --type merge -p '{\"spec\":{\"syncPolicy\":{\"automated\":null}}}'\n", m.From, m.Application)
-	fmt.Fprintf(&b, "   Or instead: promote with spec.argocd.manual: true, so the new Application does not sync until the old one is gone.\n")
-	fmt.Fprintf(&b, "2. Check that the finalizer is gone (the output must not list %s):\n", argocd.Finalizer)
+	fmt.Fprintf(&b, "   Check it is gone (the output must not list %s):\n", argocd.Finalizer)
 	fmt.Fprintf(&b, "     kubectl -n %s get application %s -o jsonpath='{.metadata.finalizers}'\n", m.From, m.Application)
+	fmt.Fprintf(&b, "2. Keep the two Applications from syncing the same resources at once: stop the old one's automated sync\n")
+	fmt.Fprintf(&b, "     kubectl -n %s patch application %s --type merge -p '{\"spec\":{\"syncPolicy\":{\"automated\":null}}}'\n", m.From, m.Application)
+	fmt.Fprintf(&b, "   or promote with spec.argocd.manual: true, so the new one does not sync until the old one is gone (step 1 is needed either way).\n")
 	fmt.Fprintf(&b, "3. Merge the pull request. The old Application is pruned from the repository and deleted without touching its resources;\n")
 	fmt.Fprintf(&b, "   check it is gone:\n")
 	fmt.Fprintf(&b, "     kubectl -n %s get application %s   # NotFound\n", m.From, m.Application)

@@ -71,7 +71,7 @@ func readCurrent(ctx context.Context, t target.Target, env *config.Environment, 
 			return c, fmt.Errorf("reading the current Application from %s on %s: %w", apath, g.Branch, err)
 		default:
 			if c.appNamespace, err = applicationNamespace(data); err != nil {
-				return c, fmt.Errorf("%s on %s: %w", apath, g.Branch, err)
+				return c, fmt.Errorf("%s on %s: %w (the move gate compares its metadata.namespace: restore the Application phasegen wrote there)", apath, g.Branch, err)
 			}
 		}
 	}

@@ -8,9 +8,11 @@ import (
 
 	"github.com/coditect/phasegen/internal/argocd"
 	pgconfig "github.com/coditect/phasegen/internal/config"
+	"github.com/coditect/phasegen/internal/fileset"
 	"github.com/coditect/phasegen/internal/gate"
 	"github.com/coditect/phasegen/internal/overlay"
 	"github.com/coditect/phasegen/internal/promote"
+	"github.com/coditect/phasegen/internal/target"
 )
 
 // inAppNamespace returns the shipped fixture with production's Application
@@ -172,5 +174,30 @@ func TestPromoteGitHubApplicationMoved(t *testing.T) {
 	mustContain(t, "PR body", prs[0].Body, movedBodyWants...)
 	if n, _ := calls(g.fake); n != 16 {
 		t.Errorf("allowed move: %d calls, want the 16 of any first run (TestPromoteGitHubCallCount)", n)
+	}
+}
+
+// An Application file the move gate cannot read is an error naming it, and
+// nothing is written.
+func TestPromoteUnreadableApplication(t *testing.T) {
+	f := shipped(t)
+	dir := seeded(t, f)
+	app := overlay.ApplicationPath("production")
+	edit, err := openRepo(t, dir).Write(ctx, target.Change{
+		Base: "main", Head: "edit", Root: root, Files: fileset.Set{app: []byte("kind: ConfigMap\nmetadata:\n  name: x\n")},
+		Message: "hand edit\n", Author: target.Signature{Name: "someone", Email: "someone@example.com"},
+	})
+	if err != nil || !edit.Changed {
+		t.Fatalf("committing the edit: %+v %v", edit, err)
+	}
+	merge(t, dir, "edit")
+	before := tip(t, dir, "phasegen/production")
+	_, err = promote.Promote(ctx, f.opts(openRepo(t, dir), "beta"))
+	if err == nil || gate.IsRefused(err) {
+		t.Fatalf("err = %v, want an error reading the Application", err)
+	}
+	mustContain(t, "error", err.Error(), root+"/"+app+" on main", `kind "ConfigMap", want Application`)
+	if tip(t, dir, "phasegen/production") != before {
+		t.Errorf("a failed promotion moved the branch")
 	}
 }
