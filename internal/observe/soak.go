@@ -2,6 +2,7 @@ package observe
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -60,4 +61,18 @@ func (s *Soak) line() string {
 		left = "under a minute"
 	}
 	return out + fmt.Sprintf("; its %s soak ends at %s, in %s: promote holds the next phase until then", *s.Duration, soakStamp(*s.EndsAt), left)
+}
+
+// WithSoak records soak (nil: not read) in the status and, when the verdict
+// is to promote and the soak has not passed, adds the reason promote will
+// give for holding it, so the command is not read as runnable now.
+func (s *Status) WithSoak(soak *Soak) {
+	s.Soak = soak
+	if soak == nil || soak.Passed || soak.EndsAt == nil || s.Verdict.Status != VerdictPromote ||
+		!strings.HasPrefix(s.Verdict.Command, "phasegen promote ") {
+		return
+	}
+	s.Verdict.Reasons = append(s.Verdict.Reasons, fmt.Sprintf(
+		"The %s soak of %s ends at %s: promote holds the promotion until then (--allow-early overrides).",
+		*soak.Duration, soak.phase, soakStamp(*soak.EndsAt)))
 }

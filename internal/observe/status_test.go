@@ -131,3 +131,34 @@ func TestQueriesSelectTheContainer(t *testing.T) {
 		}
 	}
 }
+
+// TestVerdictHeldBySoak: a promote verdict whose soak has not passed says
+// when promote will let it through; a passed soak, a hold verdict and a
+// tune command are left as they are.
+func TestVerdictHeldBySoak(t *testing.T) {
+	since := time.Date(2026, 11, 29, 23, 0, 0, 0, time.UTC)
+	pending := NewSoak("pre-launch", "24h", 24*time.Hour, "main", "abc", since, false, since.Add(time.Hour))
+	passed := NewSoak("pre-launch", "24h", 24*time.Hour, "main", "abc", since, false, since.Add(30*time.Hour))
+	const held = "The 24h soak of pre-launch ends at 2026-11-30 23:00 UTC: promote holds the promotion until then (--allow-early overrides)."
+	for _, c := range []struct {
+		name     string
+		sessions float64
+		soak     *Soak
+		want     bool
+	}{
+		{"promote, soak pending", 10, pending, true},
+		{"promote, soak passed", 10, passed, false},
+		{"promote, soak not read", 10, nil, false},
+		{"hold, soak pending", 9, pending, false},
+	} {
+		o := quiet()
+		o.SessionsPeak = c.sessions
+		s := judge(t, "pre-launch").Status(o, "7d")
+		n := len(s.Verdict.Reasons)
+		s.WithSoak(c.soak)
+		got := len(s.Verdict.Reasons) == n+1 && s.Verdict.Reasons[n] == held
+		if got != c.want || (!c.want && len(s.Verdict.Reasons) != n) || s.Soak != c.soak {
+			t.Errorf("%s: reasons %q", c.name, s.Verdict.Reasons)
+		}
+	}
+}
