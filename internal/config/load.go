@@ -163,6 +163,12 @@ func yamlFiles(dir string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	return yamlNames(entries, func(n string) string { return filepath.Join(dir, n) }), nil
+}
+
+// yamlNames are the *.yaml and *.yml files among entries (not directories,
+// not hidden), as join makes their paths, sorted.
+func yamlNames(entries []fs.DirEntry, join func(name string) string) []string {
 	var out []string
 	for _, e := range entries {
 		n := e.Name()
@@ -170,10 +176,11 @@ func yamlFiles(dir string) ([]string, error) {
 			continue
 		}
 		if strings.HasSuffix(n, ".yaml") || strings.HasSuffix(n, ".yml") {
-			out = append(out, filepath.Join(dir, n))
+			out = append(out, join(n))
 		}
 	}
-	return out, nil
+	sort.Strings(out)
+	return out
 }
 
 // loaded is what loadFile returned for one file.

@@ -6,8 +6,6 @@ import (
 	"io/fs"
 	"path"
 	"path/filepath"
-	"sort"
-	"strings"
 )
 
 // LoadFS is Load reading from fsys instead of the disk: dir is a slash path
@@ -41,18 +39,7 @@ func yamlFilesFS(fsys fs.FS, dir string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	var out []string
-	for _, e := range entries {
-		n := e.Name()
-		if e.IsDir() || strings.HasPrefix(n, ".") {
-			continue
-		}
-		if strings.HasSuffix(n, ".yaml") || strings.HasSuffix(n, ".yml") {
-			out = append(out, path.Join(dir, n))
-		}
-	}
-	sort.Strings(out)
-	return out, nil
+	return yamlNames(entries, func(n string) string { return path.Join(dir, n) }), nil
 }
 
 // ContentFS is an fs.FS that can tell whether a file holds given bytes

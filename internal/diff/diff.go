@@ -205,3 +205,18 @@ func writeHunk(sb *strings.Builder, h hunk, a, b []string, del, ins []bool) {
 		}
 	}
 }
+
+// Fence returns a Markdown code fence for s (a diff, a runbook) longer than
+// any run of backticks in it, so the text cannot close the block early.
+func Fence(s string) string {
+	longest, run := 0, 0
+	for _, r := range s {
+		if r == '`' {
+			run++
+			longest = max(longest, run)
+		} else {
+			run = 0
+		}
+	}
+	return strings.Repeat("`", max(3, longest+1))
+}

@@ -318,3 +318,11 @@ func TestPatchApplies(t *testing.T) {
 		}
 	}
 }
+
+func TestFence(t *testing.T) {
+	for in, want := range map[string]string{"": "```", "a `b` c": "```", "x ```` y `` z": "`````"} {
+		if got := Fence(in); got != want {
+			t.Errorf("Fence(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

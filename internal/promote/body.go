@@ -120,7 +120,7 @@ func composeBody(o Options, env *config.Environment, from, to *config.Phase, rep
 
 	diffs := diff.Files(SplitObjects(fromBuilt), SplitObjects(toBuilt))
 	d.DiffSummary = summary(diffs)
-	d.Fence = fence(d.Runbook + d.MoveRunbook + diff.Join(diffs))
+	d.Fence = diff.Fence(d.Runbook + d.MoveRunbook + diff.Join(diffs))
 
 	d.Cut = "(reserved)"
 	fixed, err := execute(d)
@@ -281,18 +281,4 @@ func plural(n int, what string) string {
 		return "1 " + what
 	}
 	return fmt.Sprintf("%d %ss", n, what)
-}
-
-// fence returns a Markdown code fence longer than any run of backticks in s.
-func fence(s string) string {
-	longest, run := 0, 0
-	for _, r := range s {
-		if r == '`' {
-			run++
-			longest = max(longest, run)
-		} else {
-			run = 0
-		}
-	}
-	return strings.Repeat("`", max(3, longest+1))
 }

@@ -199,7 +199,7 @@ func (m *md) section(b *strings.Builder, i int, e *Env) {
 	}
 	if len(shown) > 0 {
 		text := diff.Join(shown)
-		f := fence(text)
+		f := diff.Fence(text)
 		fmt.Fprintf(b, "%sdiff\n%s%s\n\n", f, text, f)
 	}
 	if len(cut) > 0 {
@@ -260,18 +260,4 @@ func htmlEscape(s string) string {
 	// Only what could end the summary element early.
 	s = strings.ReplaceAll(s, "</summary>", "&lt;/summary>")
 	return s
-}
-
-// fence returns a Markdown code fence longer than any run of backticks in s.
-func fence(s string) string {
-	longest, run := 0, 0
-	for _, c := range s {
-		if c == '`' {
-			run++
-			longest = max(longest, run)
-		} else {
-			run = 0
-		}
-	}
-	return strings.Repeat("`", max(3, longest+1))
 }
