@@ -62,11 +62,11 @@ func New(o Options) (*Client, error) {
 	if err != nil {
 		return nil, secret.Error(err, o.Token)
 	}
-	hc := &http.Client{Timeout: 30 * time.Second}
-	if o.HTTPClient != nil {
-		c := *o.HTTPClient
-		hc = &c
+	if o.HTTPClient == nil {
+		o.HTTPClient = &http.Client{Timeout: 30 * time.Second}
 	}
+	// Redirects stay on the server's origin, so the token goes nowhere else.
+	hc := secret.Client(o.HTTPClient)
 	if o.Insecure {
 		var tr *http.Transport
 		switch t := hc.Transport.(type) {
@@ -97,13 +97,16 @@ func ServerURL(s string) (*url.URL, error) {
 	raw := s
 	if !strings.HasPrefix(s, "http://") && !strings.HasPrefix(s, "https://") {
 		if strings.Contains(s, "://") {
-			return nil, fmt.Errorf("argo cd server %q: only http:// and https:// URLs, or a bare HOST[:PORT]", s)
+			return nil, fmt.Errorf("argo cd server %q: only http:// and https:// URLs, or a bare HOST[:PORT]", secret.URL(s))
 		}
 		raw = "https://" + s
 	}
 	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
-		return nil, fmt.Errorf("argo cd server %q: want HOST[:PORT] or an http(s) URL", s)
+	switch {
+	case err != nil || u.Host == "" || u.RawQuery != "" || u.Fragment != "":
+		return nil, fmt.Errorf("argo cd server %q: want HOST[:PORT] or an http(s) URL", secret.URL(s))
+	case u.User != nil:
+		return nil, fmt.Errorf("argo cd server %q: credentials do not go in the URL (the token goes in ARGOCD_AUTH_TOKEN)", secret.URL(s))
 	}
 	u.Path = strings.TrimSuffix(u.Path, "/")
 	u.RawPath = ""
@@ -147,7 +150,7 @@ func Transient(err error) bool {
 	if errors.As(err, &ae) {
 		return ae.Status >= 500 || ae.Status == http.StatusTooManyRequests
 	}
-	if errors.Is(err, context.Canceled) || TLSError(err) {
+	if errors.Is(err, context.Canceled) || TLSError(err) || secret.IsRedirect(err) {
 		return false
 	}
 	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, context.DeadlineExceeded) {
@@ -212,12 +215,17 @@ func (c *Client) application(ctx context.Context, name string, q Query) (*Applic
 		return nil, fmt.Errorf("argo cd GET %s: reading the answer: %w", shown, err)
 	}
 	if resp.StatusCode != http.StatusOK {
-		return nil, apiError(shown, resp.StatusCode, body)
+		e := apiError(shown, resp.StatusCode, body)
+		e.Message = secret.Untrusted(e.Message, c.token)
+		return nil, e
 	}
 	var app Application
 	if err := json.Unmarshal(body, &app); err != nil {
 		return nil, fmt.Errorf("argo cd GET %s: not an Application: %w", shown, err)
 	}
+	// Every text of the answer is Argo CD's (or what it echoes): no token,
+	// no control character reaches the output.
+	secret.UntrustedFields(&app, c.token)
 	return &app, nil
 }
 

@@ -71,11 +71,11 @@ func New(o Options) (*Client, error) {
 	}
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("prometheus URL %q is not an http(s) URL with a host", Display(raw))
+		return nil, fmt.Errorf("prometheus URL %q is not an http(s) URL with a host", secret.URL(Display(raw), o.Token))
 	}
-	if o.HTTPClient == nil {
-		o.HTTPClient = http.DefaultClient
-	}
+	// Redirects stay on the server's origin: the bearer token or basic
+	// auth goes nowhere else, and https never becomes http.
+	o.HTTPClient = secret.Client(o.HTTPClient)
 	if o.Timeout <= 0 {
 		o.Timeout = DefaultTimeout
 	}
@@ -206,16 +206,18 @@ func (c *Client) fail(expr string, status int, msg string, err error) *QueryErro
 	return &QueryError{URL: c.display, Query: expr, Status: status, Msg: c.redact(msg), err: err}
 }
 
-// redact removes the token and the URL's credentials from s.
+// redact removes the token and the URL's credentials (in every form a
+// server may echo them: as given, base64, a Basic header) from s, and
+// escapes its control characters: s may be what the server wrote.
 func (c *Client) redact(s string) string {
-	secrets := []string{c.o.Token, c.base.RawQuery}
 	if c.base.User != nil {
-		if p, ok := c.base.User.Password(); ok {
-			secrets = append(secrets, p)
-		}
 		s = strings.ReplaceAll(s, c.base.User.String()+"@", "")
 	}
-	return secret.String(s, secrets...)
+	return secret.Untrusted(s, c.secrets()...)
+}
+
+func (c *Client) secrets() []string {
+	return append([]string{c.o.Token, c.base.RawQuery}, secret.OfURL(c.base)...)
 }
 
 // attempt runs one request. wait >= 0 means the failure is worth retrying
@@ -252,7 +254,7 @@ func (c *Client) attempt(ctx context.Context, expr string, at time.Time, n int) 
 			return Result{}, c.backoff(n), c.fail(expr, 0, fmt.Sprintf("no answer within the %s query timeout", c.o.Timeout), err)
 		}
 		msg := "unreachable: " + transportCause(err)
-		if transient(err) {
+		if transient(err) && !secret.IsRedirect(err) {
 			return Result{}, c.backoff(n), c.fail(expr, 0, msg, err)
 		}
 		return Result{}, -1, c.fail(expr, 0, msg, err)
@@ -352,6 +354,9 @@ func parseData(raw json.RawMessage) (Result, error) {
 			v, err := parsePoint(e.Value)
 			if err != nil {
 				return Result{}, err
+			}
+			for k, lv := range e.Metric {
+				e.Metric[k] = secret.Escape(lv) // label values are printed (pod names)
 			}
 			res.Vector = append(res.Vector, Sample{Metric: e.Metric, Value: v})
 		}

@@ -1,35 +1,84 @@
-// Package secret keeps credentials out of text: the errors and log lines of
-// the clients that hold a token (GitHub, Argo CD, Prometheus) pass through it
-// before anyone sees them.
+// Package secret keeps credentials out of text and away from other origins:
+// the errors and log lines of the clients that hold a token (GitHub, Argo
+// CD, Prometheus) pass through it before anyone sees them, text a server or
+// a git history supplied is escaped so it cannot forge a line of output, and
+// the clients' redirects never carry a credential to another origin.
 package secret
 
-import "strings"
+import (
+	"encoding/base64"
+	"net/url"
+	"reflect"
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
 
 // Mask is what a credential is replaced with.
 const Mask = "[REDACTED]"
 
-// String returns s with every non-empty secret replaced by Mask.
+// userinfo matches the credentials of a URL written in text:
+// "scheme://user:password@" keeps "scheme://" and loses the rest.
+var userinfo = regexp.MustCompile(`(?i)\b([a-z][a-z0-9+.-]*://)[^/?#@\s"'<>]+@`)
+
+// String returns s with every non-empty secret replaced by Mask, and the
+// userinfo of every URL in it (user:password@) replaced by Mask@.
 func String(s string, secrets ...string) string {
-	for _, v := range secrets {
-		if v != "" {
-			s = strings.ReplaceAll(s, v, Mask)
-		}
+	for _, v := range Forms(secrets...) {
+		s = strings.ReplaceAll(s, v, Mask)
 	}
-	return s
+	return userinfo.ReplaceAllString(s, "${1}"+Mask+"@")
 }
 
-// Error wraps err so that its text never shows any of secrets; errors.Is
-// and errors.As still see err. A nil err stays nil.
+// Forms returns the secrets with the forms a server may echo them in: each
+// as given and base64-encoded (with and without padding), which for a
+// "user:password" pair is its Authorization: Basic header. Longest first,
+// so a secret that contains another is masked whole; empty ones are left
+// out.
+func Forms(secrets ...string) []string {
+	var out []string
+	for _, v := range secrets {
+		if v == "" {
+			continue
+		}
+		b := base64.StdEncoding.EncodeToString([]byte(v))
+		out = append(out, v, b, strings.TrimRight(b, "="))
+	}
+	// Longest first; stable for equal lengths.
+	for i := 1; i < len(out); i++ {
+		for j := i; j > 0 && len(out[j]) > len(out[j-1]); j-- {
+			out[j], out[j-1] = out[j-1], out[j]
+		}
+	}
+	return out
+}
+
+// OfURL returns the credentials a URL carries: its password, and
+// "user:password" (whose base64 is the Basic header it sends).
+func OfURL(u *url.URL) []string {
+	if u == nil || u.User == nil {
+		return nil
+	}
+	p, ok := u.User.Password()
+	if !ok {
+		return []string{u.User.Username()}
+	}
+	return []string{p, u.User.Username() + ":" + p}
+}
+
+// URL returns raw as it may be printed: its userinfo masked whole (user
+// name and password) and every secret masked.
+func URL(raw string, secrets ...string) string { return String(raw, secrets...) }
+
+// Error wraps err so that its text never shows any of secrets nor a URL's
+// userinfo; errors.Is and errors.As still see err. A nil err stays nil.
 func Error(err error, secrets ...string) error {
 	if err == nil {
 		return nil
 	}
-	for _, v := range secrets {
-		if v != "" {
-			return &redacted{err: err, secrets: secrets}
-		}
-	}
-	return err
+	return &redacted{err: err, secrets: secrets}
 }
 
 type redacted struct {
@@ -40,3 +89,88 @@ type redacted struct {
 func (e *redacted) Error() string { return String(e.err.Error(), e.secrets...) }
 
 func (e *redacted) Unwrap() error { return e.err }
+
+// Untrusted returns text a server or a git history supplied as it may be
+// shown: secrets masked, and every control character (newlines, escape
+// sequences, carriage returns) and invalid UTF-8 written as a Go escape,
+// so the text can neither forge a line of phasegen's output nor drive the
+// terminal.
+func Untrusted(s string, secrets ...string) string {
+	return Escape(String(s, secrets...))
+}
+
+// Escape writes the control characters and invalid UTF-8 of s as Go
+// escapes (\n, \x1b, \u2028); printable text is kept as it is.
+func Escape(s string) string {
+	clean := true
+	for i, r := range s {
+		if r == utf8.RuneError || unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
+			if r != utf8.RuneError || !validAt(s, i) {
+				clean = false
+				break
+			}
+		}
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && n == 1:
+			b.WriteString(`\x` + strconv.FormatUint(uint64(s[i]), 16))
+		case unicode.IsControl(r) || r == '\u2028' || r == '\u2029':
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+		default:
+			b.WriteString(s[i : i+n])
+		}
+		i += n
+	}
+	return b.String()
+}
+
+// validAt reports whether the U+FFFD at byte i of s is really written there
+// (not an invalid byte decoded as it).
+func validAt(s string, i int) bool {
+	_, n := utf8.DecodeRuneInString(s[i:])
+	return n == 3
+}
+
+// UntrustedFields applies Untrusted to every string that ptr (a pointer to
+// a value decoded from a server's answer) holds: in struct fields, pointers,
+// slices, arrays and map values, however deep.
+func UntrustedFields(ptr any, secrets ...string) {
+	clean(reflect.ValueOf(ptr), secrets)
+}
+
+func clean(v reflect.Value, secrets []string) {
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		if !v.IsNil() {
+			clean(v.Elem(), secrets)
+		}
+	case reflect.Struct:
+		for i := range v.NumField() {
+			if v.Type().Field(i).IsExported() {
+				clean(v.Field(i), secrets)
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		for i := range v.Len() {
+			clean(v.Index(i), secrets)
+		}
+	case reflect.Map:
+		if v.Type().Elem().Kind() != reflect.String {
+			return
+		}
+		for _, k := range v.MapKeys() {
+			v.SetMapIndex(k, reflect.ValueOf(Untrusted(v.MapIndex(k).String(), secrets...)).Convert(v.Type().Elem()))
+		}
+	case reflect.String:
+		if v.CanSet() {
+			v.SetString(Untrusted(v.String(), secrets...))
+		}
+	}
+}

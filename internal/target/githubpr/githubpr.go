@@ -76,7 +76,7 @@ type Options struct {
 type Target struct {
 	gh          *github.Client
 	owner, repo string
-	token       string
+	secrets     []string // the token and the API URL's credentials
 	sleep       func(context.Context, time.Duration) error
 	now         func() time.Time
 	maxWait     time.Duration
@@ -101,20 +101,14 @@ func New(o Options) (*Target, error) {
 	base, err := url.Parse(raw)
 	if err != nil || base.Scheme == "" || base.Host == "" {
 		// The value may be a token pasted into the wrong variable.
-		shown := raw
-		if o.Token != "" {
-			shown = secret.String(shown, o.Token)
-		}
-		return nil, fmt.Errorf("github api url %q: not an absolute URL", shown)
+		return nil, fmt.Errorf("github api url %q: not an absolute URL", secret.URL(raw, o.Token))
 	}
 	if !strings.HasSuffix(base.Path, "/") {
 		base.Path += "/"
 	}
-	hc := &http.Client{}
-	if o.HTTPClient != nil {
-		c := *o.HTTPClient
-		hc = &c
-	}
+	// Redirects stay on the API's origin: go-github's token transport
+	// would add the token to a request to any other.
+	hc := secret.Client(o.HTTPClient)
 	inner := hc.Transport
 	if inner == nil {
 		inner = http.DefaultTransport
@@ -126,7 +120,7 @@ func New(o Options) (*Target, error) {
 	}
 	gh.BaseURL = base
 	t := &Target{
-		gh: gh, owner: o.Owner, repo: o.Repo, token: o.Token,
+		gh: gh, owner: o.Owner, repo: o.Repo, secrets: append([]string{o.Token}, secret.OfURL(base)...),
 		sleep: o.Sleep, now: o.Now, maxWait: o.MaxWait, log: o.Log, rand: o.Rand, maxAttempts: o.MaxAttempts,
 	}
 	if t.sleep == nil {
@@ -166,10 +160,26 @@ func (t *Target) logf(format string, args ...any) {
 	fmt.Fprintln(t.log, line)
 }
 
-// redact wraps err so its text never shows the token.
-func (t *Target) redact(err error) error { return secret.Error(err, t.token) }
+// redact wraps err so its text never shows the token or the API URL's
+// credentials, and escapes what GitHub wrote in it.
+func (t *Target) redact(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &untrusted{err: err, secrets: t.secrets}
+}
 
-func (t *Target) redactString(s string) string { return secret.String(s, t.token) }
+func (t *Target) redactString(s string) string { return secret.Untrusted(s, t.secrets...) }
+
+// untrusted is an error whose text came partly from GitHub: credentials
+// masked, control characters escaped; errors.Is and errors.As see through.
+type untrusted struct {
+	err     error
+	secrets []string
+}
+
+func (e *untrusted) Error() string { return secret.Untrusted(e.err.Error(), e.secrets...) }
+func (e *untrusted) Unwrap() error { return e.err }
 
 // ReadFile returns the content of file p on branch with one contents API
 // call (two for files over 1 MB, which the contents API does not inline).

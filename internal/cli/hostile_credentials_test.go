@@ -1,0 +1,204 @@
+package cli_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/coditect/phasegen/internal/cli"
+)
+
+// A password and a token no output may show, in any form.
+const (
+	hostilePassword = "PASSWORDcanary5f3e9"
+	hostileToken    = "TOKENcanary.b7d1c0ffee"
+	forged          = "phasegen: FORGED LINE"
+)
+
+// hostileLeak returns the form of a secret data shows, or "".
+func hostileLeak(data []byte) string {
+	for _, s := range []string{hostilePassword, hostileToken, "user:" + hostilePassword} {
+		b := base64.StdEncoding.EncodeToString([]byte(s))
+		for _, form := range []string{s, b, strings.TrimRight(b, "=")} {
+			if bytes.Contains(data, []byte(form)) {
+				return form
+			}
+		}
+	}
+	return ""
+}
+
+// echoAuth answers every request with what each API prints as its error,
+// quoting the Authorization header it received and a line break followed by
+// a line that would look like phasegen's own.
+func echoAuth(api string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		echo := "got " + r.Header.Get("Authorization") + "\n" + forged + "\x1b[2J"
+		w.Header().Set("Content-Type", "application/json")
+		var body any
+		switch api {
+		case "github":
+			w.WriteHeader(http.StatusBadRequest)
+			body = map[string]any{"message": echo}
+		case "argocd":
+			body = map[string]any{
+				"metadata": map[string]any{"name": "coditect-combined-production"},
+				"status": map[string]any{
+					"sync":       map[string]any{"status": "Unknown"},
+					"health":     map[string]any{"status": "Unknown", "message": echo},
+					"conditions": []map[string]any{{"type": "ComparisonError", "message": echo}},
+				},
+			}
+		case "prometheus":
+			w.WriteHeader(http.StatusBadRequest)
+			body = map[string]any{"status": "error", "errorType": "bad_data", "error": echo}
+		}
+		b, _ := json.Marshal(body)
+		w.Write(b)
+	}
+}
+
+// credRun runs phasegen in dir with env and an HTTP client hc, and
+// fails on any output that shows a secret or a forged line.
+func credRun(t *testing.T, hc *http.Client, env map[string]string, args ...string) string {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	a := &cli.App{
+		Stdout: &stdout, Stderr: &stderr, Getenv: func(k string) string { return env[k] },
+		HTTPClient: hc, Now: func() time.Time { return time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC) },
+		Sleep: func(ctx context.Context, _ time.Duration) error { return ctx.Err() },
+	}
+	code := a.Run(context.Background(), args)
+	out := stdout.String() + stderr.String()
+	if code != cli.ExitError {
+		t.Fatalf("phasegen %s: exit %d, want 1:\n%s", strings.Join(args, " "), code, out)
+	}
+	if f := hostileLeak([]byte(out)); f != "" {
+		t.Fatalf("phasegen %s shows a secret (%q):\n%s", strings.Join(args, " "), f, out)
+	}
+	for _, line := range strings.Split(out, "\n") {
+		if strings.HasPrefix(line, forged) || strings.Contains(line, "\x1b") {
+			t.Fatalf("phasegen %s printed a line a server forged:\n%s", strings.Join(args, " "), out)
+		}
+	}
+	return out
+}
+
+// credSetup copies the configs into a temporary directory, with a bare
+// GitOps repository whose main holds production at pre-launch, and changes
+// into it.
+func credSetup(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	for _, d := range []string{"environments", "templates/base", "overlays"} {
+		if err := copyTree(filepath.Join("..", "..", d), filepath.Join(dir, d)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	gitDir := filepath.Join(dir, "gitops.git")
+	initBareRepo(t, gitDir)
+	t.Chdir(dir)
+	var out bytes.Buffer
+	a := &cli.App{Stdout: &out, Stderr: &out, Getenv: os.Getenv, Now: time.Now,
+		Sleep: func(ctx context.Context, _ time.Duration) error { return ctx.Err() }}
+	if code := a.Run(context.Background(), []string{"promote", "production", "--to", "pre-launch", "--git-dir", gitDir}); code != 0 {
+		t.Fatalf("promote: exit %d\n%s", code, out.String())
+	}
+	moveMain(t, gitDir, "phasegen/production")
+	return gitDir
+}
+
+// TestCredentialsStayHome: for the GitHub, Argo CD and Prometheus clients,
+// a server that echoes the Authorization header (bearer and basic), URL
+// userinfo, and redirects to another port and from https to http: no
+// secret shows in any output, no server text forges a line, and no request
+// reaches the other origin.
+func TestCredentialsStayHome(t *testing.T) {
+	gitDir := credSetup(t)
+	var elsewhere atomic.Int64
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		elsewhere.Add(1)
+		echoAuth("github")(w, r)
+	}))
+	t.Cleanup(other.Close)
+
+	type client struct {
+		name string
+		args []string
+		env  func(url string) map[string]string // the server's URL, credentials added where the client takes them
+	}
+	clients := []client{
+		{"github", []string{"promote", "production", "--to", "beta", "--allow-early"}, func(u string) map[string]string {
+			return map[string]string{"GITHUB_API_URL": withUser(u) + "/api/v3/", "GITHUB_TOKEN": hostileToken}
+		}},
+		{"argocd", []string{"wait", "production", "--git-dir", gitDir, "--healthy-for", "0s", "--timeout", "10s"}, func(u string) map[string]string {
+			return map[string]string{"ARGOCD_SERVER": u, "ARGOCD_AUTH_TOKEN": hostileToken}
+		}},
+		{"prometheus", []string{"status", "production"}, func(u string) map[string]string {
+			return map[string]string{"PROMETHEUS_URL": withUser(u), "PROMETHEUS_TOKEN": hostileToken}
+		}},
+		{"prometheus-basic", []string{"status", "production"}, func(u string) map[string]string {
+			return map[string]string{"PROMETHEUS_URL": withUser(u)}
+		}},
+	}
+	for _, c := range clients {
+		api := strings.TrimSuffix(c.name, "-basic")
+		t.Run(c.name+"/echo", func(t *testing.T) {
+			srv := httptest.NewServer(echoAuth(api))
+			t.Cleanup(srv.Close)
+			out := credRun(t, srv.Client(), c.env(srv.URL), c.args...)
+			if !strings.Contains(out, `\n`+forged) {
+				t.Errorf("the server's text did not reach the output escaped: the test checked nothing:\n%s", out)
+			}
+		})
+		t.Run(c.name+"/redirect-other-port", func(t *testing.T) {
+			before := elsewhere.Load()
+			srv := httptest.NewServer(http.RedirectHandler(other.URL+"/x", http.StatusTemporaryRedirect))
+			t.Cleanup(srv.Close)
+			out := credRun(t, srv.Client(), c.env(srv.URL), c.args...)
+			if n := elsewhere.Load() - before; n != 0 {
+				t.Errorf("%d requests reached the other port", n)
+			}
+			if !strings.Contains(out, "refusing a redirect") {
+				t.Errorf("the refusal is not said:\n%s", out)
+			}
+		})
+		t.Run(c.name+"/redirect-to-http", func(t *testing.T) {
+			before := elsewhere.Load()
+			srv := httptest.NewTLSServer(http.RedirectHandler(other.URL+"/x", http.StatusTemporaryRedirect))
+			t.Cleanup(srv.Close)
+			out := credRun(t, srv.Client(), c.env(srv.URL), c.args...)
+			if n := elsewhere.Load() - before; n != 0 {
+				t.Errorf("%d requests went to http", n)
+			}
+			if !strings.Contains(out, "refusing a redirect from https://") {
+				t.Errorf("the refusal is not said:\n%s", out)
+			}
+		})
+	}
+	t.Run("argocd/userinfo", func(t *testing.T) {
+		out := credRun(t, nil, map[string]string{"ARGOCD_SERVER": "https://user:" + hostilePassword + "@argocd.example"}, clients[1].args...)
+		if !strings.Contains(out, "credentials do not go in the URL") {
+			t.Errorf("no reason given:\n%s", out)
+		}
+	})
+	t.Run("github/unreachable-userinfo", func(t *testing.T) {
+		credRun(t, nil, map[string]string{"GITHUB_API_URL": "http://user:" + hostilePassword + "@127.0.0.1:1/", "GITHUB_TOKEN": hostileToken}, clients[0].args...)
+	})
+}
+
+// withUser adds user:hostilePassword@ to an http(s) URL.
+func withUser(u string) string {
+	scheme, rest, _ := strings.Cut(u, "://")
+	return fmt.Sprintf("%s://user:%s@%s", scheme, hostilePassword, rest)
+}
