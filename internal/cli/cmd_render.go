@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -54,6 +55,12 @@ func (a *App) runRender(g *globalOptions, args []string, appset string) error {
 	if err != nil {
 		return err
 	}
+	// The overlays directory is replaced whole: never the repository, the
+	// configs, the templates, or a directory of files phasegen did not write.
+	keep := map[string]string{"config directory": g.ConfigDir, "templates directory": g.TemplatesDir}
+	if err := disk.CheckReplaceable(g.OverlaysDir, keep); err != nil {
+		return fmt.Errorf("--overlays %s: %w", displayDir(g.OverlaysDir), err)
+	}
 	// Read, render and write under one lock, so that two renders of this
 	// checkout (a promotion re-rendering its environment, say) take turns.
 	unlock, err := disk.Lock(g.OverlaysDir)
@@ -65,6 +72,7 @@ func (a *App) runRender(g *globalOptions, args []string, appset string) error {
 	if err != nil {
 		return err
 	}
+
 	var next fileset.Set
 	if len(args) == 0 {
 		// Every environment: the tree is exactly what they generate, so the
@@ -110,6 +118,10 @@ func (a *App) runRender(g *globalOptions, args []string, appset string) error {
 	if len(changes) == 0 {
 		fmt.Fprintf(a.Stderr, "%s/ is up to date\n", shown)
 		return nil
+	}
+	// What the write replaces or removes must be phasegen's own.
+	if err := disk.CheckGenerated(shown, replaced(old, next), overlay.Marker); err != nil {
+		return fmt.Errorf("--overlays %s: %w", shown, err)
 	}
 	if err := disk.Write(g.OverlaysDir, next); err != nil {
 		return fmt.Errorf("writing %s: %w", shown, err)
@@ -187,6 +199,17 @@ func readOverlays(dir string) (fileset.Set, error) {
 		return nil, fmt.Errorf("reading %s: %w", displayDir(dir), err)
 	}
 	return files, nil
+}
+
+// replaced returns the files of old that next removes or changes.
+func replaced(old, next fileset.Set) fileset.Set {
+	out := fileset.Set{}
+	for p, data := range old {
+		if n, ok := next[p]; !ok || !bytes.Equal(n, data) {
+			out[p] = data
+		}
+	}
+	return out
 }
 
 // displayDir is how a directory flag is shown in messages and diff headers.

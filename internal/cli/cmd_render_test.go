@@ -225,6 +225,13 @@ func TestCheckAfterRenderAndAfterAnyEdit(t *testing.T) {
 	if code, stdout, _ := w.run("check"); code != ExitStale || !strings.Contains(stdout, "production/extra.yaml") {
 		t.Errorf("extra file: exit %d\n%s", code, stdout)
 	}
+	// render would remove it: refused, as it is not phasegen's.
+	if code, _, stderr := w.run("render"); code != ExitError || !strings.Contains(stderr, "production/extra.yaml") {
+		t.Errorf("render over a hand-written file: exit %d, want 1 naming it\n%s", code, stderr)
+	}
+	if err := os.Remove(w.path("overlays/production/extra.yaml")); err != nil {
+		t.Fatal(err)
+	}
 	w.mustRun("render")
 	if err := os.Remove(w.path("overlays/staging/pdb.yaml")); err != nil {
 		t.Fatal(err)
