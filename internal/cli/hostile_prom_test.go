@@ -201,3 +201,40 @@ func TestPrometheusUnreachable(t *testing.T) {
 		t.Errorf("no URL: exit %d\n%s", code, errs)
 	}
 }
+
+// TestPrometheusOutOfRangeAnswers: a figure beyond what a replica count or
+// a Kubernetes quantity holds (a memory working set of 1e25 bytes, a CPU
+// p95 of 1e17 cores, a sessions p95 that wraps an int32, 1e10 pods) ends
+// status and tune --write with exit 1 naming the query and the value, and
+// writes nothing. Every other query answers a plausible 2000.
+func TestPrometheusOutOfRangeAnswers(t *testing.T) {
+	cases := []struct{ name, query, value, want string }{
+		{"memory 1e25", "max(max_over_time(max by (pod) (container_memory_working_set_bytes", "1e25", "the answer 1e+25 is beyond any pod's memory in bytes"},
+		{"cpu p95 1e17", "max(quantile_over_time(0.95, sum by (pod) (rate(container_cpu_usage_seconds_total", "1e17", "the answer 1e+17 is beyond any pod's CPU in cores"},
+		{"sessions p95 over int32", "quantile_over_time(0.95, sum(", "6442450950", "the answer 6.44245095e+09 is beyond what a replica count (int32) holds"},
+		{"pods 1e10", "max_over_time(sum(kube_pod_status_ready", "1e10", "the answer 1e+10 is beyond what a replica count (int32) holds"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			hit := false
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if err := r.ParseForm(); err != nil {
+					http.Error(w, "no query", http.StatusBadRequest)
+					return
+				}
+				v := "2000"
+				if strings.HasPrefix(r.PostForm.Get("query"), c.query) {
+					v, hit = c.value, true
+				}
+				fmt.Fprintf(w, `{"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1764460800,"%s"]}]}}`, v)
+			}))
+			defer srv.Close()
+			for _, cmd := range []string{"status", "tune"} {
+				hostileRun(t, cmd, srv.URL, "30s", []string{c.want, "nothing is computed from it", "(query: " + c.query})
+			}
+			if !hit {
+				t.Fatal("no query matched: the test checked nothing")
+			}
+		})
+	}
+}

@@ -75,12 +75,42 @@ func Observe(ctx context.Context, q Querier, s Scope, window time.Duration, at t
 		if v < 0 {
 			return nil, fmt.Errorf("prometheus %s: the answer %g is negative (query: %s)", q.URL(), v, f.query)
 		}
+		if most, what := limit(f.name); v > most {
+			return nil, fmt.Errorf("prometheus %s: the answer %g is beyond %s (at most %g); nothing is computed from it (query: %s)", q.URL(), v, what, most, f.query)
+		}
 		*dst[f.name] = v
 	}
 	if s.HPA {
 		o.HPAAtMaxFraction = min(o.HPAAtMaxMinutes/window.Minutes(), 1)
 	}
 	return o, nil
+}
+
+// Bounds of the figures a Prometheus answer may give.
+const (
+	MaxCount        = math.MaxInt32 // pods, sessions: a replica count is an int32
+	MaxCoresPerPod  = 1e6           // a million cores
+	MaxBytesPerPod  = 1 << 50       // a pebibyte
+	MaxPercent      = 1e6
+	MaxSampleCounts = 1e12
+)
+
+// limit is the largest value figure name may take, and what that bound is:
+// what a replica count holds for counts of pods and sessions; per-pod CPU
+// and memory far inside what a Kubernetes quantity holds, so that no
+// arithmetic on them (millicores, MiB, percentages of a limit) overflows.
+func limit(name string) (float64, string) {
+	switch name {
+	case "podsMin", "podsMax", "podsAvg", "sessionsPeak", "sessionsP95", "usersPerPod":
+		return MaxCount, "what a replica count (int32) holds"
+	case "cpuP95", "cpuMax":
+		return MaxCoresPerPod, "any pod's CPU in cores"
+	case "memMax", "memP95":
+		return MaxBytesPerPod, "any pod's memory in bytes"
+	case "pvcMax":
+		return MaxPercent, "a percentage of a volume"
+	}
+	return MaxSampleCounts, "a count of minutes or samples"
 }
 
 // single reads a one-element vector or a scalar.

@@ -130,7 +130,11 @@ func Recommend(env *config.Environment, p *config.Phase, model capacity.Model, b
 
 	// The floor serves the p95 sessions conservatively.
 	users := int(math.Ceil(o.SessionsP95 - 1e-9))
-	floor := int32(max(capacity.Pods(users, model.Conservative), 1))
+	pods := max(capacity.Pods(users, model.Conservative), 1)
+	if pods > math.MaxInt32 {
+		return nil, fmt.Errorf("the p95 sessions, %d, need %d pods at %s users a pod: more than a replica count holds (%d); nothing is written", users, pods, trim(model.Conservative, 2), math.MaxInt32)
+	}
+	floor := int32(pods)
 	floorRule := fmt.Sprintf("the p95 sessions, %s, as %d users at %s users a pod (conservative)", trim(o.SessionsP95, 2), users, trim(model.Conservative, 2))
 
 	tuned := *p
