@@ -204,7 +204,7 @@ func (a *App) loadSide(g *globalOptions) (review.Side, error) {
 // one, as for the working tree.
 func (a *App) loadRevision(g *globalOptions, repo *gittree.Repo, commit *gittree.Commit, known *config.Set) (review.Side, error) {
 	short := commit.Hash.String()[:12]
-	tree, err := gittree.FS(commit)
+	tree, err := repo.FS(commit)
 	if err != nil {
 		return review.Side{}, err
 	}
@@ -216,6 +216,8 @@ func (a *App) loadRevision(g *globalOptions, repo *gittree.Repo, commit *gittree
 	if _, err := fs.Stat(tree, cfgDir); errors.Is(err, fs.ErrNotExist) {
 		fmt.Fprintf(a.Stderr, "%s has no %s: every environment is new\n", short, cfgDir)
 		return side, nil
+	} else if err != nil {
+		return side, fmt.Errorf("the configs at %s: %w", short, err)
 	}
 	if side.Config, err = config.LoadFSFrom(tree, cfgDir, known); err != nil {
 		return side, fmt.Errorf("the configs at %s: %s", short, indentRest(err.Error()))
@@ -225,10 +227,13 @@ func (a *App) loadRevision(g *globalOptions, repo *gittree.Repo, commit *gittree
 		return side, err
 	}
 	var tfs fs.FS = templates.FS()
-	if _, err := fs.Stat(tree, path.Join(tplDir, "base", "kustomization.yaml")); err == nil {
+	switch _, err := fs.Stat(tree, path.Join(tplDir, "base", "kustomization.yaml")); {
+	case err == nil:
 		if tfs, err = fs.Sub(tree, tplDir); err != nil {
 			return side, err
 		}
+	case !errors.Is(err, fs.ErrNotExist):
+		return side, fmt.Errorf("the templates at %s: %w", short, err)
 	}
 	if side.Base, err = base.Load(tfs); err != nil {
 		return side, fmt.Errorf("the templates at %s: %w", short, err)

@@ -12,6 +12,7 @@ import (
 	"io/fs"
 	"path"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -20,7 +21,13 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/object"
+	"github.com/go-git/go-git/v5/plumbing/storer"
 )
+
+// ErrLink is wrapped by a path that leads through a symbolic link of the
+// tree: the tree never follows one, and says so rather than report a
+// missing file.
+var ErrLink = errors.New("is a symbolic link in the git tree, which phasegen does not follow")
 
 // Repo is a git repository opened from a directory inside its work tree.
 type Repo struct {
@@ -136,16 +143,24 @@ func (r *Repo) upstream(head *plumbing.Reference) string {
 
 // FS returns the tree of commit c as a read-only file system. Paths are
 // slash paths from the tree's top; symbolic links are reported as such
-// (fs.ModeSymlink) and never followed; submodules are left out.
-func FS(c *object.Commit) (fs.FS, error) {
+// (fs.ModeSymlink) and never followed, and a path through one is an error
+// saying so (not a missing file); submodules are left out. A file over
+// MaxFileSize is refused, its size read from the object header before
+// anything of it is inflated.
+func (r *Repo) FS(c *object.Commit) (fs.FS, error) {
+	return treeOf(r.repo.Storer, c)
+}
+
+func treeOf(st storer.EncodedObjectStorer, c *object.Commit) (fs.FS, error) {
 	t, err := c.Tree()
 	if err != nil {
 		return nil, fmt.Errorf("reading the tree of %s: %w", c.Hash, err)
 	}
-	return &treeFS{root: t, when: c.Committer.When, dirs: map[string]*object.Tree{".": t}}, nil
+	return &treeFS{st: st, root: t, when: c.Committer.When, dirs: map[string]*object.Tree{".": t}}, nil
 }
 
 type treeFS struct {
+	st   storer.EncodedObjectStorer
 	root *object.Tree
 	when time.Time
 
@@ -173,6 +188,9 @@ func (f *treeFS) dirTreeLocked(p string) (*object.Tree, error) {
 	e, err := parent.FindEntry(path.Base(p))
 	if err != nil {
 		return nil, fs.ErrNotExist
+	}
+	if e.Mode == filemode.Symlink {
+		return nil, fmt.Errorf("%s: %w", p, ErrLink)
 	}
 	if e.Mode != filemode.Dir {
 		return nil, errors.New("not a directory")
@@ -227,6 +245,9 @@ func (f *treeFS) lookup(op, name string) (*object.TreeEntry, error) {
 		return nil, nil
 	}
 	parent, err := f.dirTree(path.Dir(name))
+	if errors.Is(err, ErrLink) {
+		return nil, &fs.PathError{Op: op, Path: name, Err: err}
+	}
 	if err != nil {
 		return nil, &fs.PathError{Op: op, Path: name, Err: fs.ErrNotExist}
 	}
@@ -284,20 +305,7 @@ func (f *treeFS) ReadFile(name string) ([]byte, error) {
 	// pack readers are not documented safe for concurrent use.
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	parent, err := f.dirTreeLocked(path.Dir(name))
-	if err != nil {
-		return nil, &fs.PathError{Op: "read", Path: name, Err: err}
-	}
-	blob, err := parent.TreeEntryFile(e)
-	if err != nil {
-		return nil, &fs.PathError{Op: "read", Path: name, Err: err}
-	}
-	rd, err := blob.Reader()
-	if err != nil {
-		return nil, &fs.PathError{Op: "read", Path: name, Err: err}
-	}
-	defer rd.Close()
-	data, err := io.ReadAll(rd)
+	data, err := ReadBlob(f.st, e.Hash, MaxFileSize)
 	if err != nil {
 		return nil, &fs.PathError{Op: "read", Path: name, Err: err}
 	}
@@ -305,18 +313,10 @@ func (f *treeFS) ReadFile(name string) ([]byte, error) {
 }
 
 // size reads the blob's size from its object header, not its content.
-func (f *treeFS) size(name string, e *object.TreeEntry) (int64, error) {
+func (f *treeFS) size(e *object.TreeEntry) (int64, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	parent, err := f.dirTreeLocked(path.Dir(name))
-	if err != nil {
-		return 0, err
-	}
-	blob, err := parent.TreeEntryFile(e)
-	if err != nil {
-		return 0, err
-	}
-	return blob.Size, nil
+	return BlobSize(f.st, e.Hash)
 }
 
 func (f *treeFS) ReadDir(name string) ([]fs.DirEntry, error) {
@@ -341,7 +341,7 @@ func (f *treeFS) Stat(name string) (fs.FileInfo, error) {
 	}
 	size := int64(0)
 	if e.Mode != filemode.Dir {
-		if size, err = f.size(name, e); err != nil {
+		if size, err = f.size(e); err != nil {
 			return nil, &fs.PathError{Op: "stat", Path: name, Err: err}
 		}
 	}
@@ -376,11 +376,7 @@ func (d *dirEntry) Type() fs.FileMode          { return d.info.mode.Type() }
 func (d *dirEntry) Info() (fs.FileInfo, error) { return d.fs.Stat(d.path) }
 
 func sortEntries(es []fs.DirEntry) {
-	for i := 1; i < len(es); i++ {
-		for j := i; j > 0 && es[j].Name() < es[j-1].Name(); j-- {
-			es[j], es[j-1] = es[j-1], es[j]
-		}
-	}
+	sort.Slice(es, func(i, j int) bool { return es[i].Name() < es[j].Name() })
 }
 
 func (f *treeFS) info(name string, m filemode.FileMode, size int64) fileInfo {

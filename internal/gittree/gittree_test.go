@@ -76,7 +76,7 @@ func TestFS(t *testing.T) {
 	if err != nil || c.Hash != first {
 		t.Fatalf("Resolve(HEAD~1) = %v, %v; want %s", c, err, first)
 	}
-	fsys, err := gittree.FS(c)
+	fsys, err := repo.FS(c)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,9 +12,18 @@ import (
 	"github.com/coditect/phasegen/internal/fileset"
 )
 
-// ErrNotFound is returned (wrapped) by ReadFile when the branch or the file
-// does not exist.
+// ErrNotFound is returned (wrapped) by ReadFile when the file does not
+// exist on a branch that does.
 var ErrNotFound = errors.New("not found")
+
+// ErrNoBranch is returned (wrapped) by ReadFile, Head and History when the
+// branch does not exist: not a first promotion, a repository without the
+// branch its configs name.
+var ErrNoBranch = errors.New("no such branch")
+
+// MaxFileSize is the largest file read from a repository; a larger one is
+// refused before it is read.
+const MaxFileSize = 8 << 20
 
 // Change asks a target to make Head one commit on top of Base in which every
 // path under one of Owned (relative to Root) is replaced by Files: files of Files
@@ -47,8 +56,8 @@ type Result struct {
 // Target is a repository that file sets are read from and written to.
 type Target interface {
 	// ReadFile returns the content of one file (a slash-separated path from the
-	// repository's top) on branch. It wraps ErrNotFound when the branch or the
-	// file does not exist. It costs a constant amount of work (one or two API
+	// repository's top) on branch. It wraps ErrNotFound when the file does
+	// not exist and ErrNoBranch when the branch does not. It costs a constant amount of work (one or two API
 	// calls on GitHub), whatever the size of the repository.
 	ReadFile(ctx context.Context, branch, path string) ([]byte, error)
 	// Write applies c; it is idempotent: when Head already is a commit on top of
@@ -69,7 +78,7 @@ type Revision struct {
 // one file on it. Both shipped targets are Historians.
 type Historian interface {
 	Target
-	// Head returns the commit branch points at; it wraps ErrNotFound when
+	// Head returns the commit branch points at; it wraps ErrNoBranch when
 	// the branch does not exist.
 	Head(ctx context.Context, branch string) (string, error)
 	// History calls visit with the commits of branch's history that changed

@@ -68,8 +68,11 @@ func OpenWith(dir string, o Options) (*Repo, error) {
 func (r *Repo) Dir() string { return r.dir }
 
 // ReadFile returns the content of the file at p on branch. It wraps
-// target.ErrNotFound when the branch or the file does not exist (or p names
-// a directory).
+// target.ErrNotFound when the file does not exist (or p names a directory)
+// and target.ErrNoBranch when the branch does not; a path that leads
+// through a symbolic link, or names one, is an error of its own, as is a
+// file over target.MaxFileSize (refused from its object header, before
+// anything of it is inflated).
 func (r *Repo) ReadFile(ctx context.Context, branch, p string) ([]byte, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -81,31 +84,21 @@ func (r *Repo) ReadFile(ctx context.Context, branch, p string) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading %q: %w", p, err)
 	}
-	tree, err := c.Tree()
+	h, err := r.entryHash(c, p)
 	if err != nil {
-		return nil, fmt.Errorf("reading %q on %q: %w", p, branch, err)
+		return nil, fmt.Errorf("reading %q on branch %q: %w", p, branch, err)
 	}
-	en, err := tree.FindEntry(p)
-	if err != nil || !en.Mode.IsFile() {
+	if h.IsZero() {
 		return nil, fmt.Errorf("reading %q on branch %q: %w", p, branch, target.ErrNotFound)
 	}
-	blob, err := object.GetBlob(r.repo.Storer, en.Hash)
-	if err != nil {
-		return nil, fmt.Errorf("reading %q on %q: %w", p, branch, err)
-	}
-	rd, err := blob.Reader()
-	if err != nil {
-		return nil, fmt.Errorf("reading %q on %q: %w", p, branch, err)
-	}
-	defer rd.Close()
-	b, err := io.ReadAll(rd)
+	b, err := r.blobBytes(h)
 	if err != nil {
 		return nil, fmt.Errorf("reading %q on %q: %w", p, branch, err)
 	}
 	return b, nil
 }
 
-// tip returns the commit a branch points at; it wraps target.ErrNotFound
+// tip returns the commit a branch points at; it wraps target.ErrNoBranch
 // when the branch does not exist.
 func (r *Repo) tip(branch string) (*object.Commit, error) {
 	name, err := branchName(branch)
@@ -115,7 +108,7 @@ func (r *Repo) tip(branch string) (*object.Commit, error) {
 	ref, err := r.repo.Reference(name, true)
 	if err != nil {
 		if errors.Is(err, plumbing.ErrReferenceNotFound) {
-			return nil, fmt.Errorf("branch %q: %w", branch, target.ErrNotFound)
+			return nil, fmt.Errorf("branch %q: %w", branch, target.ErrNoBranch)
 		}
 		return nil, fmt.Errorf("branch %q: %w", branch, err)
 	}

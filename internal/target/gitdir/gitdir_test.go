@@ -3,6 +3,8 @@ package gitdir
 import (
 	"context"
 	"errors"
+	"github.com/coditect/phasegen/internal/gittest"
+	"github.com/coditect/phasegen/internal/gittree"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -351,8 +353,8 @@ func TestWriteRejects(t *testing.T) {
 	}
 	c := change()
 	c.Base = "nope"
-	if _, err := r.Write(ctx, c); !errors.Is(err, target.ErrNotFound) {
-		t.Errorf("missing base: %v, want ErrNotFound", err)
+	if _, err := r.Write(ctx, c); !errors.Is(err, target.ErrNoBranch) || errors.Is(err, target.ErrNotFound) {
+		t.Errorf("missing base: %v, want ErrNoBranch", err)
 	}
 }
 
@@ -408,12 +410,19 @@ func TestReadFile(t *testing.T) {
 	for _, tc := range []struct{ branch, path string }{
 		{"main", "missing.txt"},
 		{"main", "apps/coditect"}, // a directory
-		{"main", "README.md/x"},
-		{"nope", "README.md"},
+		{"main", "apps/nothing/x"},
 	} {
 		if _, err := r.ReadFile(ctx, tc.branch, tc.path); !errors.Is(err, target.ErrNotFound) {
 			t.Errorf("ReadFile(%q, %q) error = %v, want ErrNotFound", tc.branch, tc.path, err)
 		}
+	}
+	// A missing branch is not a missing file (no first promotion), nor is
+	// a path through a file.
+	if _, err := r.ReadFile(ctx, "nope", "README.md"); !errors.Is(err, target.ErrNoBranch) || errors.Is(err, target.ErrNotFound) {
+		t.Errorf("ReadFile on a missing branch: %v, want ErrNoBranch", err)
+	}
+	if _, err := r.ReadFile(ctx, "main", "README.md/x"); err == nil || errors.Is(err, target.ErrNotFound) || !strings.Contains(err.Error(), "README.md is a file") {
+		t.Errorf("ReadFile through a file: %v", err)
 	}
 	if _, err := r.ReadFile(ctx, "main", "../x"); err == nil || errors.Is(err, target.ErrNotFound) {
 		t.Errorf("ReadFile(../x) error = %v, want invalid path", err)
@@ -425,5 +434,49 @@ func TestOpenNotARepository(t *testing.T) {
 	_, err := Open(dir)
 	if err == nil || !strings.Contains(err.Error(), dir) {
 		t.Fatalf("Open error = %v, want one naming %s", err, dir)
+	}
+}
+
+// A symbolic link where an overlay directory or file should be is an error
+// naming it, never a missing file (which would read as a first promotion).
+func TestReadFileRefusesSymlinks(t *testing.T) {
+	dir := newRepo(t, false, map[string]string{"real/production/kustomization.yaml": "k: 1\n"})
+	if err := os.MkdirAll(filepath.Join(dir, "overlays"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("../real/production", filepath.Join(dir, "overlays", "production")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("real/production/kustomization.yaml", filepath.Join(dir, "k.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	git(t, dir, "add", "-A")
+	git(t, dir, "commit", "-q", "-m", "links")
+	r := openRepo(t, dir)
+	for p, want := range map[string]string{
+		"overlays/production/kustomization.yaml": "overlays/production is a symbolic link",
+		"k.yaml":                                 "k.yaml is a symbolic link",
+	} {
+		_, err := r.ReadFile(context.Background(), "main", p)
+		if err == nil || errors.Is(err, target.ErrNotFound) || !strings.Contains(err.Error(), want) {
+			t.Errorf("ReadFile(%s): %v, want an error saying %q", p, err, want)
+		}
+	}
+}
+
+// A blob over the cap is refused from its object header: a 1.5 GB blob
+// (a loose object of a few megabytes) as an overlay file.
+func TestReadFileRefusesBlobBomb(t *testing.T) {
+	dir := newRepo(t, false, map[string]string{"README.md": "x\n"})
+	id, err := gittest.ZeroBlob(1_500_000_000, filepath.Join(dir, ".git"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	git(t, dir, "update-index", "--add", "--cacheinfo", "100644,"+id+",overlays/production/kustomization.yaml")
+	git(t, dir, "commit", "-q", "-m", "bomb")
+	r := openRepo(t, dir)
+	_, err = r.ReadFile(context.Background(), "main", "overlays/production/kustomization.yaml")
+	if !errors.Is(err, gittree.ErrTooLarge) || !strings.Contains(err.Error(), "1500000000 bytes") {
+		t.Fatalf("ReadFile of a 1.5 GB blob: %v", err)
 	}
 }

@@ -3,12 +3,14 @@ package gitdir
 import (
 	"context"
 	"fmt"
-	"io"
+	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/object"
 
 	"github.com/coditect/phasegen/internal/fileset"
+	"github.com/coditect/phasegen/internal/gittree"
 	"github.com/coditect/phasegen/internal/target"
 )
 
@@ -76,28 +78,45 @@ func (r *Repo) History(ctx context.Context, branch, p string, max int, visit fun
 }
 
 // entryHash returns the blob id of file p in c's tree, zero when c has no
-// such file.
+// such file (or p is a directory). A path through a symbolic link, or to
+// one, is an error: the tree holds no file there, but treating it as absent
+// would read as a first promotion.
 func (r *Repo) entryHash(c *object.Commit, p string) (plumbing.Hash, error) {
 	tree, err := c.Tree()
 	if err != nil {
 		return plumbing.ZeroHash, fmt.Errorf("tree of %s: %w", c.Hash, err)
 	}
-	en, err := tree.FindEntry(p)
-	if err != nil || !en.Mode.IsFile() {
-		return plumbing.ZeroHash, nil
+	parts := strings.Split(p, "/")
+	for i, name := range parts {
+		en, err := tree.FindEntry(name)
+		if err != nil {
+			return plumbing.ZeroHash, nil
+		}
+		at := strings.Join(parts[:i+1], "/")
+		switch {
+		case en.Mode == filemode.Symlink:
+			return plumbing.ZeroHash, fmt.Errorf("%s is a symbolic link at %s, which phasegen does not follow", at, short(c.Hash))
+		case i == len(parts)-1 && en.Mode == filemode.Dir:
+			return plumbing.ZeroHash, nil
+		case i == len(parts)-1:
+			if en.Mode == filemode.Submodule {
+				return plumbing.ZeroHash, fmt.Errorf("%s is a submodule at %s, not a file", at, short(c.Hash))
+			}
+			return en.Hash, nil
+		case en.Mode != filemode.Dir:
+			return plumbing.ZeroHash, fmt.Errorf("%s is a file at %s, not a directory", at, short(c.Hash))
+		}
+		if tree, err = tree.Tree(name); err != nil {
+			return plumbing.ZeroHash, fmt.Errorf("%s at %s: %w", at, short(c.Hash), err)
+		}
 	}
-	return en.Hash, nil
+	return plumbing.ZeroHash, nil
 }
 
+// blobBytes reads blob h, refusing one over target.MaxFileSize before
+// inflating any of it.
 func (r *Repo) blobBytes(h plumbing.Hash) ([]byte, error) {
-	blob, err := object.GetBlob(r.repo.Storer, h)
-	if err != nil {
-		return nil, err
-	}
-	rd, err := blob.Reader()
-	if err != nil {
-		return nil, err
-	}
-	defer rd.Close()
-	return io.ReadAll(rd)
+	return gittree.ReadBlob(r.repo.Storer, h, target.MaxFileSize)
 }
+
+func short(h plumbing.Hash) string { return h.String()[:12] }

@@ -1,11 +1,11 @@
 package gitdir_test
 
 import (
+	"errors"
 	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -74,7 +74,7 @@ func TestHistoryFollowsFirstParents(t *testing.T) {
 	if err := r.History(ctx, "main", "a/k.yaml", 1, func(target.Revision) bool { n++; return true }); err != nil || n != 1 {
 		t.Errorf("max 1 visited %d (%v)", n, err)
 	}
-	if err := r.History(ctx, "nope", "a/k.yaml", 1, func(target.Revision) bool { return true }); err == nil || !strings.Contains(err.Error(), "not found") {
+	if err := r.History(ctx, "nope", "a/k.yaml", 1, func(target.Revision) bool { return true }); !errors.Is(err, target.ErrNoBranch) {
 		t.Errorf("missing branch: %v", err)
 	}
 	if _, err := r.Head(ctx, "nope"); err == nil {

@@ -241,7 +241,7 @@ func TestTokenNeverAppears(t *testing.T) {
 	}
 	// An error whose raw text holds the token (a branch named like it) is redacted.
 	_, err := tg.ReadFile(context.Background(), token, "README.md")
-	if err == nil || !errors.Is(err, target.ErrNotFound) {
+	if err == nil || !errors.Is(err, target.ErrNoBranch) {
 		t.Fatalf("error %v", err)
 	}
 	if strings.Contains(err.Error(), token) || !strings.Contains(err.Error(), "[REDACTED]") {

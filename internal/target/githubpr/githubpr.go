@@ -204,6 +204,9 @@ func (t *Target) readFile(ctx context.Context, branch, p string) ([]byte, error)
 	if fc == nil || dir != nil || fc.GetType() != "file" {
 		return nil, fmt.Errorf("%s: not a file", op)
 	}
+	if fc.GetSize() > target.MaxFileSize {
+		return nil, fmt.Errorf("%s: %d bytes, over the %d-byte limit; refusing to read it", op, fc.GetSize(), target.MaxFileSize)
+	}
 	if fc.GetEncoding() == "none" || (fc.Content == nil && fc.GetSize() > 0) {
 		var b []byte
 		err := t.call(ctx, op, func() (*github.Response, error) {

@@ -284,7 +284,8 @@ func TestOpenPRUpdatesTheOpenOne(t *testing.T) {
 func TestReadFile(t *testing.T) {
 	e := newEnv(t)
 	big := bytes.Repeat([]byte("0123456789abcdef"), 70000) // over 1 MB
-	if _, err := e.fake.CommitFiles("main", "big", map[string][]byte{"big.bin": big}); err != nil {
+	huge := make([]byte, target.MaxFileSize+1)
+	if _, err := e.fake.CommitFiles("main", "big", map[string][]byte{"big.bin": big, "huge.bin": huge}); err != nil {
 		t.Fatal(err)
 	}
 	tg := e.target()
@@ -299,10 +300,21 @@ func TestReadFile(t *testing.T) {
 	if b, err := tg.ReadFile(ctx, "main", "big.bin"); err != nil || !bytes.Equal(b, big) {
 		t.Fatalf("big read: %d bytes, %v", len(b), err)
 	}
-	for _, c := range []struct{ branch, path string }{{"main", "nope.yaml"}, {"nope", "README.md"}} {
-		if _, err := tg.ReadFile(ctx, c.branch, c.path); !errors.Is(err, target.ErrNotFound) {
-			t.Errorf("%s:%s: %v, want ErrNotFound", c.branch, c.path, err)
-		}
+	// Over the cap: refused from the contents answer's size, the blob is
+	// never fetched.
+	before := len(e.fake.Calls())
+	if _, err := tg.ReadFile(ctx, "main", "huge.bin"); err == nil || !strings.Contains(err.Error(), "8388609 bytes, over the 8388608-byte limit") {
+		t.Fatalf("huge read: %v", err)
+	}
+	if n := len(e.fake.Calls()) - before; n != 1 {
+		t.Errorf("huge read: %d calls, want 1 (no blob fetch)", n)
+	}
+	if _, err := tg.ReadFile(ctx, "main", "nope.yaml"); !errors.Is(err, target.ErrNotFound) {
+		t.Errorf("main:nope.yaml: %v, want ErrNotFound", err)
+	}
+	// A missing branch is not a missing file: no first promotion.
+	if _, err := tg.ReadFile(ctx, "nope", "README.md"); !errors.Is(err, target.ErrNoBranch) || errors.Is(err, target.ErrNotFound) {
+		t.Errorf("nope:README.md: %v, want ErrNoBranch", err)
 	}
 	if _, err := tg.ReadFile(ctx, "main", "apps/other"); err == nil || errors.Is(err, target.ErrNotFound) {
 		t.Errorf("directory read: %v", err)

@@ -19,6 +19,9 @@ const MaxHistory = 100
 // Head returns the commit branch points at, with one API call.
 func (t *Target) Head(ctx context.Context, branch string) (string, error) {
 	sha, err := t.refSHA(ctx, branch)
+	if errors.Is(err, target.ErrNotFound) {
+		err = fmt.Errorf("branch %s: %w (%w)", branch, target.ErrNoBranch, err)
+	}
 	return sha, t.redact(err)
 }
 

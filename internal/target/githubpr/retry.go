@@ -81,6 +81,9 @@ func (t *Target) classify(resp *github.Response, err error, attempt int) (wait t
 	switch {
 	case status == http.StatusUnauthorized:
 		return 0, "", fmt.Errorf("%w: %w", ErrAuth, err)
+	case status == http.StatusNotFound && strings.Contains(apiMessage(err), "No commit found for the ref"):
+		// The contents API names a missing branch this way.
+		return 0, "", fmt.Errorf("%w: %w", target.ErrNoBranch, err)
 	case status == http.StatusNotFound:
 		return 0, "", fmt.Errorf("%w: %w", target.ErrNotFound, err)
 	case status == http.StatusForbidden && h.Get("X-Ratelimit-Remaining") == "0":
