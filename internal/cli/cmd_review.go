@@ -5,11 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -277,7 +279,7 @@ func (a *App) eventPullRequest() (int, error) {
 	if p == "" {
 		return 0, usagef("--comment without a number reads the pull request from GITHUB_EVENT_PATH, which is not set: give --comment=N")
 	}
-	data, err := os.ReadFile(p)
+	data, err := readRegular(p, maxEventSize)
 	if err != nil {
 		return 0, fmt.Errorf("reading the GitHub Actions event: %w", err)
 	}
@@ -287,6 +289,8 @@ func (a *App) eventPullRequest() (int, error) {
 		} `json:"pull_request"`
 		Issue *struct {
 			Number int `json:"number"`
+			// Set on an issue that is a pull request (issue_comment events).
+			PullRequest *json.RawMessage `json:"pull_request"`
 		} `json:"issue"`
 	}
 	if err := json.Unmarshal(data, &ev); err != nil {
@@ -295,10 +299,44 @@ func (a *App) eventPullRequest() (int, error) {
 	switch {
 	case ev.PullRequest != nil && ev.PullRequest.Number > 0:
 		return ev.PullRequest.Number, nil
-	case ev.Issue != nil && ev.Issue.Number > 0:
+	case ev.Issue != nil && ev.Issue.Number > 0 && ev.Issue.PullRequest != nil:
 		return ev.Issue.Number, nil
+	case ev.Issue != nil && ev.Issue.Number > 0:
+		return 0, fmt.Errorf("the GitHub Actions event %s is about issue #%d, which is not a pull request: phasegen comments only on pull requests", p, ev.Issue.Number)
 	}
 	return 0, fmt.Errorf("the GitHub Actions event %s is not about a pull request: give --comment=N", p)
+}
+
+// maxEventSize bounds the GitHub Actions event file read.
+const maxEventSize = 16 << 20
+
+// readRegular reads file p, which must be a regular file of at most max
+// bytes: opened without blocking (a FIFO or device in its place is refused,
+// not waited on), checked, then read bounded.
+func readRegular(p string, max int64) ([]byte, error) {
+	f, err := os.OpenFile(p, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file (%s)", p, fi.Mode().Type())
+	}
+	if fi.Size() > max {
+		return nil, fmt.Errorf("%s is %d bytes, over the %d-byte limit", p, fi.Size(), max)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, max+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > max {
+		return nil, fmt.Errorf("%s grew over the %d-byte limit while read", p, max)
+	}
+	return data, nil
 }
 
 // postReview keeps the review comment on pull request number.

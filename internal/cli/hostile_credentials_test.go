@@ -202,3 +202,37 @@ func withUser(u string) string {
 	scheme, rest, _ := strings.Cut(u, "://")
 	return fmt.Sprintf("%s://user:%s@%s", scheme, hostilePassword, rest)
 }
+
+// TestWaitDeadlineHolds: an Argo CD that sends its answer a byte at a time
+// (here: headers, then nothing) cannot hold wait past --timeout: the request
+// carries the deadline and is cut there, well before the server gives up.
+func TestWaitDeadlineHolds(t *testing.T) {
+	gitDir := credSetup(t)
+	cut := make(chan bool, 8)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusOK)
+		fmt.Fprint(w, "{")
+		w.(http.Flusher).Flush()
+		select {
+		case <-r.Context().Done():
+			cut <- true
+		case <-time.After(20 * time.Second): // the server's own give-up, far past the deadline
+			cut <- false
+		}
+	}))
+	t.Cleanup(srv.Close)
+	var stdout, stderr bytes.Buffer
+	a := &cli.App{
+		Stdout: &stdout, Stderr: &stderr, Getenv: func(k string) string { return map[string]string{"ARGOCD_SERVER": srv.URL, "ARGOCD_AUTH_TOKEN": hostileToken}[k] },
+		HTTPClient: srv.Client(), Now: time.Now,
+		Sleep: func(ctx context.Context, _ time.Duration) error { return ctx.Err() },
+	}
+	code := a.Run(context.Background(), []string{"wait", "production", "--git-dir", gitDir, "--timeout", "200ms"})
+	if code != cli.ExitError || !strings.Contains(stderr.String(), "timed out after 200ms") {
+		t.Fatalf("exit %d, want 1 timed out:\n%s", code, stderr.String())
+	}
+	if !<-cut {
+		t.Fatal("the request was not cut at the deadline: the server gave up first")
+	}
+}

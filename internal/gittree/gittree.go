@@ -81,66 +81,6 @@ func (r *Repo) Rel(dir string) (string, error) {
 	return filepath.ToSlash(rel), nil
 }
 
-// Resolve returns the commit rev names (a branch, tag, remote branch, SHA
-// or an expression such as HEAD~1).
-func (r *Repo) Resolve(rev string) (*object.Commit, error) {
-	h, err := r.repo.ResolveRevision(plumbing.Revision(rev))
-	if err != nil {
-		return nil, fmt.Errorf("revision %q: %w (in a shallow clone, fetch more history: actions/checkout with fetch-depth: 0)", rev, err)
-	}
-	c, err := r.repo.CommitObject(*h)
-	if err != nil {
-		return nil, fmt.Errorf("revision %q (%s): %w (in a shallow clone, fetch more history: actions/checkout with fetch-depth: 0)", rev, h, err)
-	}
-	return c, nil
-}
-
-// DefaultBase returns the commit a review compares with when none is
-// given: the merge base of HEAD with the upstream of the current branch
-// (branch.<name>.remote and .merge in the git config), else HEAD. what
-// says which it picked, for the log.
-func (r *Repo) DefaultBase() (c *object.Commit, what string, err error) {
-	head, err := r.repo.Head()
-	if err != nil {
-		return nil, "", fmt.Errorf("reading HEAD: %w", err)
-	}
-	hc, err := r.repo.CommitObject(head.Hash())
-	if err != nil {
-		return nil, "", fmt.Errorf("reading HEAD: %w", err)
-	}
-	if up := r.upstream(head); up != "" {
-		if uh, err := r.repo.ResolveRevision(plumbing.Revision(up)); err == nil {
-			if uc, err := r.repo.CommitObject(*uh); err == nil {
-				if bases, err := hc.MergeBase(uc); err == nil && len(bases) > 0 {
-					return bases[0], "the merge base with " + up, nil
-				}
-			}
-		}
-	}
-	return hc, "HEAD", nil
-}
-
-// upstream returns the remote-tracking (or local) ref the current branch
-// follows, or "".
-func (r *Repo) upstream(head *plumbing.Reference) string {
-	if !head.Name().IsBranch() {
-		return ""
-	}
-	cfg, err := r.repo.Config()
-	if err != nil {
-		return ""
-	}
-	b, ok := cfg.Branches[head.Name().Short()]
-	if !ok || b.Merge == "" {
-		return ""
-	}
-	short := strings.TrimPrefix(string(b.Merge), "refs/heads/")
-	if b.Remote == "" || b.Remote == "." {
-		return "refs/heads/" + short
-	}
-	return "refs/remotes/" + b.Remote + "/" + short
-}
-
 // FS returns the tree of commit c as a read-only file system. Paths are
 // slash paths from the tree's top; symbolic links are reported as such
 // (fs.ModeSymlink) and never followed, and a path through one is an error

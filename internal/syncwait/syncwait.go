@@ -102,7 +102,11 @@ func Wait(ctx context.Context, o Options) (Result, error) {
 		if !refreshed {
 			q.Refresh = "normal"
 		}
-		app, err := o.Client.Application(ctx, o.App, q)
+		// The request carries what is left of the deadline: a server that
+		// answers a byte at a time cannot hold the wait past --timeout.
+		rctx, cancel := context.WithTimeout(ctx, max(deadline.Sub(o.Now()), time.Millisecond))
+		app, err := o.Client.Application(rctx, o.App, q)
+		cancel()
 		now := o.Now()
 		res.Polls++
 		res.Waited = now.Sub(start).Round(time.Second).String()
