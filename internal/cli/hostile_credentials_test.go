@@ -224,7 +224,9 @@ func TestWaitDeadlineHolds(t *testing.T) {
 	t.Cleanup(srv.Close)
 	var stdout, stderr bytes.Buffer
 	a := &cli.App{
-		Stdout: &stdout, Stderr: &stderr, Getenv: func(k string) string { return map[string]string{"ARGOCD_SERVER": srv.URL, "ARGOCD_AUTH_TOKEN": hostileToken}[k] },
+		Stdout: &stdout, Stderr: &stderr, Getenv: func(k string) string {
+			return map[string]string{"ARGOCD_SERVER": srv.URL, "ARGOCD_AUTH_TOKEN": hostileToken}[k]
+		},
 		HTTPClient: srv.Client(), Now: time.Now,
 		Sleep: func(ctx context.Context, _ time.Duration) error { return ctx.Err() },
 	}

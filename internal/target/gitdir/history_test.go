@@ -1,8 +1,8 @@
 package gitdir_test
 
 import (
-	"errors"
 	"context"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
