@@ -13,6 +13,7 @@ import (
 	"github.com/coditect/phasegen/internal/config"
 	"github.com/coditect/phasegen/internal/promote"
 	"github.com/coditect/phasegen/internal/target"
+	"github.com/coditect/phasegen/internal/target/disk"
 	"github.com/coditect/phasegen/internal/target/gitdir"
 	"github.com/coditect/phasegen/internal/target/githubpr"
 )
@@ -28,13 +29,14 @@ type promoteOptions struct {
 	allowSkip     bool
 	allowRecreate bool
 	allowEarly    bool
+	forceBranch   bool
 }
 
 func newPromoteCmd(a *App) *command {
 	opts := &promoteOptions{}
 	return &command{
 		name:  "promote",
-		usage: "promote ENV --to PHASE [--repo OWNER/NAME | --git-dir DIR] [--dry-run] [--draft] [--label L]... [--reviewer R]... [--allow-skip] [--allow-recreate] [--allow-early] [--max-wait 2m]",
+		usage: "promote ENV --to PHASE [--repo OWNER/NAME | --git-dir DIR] [--dry-run] [--draft] [--label L]... [--reviewer R]... [--allow-skip] [--allow-recreate] [--allow-early] [--force-branch] [--max-wait 2m]",
 		short: "Promote an environment to a phase by pull request (or a commit in a local repository)",
 		long: `Reads the phase ENV is at from the GitOps repository (the phasegen.dev/phase
 annotation of <gitops.path>/overlays/ENV/kustomization.yaml on the gitops
@@ -64,7 +66,11 @@ counted from the commit date of the oldest commit of the branch's history
 (first-parent in a local repository) since which the environment's overlay
 has carried the phase. A promotion before then exits 1 saying when the soak
 ends; --allow-early lets it through and the pull request says so. A
-rollback (to a phase of lower order) is never held.`,
+rollback (to a phase of lower order) is never held.
+
+The head branch phasegen/ENV is replaced by each promotion. One that holds
+a commit unrelated to the gitops branch (someone else's work under that
+name) is refused; --force-branch replaces it and says what it replaced.`,
 		example: "  phasegen promote production --to beta --dry-run\n" +
 			"  phasegen promote production --to beta --label team/platform --reviewer octocat\n" +
 			"  phasegen promote production --to beta --git-dir ../argocd-apps",
@@ -79,6 +85,7 @@ rollback (to a phase of lower order) is never held.`,
 			fs.BoolVar(&opts.allowSkip, "allow-skip", false, "allow promoting past the next phase")
 			fs.BoolVar(&opts.allowRecreate, "allow-recreate", false, "allow changing immutable StatefulSet fields or moving the Application to another namespace (follow the runbook in the PR)")
 			fs.BoolVar(&opts.allowEarly, "allow-early", false, "promote before the current phase's soak (spec.soak) has passed")
+			fs.BoolVar(&opts.forceBranch, "force-branch", false, "replace a phasegen/ENV branch that holds commits unrelated to the gitops branch")
 		},
 		run: func(ctx context.Context, g *globalOptions, args []string) error {
 			return a.runPromote(ctx, g, opts, args)
@@ -95,6 +102,17 @@ func (a *App) runPromote(ctx context.Context, g *globalOptions, opts *promoteOpt
 		return err
 	}
 	cfg, b, env := t.cfg, t.base, t.env
+	if !opts.dryRun {
+		// The environment's file is recorded after the promotion is written:
+		// one phasegen cannot write must stop it before.
+		root, err := disk.RepoRoot(g.ConfigDir)
+		if err != nil {
+			return err
+		}
+		if _, _, err := disk.Editable(root, env.Source.File); err != nil {
+			return err
+		}
+	}
 	tg, pr, where, err := a.promoteTarget(env, &opts.target)
 	if err != nil {
 		return err
@@ -113,7 +131,7 @@ func (a *App) runPromote(ctx context.Context, g *globalOptions, opts *promoteOpt
 		Config: cfg, Base: b, Env: env.Metadata.Name, To: opts.to,
 		Target: tg, PR: pr, AppSet: appset,
 		DryRun: opts.dryRun, Draft: opts.draft, Labels: opts.labels, Reviewers: opts.reviewers,
-		AllowSkip: opts.allowSkip, AllowRecreate: opts.allowRecreate, AllowEarly: opts.allowEarly,
+		AllowSkip: opts.allowSkip, AllowRecreate: opts.allowRecreate, AllowEarly: opts.allowEarly, ForceBranch: opts.forceBranch,
 		Now: a.Now, Log: a.Stderr,
 	})
 	if err != nil {
@@ -191,7 +209,11 @@ func displayRoot(root string) string {
 // put back as it was.
 func (a *App) recordPhase(g *globalOptions, env *config.Environment, phase string) error {
 	file := env.Source.File
-	changed, err := promote.SetPhase(file, env.Source.Raw, phase)
+	root, err := disk.RepoRoot(g.ConfigDir)
+	if err != nil {
+		return err
+	}
+	changed, err := promote.SetPhase(root, file, env.Source.Raw, phase)
 	if err != nil {
 		return fmt.Errorf("the promotion was written, but recording it locally failed: %w", err)
 	}
@@ -202,7 +224,7 @@ func (a *App) recordPhase(g *globalOptions, env *config.Environment, phase strin
 	}
 	if err := a.runRender(g, []string{env.Metadata.Name}, ""); err != nil {
 		if changed {
-			if _, rerr := promote.SetPhase(file, readOrNil(file), env.Spec.Phase); rerr != nil {
+			if _, rerr := promote.SetPhase(root, file, readOrNil(file), env.Spec.Phase); rerr != nil {
 				err = errors.Join(err, rerr)
 			}
 		}

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"github.com/coditect/phasegen/internal/target/disk"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -67,7 +68,11 @@ func (a *App) runTune(ctx context.Context, g *globalOptions, opts *tuneOptions, 
 		return err
 	}
 	if opts.write {
-		changed, err := tune.WritePhase(ob.phase, r)
+		root, err := disk.RepoRoot(g.ConfigDir)
+		if err != nil {
+			return err
+		}
+		changed, err := tune.WritePhase(root, ob.phase, r)
 		if err != nil {
 			return err
 		}

@@ -318,6 +318,7 @@ func routes() []struct{ method, pattern string } {
 		{http.MethodGet, "contents/{path...}"},
 		{http.MethodGet, "commits"},
 		{http.MethodGet, "commits/{sha}/pulls"},
+		{http.MethodGet, "compare/{basehead}"},
 		{http.MethodGet, "pulls"},
 		{http.MethodPost, "pulls"},
 		{http.MethodGet, "pulls/{number}"},
@@ -400,6 +401,8 @@ func (s *Server) handle(r *request) response {
 		return s.listCommits(r)
 	case "GET commits/{sha}/pulls":
 		return s.commitPulls(r)
+	case "GET compare/{basehead}":
+		return s.compare(r)
 	case "GET pulls":
 		return s.listPulls(r)
 	case "POST pulls":

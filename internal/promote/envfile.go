@@ -14,9 +14,10 @@ import (
 // (whose current bytes are raw, as config.Source.Raw holds them), changing
 // nothing else: the scalar is replaced in place at the line and column the
 // YAML parser reports, so comments, quoting and layout stay. The file is
-// written to a temporary file beside it and renamed over it. It reports
-// whether the file changed.
-func SetPhase(file string, raw []byte, phase string) (bool, error) {
+// replaced as disk.ReplaceFile does under root: only while it still holds
+// raw, through a symbolic link that stays under root, never when read-only.
+// It reports whether the file changed.
+func SetPhase(root, file string, raw []byte, phase string) (bool, error) {
 	out, err := EditPhase(raw, phase)
 	if err != nil {
 		return false, fmt.Errorf("%s: %w", file, err)
@@ -24,7 +25,7 @@ func SetPhase(file string, raw []byte, phase string) (bool, error) {
 	if bytes.Equal(out, raw) {
 		return false, nil
 	}
-	if err := disk.WriteFile(file, out); err != nil {
+	if err := disk.ReplaceFile(root, file, raw, out); err != nil {
 		return false, err
 	}
 	return true, nil

@@ -1,11 +1,13 @@
 package promote_test
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/coditect/phasegen/internal/promote"
+	"github.com/coditect/phasegen/internal/target/disk"
 )
 
 func TestEditPhaseKeepsEverythingElse(t *testing.T) {
@@ -44,7 +46,7 @@ func TestSetPhaseWritesInPlace(t *testing.T) {
 	if err := os.WriteFile(file, raw, 0o640); err != nil {
 		t.Fatal(err)
 	}
-	changed, err := promote.SetPhase(file, raw, "beta")
+	changed, err := promote.SetPhase(dir, file, raw, "beta")
 	if err != nil || !changed {
 		t.Fatalf("changed %v, err %v", changed, err)
 	}
@@ -59,7 +61,25 @@ func TestSetPhaseWritesInPlace(t *testing.T) {
 	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
 		t.Errorf("temporary files left: %v", entries)
 	}
-	if changed, err := promote.SetPhase(file, got, "beta"); err != nil || changed {
+	if changed, err := promote.SetPhase(dir, file, got, "beta"); err != nil || changed {
 		t.Errorf("second SetPhase: changed %v, err %v", changed, err)
+	}
+}
+
+// An edit made to the file after phasegen read it is kept: SetPhase
+// refuses, changing nothing.
+func TestSetPhaseKeepsAConcurrentEdit(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "production.yaml")
+	raw := []byte("apiVersion: phasegen.dev/v1alpha1\nkind: Environment\nspec:\n  phase: pre-launch\n")
+	edited := append(append([]byte(nil), raw...), "# a teammate's note\n"...)
+	if err := os.WriteFile(file, edited, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := promote.SetPhase(dir, file, raw, "beta"); !errors.Is(err, disk.ErrChanged) {
+		t.Fatalf("SetPhase over an edit: %v, want ErrChanged", err)
+	}
+	if got, _ := os.ReadFile(file); string(got) != string(edited) {
+		t.Errorf("the edit was erased:\n%s", got)
 	}
 }

@@ -71,6 +71,9 @@ type Options struct {
 	// AllowEarly lets a forward promotion through before the current
 	// phase's spec.soak has passed; the pull request says so.
 	AllowEarly bool
+	// ForceBranch replaces a head branch that holds a commit unrelated to
+	// the base branch (someone else's branch under phasegen's name).
+	ForceBranch bool
 	// Now is the clock the soak is measured against; time.Now when nil.
 	Now func() time.Time
 
@@ -240,11 +243,15 @@ func Promote(ctx context.Context, o Options) (Outcome, error) {
 		Owned:   Owned(o.Env),
 		Message: commitMessage(out, to),
 		Author:  o.Author,
+		Force:   o.ForceBranch,
 	})
 	if err != nil {
 		return out, fmt.Errorf("writing %s: %w", out.Head, err)
 	}
 	out.Write = res
+	if res.Replaced != "" {
+		fmt.Fprintf(o.Log, "replaced %s, which was at %s, a commit that does not descend from %s\n", out.Head, short(res.Replaced), g.Branch)
+	}
 	switch {
 	case res.UpToDate:
 		out.UpToDate = true

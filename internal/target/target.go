@@ -7,6 +7,7 @@ package target
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/coditect/phasegen/internal/fileset"
@@ -37,7 +38,14 @@ type Change struct {
 	Owned   []string    // path prefixes relative to Root owned wholly by Files (a file or a directory)
 	Message string      // commit message
 	Author  Signature
+	// Force replaces a Head branch that does not descend from Base (an
+	// unrelated commit under that name); without it that is ErrForeignHead.
+	Force bool
 }
+
+// ErrForeignHead is wrapped by Write when Head exists and does not descend
+// from Base: replacing it would lose commits that are not phasegen's.
+var ErrForeignHead = errors.New("the branch does not descend from the base branch")
 
 // Signature names the author and committer of the commit.
 type Signature struct {
@@ -51,6 +59,9 @@ type Result struct {
 	Changed  bool   // a new commit was written and Head moved
 	UpToDate bool   // Base already holds exactly this content: nothing was written
 	BaseTip  string // commit id of Base the change was made against
+	// Replaced is, with Change.Force, the commit of an unrelated Head branch
+	// the write replaced ("" when none was).
+	Replaced string
 }
 
 // Target is a repository that file sets are read from and written to.
@@ -98,4 +109,14 @@ type Historian interface {
 // its own date is the landing time).
 type Lander interface {
 	Landed(ctx context.Context, branch, commit string) (at time.Time, ok bool, err error)
+}
+
+// Subject is the first line of a commit message, cut at 60 characters: how
+// an error names a commit someone else made.
+func Subject(msg string) string {
+	s, _, _ := strings.Cut(strings.TrimSpace(msg), "\n")
+	if r := []rune(s); len(r) > 60 {
+		s = string(r[:60]) + "…"
+	}
+	return s
 }

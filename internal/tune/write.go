@@ -2,17 +2,19 @@ package tune
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
-	"os"
 
 	"github.com/coditect/phasegen/internal/config"
 	"github.com/coditect/phasegen/internal/target/disk"
 )
 
 // WritePhase applies r's edits to phase p's file: in place, validated as a
-// Phase before anything is written, then written to a temporary file beside
-// it and renamed over it. It reports whether the file changed.
-func WritePhase(p *config.Phase, r *Result) (bool, error) {
+// Phase before anything is written, then replaced as disk.ReplaceFile does
+// under root (only while the file still holds what was read, through a
+// symbolic link that stays under root, never when read-only). It reports
+// whether the file changed.
+func WritePhase(root string, p *config.Phase, r *Result) (bool, error) {
 	file := p.Source.File
 	if len(r.Edits) == 0 {
 		return false, nil
@@ -27,12 +29,11 @@ func WritePhase(p *config.Phase, r *Result) (bool, error) {
 	if bytes.Equal(out, p.Source.Raw) {
 		return false, nil
 	}
-	cur, err := os.ReadFile(file)
-	if err != nil {
+	if err := disk.ReplaceFile(root, file, p.Source.Raw, out); err != nil {
+		if errors.Is(err, disk.ErrChanged) {
+			return false, fmt.Errorf("%s changed while phasegen ran; rerun tune", file)
+		}
 		return false, err
 	}
-	if !bytes.Equal(cur, p.Source.Raw) {
-		return false, fmt.Errorf("%s changed while phasegen ran; rerun tune", file)
-	}
-	return true, disk.WriteFile(file, out)
+	return true, nil
 }

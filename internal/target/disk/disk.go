@@ -378,6 +378,12 @@ func WriteFile(file string, data []byte) error {
 	if fi, err := os.Stat(file); err == nil {
 		mode = fi.Mode().Perm()
 	}
+	return replaceWith(file, data, mode, nil)
+}
+
+// writeFile writes data to a temporary file beside file and renames it over
+// file; before the rename, check (when not nil) may still refuse.
+func replaceWith(file string, data []byte, mode os.FileMode, check func() error) error {
 	tmp, err := os.CreateTemp(filepath.Dir(file), "."+filepath.Base(file)+".*")
 	if err != nil {
 		return fmt.Errorf("writing %s: %w", file, err)
@@ -392,6 +398,12 @@ func WriteFile(file string, data []byte) error {
 	}
 	if cerr := tmp.Close(); werr == nil {
 		werr = cerr
+	}
+	if werr == nil && check != nil {
+		if err := check(); err != nil {
+			os.Remove(name)
+			return err
+		}
 	}
 	if werr == nil {
 		werr = os.Rename(name, file)

@@ -132,3 +132,17 @@ func sortedKeys(m map[string]string) []string {
 	sort.Strings(keys)
 	return keys
 }
+
+// RepoRoot returns the top of the git repository dir lies in (symbolic
+// links resolved), or dir itself resolved when it lies in none: the root
+// below which phasegen edits configuration files.
+func RepoRoot(dir string) (string, error) {
+	d, err := realPath(dir)
+	if err != nil {
+		return "", err
+	}
+	if top := gitTop(d); top != "" {
+		return top, nil
+	}
+	return d, nil
+}

@@ -193,10 +193,20 @@ func (r *Repo) Write(ctx context.Context, c target.Change) (target.Result, error
 	case old.Type() != plumbing.HashReference:
 		return target.Result{}, fmt.Errorf("branch %q is a symbolic reference; refusing to move it", c.Head)
 	default:
-		if hc, err := r.repo.CommitObject(old.Hash()); err == nil &&
-			len(hc.ParentHashes) > 0 && hc.ParentHashes[0] == base.Hash && hc.TreeHash == tree {
+		hc, err := r.repo.CommitObject(old.Hash())
+		if err != nil {
+			return target.Result{}, fmt.Errorf("branch %q: commit %s: %w", c.Head, old.Hash(), err)
+		}
+		if len(hc.ParentHashes) > 0 && hc.ParentHashes[0] == base.Hash && hc.TreeHash == tree {
 			res.Commit = hc.Hash.String()
 			return res, nil
+		}
+		ok, err := r.descends(hc, base, c)
+		if err != nil {
+			return target.Result{}, err
+		}
+		if !ok {
+			res.Replaced = hc.Hash.String()
 		}
 	}
 	if wt, err := r.checkedOut(headName); err != nil {
@@ -219,7 +229,7 @@ func (r *Repo) Write(ctx context.Context, c target.Change) (target.Result, error
 	if err != nil {
 		return target.Result{}, err
 	}
-	if err := r.repo.Storer.CheckAndSetReference(plumbing.NewHashReference(headName, id), old); err != nil {
+	if err := r.moveRef(headName, id, old, author, c.Message); err != nil {
 		return target.Result{}, fmt.Errorf("moving branch %q to %s: %w", c.Head, id, err)
 	}
 	res.Commit, res.Changed = id.String(), true

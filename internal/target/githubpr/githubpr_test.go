@@ -408,3 +408,34 @@ func TestMissingBaseBranch(t *testing.T) {
 		t.Fatal("a missing base branch was retried or written to")
 	}
 }
+
+// A head branch holding a commit unrelated to the base is not replaced
+// without Force (one compare call finds no common ancestor); with Force it
+// is.
+func TestWriteRefusesForeignHead(t *testing.T) {
+	e := newEnv(t)
+	foreign, err := e.fake.CommitFiles("phasegen/production", "unrelated work", map[string][]byte{"mine.txt": []byte("x\n")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tg := e.target()
+	c := change(rendered(3, "beta"))
+	_, err = tg.Write(context.Background(), c)
+	if !errors.Is(err, target.ErrForeignHead) || !strings.Contains(err.Error(), foreign[:12]) || !strings.Contains(err.Error(), "unrelated work") {
+		t.Fatalf("Write over a foreign branch: %v, want ErrForeignHead naming it", err)
+	}
+	if e.fake.Count("GET compare/{basehead}") != 1 {
+		t.Errorf("%d compare calls, want 1", e.fake.Count("GET compare/{basehead}"))
+	}
+	if tip, _ := e.fake.Branch("phasegen/production"); tip != foreign {
+		t.Fatalf("the foreign branch moved to %s", tip)
+	}
+	c.Force = true
+	res, err := tg.Write(context.Background(), c)
+	if err != nil || !res.Changed {
+		t.Fatalf("Write with Force: %+v, %v", res, err)
+	}
+	if tip, _ := e.fake.Branch("phasegen/production"); tip != res.Commit {
+		t.Fatalf("branch at %s, want %s", tip, res.Commit)
+	}
+}

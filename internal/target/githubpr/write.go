@@ -84,6 +84,13 @@ func (t *Target) write(ctx context.Context, c target.Change) (target.Result, err
 			res.Commit = headTip
 			return res, nil
 		}
+		ok, err := t.descends(ctx, c, baseTip, head)
+		if err != nil {
+			return res, err
+		}
+		if !ok {
+			res.Replaced = headTip
+		}
 	}
 
 	entries, err := t.treeEntries(ctx, p)
@@ -124,6 +131,33 @@ func (t *Target) write(ctx context.Context, c target.Change) (target.Result, err
 	}
 	res.Commit, res.Changed = created.GetSHA(), true
 	return res, nil
+}
+
+// descends reports whether head, the tip of c.Head, shares history with
+// the base branch (its tip baseTip): a commit on top of baseTip does; else
+// one compare call asks GitHub for their merge base. An unrelated commit
+// under that name is an error wrapping target.ErrForeignHead, unless
+// c.Force (then it reports false, and no compare is asked).
+func (t *Target) descends(ctx context.Context, c target.Change, baseTip string, head *github.Commit) (bool, error) {
+	for _, p := range head.Parents {
+		if p.GetSHA() == baseTip {
+			return true, nil
+		}
+	}
+	err := t.call(ctx, fmt.Sprintf("comparing %s with %s", c.Head, c.Base), func() (*github.Response, error) {
+		_, resp, err := t.gh.Repositories.CompareCommits(ctx, t.owner, t.repo, baseTip, head.GetSHA(), &github.ListOptions{PerPage: 1})
+		return resp, err
+	})
+	switch {
+	case err == nil:
+		return true, nil
+	case !errors.Is(err, target.ErrNotFound) || !strings.Contains(apiMessage(err), "No common ancestor"):
+		return false, err
+	case c.Force:
+		return false, nil
+	}
+	return false, fmt.Errorf("branch %s is at %s (%q), which does not descend from %s: %w",
+		c.Head, short(head.GetSHA()), target.Subject(head.GetMessage()), c.Base, target.ErrForeignHead)
 }
 
 func checkChange(c target.Change) error {

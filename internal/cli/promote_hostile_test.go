@@ -1,0 +1,97 @@
+package cli_test
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coditect/phasegen/internal/cli"
+	"github.com/coditect/phasegen/internal/gittest"
+)
+
+// promote refuses before writing anything when it could not record the
+// phase locally (a read-only environment file, one linked out of the
+// repository), refuses to replace a phasegen/ENV branch of unrelated
+// commits unless --force-branch, and then says what it replaced.
+func TestPromoteRefusesWhatItWouldBreak(t *testing.T) {
+	dir := t.TempDir()
+	for _, d := range []string{"environments", "templates/base", "overlays"} {
+		if err := copyTree(filepath.Join("..", "..", d), filepath.Join(dir, d)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	gitDir := filepath.Join(dir, "gitops.git")
+	initBareRepo(t, gitDir)
+	t.Chdir(dir)
+	run := func(args ...string) (int, string) {
+		var out bytes.Buffer
+		a := &cli.App{Stdout: &out, Stderr: &out, Getenv: func(string) string { return "" }, Now: time.Now,
+			Sleep: func(ctx context.Context, _ time.Duration) error { return ctx.Err() }}
+		code := a.Run(context.Background(), args)
+		return code, out.String()
+	}
+	promote := []string{"promote", "production", "--to", "pre-launch", "--git-dir", gitDir}
+	env := filepath.Join("environments", "production.yaml")
+
+	if err := os.Chmod(env, 0o444); err != nil {
+		t.Fatal(err)
+	}
+	if code, out := run(promote...); code != cli.ExitError || !strings.Contains(out, "read-only") {
+		t.Fatalf("read-only environment file: exit %d, want 1:\n%s", code, out)
+	}
+	if err := os.Chmod(env, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	outside := filepath.Join(t.TempDir(), "production.yaml")
+	raw, err := os.ReadFile(env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(outside, raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(env, env+".orig"); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(outside, env); err != nil {
+		t.Fatal(err)
+	}
+	if code, out := run(promote...); code != cli.ExitError || !strings.Contains(out, "outside") {
+		t.Fatalf("environment file linked out of the repository: exit %d, want 1:\n%s", code, out)
+	}
+	if err := os.Remove(env); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(env+".orig", env); err != nil {
+		t.Fatal(err)
+	}
+	if heads := gittest.At(t, gitDir, time.Now(), "for-each-ref", "refs/heads/phasegen"); heads != "" {
+		t.Fatalf("a refused promotion wrote a branch: %s", heads)
+	}
+
+	// Someone's unrelated branch under phasegen's name.
+	work := t.TempDir()
+	when := time.Now()
+	gittest.At(t, work, when, "init", "-q", "-b", "phasegen/production")
+	if err := os.WriteFile(filepath.Join(work, "mine.txt"), []byte("mine\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	gittest.At(t, work, when, "add", "mine.txt")
+	gittest.At(t, work, when, "commit", "-q", "-m", "someone else's work")
+	gittest.At(t, work, when, "push", "-q", gitDir, "phasegen/production")
+	foreign := gittest.At(t, gitDir, when, "rev-parse", "phasegen/production")
+	if code, out := run(promote...); code != cli.ExitError || !strings.Contains(out, "does not descend from") || !strings.Contains(out, foreign[:12]) {
+		t.Fatalf("a foreign branch: exit %d, want 1 naming it:\n%s", code, out)
+	}
+	if got := gittest.At(t, gitDir, when, "rev-parse", "phasegen/production"); got != foreign {
+		t.Fatalf("the foreign branch moved to %s", got)
+	}
+	code, out := run(append(promote, "--force-branch")...)
+	if code != cli.ExitOK || !strings.Contains(out, "replaced phasegen/production, which was at "+foreign[:12]) {
+		t.Fatalf("--force-branch: exit %d, want 0 saying what it replaced:\n%s", code, out)
+	}
+}
