@@ -22,6 +22,8 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/go-git/go-git/v5/plumbing/storer"
+
+	"github.com/coditect/phasegen/internal/secret"
 )
 
 // ErrLink is wrapped by a path that leads through a symbolic link of the
@@ -224,7 +226,11 @@ func (f *treeFS) Open(name string) (fs.File, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &dir{info: f.info(path.Base(name), filemode.Dir, 0), entries: f.entries(name, t)}, nil
+		es, err := f.entries(name, t)
+		if err != nil {
+			return nil, err
+		}
+		return &dir{info: f.info(path.Base(name), filemode.Dir, 0), entries: es}, nil
 	}
 	data, err := f.ReadFile(name)
 	if err != nil {
@@ -268,7 +274,7 @@ func (f *treeFS) ReadDir(name string) ([]fs.DirEntry, error) {
 	if err != nil {
 		return nil, err
 	}
-	return f.entries(name, t), nil
+	return f.entries(name, t)
 }
 
 func (f *treeFS) Stat(name string) (fs.FileInfo, error) {
@@ -291,16 +297,22 @@ func (f *treeFS) Stat(name string) (fs.FileInfo, error) {
 // entries lists the directory p (tree t) sorted by name (git sorts a
 // directory as if its name ended in a slash; fs.ReadDir promises plain
 // name order).
-func (f *treeFS) entries(p string, t *object.Tree) []fs.DirEntry {
+//
+// A name holding control characters is an error (quoted): no name from a
+// history reaches phasegen's output raw.
+func (f *treeFS) entries(p string, t *object.Tree) ([]fs.DirEntry, error) {
 	out := make([]fs.DirEntry, 0, len(t.Entries))
 	for _, e := range t.Entries {
 		if e.Mode == filemode.Submodule {
 			continue
 		}
+		if secret.Escape(e.Name) != e.Name {
+			return nil, &fs.PathError{Op: "readdir", Path: p, Err: fmt.Errorf("the tree holds a name with control characters, %q", e.Name)}
+		}
 		out = append(out, &dirEntry{fs: f, path: path.Join(p, e.Name), info: f.info(e.Name, e.Mode, 0)})
 	}
 	sortEntries(out)
-	return out
+	return out, nil
 }
 
 // dirEntry reads its size only when Info is called.

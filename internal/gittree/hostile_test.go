@@ -212,3 +212,24 @@ func repoFS(t testing.TB, dir string, r *gogit.Repository, c *object.Commit) (fs
 	}
 	return repo.FS(cc)
 }
+
+// A name with control characters in a history is refused, quoted: it never
+// reaches the output raw (a newline would forge a line of it).
+func TestReadDirRefusesControlCharacters(t *testing.T) {
+	dir := t.TempDir()
+	r, err := gogit.PlainInit(dir, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	blob := putBlob(t, r, "x\n")
+	sub := putRawTree(t, r, []object.TreeEntry{{Name: "a.yaml\nphasegen: forged.yaml", Mode: filemode.Regular, Hash: blob}})
+	top := putTree(t, r, []object.TreeEntry{{Name: "environments", Mode: filemode.Dir, Hash: sub}})
+	fsys, err := repoFS(t, dir, r, &object.Commit{TreeHash: top, Message: "evil\n"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = fs.ReadDir(fsys, "environments")
+	if err == nil || strings.Contains(err.Error(), "\n") || !strings.Contains(err.Error(), `"a.yaml\nphasegen: forged.yaml"`) {
+		t.Fatalf("ReadDir: %v, want a quoted refusal", err)
+	}
+}

@@ -7,6 +7,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/google/go-github/v62/github"
+
+	"github.com/coditect/phasegen/internal/secret"
 )
 
 // MaxCommentChars is GitHub's limit on an issue or pull request comment, in
@@ -56,7 +58,7 @@ func (t *Target) stickyComment(ctx context.Context, number int, marker, body str
 		}
 		res.Created = cur.GetBody() == body
 	}
-	res.ID, res.URL = cur.GetID(), cur.GetHTMLURL()
+	res.ID, res.URL = cur.GetID(), secret.Untrusted(cur.GetHTMLURL())
 	if cur.GetBody() == body {
 		return res, nil
 	}

@@ -8,6 +8,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/google/go-github/v62/github"
+
+	"github.com/coditect/phasegen/internal/secret"
 )
 
 // MaxBodyChars is GitHub's limit on a pull request body, in characters.
@@ -70,7 +72,7 @@ func (t *Target) openPR(ctx context.Context, pr PR) (PRResult, error) {
 			return res, err
 		}
 	}
-	res.Number, res.URL = cur.GetNumber(), cur.GetHTMLURL()
+	res.Number, res.URL = cur.GetNumber(), secret.Untrusted(cur.GetHTMLURL())
 	if !res.Created {
 		edited, err := t.editPR(ctx, cur, pr)
 		if err != nil {
