@@ -94,10 +94,10 @@ func credRun(t *testing.T, hc *http.Client, env map[string]string, args ...strin
 	return out
 }
 
-// credSetup copies the configs into a temporary directory, with a bare
-// GitOps repository whose main holds production at pre-launch, and changes
-// into it.
-func credSetup(t *testing.T) string {
+// configCopy copies the shipped configs, base and overlays into a
+// temporary directory with a bare GitOps repository (main with one commit)
+// beside them, changes into it, and returns the repository's directory.
+func configCopy(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
 	for _, d := range []string{"environments", "templates/base", "overlays"} {
@@ -108,6 +108,14 @@ func credSetup(t *testing.T) string {
 	gitDir := filepath.Join(dir, "gitops.git")
 	initBareRepo(t, gitDir)
 	t.Chdir(dir)
+	return gitDir
+}
+
+// credSetup is configCopy with production promoted to pre-launch and
+// merged into the GitOps repository's main.
+func credSetup(t *testing.T) string {
+	t.Helper()
+	gitDir := configCopy(t)
 	var out bytes.Buffer
 	a := &cli.App{Stdout: &out, Stderr: &out, Getenv: os.Getenv, Now: time.Now,
 		Sleep: func(ctx context.Context, _ time.Duration) error { return ctx.Err() }}
@@ -161,30 +169,27 @@ func TestCredentialsStayHome(t *testing.T) {
 				t.Errorf("the server's text did not reach the output escaped: the test checked nothing:\n%s", out)
 			}
 		})
-		t.Run(c.name+"/redirect-other-port", func(t *testing.T) {
-			before := elsewhere.Load()
-			srv := httptest.NewServer(http.RedirectHandler(other.URL+"/x", http.StatusTemporaryRedirect))
-			t.Cleanup(srv.Close)
-			out := credRun(t, srv.Client(), c.env(srv.URL), c.args...)
-			if n := elsewhere.Load() - before; n != 0 {
-				t.Errorf("%d requests reached the other port", n)
-			}
-			if !strings.Contains(out, "refusing a redirect") {
-				t.Errorf("the refusal is not said:\n%s", out)
-			}
-		})
-		t.Run(c.name+"/redirect-to-http", func(t *testing.T) {
-			before := elsewhere.Load()
-			srv := httptest.NewTLSServer(http.RedirectHandler(other.URL+"/x", http.StatusTemporaryRedirect))
-			t.Cleanup(srv.Close)
-			out := credRun(t, srv.Client(), c.env(srv.URL), c.args...)
-			if n := elsewhere.Load() - before; n != 0 {
-				t.Errorf("%d requests went to http", n)
-			}
-			if !strings.Contains(out, "refusing a redirect from https://") {
-				t.Errorf("the refusal is not said:\n%s", out)
-			}
-		})
+		for _, r := range []struct {
+			name  string
+			start func(http.Handler) *httptest.Server
+			want  string
+		}{
+			{"redirect-other-port", httptest.NewServer, "refusing a redirect"},
+			{"redirect-to-http", httptest.NewTLSServer, "refusing a redirect from https://"},
+		} {
+			t.Run(c.name+"/"+r.name, func(t *testing.T) {
+				before := elsewhere.Load()
+				srv := r.start(http.RedirectHandler(other.URL+"/x", http.StatusTemporaryRedirect))
+				t.Cleanup(srv.Close)
+				out := credRun(t, srv.Client(), c.env(srv.URL), c.args...)
+				if n := elsewhere.Load() - before; n != 0 {
+					t.Errorf("%d requests reached the other origin", n)
+				}
+				if !strings.Contains(out, r.want) {
+					t.Errorf("the refusal is not said:\n%s", out)
+				}
+			})
+		}
 	}
 	t.Run("argocd/userinfo", func(t *testing.T) {
 		out := credRun(t, nil, map[string]string{"ARGOCD_SERVER": "https://user:" + hostilePassword + "@argocd.example"}, clients[1].args...)

@@ -18,15 +18,7 @@ import (
 // repository), refuses to replace a phasegen/ENV branch of unrelated
 // commits unless --force-branch, and then says what it replaced.
 func TestPromoteRefusesWhatItWouldBreak(t *testing.T) {
-	dir := t.TempDir()
-	for _, d := range []string{"environments", "templates/base", "overlays"} {
-		if err := copyTree(filepath.Join("..", "..", d), filepath.Join(dir, d)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	gitDir := filepath.Join(dir, "gitops.git")
-	initBareRepo(t, gitDir)
-	t.Chdir(dir)
+	gitDir := configCopy(t)
 	run := func(args ...string) (int, string) {
 		var out bytes.Buffer
 		a := &cli.App{Stdout: &out, Stderr: &out, Getenv: func(string) string { return "" }, Now: time.Now,
