@@ -41,11 +41,25 @@ lint-actions:
 
 # Each fuzz target for FUZZTIME, one after another. A crasher is written to
 # the package's testdata/fuzz/ and, committed, runs in `make test` from then on.
+FUZZ_TARGETS = \
+	internal/config:FuzzLoad \
+	internal/overlay:FuzzRender \
+	internal/promote:FuzzEditPhase \
+	internal/tune:FuzzEditFile \
+	internal/printer:FuzzMarshal \
+	internal/printer:FuzzPrinter \
+	internal/kbuild:FuzzNodeObject
+
+# Every fuzz target of the tree: a new one not listed above fails here.
 fuzz:
-	$(GO) test ./internal/config -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME)
-	$(GO) test ./internal/overlay -run '^$$' -fuzz '^FuzzRender$$' -fuzztime $(FUZZTIME)
-	$(GO) test ./internal/promote -run '^$$' -fuzz '^FuzzEditPhase$$' -fuzztime $(FUZZTIME)
-	$(GO) test ./internal/tune -run '^$$' -fuzz '^FuzzEditFile$$' -fuzztime $(FUZZTIME)
+	@have=$$(grep -rl --include='*_test.go' '^func Fuzz' internal | xargs grep -ho '^func Fuzz[A-Za-z0-9_]*' | sed 's/^func //' | sort); \
+	want=$$(printf '%s\n' $(FUZZ_TARGETS) | sed 's/.*://' | sort); \
+	if [ "$$have" != "$$want" ]; then echo "FUZZ_TARGETS is not every fuzz target: have $$have, listed $$want"; exit 1; fi
+	@for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; fn=$${t##*:}; \
+		echo "$(GO) test ./$$pkg -run '^$$' -fuzz '^$$fn$$' -fuzztime $(FUZZTIME)"; \
+		$(GO) test ./$$pkg -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) || exit 1; \
+	done
 
 # Benchmarks, never part of test: load, render, build and check at 1, 100
 # and 1,000 environments (ms/env), then phasegen build against stock
