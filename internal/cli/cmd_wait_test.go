@@ -243,7 +243,10 @@ func (r *waitRig) fakeSynced(t *testing.T) string {
 // head of gitops.branch on GitHub, one API call.
 func TestWaitCommandRevisionFromGitHub(t *testing.T) {
 	r := newWaitRig(t, rolloutCLI)
-	gh := githubfake.New(githubfake.Options{Owner: "coditect", Repo: "argocd-apps", Token: canaryToken})
+	gh, err := githubfake.New(githubfake.Options{Owner: "coditect", Repo: "argocd-apps", Token: canaryToken})
+	if err != nil {
+		t.Fatal(err)
+	}
 	srv := httptest.NewServer(gh)
 	t.Cleanup(srv.Close)
 	sha, err := gh.Seed(map[string][]byte{"README.md": []byte("x\n")})

@@ -78,7 +78,10 @@ func TestConcurrentPromotions(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the test binary is not on PATH as phasegen: %v", err)
 	}
-	fake := githubfake.New(githubfake.Options{Owner: "coditect", Repo: "argocd-apps", Token: scriptToken})
+	fake, err := githubfake.New(githubfake.Options{Owner: "coditect", Repo: "argocd-apps", Token: scriptToken})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if _, err := fake.Seed(map[string][]byte{"README.md": []byte("# Argo CD apps\n")}); err != nil {
 		t.Fatal(err)
 	}

@@ -24,7 +24,10 @@ const reviewMarker = "<!-- phasegen review -->"
 // pull request #1 open, and returns it with the environment the CLI sees.
 func reviewFake(t *testing.T) (*githubfake.Server, map[string]string) {
 	t.Helper()
-	fake := githubfake.New(githubfake.Options{Owner: "coditect", Repo: "phasegen", Token: canaryToken})
+	fake, err := githubfake.New(githubfake.Options{Owner: "coditect", Repo: "phasegen", Token: canaryToken})
+	if err != nil {
+		t.Fatal(err)
+	}
 	srv := httptest.NewServer(fake)
 	t.Cleanup(srv.Close)
 	if _, err := fake.Seed(map[string][]byte{"README.md": []byte("configs\n")}); err != nil {

@@ -321,10 +321,12 @@ func cmdGitHub(ts *testscript.TestScript, neg bool, args []string) {
 	f := st.fake
 	switch args[0] {
 	case "start":
-		st.fake = githubfake.New(githubfake.Options{Owner: "coditect", Repo: "argocd-apps", Token: scriptToken})
+		fake, err := githubfake.New(githubfake.Options{Owner: "coditect", Repo: "argocd-apps", Token: scriptToken})
+		ts.Check(err)
+		st.fake = fake
 		srv := httptest.NewServer(st.fake)
 		ts.Defer(srv.Close)
-		_, err := st.fake.Seed(map[string][]byte{"README.md": []byte("# Argo CD apps\n")})
+		_, err = st.fake.Seed(map[string][]byte{"README.md": []byte("# Argo CD apps\n")})
 		ts.Check(err)
 		ts.Setenv("GITHUB_API_URL", srv.URL+"/api/v3/")
 		ts.Setenv("GITHUB_TOKEN", scriptToken)

@@ -130,7 +130,10 @@ func TestStatusSoakNotShown(t *testing.T) {
 
 	// GitHub, through gitops.repo with a token: refused, then a repository
 	// that never had production.
-	gh := githubfake.New(githubfake.Options{Owner: "coditect", Repo: "argocd-apps", Token: canaryToken})
+	gh, err := githubfake.New(githubfake.Options{Owner: "coditect", Repo: "argocd-apps", Token: canaryToken})
+	if err != nil {
+		t.Fatal(err)
+	}
 	ghSrv := httptest.NewServer(gh)
 	t.Cleanup(ghSrv.Close)
 	if _, err := gh.Seed(map[string][]byte{"README.md": []byte("x\n")}); err != nil {
@@ -167,7 +170,10 @@ func TestStatusSoakNotShown(t *testing.T) {
 func TestStatusSoakFromGitHub(t *testing.T) {
 	srv, _ := promServer.Get(t)
 	clock := historyEnd.Add(-3 * time.Hour)
-	gh := githubfake.New(githubfake.Options{Owner: "coditect", Repo: "argocd-apps", Token: canaryToken, Now: func() time.Time { return clock }})
+	gh, err := githubfake.New(githubfake.Options{Owner: "coditect", Repo: "argocd-apps", Token: canaryToken, Now: func() time.Time { return clock }})
+	if err != nil {
+		t.Fatal(err)
+	}
 	ghSrv := httptest.NewServer(gh)
 	t.Cleanup(ghSrv.Close)
 	if _, err := gh.Seed(map[string][]byte{"README.md": []byte("x\n")}); err != nil {

@@ -88,7 +88,10 @@ func TestTokenNeverLeaks(t *testing.T) {
 	before := snapshot(t, repo)
 	t.Chdir(repo)
 
-	fake := githubfake.New(githubfake.Options{Owner: "coditect", Repo: "argocd-apps", Token: canaryToken})
+	fake, err := githubfake.New(githubfake.Options{Owner: "coditect", Repo: "argocd-apps", Token: canaryToken})
+	if err != nil {
+		t.Fatal(err)
+	}
 	srv := httptest.NewServer(fake)
 	t.Cleanup(srv.Close)
 	if _, err := fake.Seed(map[string][]byte{"README.md": []byte("# Argo CD apps\n")}); err != nil {

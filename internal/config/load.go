@@ -117,10 +117,14 @@ func assemble(l layout) (*Set, error) {
 	capFile := l.join(l.dir, "capacity.yaml")
 	envFiles = slices.DeleteFunc(envFiles, func(f string) bool { return f == capFile })
 	envs := make([]loaded, len(envFiles))
-	_ = parallel.Do(len(envFiles), func(i int) error {
+	// Each file's problems are collected per file, so no load fails the
+	// batch: parallel.Do can return no error here.
+	if err := parallel.Do(len(envFiles), func(i int) error {
 		envs[i].doc, envs[i].problems = l.load(envFiles[i], KindEnvironment)
 		return nil
-	})
+	}); err != nil {
+		return nil, fmt.Errorf("loading environments: %w", err)
+	}
 	for _, r := range envs {
 		problems = append(problems, r.problems...)
 		if e, ok := r.doc.(*Environment); ok {

@@ -227,7 +227,7 @@ func TestDefaultsApplied(t *testing.T) {
 		t.Fatal(ps)
 	}
 	p := doc.(*Phase)
-	if p.Spec.Replicas != 2 || p.Spec.Alerts != DefaultAlerts {
+	if p.Spec.Replicas != 2 || p.Spec.Alerts != DefaultAlerts() {
 		t.Errorf("replicas %d alerts %+v; want the HPA floor and the defaults", p.Spec.Replicas, p.Spec.Alerts)
 	}
 }

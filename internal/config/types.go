@@ -150,8 +150,10 @@ type Alerts struct {
 	SessionsPerPod  int32  `json:"sessionsPerPod"`
 }
 
-// DefaultAlerts are the seed's recommended thresholds.
-var DefaultAlerts = Alerts{CPUPercent: 80, MemoryPercent: 85, For: "5m", PVCUsagePercent: 90, SessionsPerPod: 2}
+// DefaultAlerts returns the seed's recommended thresholds.
+func DefaultAlerts() Alerts {
+	return Alerts{CPUPercent: 80, MemoryPercent: 85, For: "5m", PVCUsagePercent: 90, SessionsPerPod: 2}
+}
 
 // MinReplicas is the number of pods the phase always runs: the HPA floor, or
 // the fixed replica count.

@@ -187,7 +187,7 @@ func checkNotAbove(c *checker, name string, req, lim *resource.Quantity) {
 }
 
 func validateAlerts(c *checker, a *Alerts) {
-	d := DefaultAlerts
+	d := DefaultAlerts()
 	if !c.src.Has("spec.alerts.cpuPercent") {
 		a.CPUPercent = d.CPUPercent
 	}

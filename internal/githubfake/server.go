@@ -12,6 +12,7 @@ package githubfake
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -48,7 +49,7 @@ type Server struct {
 }
 
 // New returns a fake serving one repository, empty until seeded.
-func New(opts Options) *Server {
+func New(opts Options) (*Server, error) {
 	if opts.DefaultBranch == "" {
 		opts.DefaultBranch = "main"
 	}
@@ -59,12 +60,11 @@ func New(opts Options) *Server {
 		opts.Now = time.Now
 	}
 	st := memory.NewStorage()
-	// git.Init on a fresh memory storage cannot fail; keep the error path anyway.
 	repo, err := git.Init(st, nil)
 	if err != nil {
-		repo = nil
+		return nil, fmt.Errorf("githubfake: initialising an in-memory repository: %w", err)
 	}
-	return &Server{opts: opts, st: st, repo: repo, seen: map[string]int{}}
+	return &Server{opts: opts, st: st, repo: repo, seen: map[string]int{}}, nil
 }
 
 // Repository returns the git repository holding the fake's objects and

@@ -18,7 +18,10 @@ const token = "ghp_testtoken0123456789"
 
 func setup(t *testing.T, prefix string) (*githubfake.Server, *github.Client) {
 	t.Helper()
-	fake := githubfake.New(githubfake.Options{Owner: "o", Repo: "r", Token: token})
+	fake, err := githubfake.New(githubfake.Options{Owner: "o", Repo: "r", Token: token})
+	if err != nil {
+		t.Fatal(err)
+	}
 	srv := httptest.NewServer(fake)
 	t.Cleanup(srv.Close)
 	if _, err := fake.Seed(map[string][]byte{

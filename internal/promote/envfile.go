@@ -58,8 +58,11 @@ func EditPhase(raw []byte, phase string) ([]byte, error) {
 	out = append(out, raw[end:]...)
 	// Check the edit says what it should and nothing else moved.
 	check, err := phaseNode(out)
-	if err != nil || check.Value != phase {
-		return nil, fmt.Errorf("editing spec.phase in place went wrong (got %v)", err)
+	if err != nil {
+		return nil, fmt.Errorf("editing spec.phase in place broke the document: %w", err)
+	}
+	if check.Value != phase {
+		return nil, fmt.Errorf("editing spec.phase in place went wrong: it reads %q, want %q", check.Value, phase)
 	}
 	return out, nil
 }

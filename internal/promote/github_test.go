@@ -29,7 +29,10 @@ type ghEnv struct {
 // empty, production at pre-launch rendered with b.
 func newGitHub(t *testing.T, f fixture, b *base.Base, empty bool) *ghEnv {
 	t.Helper()
-	fake := githubfake.New(githubfake.Options{Owner: "coditect", Repo: "argocd-apps", Token: token, Now: func() time.Time { return fixedNow }})
+	fake, err := githubfake.New(githubfake.Options{Owner: "coditect", Repo: "argocd-apps", Token: token, Now: func() time.Time { return fixedNow }})
+	if err != nil {
+		t.Fatal(err)
+	}
 	srv := httptest.NewServer(fake)
 	t.Cleanup(srv.Close)
 	files := map[string][]byte{"README.md": []byte("# Argo CD apps\n")}

@@ -35,7 +35,7 @@ const NoPhase = "none"
 // BranchPrefix starts the head branch of every promotion: phasegen/<env>.
 const BranchPrefix = "phasegen/"
 
-// DefaultAuthor signs promotion commits when Options.Author is empty.
+// defaultAuthor signs promotion commits when Options.Author is empty.
 var defaultAuthor = target.Signature{Name: "phasegen", Email: "phasegen@users.noreply.github.com"}
 
 // PROpener opens or updates the pull request of a promotion;

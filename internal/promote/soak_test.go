@@ -251,7 +251,10 @@ func TestSoakOnGitHub(t *testing.T) {
 func TestSoakOnGitHubCountsFromTheMerge(t *testing.T) {
 	f := shipped(t)
 	clock := fixedNow
-	fake := githubfake.New(githubfake.Options{Owner: "coditect", Repo: "argocd-apps", Token: token, Now: func() time.Time { return clock }})
+	fake, err := githubfake.New(githubfake.Options{Owner: "coditect", Repo: "argocd-apps", Token: token, Now: func() time.Time { return clock }})
+	if err != nil {
+		t.Fatal(err)
+	}
 	srv := httptest.NewServer(fake)
 	t.Cleanup(srv.Close)
 	if _, err := fake.Seed(map[string][]byte{"README.md": []byte("# Argo CD apps\n")}); err != nil {

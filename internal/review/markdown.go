@@ -19,12 +19,11 @@ const MaxCommentChars = 65536
 // ($GITHUB_STEP_SUMMARY), in bytes.
 const MaxSummaryBytes = 1 << 20
 
-// Chars measures text in characters (GitHub's comment limit), Bytes in
-// bytes (the job summary's).
-var (
-	Chars = utf8.RuneCountInString
-	Bytes = func(s string) int { return len(s) }
-)
+// Chars measures text in characters (GitHub's comment limit).
+func Chars(s string) int { return utf8.RuneCountInString(s) }
+
+// Bytes measures text in bytes (the job summary's limit).
+func Bytes(s string) int { return len(s) }
 
 // cutReserve is kept free for the notes that say what was cut.
 const cutReserve = 4096

@@ -79,7 +79,10 @@ var seedFiles = map[string][]byte{
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	c := &clock{now: time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)}
-	fake := githubfake.New(githubfake.Options{Owner: "coditect", Repo: "argocd-apps", Token: token, Now: c.Now})
+	fake, err := githubfake.New(githubfake.Options{Owner: "coditect", Repo: "argocd-apps", Token: token, Now: c.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if _, err := fake.Seed(seedFiles); err != nil {
 		t.Fatal(err)
 	}
