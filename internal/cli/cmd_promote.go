@@ -12,10 +12,10 @@ import (
 
 	"github.com/coditect/phasegen/internal/config"
 	"github.com/coditect/phasegen/internal/promote"
-	"github.com/coditect/phasegen/internal/target"
-	"github.com/coditect/phasegen/internal/target/disk"
-	"github.com/coditect/phasegen/internal/target/gitdir"
-	"github.com/coditect/phasegen/internal/target/githubpr"
+	"github.com/coditect/phasegen/internal/gitops"
+	"github.com/coditect/phasegen/internal/atomicfs"
+	"github.com/coditect/phasegen/internal/gitops/local"
+	"github.com/coditect/phasegen/internal/gitops/github"
 )
 
 // promoteOptions are the flags of promote.
@@ -105,11 +105,11 @@ func (a *App) runPromote(ctx context.Context, g *globalOptions, opts *promoteOpt
 	if !opts.dryRun {
 		// The environment's file is recorded after the promotion is written:
 		// one phasegen cannot write must stop it before.
-		root, err := disk.RepoRoot(g.ConfigDir)
+		root, err := atomicfs.RepoRoot(g.ConfigDir)
 		if err != nil {
 			return err
 		}
-		if _, _, err := disk.Editable(root, env.Source.File); err != nil {
+		if _, _, err := atomicfs.Editable(root, env.Source.File); err != nil {
 			return err
 		}
 	}
@@ -154,9 +154,9 @@ func (a *App) runPromote(ctx context.Context, g *globalOptions, opts *promoteOpt
 }
 
 // promoteTarget opens the repository promote writes to.
-func (a *App) promoteTarget(env *config.Environment, opts *targetOptions) (target.Target, promote.PROpener, string, error) {
+func (a *App) promoteTarget(env *config.Environment, opts *targetOptions) (gitops.Repo, promote.PROpener, string, error) {
 	if opts.gitDir != "" {
-		r, err := gitdir.OpenWith(opts.gitDir, gitdir.Options{Now: a.Now})
+		r, err := local.OpenWith(opts.gitDir, local.Options{Now: a.Now})
 		if err != nil {
 			return nil, nil, "", err
 		}
@@ -177,7 +177,7 @@ func (a *App) promoteTarget(env *config.Environment, opts *targetOptions) (targe
 	if token == "" {
 		return nil, nil, "", errors.New("no GitHub token: set GITHUB_TOKEN or GH_TOKEN (a token that can push branches and open pull requests), or pass --git-dir DIR for a local repository")
 	}
-	gh, err := githubpr.New(githubpr.Options{
+	gh, err := github.New(github.Options{
 		BaseURL: a.Getenv("GITHUB_API_URL"), Token: token, Owner: owner, Repo: name,
 		HTTPClient: a.HTTPClient, Sleep: a.Sleep, Now: a.Now, MaxWait: opts.maxWait, Log: a.Stderr,
 	})
@@ -209,7 +209,7 @@ func displayRoot(root string) string {
 // put back as it was.
 func (a *App) recordPhase(g *globalOptions, env *config.Environment, phase string) error {
 	file := env.Source.File
-	root, err := disk.RepoRoot(g.ConfigDir)
+	root, err := atomicfs.RepoRoot(g.ConfigDir)
 	if err != nil {
 		return err
 	}

@@ -16,7 +16,7 @@ import (
 	"github.com/coditect/phasegen/internal/diff"
 	"github.com/coditect/phasegen/internal/fileset"
 	"github.com/coditect/phasegen/internal/overlay"
-	"github.com/coditect/phasegen/internal/target/disk"
+	"github.com/coditect/phasegen/internal/atomicfs"
 )
 
 func newRenderCmd(a *App) *command {
@@ -58,12 +58,12 @@ func (a *App) runRender(g *globalOptions, args []string, appset string) error {
 	// The overlays directory is replaced whole: never the repository, the
 	// configs, the templates, or a directory of files phasegen did not write.
 	keep := map[string]string{"config directory": g.ConfigDir, "templates directory": g.TemplatesDir}
-	if err := disk.CheckReplaceable(g.OverlaysDir, keep); err != nil {
+	if err := atomicfs.CheckReplaceable(g.OverlaysDir, keep); err != nil {
 		return fmt.Errorf("--overlays %s: %w", displayDir(g.OverlaysDir), err)
 	}
 	// Read, render and write under one lock, so that two renders of this
 	// checkout (a promotion re-rendering its environment, say) take turns.
-	unlock, err := disk.Lock(g.OverlaysDir)
+	unlock, err := atomicfs.Lock(g.OverlaysDir)
 	if err != nil {
 		return err
 	}
@@ -120,10 +120,10 @@ func (a *App) runRender(g *globalOptions, args []string, appset string) error {
 		return nil
 	}
 	// What the write replaces or removes must be phasegen's own.
-	if err := disk.CheckGenerated(shown, replaced(old, next), overlay.Marker); err != nil {
+	if err := atomicfs.CheckGenerated(shown, replaced(old, next), overlay.Marker); err != nil {
 		return fmt.Errorf("--overlays %s: %w", shown, err)
 	}
-	if err := disk.Write(g.OverlaysDir, next); err != nil {
+	if err := atomicfs.Write(g.OverlaysDir, next); err != nil {
 		return fmt.Errorf("writing %s: %w", shown, err)
 	}
 	for _, c := range changes {
@@ -191,7 +191,7 @@ func overlayFiles(tree fileset.Set) fileset.Set {
 
 // readOverlays reads the overlays directory; a missing one is empty.
 func readOverlays(dir string) (fileset.Set, error) {
-	files, err := disk.Read(dir)
+	files, err := atomicfs.Read(dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return fileset.Set{}, nil
 	}

@@ -13,7 +13,7 @@ import (
 
 	"github.com/coditect/phasegen/internal/fileset"
 	"github.com/coditect/phasegen/internal/kbuild"
-	"github.com/coditect/phasegen/internal/target/disk"
+	"github.com/coditect/phasegen/internal/atomicfs"
 )
 
 // workspace is a temporary copy of the repository's inputs (environments/
@@ -53,7 +53,7 @@ func (w *workspace) mustRun(args ...string) (string, string) {
 
 func (w *workspace) overlays() fileset.Set {
 	w.t.Helper()
-	files, err := disk.Read(w.path("overlays"))
+	files, err := atomicfs.Read(w.path("overlays"))
 	if err != nil {
 		w.t.Fatal(err)
 	}
@@ -317,7 +317,7 @@ func TestRenderAddsAndRemovesHPA(t *testing.T) {
 
 func (w *workspace) templates() fileset.Set {
 	w.t.Helper()
-	files, err := disk.Read(w.path("templates"))
+	files, err := atomicfs.Read(w.path("templates"))
 	if err != nil {
 		w.t.Fatal(err)
 	}

@@ -21,8 +21,8 @@ import (
 	"github.com/coditect/phasegen/internal/gittree"
 	"github.com/coditect/phasegen/internal/kbuild"
 	"github.com/coditect/phasegen/internal/review"
-	"github.com/coditect/phasegen/internal/target/disk"
-	"github.com/coditect/phasegen/internal/target/githubpr"
+	"github.com/coditect/phasegen/internal/atomicfs"
+	"github.com/coditect/phasegen/internal/gitops/github"
 	"github.com/coditect/phasegen/templates"
 )
 
@@ -165,7 +165,7 @@ func (a *App) runReview(ctx context.Context, g *globalOptions, opts *reviewOptio
 	}
 	if opts.summaryFile != "" {
 		md := review.Markdown(rep, review.MaxSummaryBytes, review.Bytes, command)
-		if err := disk.WriteFile(opts.summaryFile, []byte(md)); err != nil {
+		if err := atomicfs.WriteFile(opts.summaryFile, []byte(md)); err != nil {
 			return err
 		}
 	}
@@ -359,7 +359,7 @@ func (a *App) postReview(ctx context.Context, opts *reviewOptions, number int, b
 	if token == "" {
 		return errors.New("no GitHub token: set GITHUB_TOKEN or GH_TOKEN (a token that can comment on pull requests) to use --comment")
 	}
-	gh, err := githubpr.New(githubpr.Options{
+	gh, err := github.New(github.Options{
 		BaseURL: a.Getenv("GITHUB_API_URL"), Token: token, Owner: owner, Repo: name,
 		HTTPClient: a.HTTPClient, Sleep: a.Sleep, Now: a.Now, MaxWait: opts.maxWait, Log: a.Stderr,
 	})

@@ -11,7 +11,7 @@ import (
 	"github.com/coditect/phasegen/internal/alerts"
 	"github.com/coditect/phasegen/internal/base"
 	"github.com/coditect/phasegen/internal/config"
-	"github.com/coditect/phasegen/internal/target/disk"
+	"github.com/coditect/phasegen/internal/atomicfs"
 )
 
 // rulesTestFileName is the promtool unit test `rules` writes beside the rules.
@@ -89,10 +89,10 @@ func (a *App) runRules(g *globalOptions, opts *rulesOptions, args []string) erro
 	}
 	rulesPath := filepath.Join(opts.dir, alerts.RulesFileName)
 	testPath := filepath.Join(opts.dir, rulesTestFileName)
-	if err := disk.WriteFile(rulesPath, rules); err != nil {
+	if err := atomicfs.WriteFile(rulesPath, rules); err != nil {
 		return err
 	}
-	if err := disk.WriteFile(testPath, test); err != nil {
+	if err := atomicfs.WriteFile(testPath, test); err != nil {
 		return err
 	}
 	fmt.Fprintf(a.Stdout, "wrote %s and %s (%s at phase %s)\ntest them with: promtool test rules %s\n",

@@ -11,7 +11,7 @@ import (
 	"github.com/coditect/phasegen/internal/config"
 	"github.com/coditect/phasegen/internal/observe"
 	"github.com/coditect/phasegen/internal/promote"
-	"github.com/coditect/phasegen/internal/target"
+	"github.com/coditect/phasegen/internal/gitops"
 )
 
 // statusOptions are the flags of status: the observation's, and the
@@ -129,7 +129,7 @@ func (a *App) readSoak(ctx context.Context, env *config.Environment, phase *conf
 	if err != nil {
 		return nil, err
 	}
-	h, ok := tg.(target.Historian)
+	h, ok := tg.(gitops.Historian)
 	if !ok {
 		return nil, fmt.Errorf("%s cannot tell a branch's history", where)
 	}

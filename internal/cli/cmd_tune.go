@@ -3,7 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
-	"github.com/coditect/phasegen/internal/target/disk"
+	"github.com/coditect/phasegen/internal/atomicfs"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -68,7 +68,7 @@ func (a *App) runTune(ctx context.Context, g *globalOptions, opts *tuneOptions, 
 		return err
 	}
 	if opts.write {
-		root, err := disk.RepoRoot(g.ConfigDir)
+		root, err := atomicfs.RepoRoot(g.ConfigDir)
 		if err != nil {
 			return err
 		}

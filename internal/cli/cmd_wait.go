@@ -18,7 +18,7 @@ import (
 	"github.com/coditect/phasegen/internal/observe"
 	"github.com/coditect/phasegen/internal/promapi"
 	"github.com/coditect/phasegen/internal/syncwait"
-	"github.com/coditect/phasegen/internal/target"
+	"github.com/coditect/phasegen/internal/gitops"
 )
 
 // waitOptions are the flags of wait.
@@ -215,7 +215,7 @@ func (a *App) gitopsHead(ctx context.Context, env *config.Environment, opts *wai
 	if err != nil {
 		return "", fmt.Errorf("reading the head of %s to wait for (or pass --revision SHA): %w", env.Spec.GitOps.Branch, err)
 	}
-	h, ok := tg.(target.Historian)
+	h, ok := tg.(gitops.Historian)
 	if !ok {
 		return "", fmt.Errorf("%s cannot tell the head of %s: pass --revision SHA", where, env.Spec.GitOps.Branch)
 	}

@@ -15,8 +15,8 @@ import (
 	"github.com/coditect/phasegen/internal/argocdfake"
 	"github.com/coditect/phasegen/internal/cli"
 	"github.com/coditect/phasegen/internal/githubfake"
-	"github.com/coditect/phasegen/internal/target"
-	"github.com/coditect/phasegen/internal/target/gitdir"
+	"github.com/coditect/phasegen/internal/gitops"
+	"github.com/coditect/phasegen/internal/gitops/local"
 )
 
 const argoToken = "argocd-api-T0KEN-wait-test"
@@ -86,7 +86,7 @@ func newWaitRigIn(t *testing.T, sc argocdfake.Scenario, start time.Time, appName
 	moveMain(t, r.gitDir, "phasegen/production")
 
 	r.fake = argocdfake.New(argocdfake.Options{Token: argoToken, Now: r.clock.Now, AppNamespaces: []string{"coditect-*"}})
-	repo, err := gitdir.Open(r.gitDir)
+	repo, err := local.Open(r.gitDir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,7 +101,7 @@ func newWaitRigIn(t *testing.T, sc argocdfake.Scenario, start time.Time, appName
 
 func (r *waitRig) head(t *testing.T) string {
 	t.Helper()
-	repo, err := gitdir.Open(r.gitDir)
+	repo, err := local.Open(r.gitDir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -224,12 +224,12 @@ func TestWaitCommandFailures(t *testing.T) {
 // fakeSynced returns the revision the never-syncing fake keeps reporting.
 func (r *waitRig) fakeSynced(t *testing.T) string {
 	t.Helper()
-	repo, err := gitdir.Open(r.gitDir)
+	repo, err := local.Open(r.gitDir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var old string
-	err = repo.History(context.Background(), "main", "apps/coditect/overlays/production/kustomization.yaml", 2, func(rv target.Revision) bool {
+	err = repo.History(context.Background(), "main", "apps/coditect/overlays/production/kustomization.yaml", 2, func(rv gitops.Revision) bool {
 		old = rv.Commit
 		return true
 	})
@@ -286,7 +286,7 @@ func TestWaitApplicationInTeamNamespace(t *testing.T) {
 	if len(calls) == 0 || !strings.Contains(calls[0].Query, "refresh=normal") {
 		t.Errorf("first call %+v: want refresh=normal", calls)
 	}
-	repo, err := gitdir.Open(r.gitDir)
+	repo, err := local.Open(r.gitDir)
 	if err != nil {
 		t.Fatal(err)
 	}

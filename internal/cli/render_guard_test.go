@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/coditect/phasegen/internal/target/disk"
+	"github.com/coditect/phasegen/internal/atomicfs"
 )
 
 // TestRenderRefusesToReplaceWhatItDidNotGenerate: --overlays naming the
@@ -86,11 +86,11 @@ func TestCheckReplaceableSymlinks(t *testing.T) {
 	if err := os.Symlink(cfg, link); err != nil {
 		t.Fatal(err)
 	}
-	err := disk.CheckReplaceable(link, map[string]string{"config directory": cfg})
-	if !errors.Is(err, disk.ErrNotGenerated) || !strings.Contains(err.Error(), "is the config directory") {
+	err := atomicfs.CheckReplaceable(link, map[string]string{"config directory": cfg})
+	if !errors.Is(err, atomicfs.ErrNotGenerated) || !strings.Contains(err.Error(), "is the config directory") {
 		t.Fatalf("a link to the configs: %v", err)
 	}
-	if err := disk.CheckReplaceable(filepath.Join(root, "overlays"), map[string]string{"config directory": cfg}); err != nil {
+	if err := atomicfs.CheckReplaceable(filepath.Join(root, "overlays"), map[string]string{"config directory": cfg}); err != nil {
 		t.Fatalf("a fresh overlays directory: %v", err)
 	}
 }

@@ -28,7 +28,7 @@ import (
 	"github.com/coditect/phasegen/internal/cli"
 	"github.com/coditect/phasegen/internal/githubfake"
 	"github.com/coditect/phasegen/internal/promtest"
-	"github.com/coditect/phasegen/internal/target/gitdir"
+	"github.com/coditect/phasegen/internal/gitops/local"
 )
 
 // Canary tokens: the one the fake GitHub accepts, and a rejected one.
@@ -178,7 +178,7 @@ func TestTokenNeverLeaks(t *testing.T) {
 
 	// wait against the fake Argo CD, following the local repository's main.
 	argo := argocdfake.New(argocdfake.Options{Token: argoCanary, Now: now})
-	localRepo, err := gitdir.Open(gitDir)
+	localRepo, err := local.Open(gitDir)
 	if err != nil {
 		t.Fatal(err)
 	}

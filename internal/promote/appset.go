@@ -10,7 +10,7 @@ import (
 	"github.com/coditect/phasegen/internal/config"
 	"github.com/coditect/phasegen/internal/fileset"
 	"github.com/coditect/phasegen/internal/overlay"
-	"github.com/coditect/phasegen/internal/target"
+	"github.com/coditect/phasegen/internal/gitops"
 )
 
 // appSetHeader starts the ApplicationSet a promotion writes: it lists the
@@ -33,7 +33,7 @@ func useAppSet(ctx context.Context, o Options, env *config.Environment, to *conf
 	p := overlay.AppSetPath(o.AppSet)
 	held, err := o.Target.ReadFile(ctx, g.Branch, path.Join(g.Path, p))
 	switch {
-	case errors.Is(err, target.ErrNotFound):
+	case errors.Is(err, gitops.ErrNotFound):
 		held = nil
 	case err != nil:
 		return "", fmt.Errorf("reading %s on %s: %w", p, g.Branch, err)

@@ -9,7 +9,7 @@ import (
 	"github.com/coditect/phasegen/internal/fileset"
 	"github.com/coditect/phasegen/internal/overlay"
 	"github.com/coditect/phasegen/internal/promote"
-	"github.com/coditect/phasegen/internal/target"
+	"github.com/coditect/phasegen/internal/gitops"
 )
 
 // In a repository laid out with an ApplicationSet, each promotion writes
@@ -117,9 +117,9 @@ func TestPromoteLocalAppSetRefusesForeignSet(t *testing.T) {
 	if bytes.Equal(edited, held) {
 		t.Fatal("the edit changed nothing")
 	}
-	edit, err := openRepo(t, dir).Write(ctx, target.Change{
+	edit, err := openRepo(t, dir).Write(ctx, gitops.Change{
 		Base: "main", Head: "edit", Root: root, Files: fileset.Set{setPath: edited},
-		Message: "hand edit\n", Author: target.Signature{Name: "someone", Email: "someone@example.com"},
+		Message: "hand edit\n", Author: gitops.Signature{Name: "someone", Email: "someone@example.com"},
 	})
 	if err != nil || !edit.Changed {
 		t.Fatalf("committing the edit: %+v %v", edit, err)

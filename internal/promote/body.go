@@ -13,12 +13,12 @@ import (
 	"github.com/coditect/phasegen/internal/config"
 	"github.com/coditect/phasegen/internal/diff"
 	"github.com/coditect/phasegen/internal/gate"
-	"github.com/coditect/phasegen/internal/target/githubpr"
+	"github.com/coditect/phasegen/internal/gitops/github"
 	"github.com/coditect/phasegen/templates"
 )
 
 // MaxBodyChars is the most characters a PR body may have (GitHub's limit).
-const MaxBodyChars = githubpr.MaxBodyChars
+const MaxBodyChars = github.MaxBodyChars
 
 // cutReserve is kept free for the sentence that lists what was cut.
 const cutReserve = 2048

@@ -17,7 +17,7 @@ import (
 	"github.com/coditect/phasegen/internal/gate"
 	"github.com/coditect/phasegen/internal/kbuild"
 	"github.com/coditect/phasegen/internal/overlay"
-	"github.com/coditect/phasegen/internal/target"
+	"github.com/coditect/phasegen/internal/gitops"
 )
 
 // current is what the target holds for an environment, read with a constant
@@ -36,13 +36,13 @@ type current struct {
 
 // readCurrent reads the environment's state on the GitOps branch; app says
 // whether to read its Application file (not with --appset).
-func readCurrent(ctx context.Context, t target.Target, env *config.Environment, b *base.Base, app bool) (current, error) {
+func readCurrent(ctx context.Context, t gitops.Repo, env *config.Environment, b *base.Base, app bool) (current, error) {
 	var c current
 	g := env.Spec.GitOps
 	kpath := path.Join(g.Path, overlay.EnvDir(env.Metadata.Name), overlay.KustomizationFile)
 	data, err := t.ReadFile(ctx, g.Branch, kpath)
 	switch {
-	case errors.Is(err, target.ErrNotFound):
+	case errors.Is(err, gitops.ErrNotFound):
 		return c, nil
 	case err != nil:
 		return c, fmt.Errorf("reading the current phase from %s on %s: %w", kpath, g.Branch, err)
@@ -55,7 +55,7 @@ func readCurrent(ctx context.Context, t target.Target, env *config.Environment, 
 		c.workloadFile = path.Join(base.Dir, f)
 		data, err := t.ReadFile(ctx, g.Branch, path.Join(g.Path, c.workloadFile))
 		switch {
-		case errors.Is(err, target.ErrNotFound):
+		case errors.Is(err, gitops.ErrNotFound):
 		case err != nil:
 			return c, fmt.Errorf("reading %s on %s: %w", c.workloadFile, g.Branch, err)
 		default:
@@ -66,7 +66,7 @@ func readCurrent(ctx context.Context, t target.Target, env *config.Environment, 
 		apath := path.Join(g.Path, overlay.ApplicationPath(env.Metadata.Name))
 		data, err := t.ReadFile(ctx, g.Branch, apath)
 		switch {
-		case errors.Is(err, target.ErrNotFound):
+		case errors.Is(err, gitops.ErrNotFound):
 		case err != nil:
 			return c, fmt.Errorf("reading the current Application from %s on %s: %w", apath, g.Branch, err)
 		default:

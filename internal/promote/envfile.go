@@ -6,7 +6,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/coditect/phasegen/internal/target/disk"
+	"github.com/coditect/phasegen/internal/atomicfs"
 	"github.com/coditect/phasegen/internal/yamledit"
 )
 
@@ -14,7 +14,7 @@ import (
 // (whose current bytes are raw, as config.Source.Raw holds them), changing
 // nothing else: the scalar is replaced in place at the line and column the
 // YAML parser reports, so comments, quoting and layout stay. The file is
-// replaced as disk.ReplaceFile does under root: only while it still holds
+// replaced as atomicfs.ReplaceFile does under root: only while it still holds
 // raw, through a symbolic link that stays under root, never when read-only.
 // It reports whether the file changed.
 func SetPhase(root, file string, raw []byte, phase string) (bool, error) {
@@ -25,7 +25,7 @@ func SetPhase(root, file string, raw []byte, phase string) (bool, error) {
 	if bytes.Equal(out, raw) {
 		return false, nil
 	}
-	if err := disk.ReplaceFile(root, file, raw, out); err != nil {
+	if err := atomicfs.ReplaceFile(root, file, raw, out); err != nil {
 		return false, err
 	}
 	return true, nil

@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/coditect/phasegen/internal/promote"
-	"github.com/coditect/phasegen/internal/target/disk"
+	"github.com/coditect/phasegen/internal/atomicfs"
 )
 
 func TestEditPhaseKeepsEverythingElse(t *testing.T) {
@@ -76,7 +76,7 @@ func TestSetPhaseKeepsAConcurrentEdit(t *testing.T) {
 	if err := os.WriteFile(file, edited, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := promote.SetPhase(dir, file, raw, "beta"); !errors.Is(err, disk.ErrChanged) {
+	if _, err := promote.SetPhase(dir, file, raw, "beta"); !errors.Is(err, atomicfs.ErrChanged) {
 		t.Fatalf("SetPhase over an edit: %v, want ErrChanged", err)
 	}
 	if got, _ := os.ReadFile(file); string(got) != string(edited) {

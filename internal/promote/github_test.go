@@ -14,7 +14,7 @@ import (
 	"github.com/coditect/phasegen/internal/fileset"
 	"github.com/coditect/phasegen/internal/githubfake"
 	"github.com/coditect/phasegen/internal/promote"
-	"github.com/coditect/phasegen/internal/target/githubpr"
+	"github.com/coditect/phasegen/internal/gitops/github"
 )
 
 const token = "ghp_s3cr3tT0kenValue"
@@ -47,9 +47,9 @@ func newGitHub(t *testing.T, f fixture, b *base.Base, empty bool) *ghEnv {
 	return &ghEnv{fake: fake, url: srv.URL + "/"}
 }
 
-func (g *ghEnv) target(t *testing.T, tok string) *githubpr.Target {
+func (g *ghEnv) target(t *testing.T, tok string) *github.Repo {
 	t.Helper()
-	tg, err := githubpr.New(githubpr.Options{
+	tg, err := github.New(github.Options{
 		BaseURL: g.url, Token: tok, Owner: "coditect", Repo: "argocd-apps",
 		Sleep: func(ctx context.Context, d time.Duration) error {
 			g.slept = append(g.slept, d)
@@ -64,7 +64,7 @@ func (g *ghEnv) target(t *testing.T, tok string) *githubpr.Target {
 	return tg
 }
 
-func (f fixture) ghOpts(tg *githubpr.Target, to string) promote.Options {
+func (f fixture) ghOpts(tg *github.Repo, to string) promote.Options {
 	o := f.opts(tg, to)
 	o.PR = tg
 	o.Labels = []string{"team/platform"}
@@ -204,7 +204,7 @@ func TestPromoteGitHubBadToken(t *testing.T) {
 	g := newGitHub(t, f, f.b, false)
 	bad := "ghp_wrongWrongWrong"
 	_, err := promote.Promote(ctx, f.ghOpts(g.target(t, bad), "beta"))
-	if !errors.Is(err, githubpr.ErrAuth) {
+	if !errors.Is(err, github.ErrAuth) {
 		t.Fatalf("want an authentication error, got %v", err)
 	}
 	if strings.Contains(err.Error(), bad) {

@@ -19,8 +19,8 @@ import (
 	"github.com/coditect/phasegen/internal/fileset"
 	"github.com/coditect/phasegen/internal/overlay"
 	"github.com/coditect/phasegen/internal/promote"
-	"github.com/coditect/phasegen/internal/target"
-	"github.com/coditect/phasegen/internal/target/gitdir"
+	"github.com/coditect/phasegen/internal/gitops"
+	"github.com/coditect/phasegen/internal/gitops/local"
 	"github.com/coditect/phasegen/templates"
 )
 
@@ -133,9 +133,9 @@ func newRepo(t *testing.T) string {
 	return dir
 }
 
-func openRepo(t *testing.T, dir string) *gitdir.Repo {
+func openRepo(t *testing.T, dir string) *local.Repo {
 	t.Helper()
-	r, err := gitdir.OpenWith(dir, gitdir.Options{Now: func() time.Time { return fixedNow }})
+	r, err := local.OpenWith(dir, local.Options{Now: func() time.Time { return fixedNow }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -206,10 +206,10 @@ func treeFiles(t *testing.T, repoDir, branch, dir string) fileset.Set {
 	return out.Under(dir)
 }
 
-func (f fixture) opts(tg target.Target, to string) promote.Options {
+func (f fixture) opts(tg gitops.Repo, to string) promote.Options {
 	return promote.Options{
 		Config: f.cfg, Base: f.b, Env: "production", To: to, Target: tg,
-		Author: target.Signature{Name: "tester", Email: "tester@example.com"},
+		Author: gitops.Signature{Name: "tester", Email: "tester@example.com"},
 	}
 }
 

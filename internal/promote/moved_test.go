@@ -12,7 +12,7 @@ import (
 	"github.com/coditect/phasegen/internal/gate"
 	"github.com/coditect/phasegen/internal/overlay"
 	"github.com/coditect/phasegen/internal/promote"
-	"github.com/coditect/phasegen/internal/target"
+	"github.com/coditect/phasegen/internal/gitops"
 )
 
 // inAppNamespace returns the shipped fixture with production's Application
@@ -183,9 +183,9 @@ func TestPromoteUnreadableApplication(t *testing.T) {
 	f := shipped(t)
 	dir := seeded(t, f)
 	app := overlay.ApplicationPath("production")
-	edit, err := openRepo(t, dir).Write(ctx, target.Change{
+	edit, err := openRepo(t, dir).Write(ctx, gitops.Change{
 		Base: "main", Head: "edit", Root: root, Files: fileset.Set{app: []byte("kind: ConfigMap\nmetadata:\n  name: x\n")},
-		Message: "hand edit\n", Author: target.Signature{Name: "someone", Email: "someone@example.com"},
+		Message: "hand edit\n", Author: gitops.Signature{Name: "someone", Email: "someone@example.com"},
 	})
 	if err != nil || !edit.Changed {
 		t.Fatalf("committing the edit: %+v %v", edit, err)

@@ -24,8 +24,8 @@ import (
 	"github.com/coditect/phasegen/internal/gate"
 	"github.com/coditect/phasegen/internal/kbuild"
 	"github.com/coditect/phasegen/internal/overlay"
-	"github.com/coditect/phasegen/internal/target"
-	"github.com/coditect/phasegen/internal/target/githubpr"
+	"github.com/coditect/phasegen/internal/gitops"
+	"github.com/coditect/phasegen/internal/gitops/github"
 )
 
 // NoPhase names the current phase of an environment the target does not
@@ -36,12 +36,12 @@ const NoPhase = "none"
 const BranchPrefix = "phasegen/"
 
 // defaultAuthor signs promotion commits when Options.Author is empty.
-var defaultAuthor = target.Signature{Name: "phasegen", Email: "phasegen@users.noreply.github.com"}
+var defaultAuthor = gitops.Signature{Name: "phasegen", Email: "phasegen@users.noreply.github.com"}
 
 // PROpener opens or updates the pull request of a promotion;
-// *githubpr.Target is one.
+// *github.Repo is one.
 type PROpener interface {
-	OpenPR(ctx context.Context, pr githubpr.PR) (githubpr.PRResult, error)
+	OpenPR(ctx context.Context, pr github.PR) (github.PRResult, error)
 }
 
 // Options is one promotion.
@@ -51,7 +51,7 @@ type Options struct {
 	Env    string // environment name
 	To     string // phase to promote to
 
-	Target target.Target
+	Target gitops.Repo
 	// PR opens the pull request after the write; nil for targets without
 	// pull requests (a local git repository).
 	PR PROpener
@@ -78,10 +78,10 @@ type Options struct {
 	Now func() time.Time
 
 	// Author signs the commit; defaultAuthor when empty. The commit's time
-	// comes from the target's clock (gitdir.Options.Now, githubpr.Options.Now):
+	// comes from the target's clock (local.Options.Now, github.Options.Now):
 	// the PR body holds no time from a clock (its soak times are commit
 	// dates), so a rerun composes the same body.
-	Author target.Signature
+	Author gitops.Signature
 	// Log receives progress lines (stderr in the CLI); io.Discard when nil.
 	Log io.Writer
 	// Command is how the user runs the diff, quoted in the PR body when the
@@ -107,11 +107,11 @@ type Outcome struct {
 	Soak *Soak
 
 	// Write is the target's answer; zero on a dry run or a refusal.
-	Write target.Result
+	Write gitops.Result
 	// UpToDate: the GitOps branch already holds exactly this content.
 	UpToDate bool
 	// PR is the pull request opened or updated; nil without one.
-	PR *githubpr.PRResult
+	PR *github.PRResult
 }
 
 // Promote runs one promotion. A refused gate returns the Outcome with its
@@ -238,7 +238,7 @@ func Promote(ctx context.Context, o Options) (Outcome, error) {
 
 	// 5. Write.
 	fmt.Fprintf(o.Log, "writing %d files under %s on %s (on top of %s)\n", len(proposed), displayRoot(g.Path), out.Head, g.Branch)
-	res, err := o.Target.Write(ctx, target.Change{
+	res, err := o.Target.Write(ctx, gitops.Change{
 		Base: g.Branch, Head: out.Head, Root: g.Path, Files: proposed,
 		Owned:   Owned(o.Env),
 		Message: commitMessage(out, to),
@@ -267,7 +267,7 @@ func Promote(ctx context.Context, o Options) (Outcome, error) {
 	if o.PR == nil {
 		return out, nil
 	}
-	pr, err := o.PR.OpenPR(ctx, githubpr.PR{
+	pr, err := o.PR.OpenPR(ctx, github.PR{
 		Base: g.Branch, Head: out.Head, Title: out.Title, Body: out.Body,
 		Draft: o.Draft, Labels: out.Labels, Reviewers: o.Reviewers,
 	})

@@ -8,7 +8,7 @@ import (
 
 	"github.com/coditect/phasegen/internal/config"
 	"github.com/coditect/phasegen/internal/overlay"
-	"github.com/coditect/phasegen/internal/target"
+	"github.com/coditect/phasegen/internal/gitops"
 )
 
 // HistoryLimit is the most revisions of an overlay's kustomization.yaml that
@@ -33,14 +33,14 @@ type Since struct {
 // (first-parent in a local repository) since which every change of the
 // overlay's kustomization.yaml has kept the phasegen.dev/phase annotation at
 // phase. ok is false when the branch's overlay is not at phase. On a
-// target.Lander (GitHub) the time is when the pull request that brought
+// gitops.Lander (GitHub) the time is when the pull request that brought
 // that commit was merged, when that is later than the commit's own date.
-func PhaseSince(ctx context.Context, t target.Historian, env *config.Environment, phase string) (s Since, ok bool, err error) {
+func PhaseSince(ctx context.Context, t gitops.Historian, env *config.Environment, phase string) (s Since, ok bool, err error) {
 	g := env.Spec.GitOps
 	kpath := path.Join(g.Path, overlay.EnvDir(env.Metadata.Name), overlay.KustomizationFile)
 	s.Phase = phase
 	n, last := 0, false // revisions visited; the last one was at phase
-	err = t.History(ctx, g.Branch, kpath, HistoryLimit, func(r target.Revision) bool {
+	err = t.History(ctx, g.Branch, kpath, HistoryLimit, func(r gitops.Revision) bool {
 		n, last = n+1, false
 		if r.Content == nil {
 			return false
@@ -56,7 +56,7 @@ func PhaseSince(ctx context.Context, t target.Historian, env *config.Environment
 	}
 	// A commit merged by a pull request with a merge commit landed when the
 	// pull request was merged, after its own date.
-	if l, isLander := t.(target.Lander); ok && isLander {
+	if l, isLander := t.(gitops.Lander); ok && isLander {
 		at, merged, err := l.Landed(ctx, g.Branch, s.Commit)
 		if err != nil {
 			return s, false, fmt.Errorf("reading when %s landed on %s: %w", short(s.Commit), g.Branch, err)
@@ -89,7 +89,7 @@ func (s *Soak) Pending(now time.Time) bool {
 // ends without o.AllowEarly, returns the refusal. The soak is nil when the
 // target cannot tell (not a Historian) or the environment is not at from.
 func checkSoak(ctx context.Context, o Options, env *config.Environment, from, to *config.Phase) (*Soak, string, error) {
-	h, ok := o.Target.(target.Historian)
+	h, ok := o.Target.(gitops.Historian)
 	if !ok || from == nil {
 		return nil, "", nil
 	}

@@ -14,7 +14,7 @@ import (
 	"github.com/coditect/phasegen/internal/githubfake"
 	"github.com/coditect/phasegen/internal/gittest"
 	"github.com/coditect/phasegen/internal/promote"
-	"github.com/coditect/phasegen/internal/target/gitdir"
+	"github.com/coditect/phasegen/internal/gitops/local"
 )
 
 // soakRepo is a work tree made with the git binary whose main got
@@ -40,7 +40,7 @@ func soakRepo(t *testing.T, f fixture, landed time.Time) string {
 // as merging its pull request would.
 func promoteAndMerge(t *testing.T, f fixture, dir, phase string, landed time.Time) {
 	t.Helper()
-	r, err := gitdir.OpenWith(dir, gitdir.Options{Now: func() time.Time { return landed.Add(-2 * time.Hour) }})
+	r, err := local.OpenWith(dir, local.Options{Now: func() time.Time { return landed.Add(-2 * time.Hour) }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,7 +55,7 @@ func promoteAndMerge(t *testing.T, f fixture, dir, phase string, landed time.Tim
 
 func soakOpts(t *testing.T, f fixture, dir, to string, now time.Time) promote.Options {
 	t.Helper()
-	r, err := gitdir.OpenWith(dir, gitdir.Options{Now: func() time.Time { return now }})
+	r, err := local.OpenWith(dir, local.Options{Now: func() time.Time { return now }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -202,7 +202,7 @@ func TestSoakCountsFromWhenThePhaseLanded(t *testing.T) {
 	gittest.At(t, dir, now.Add(-time.Hour), "add", "README.md")
 	gittest.At(t, dir, now.Add(-time.Hour), "commit", "-qm", "unrelated")
 
-	r, err := gitdir.Open(dir)
+	r, err := local.Open(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -332,7 +332,7 @@ func TestPhaseSinceReadsABoundedHistory(t *testing.T) {
 		gittest.At(t, dir, when, "commit", "-qam", "edit")
 		edits = append(edits, gittest.At(t, dir, when, "rev-parse", "HEAD"))
 	}
-	r, err := gitdir.Open(dir)
+	r, err := local.Open(dir)
 	if err != nil {
 		t.Fatal(err)
 	}

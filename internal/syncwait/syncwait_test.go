@@ -15,7 +15,7 @@ import (
 	"github.com/coditect/phasegen/internal/argocdapi"
 	"github.com/coditect/phasegen/internal/argocdfake"
 	"github.com/coditect/phasegen/internal/syncwait"
-	"github.com/coditect/phasegen/internal/target/gitdir"
+	"github.com/coditect/phasegen/internal/gitops/local"
 )
 
 const (
@@ -90,7 +90,7 @@ func newRigIn(t *testing.T, sc argocdfake.Scenario, o argocdfake.Options, appNam
 	r := &rig{clock: argocdfake.NewClock(start), merged: merged, old: old}
 	o.Token, o.Now = token, r.clock.Now
 	r.fake = argocdfake.New(o)
-	g, err := gitdir.Open(dir)
+	g, err := local.Open(dir)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,11 +6,11 @@ import (
 	"fmt"
 
 	"github.com/coditect/phasegen/internal/config"
-	"github.com/coditect/phasegen/internal/target/disk"
+	"github.com/coditect/phasegen/internal/atomicfs"
 )
 
 // WritePhase applies r's edits to phase p's file: in place, validated as a
-// Phase before anything is written, then replaced as disk.ReplaceFile does
+// Phase before anything is written, then replaced as atomicfs.ReplaceFile does
 // under root (only while the file still holds what was read, through a
 // symbolic link that stays under root, never when read-only). It reports
 // whether the file changed.
@@ -29,8 +29,8 @@ func WritePhase(root string, p *config.Phase, r *Result) (bool, error) {
 	if bytes.Equal(out, p.Source.Raw) {
 		return false, nil
 	}
-	if err := disk.ReplaceFile(root, file, p.Source.Raw, out); err != nil {
-		if errors.Is(err, disk.ErrChanged) {
+	if err := atomicfs.ReplaceFile(root, file, p.Source.Raw, out); err != nil {
+		if errors.Is(err, atomicfs.ErrChanged) {
 			return false, fmt.Errorf("%s changed while phasegen ran; rerun tune", file)
 		}
 		return false, err

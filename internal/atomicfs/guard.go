@@ -1,0 +1,148 @@
+package atomicfs
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/coditect/phasegen/internal/fileset"
+)
+
+// ErrNotGenerated is wrapped by the refusals of CheckReplaceable and
+// CheckGenerated: the directory is not a tree phasegen generated, so
+// replacing it could destroy what someone else wrote.
+var ErrNotGenerated = errors.New("refusing to replace it")
+
+// CheckReplaceable checks that dir may be replaced whole by a generated
+// tree: it is not, does not contain and does not lie inside any of keep
+// (the configuration and templates directories); it does not contain the
+// top of the git repository it is part of, nor lie inside a .git
+// directory. Paths are compared with symbolic links resolved.
+func CheckReplaceable(dir string, keep map[string]string) error {
+	d, err := realPath(dir)
+	if err != nil {
+		return fmt.Errorf("%s: %w", dir, err)
+	}
+	for _, part := range strings.Split(filepath.ToSlash(d), "/") {
+		if strings.EqualFold(part, ".git") {
+			return fmt.Errorf("%s lies inside a .git directory: %w", dir, ErrNotGenerated)
+		}
+	}
+	tops := []string{gitTop(d)}
+	for _, k := range keep {
+		kp, err := realPath(k)
+		if err != nil {
+			return fmt.Errorf("%s: %w", k, err)
+		}
+		tops = append(tops, gitTop(kp))
+	}
+	for _, top := range tops {
+		if top != "" && within(top, d) {
+			return fmt.Errorf("%s holds the git repository at %s: %w", dir, top, ErrNotGenerated)
+		}
+	}
+	for _, what := range sortedKeys(keep) {
+		k := keep[what]
+		kp, _ := realPath(k)
+		switch {
+		case kp == d:
+			return fmt.Errorf("%s is the %s: %w", dir, what, ErrNotGenerated)
+		case within(kp, d):
+			return fmt.Errorf("%s holds the %s (%s): %w", dir, what, k, ErrNotGenerated)
+		case within(d, kp):
+			return fmt.Errorf("%s lies inside the %s (%s): %w", dir, what, k, ErrNotGenerated)
+		}
+	}
+	return nil
+}
+
+// CheckGenerated checks that every file of files (a tree read from dir)
+// starts with marker, the line phasegen begins every generated file with.
+func CheckGenerated(dir string, files fileset.Set, marker string) error {
+	var foreign []string
+	for _, p := range files.Paths() {
+		if !strings.HasPrefix(string(files[p]), marker) {
+			foreign = append(foreign, p)
+		}
+	}
+	if len(foreign) == 0 {
+		return nil
+	}
+	shown := foreign
+	if len(shown) > 5 {
+		shown = append(shown[:5:5], fmt.Sprintf("and %d more", len(foreign)-5))
+	}
+	return fmt.Errorf("%s holds files phasegen did not generate (%s; each generated file starts with %q): %w",
+		dir, strings.Join(shown, ", "), marker, ErrNotGenerated)
+}
+
+// realPath is p absolute, with the symbolic links of its longest existing
+// prefix resolved.
+func realPath(p string) (string, error) {
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return "", err
+	}
+	rest := ""
+	for cur := abs; ; {
+		if r, err := filepath.EvalSymlinks(cur); err == nil {
+			return filepath.Join(r, rest), nil
+		} else if !errors.Is(err, fs.ErrNotExist) {
+			return "", err
+		}
+		parent := filepath.Dir(cur)
+		if parent == cur {
+			return abs, nil
+		}
+		rest = filepath.Join(filepath.Base(cur), rest)
+		cur = parent
+	}
+}
+
+// gitTop returns the nearest directory at or above d that holds a .git,
+// or "".
+func gitTop(d string) string {
+	for cur := d; ; {
+		if _, err := os.Lstat(filepath.Join(cur, ".git")); err == nil {
+			return cur
+		}
+		parent := filepath.Dir(cur)
+		if parent == cur {
+			return ""
+		}
+		cur = parent
+	}
+}
+
+// within reports whether p is inside dir or is dir.
+func within(p, dir string) bool {
+	rel, err := filepath.Rel(dir, p)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && !filepath.IsAbs(rel)
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// RepoRoot returns the top of the git repository dir lies in (symbolic
+// links resolved), or dir itself resolved when it lies in none: the root
+// below which phasegen edits configuration files.
+func RepoRoot(dir string) (string, error) {
+	d, err := realPath(dir)
+	if err != nil {
+		return "", err
+	}
+	if top := gitTop(d); top != "" {
+		return top, nil
+	}
+	return d, nil
+}

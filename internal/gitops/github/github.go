@@ -1,0 +1,225 @@
+// Package github writes file sets to a GitHub repository and opens pull
+// requests for them, with github.com/google/go-github/v62. It implements
+// gitops.Repo: Write makes one commit on a head branch on top of a base
+// branch through the git data API (one tree, one commit, one ref update, a
+// number of API calls that does not grow with the number of files), and
+// OpenPR creates the pull request for that branch or edits the open one.
+//
+// Every step is idempotent and safe to rerun after a failure: identical
+// content writes nothing, a lost response to a ref or PR creation is
+// recovered from GitHub's "already exists" answer, and transient failures
+// (5xx, dropped connections, secondary rate limits, 429) are retried with
+// exponential backoff and jitter. Waiting always goes through Options.Sleep.
+// The token never appears in errors or log lines.
+package github
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/go-github/v62/github"
+
+	"github.com/coditect/phasegen/internal/secret"
+	"github.com/coditect/phasegen/internal/gitops"
+)
+
+// DefaultBaseURL is the GitHub API used when Options.BaseURL is empty.
+const DefaultBaseURL = "https://api.github.com/"
+
+// DefaultMaxAttempts bounds how often one API call is tried.
+const DefaultMaxAttempts = 6
+
+// ErrAuth is wrapped by errors caused by a rejected or missing token.
+var ErrAuth = errors.New("github authentication failed (bad or missing GITHUB_TOKEN/GH_TOKEN)")
+
+// ErrRateLimited is wrapped by errors caused by a rate limit that lasts
+// longer than Options.MaxWait.
+var ErrRateLimited = errors.New("github rate limit exceeded")
+
+// Options configures a Target.
+type Options struct {
+	// BaseURL is the API base URL, used as given (GITHUB_API_URL; GitHub
+	// Enterprise: https://HOST/api/v3). Default DefaultBaseURL.
+	BaseURL string
+	// Token authenticates every request (GITHUB_TOKEN or GH_TOKEN).
+	Token string
+	// Owner and Repo name the repository.
+	Owner, Repo string
+	// HTTPClient sends the requests; default a new http.Client.
+	HTTPClient *http.Client
+	// Sleep waits for d or until ctx is done; default a timer. Tests inject
+	// one that does not sleep.
+	Sleep func(ctx context.Context, d time.Duration) error
+	// Now is the clock rate-limit resets are compared with; default time.Now.
+	Now func() time.Time
+	// MaxWait is the longest wait for a primary rate limit to reset; beyond
+	// it the call fails with the reset time. Zero means never wait. Secondary
+	// rate limits and 429s wait for Retry-After up to max(MaxWait, 1m).
+	MaxWait time.Duration
+	// Log receives one line per retry; default io.Discard.
+	Log io.Writer
+	// Rand returns a number in [0, 1) for backoff jitter; default math/rand/v2.
+	Rand func() float64
+	// MaxAttempts bounds the tries of one call; default DefaultMaxAttempts.
+	MaxAttempts int
+}
+
+// Repo is a GitHub repository. It is safe for concurrent use.
+type Repo struct {
+	gh          *github.Client
+	owner, repo string
+	secrets     []string // the token and the API URL's credentials
+	sleep       func(context.Context, time.Duration) error
+	now         func() time.Time
+	maxWait     time.Duration
+	rand        func() float64
+	maxAttempts int
+
+	logMu sync.Mutex
+	log   io.Writer
+}
+
+var _ gitops.Repo = (*Repo)(nil)
+
+// New returns a Repo for o.Owner/o.Repo.
+func New(o Options) (*Repo, error) {
+	if o.Owner == "" || o.Repo == "" {
+		return nil, fmt.Errorf("github target: owner and repository are required")
+	}
+	raw := o.BaseURL
+	if raw == "" {
+		raw = DefaultBaseURL
+	}
+	base, err := url.Parse(raw)
+	if err != nil || base.Scheme == "" || base.Host == "" {
+		// The value may be a token pasted into the wrong variable.
+		return nil, fmt.Errorf("github api url %q: not an absolute URL", secret.URL(raw, o.Token))
+	}
+	if !strings.HasSuffix(base.Path, "/") {
+		base.Path += "/"
+	}
+	// Redirects stay on the API's origin: go-github's token transport
+	// would add the token to a request to any other.
+	hc := secret.Client(o.HTTPClient)
+	inner := hc.Transport
+	if inner == nil {
+		inner = http.DefaultTransport
+	}
+	hc.Transport = rateHeaderTransport{next: inner}
+	gh := github.NewClient(hc)
+	if o.Token != "" {
+		gh = gh.WithAuthToken(o.Token)
+	}
+	gh.BaseURL = base
+	t := &Repo{
+		gh: gh, owner: o.Owner, repo: o.Repo, secrets: append([]string{o.Token}, secret.OfURL(base)...),
+		sleep: o.Sleep, now: o.Now, maxWait: o.MaxWait, log: o.Log, rand: o.Rand, maxAttempts: o.MaxAttempts,
+	}
+	if t.sleep == nil {
+		t.sleep = sleepContext
+	}
+	if t.now == nil {
+		t.now = time.Now
+	}
+	if t.log == nil {
+		t.log = io.Discard
+	}
+	if t.rand == nil {
+		t.rand = rand.Float64
+	}
+	if t.maxAttempts < 1 {
+		t.maxAttempts = DefaultMaxAttempts
+	}
+	return t, nil
+}
+
+func sleepContext(ctx context.Context, d time.Duration) error {
+	tm := time.NewTimer(d)
+	defer tm.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-tm.C:
+		return nil
+	}
+}
+
+// logf writes one redacted line to the log.
+func (t *Repo) logf(format string, args ...any) {
+	line := t.redactString(fmt.Sprintf(format, args...))
+	t.logMu.Lock()
+	defer t.logMu.Unlock()
+	fmt.Fprintln(t.log, line)
+}
+
+// redact wraps err so its text never shows the token or the API URL's
+// credentials, and escapes what GitHub wrote in it.
+func (t *Repo) redact(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &untrusted{err: err, secrets: t.secrets}
+}
+
+func (t *Repo) redactString(s string) string { return secret.Untrusted(s, t.secrets...) }
+
+// untrusted is an error whose text came partly from GitHub: credentials
+// masked, control characters escaped; errors.Is and errors.As see through.
+type untrusted struct {
+	err     error
+	secrets []string
+}
+
+func (e *untrusted) Error() string { return secret.Untrusted(e.err.Error(), e.secrets...) }
+func (e *untrusted) Unwrap() error { return e.err }
+
+// ReadFile returns the content of file p on branch with one contents API
+// call (two for files over 1 MB, which the contents API does not inline).
+func (t *Repo) ReadFile(ctx context.Context, branch, p string) ([]byte, error) {
+	b, err := t.readFile(ctx, branch, p)
+	return b, t.redact(err)
+}
+
+func (t *Repo) readFile(ctx context.Context, branch, p string) ([]byte, error) {
+	op := fmt.Sprintf("reading %s on branch %s", p, branch)
+	var fc *github.RepositoryContent
+	var dir []*github.RepositoryContent
+	err := t.call(ctx, op, func() (*github.Response, error) {
+		var resp *github.Response
+		var err error
+		fc, dir, resp, err = t.gh.Repositories.GetContents(ctx, t.owner, t.repo, p, &github.RepositoryContentGetOptions{Ref: branch})
+		return resp, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if fc == nil || dir != nil || fc.GetType() != "file" {
+		return nil, fmt.Errorf("%s: not a file", op)
+	}
+	if fc.GetSize() > gitops.MaxFileSize {
+		return nil, fmt.Errorf("%s: %d bytes, over the %d-byte limit; refusing to read it", op, fc.GetSize(), gitops.MaxFileSize)
+	}
+	if fc.GetEncoding() == "none" || (fc.Content == nil && fc.GetSize() > 0) {
+		var b []byte
+		err := t.call(ctx, op, func() (*github.Response, error) {
+			var resp *github.Response
+			var err error
+			b, resp, err = t.gh.Git.GetBlobRaw(ctx, t.owner, t.repo, fc.GetSHA())
+			return resp, err
+		})
+		return b, err
+	}
+	s, err := fc.GetContent()
+	if err != nil {
+		return nil, fmt.Errorf("%s: decoding content: %w", op, err)
+	}
+	return []byte(s), nil
+}

@@ -1,0 +1,381 @@
+// Package local implements gitops.Repo on a local git repository, bare or
+// not, with go-git: it reads files from branches and writes a file set as one
+// commit on a branch, without a git binary and without ever touching a work
+// tree or an index.
+package local
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"path"
+	"strings"
+	"sync"
+	"time"
+
+	gogit "github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/config"
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/filemode"
+	"github.com/go-git/go-git/v5/plumbing/object"
+	"github.com/go-git/go-git/v5/storage/filesystem"
+
+	"github.com/coditect/phasegen/internal/fileset"
+	"github.com/coditect/phasegen/internal/gitops"
+)
+
+// Options tune a Repo.
+type Options struct {
+	// Now gives the author and committer time of new commits; time.Now
+	// when nil.
+	Now func() time.Time
+}
+
+// Repo is a local git repository used as a target.
+type Repo struct {
+	dir  string
+	repo *gogit.Repository
+	now  func() time.Time
+	mu   sync.Mutex // serialises Write
+}
+
+var _ gitops.Repo = (*Repo)(nil)
+
+// Open opens the git repository at dir (a work tree with a .git, or a bare
+// repository).
+func Open(dir string) (*Repo, error) {
+	return OpenWith(dir, Options{})
+}
+
+// OpenWith is Open with options.
+func OpenWith(dir string, o Options) (*Repo, error) {
+	r, err := gogit.PlainOpenWithOptions(dir, &gogit.PlainOpenOptions{DetectDotGit: false})
+	if err != nil {
+		if errors.Is(err, gogit.ErrRepositoryNotExists) {
+			return nil, fmt.Errorf("opening %q: not a git repository: %w", dir, err)
+		}
+		return nil, fmt.Errorf("opening git repository %q: %w", dir, err)
+	}
+	now := o.Now
+	if now == nil {
+		now = time.Now
+	}
+	return &Repo{dir: dir, repo: r, now: now}, nil
+}
+
+// Dir returns the directory the repository was opened at.
+func (r *Repo) Dir() string { return r.dir }
+
+// ReadFile returns the content of the file at p on branch. It wraps
+// gitops.ErrNotFound when the file does not exist (or p names a directory)
+// and gitops.ErrNoBranch when the branch does not; a path that leads
+// through a symbolic link, or names one, is an error of its own, as is a
+// file over gitops.MaxFileSize (refused from its object header, before
+// anything of it is inflated).
+func (r *Repo) ReadFile(ctx context.Context, branch, p string) ([]byte, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if !fileset.ValidPath(p) || p == "." {
+		return nil, fmt.Errorf("reading %q: invalid path", p)
+	}
+	c, err := r.tip(branch)
+	if err != nil {
+		return nil, fmt.Errorf("reading %q: %w", p, err)
+	}
+	h, err := r.entryHash(c, p)
+	if err != nil {
+		return nil, fmt.Errorf("reading %q on branch %q: %w", p, branch, err)
+	}
+	if h.IsZero() {
+		return nil, fmt.Errorf("reading %q on branch %q: %w", p, branch, gitops.ErrNotFound)
+	}
+	b, err := r.blobBytes(h)
+	if err != nil {
+		return nil, fmt.Errorf("reading %q on %q: %w", p, branch, err)
+	}
+	return b, nil
+}
+
+// tip returns the commit a branch points at; it wraps gitops.ErrNoBranch
+// when the branch does not exist.
+func (r *Repo) tip(branch string) (*object.Commit, error) {
+	name, err := branchName(branch)
+	if err != nil {
+		return nil, err
+	}
+	ref, err := r.repo.Reference(name, true)
+	if err != nil {
+		if errors.Is(err, plumbing.ErrReferenceNotFound) {
+			return nil, fmt.Errorf("branch %q: %w", branch, gitops.ErrNoBranch)
+		}
+		return nil, fmt.Errorf("branch %q: %w", branch, err)
+	}
+	c, err := r.repo.CommitObject(ref.Hash())
+	if err != nil {
+		return nil, fmt.Errorf("branch %q: commit %s: %w", branch, ref.Hash(), err)
+	}
+	return c, nil
+}
+
+func branchName(branch string) (plumbing.ReferenceName, error) {
+	name := plumbing.NewBranchReferenceName(branch)
+	if branch == "" || strings.HasPrefix(branch, "refs/") || name.Validate() != nil {
+		return "", fmt.Errorf("invalid branch name %q", branch)
+	}
+	return name, nil
+}
+
+// Write makes c.Head one commit on top of c.Base holding c.Files under
+// c.Root in place of everything under c.Owned. It writes nothing when Base
+// already holds that tree (UpToDate) or when Head already is that commit.
+// It refuses to move a branch checked out in a work tree.
+func (r *Repo) Write(ctx context.Context, c gitops.Change) (gitops.Result, error) {
+	if err := ctx.Err(); err != nil {
+		return gitops.Result{}, err
+	}
+	if err := validate(c); err != nil {
+		return gitops.Result{}, err
+	}
+	headName, err := branchName(c.Head)
+	if err != nil {
+		return gitops.Result{}, err
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+
+	base, err := r.tip(c.Base)
+	if err != nil {
+		return gitops.Result{}, fmt.Errorf("base: %w", err)
+	}
+	res := gitops.Result{BaseTip: base.Hash.String()}
+	ed, err := newTreeEditor(r.repo.Storer, base.TreeHash)
+	if err != nil {
+		return gitops.Result{}, err
+	}
+	baseTree, err := base.Tree()
+	if err != nil {
+		return gitops.Result{}, fmt.Errorf("base tree: %w", err)
+	}
+	root := clean(c.Root)
+	for _, o := range c.Owned {
+		if err := ed.remove(join(root, clean(o))); err != nil {
+			return gitops.Result{}, fmt.Errorf("removing owned %q: %w", o, err)
+		}
+	}
+	for _, p := range c.Files.Paths() {
+		full := join(root, p)
+		// An executable file stays executable, as on GitHub.
+		mode := filemode.Regular
+		if en, err := baseTree.FindEntry(full); err == nil && en.Mode == filemode.Executable {
+			mode = filemode.Executable
+		}
+		if err := ed.put(full, mode, c.Files[p]); err != nil {
+			return gitops.Result{}, fmt.Errorf("writing %q: %w", p, err)
+		}
+	}
+	tree, err := ed.finish()
+	if err != nil {
+		return gitops.Result{}, err
+	}
+	if tree == base.TreeHash {
+		res.UpToDate = true
+		return res, nil
+	}
+
+	old, err := r.repo.Storer.Reference(headName)
+	switch {
+	case errors.Is(err, plumbing.ErrReferenceNotFound):
+		old = nil
+	case err != nil:
+		return gitops.Result{}, fmt.Errorf("reading branch %q: %w", c.Head, err)
+	case old.Type() != plumbing.HashReference:
+		return gitops.Result{}, fmt.Errorf("branch %q is a symbolic reference; refusing to move it", c.Head)
+	default:
+		hc, err := r.repo.CommitObject(old.Hash())
+		if err != nil {
+			return gitops.Result{}, fmt.Errorf("branch %q: commit %s: %w", c.Head, old.Hash(), err)
+		}
+		if len(hc.ParentHashes) > 0 && hc.ParentHashes[0] == base.Hash && hc.TreeHash == tree {
+			res.Commit = hc.Hash.String()
+			return res, nil
+		}
+		ok, err := r.descends(hc, base, c)
+		if err != nil {
+			return gitops.Result{}, err
+		}
+		if !ok {
+			res.Replaced = hc.Hash.String()
+		}
+	}
+	if wt, err := r.checkedOut(headName); err != nil {
+		return gitops.Result{}, err
+	} else if wt != "" {
+		return gitops.Result{}, fmt.Errorf("branch %q is checked out in work tree %s; refusing to move it", c.Head, wt)
+	}
+	if err := ctx.Err(); err != nil {
+		return gitops.Result{}, err
+	}
+
+	author, err := r.author(c.Author)
+	if err != nil {
+		return gitops.Result{}, err
+	}
+	if err := ed.store(); err != nil {
+		return gitops.Result{}, err
+	}
+	id, err := r.commit(c.Message, author, base.Hash, tree)
+	if err != nil {
+		return gitops.Result{}, err
+	}
+	if err := r.moveRef(headName, id, old, author, c.Message); err != nil {
+		return gitops.Result{}, fmt.Errorf("moving branch %q to %s: %w", c.Head, id, err)
+	}
+	res.Commit, res.Changed = id.String(), true
+	return res, nil
+}
+
+// author returns a, or when it is empty the user.name and user.email of
+// the repository's git configuration (local, then global).
+func (r *Repo) author(a gitops.Signature) (gitops.Signature, error) {
+	if a.Name == "" && a.Email == "" {
+		if cfg, err := r.repo.ConfigScoped(config.GlobalScope); err == nil {
+			a = gitops.Signature{Name: cfg.User.Name, Email: cfg.User.Email}
+		}
+	}
+	if a.Name == "" || a.Email == "" {
+		return a, errors.New("commit author needs a name and an email (none given, none in the git configuration)")
+	}
+	if strings.ContainsAny(a.Name+a.Email, "<>\n\x00") {
+		return a, fmt.Errorf("invalid commit author %q <%s>", a.Name, a.Email)
+	}
+	return a, nil
+}
+
+func (r *Repo) commit(message string, a gitops.Signature, parent, tree plumbing.Hash) (plumbing.Hash, error) {
+	sig := object.Signature{Name: a.Name, Email: a.Email, When: r.now()}
+	msg := message
+	if !strings.HasSuffix(msg, "\n") {
+		msg += "\n"
+	}
+	commit := &object.Commit{
+		Author:       sig,
+		Committer:    sig,
+		Message:      msg,
+		TreeHash:     tree,
+		ParentHashes: []plumbing.Hash{parent},
+	}
+	obj := r.repo.Storer.NewEncodedObject()
+	if err := commit.Encode(obj); err != nil {
+		return plumbing.ZeroHash, fmt.Errorf("encoding commit: %w", err)
+	}
+	id, err := r.repo.Storer.SetEncodedObject(obj)
+	if err != nil {
+		return plumbing.ZeroHash, fmt.Errorf("storing commit: %w", err)
+	}
+	return id, nil
+}
+
+// checkedOut returns the work tree that has branch checked out: the main
+// one of a non-bare repository, or a linked one (git worktree add); "" when
+// none does.
+func (r *Repo) checkedOut(branch plumbing.ReferenceName) (string, error) {
+	if _, err := r.repo.Worktree(); err == nil {
+		head, err := r.repo.Storer.Reference(plumbing.HEAD)
+		if err != nil && !errors.Is(err, plumbing.ErrReferenceNotFound) {
+			return "", fmt.Errorf("reading HEAD: %w", err)
+		}
+		if head != nil && head.Type() == plumbing.SymbolicReference && head.Target() == branch {
+			return fmt.Sprintf("%q", r.dir), nil
+		}
+	} else if !errors.Is(err, gogit.ErrIsBareRepository) {
+		return "", fmt.Errorf("opening work tree: %w", err)
+	}
+	fs, ok := r.repo.Storer.(*filesystem.Storage)
+	if !ok {
+		return "", nil
+	}
+	gitFS := fs.Filesystem()
+	infos, err := gitFS.ReadDir("worktrees")
+	if err != nil {
+		return "", nil // no linked work trees
+	}
+	for _, fi := range infos {
+		f, err := gitFS.Open(gitFS.Join("worktrees", fi.Name(), "HEAD"))
+		if err != nil {
+			continue
+		}
+		b, err := io.ReadAll(io.LimitReader(f, 4096))
+		f.Close()
+		if err != nil {
+			continue
+		}
+		if strings.TrimSpace(strings.TrimPrefix(string(b), "ref:")) == string(branch) {
+			return fmt.Sprintf("%q (linked work tree)", fi.Name()), nil
+		}
+	}
+	return "", nil
+}
+
+// validate checks the names and paths of c.
+func validate(c gitops.Change) error {
+	if c.Base == c.Head {
+		return fmt.Errorf("head branch %q is the base branch", c.Head)
+	}
+	if _, err := branchName(c.Base); err != nil {
+		return err
+	}
+	if strings.TrimSpace(c.Message) == "" {
+		return errors.New("a commit message is required")
+	}
+	if root := clean(c.Root); root != "" {
+		if err := checkPath(root); err != nil {
+			return fmt.Errorf("root: %w", err)
+		}
+	}
+	for _, o := range c.Owned {
+		if o := clean(o); o != "" {
+			if err := checkPath(o); err != nil {
+				return fmt.Errorf("owned: %w", err)
+			}
+		}
+	}
+	for p := range c.Files {
+		if err := checkPath(p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkPath accepts a clean relative path that stays inside its root and
+// has no ".git" component.
+func checkPath(p string) error {
+	if p == "." || !fileset.ValidPath(p) {
+		return fmt.Errorf("invalid path %q", p)
+	}
+	for _, part := range strings.Split(p, "/") {
+		if strings.EqualFold(part, ".git") || part == "." || part == ".." {
+			return fmt.Errorf("invalid path %q", p)
+		}
+	}
+	return nil
+}
+
+// clean trims slashes from a root or owned prefix; "" and "." mean the top.
+func clean(p string) string {
+	p = strings.Trim(p, "/")
+	if p == "." {
+		return ""
+	}
+	return p
+}
+
+func join(root, p string) string {
+	j := path.Join(root, p)
+	if j == "." {
+		return ""
+	}
+	return j
+}
