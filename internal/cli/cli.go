@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/spf13/pflag"
+
+	"github.com/coditect/phasegen/internal/retry"
 )
 
 // Exit codes, as DESIGN.md fixes them.
@@ -42,21 +44,10 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	a := &App{
 		Stdout: stdout, Stderr: stderr, Getenv: os.Getenv,
 		HTTPClient: &http.Client{Timeout: 60 * time.Second},
-		Now:        time.Now, Sleep: sleepContext,
+		Now:        time.Now, Sleep: retry.Sleep,
 		IsTerminal: isTerminal(stdout),
 	}
 	return a.Run(ctx, args)
-}
-
-func sleepContext(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 func isTerminal(w io.Writer) bool {

@@ -38,7 +38,7 @@ func (o *promOptions) url(a *App) string {
 func (a *App) promClient(o *promOptions) (*promapi.Client, error) {
 	return promapi.New(promapi.Options{
 		URL: o.url(a), Token: a.Getenv("PROMETHEUS_TOKEN"), HTTPClient: a.HTTPClient,
-		Timeout: o.queryTimeout, Sleep: a.Sleep,
+		Timeout: o.queryTimeout, Sleep: a.Sleep, Now: a.Now,
 		Logf: func(format string, args ...any) { fmt.Fprintf(a.Stderr, format+"\n", args...) },
 	})
 }

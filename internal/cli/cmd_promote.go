@@ -10,12 +10,12 @@ import (
 
 	"github.com/spf13/pflag"
 
-	"github.com/coditect/phasegen/internal/config"
-	"github.com/coditect/phasegen/internal/promote"
-	"github.com/coditect/phasegen/internal/gitops"
 	"github.com/coditect/phasegen/internal/atomicfs"
-	"github.com/coditect/phasegen/internal/gitops/local"
+	"github.com/coditect/phasegen/internal/config"
+	"github.com/coditect/phasegen/internal/gitops"
 	"github.com/coditect/phasegen/internal/gitops/github"
+	"github.com/coditect/phasegen/internal/gitops/local"
+	"github.com/coditect/phasegen/internal/promote"
 )
 
 // promoteOptions are the flags of promote.

@@ -11,12 +11,12 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/coditect/phasegen/internal/atomicfs"
 	"github.com/coditect/phasegen/internal/base"
 	"github.com/coditect/phasegen/internal/config"
 	"github.com/coditect/phasegen/internal/diff"
 	"github.com/coditect/phasegen/internal/fileset"
 	"github.com/coditect/phasegen/internal/overlay"
-	"github.com/coditect/phasegen/internal/atomicfs"
 )
 
 func newRenderCmd(a *App) *command {

@@ -11,9 +11,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/coditect/phasegen/internal/atomicfs"
 	"github.com/coditect/phasegen/internal/fileset"
 	"github.com/coditect/phasegen/internal/kbuild"
-	"github.com/coditect/phasegen/internal/atomicfs"
 )
 
 // workspace is a temporary copy of the repository's inputs (environments/

@@ -16,13 +16,13 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/coditect/phasegen/internal/atomicfs"
 	"github.com/coditect/phasegen/internal/base"
 	"github.com/coditect/phasegen/internal/config"
+	"github.com/coditect/phasegen/internal/gitops/github"
 	"github.com/coditect/phasegen/internal/gittree"
 	"github.com/coditect/phasegen/internal/kbuild"
 	"github.com/coditect/phasegen/internal/review"
-	"github.com/coditect/phasegen/internal/atomicfs"
-	"github.com/coditect/phasegen/internal/gitops/github"
 	"github.com/coditect/phasegen/templates"
 )
 

@@ -9,9 +9,9 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/coditect/phasegen/internal/alerts"
+	"github.com/coditect/phasegen/internal/atomicfs"
 	"github.com/coditect/phasegen/internal/base"
 	"github.com/coditect/phasegen/internal/config"
-	"github.com/coditect/phasegen/internal/atomicfs"
 )
 
 // rulesTestFileName is the promtool unit test `rules` writes beside the rules.

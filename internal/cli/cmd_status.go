@@ -9,9 +9,9 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/coditect/phasegen/internal/config"
+	"github.com/coditect/phasegen/internal/gitops"
 	"github.com/coditect/phasegen/internal/observe"
 	"github.com/coditect/phasegen/internal/promote"
-	"github.com/coditect/phasegen/internal/gitops"
 )
 
 // statusOptions are the flags of status: the observation's, and the

@@ -15,10 +15,10 @@ import (
 	"github.com/coditect/phasegen/internal/argocd"
 	"github.com/coditect/phasegen/internal/argocdapi"
 	"github.com/coditect/phasegen/internal/config"
+	"github.com/coditect/phasegen/internal/gitops"
 	"github.com/coditect/phasegen/internal/observe"
 	"github.com/coditect/phasegen/internal/promapi"
 	"github.com/coditect/phasegen/internal/syncwait"
-	"github.com/coditect/phasegen/internal/gitops"
 )
 
 // waitOptions are the flags of wait.

@@ -27,8 +27,8 @@ import (
 	"github.com/coditect/phasegen/internal/argocdfake"
 	"github.com/coditect/phasegen/internal/cli"
 	"github.com/coditect/phasegen/internal/githubfake"
-	"github.com/coditect/phasegen/internal/promtest"
 	"github.com/coditect/phasegen/internal/gitops/local"
+	"github.com/coditect/phasegen/internal/promtest"
 )
 
 // Canary tokens: the one the fake GitHub accepts, and a rejected one.

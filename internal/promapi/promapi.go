@@ -27,6 +27,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/coditect/phasegen/internal/retry"
 	"github.com/coditect/phasegen/internal/secret"
 )
 
@@ -51,6 +52,7 @@ type Options struct {
 	MaxAttempts int
 	MaxWait     time.Duration // longest Retry-After honoured
 	Sleep       func(ctx context.Context, d time.Duration) error
+	Now         func() time.Time                 // the clock a Retry-After date is read against
 	Logf        func(format string, args ...any) // retries and the API's warnings
 	Rand        func() float64                   // jitter; tests make it constant
 }
@@ -89,16 +91,10 @@ func New(o Options) (*Client, error) {
 		o.MaxWait = DefaultMaxWait
 	}
 	if o.Sleep == nil {
-		o.Sleep = func(ctx context.Context, d time.Duration) error {
-			t := time.NewTimer(d)
-			defer t.Stop()
-			select {
-			case <-ctx.Done():
-				return ctx.Err()
-			case <-t.C:
-				return nil
-			}
-		}
+		o.Sleep = retry.Sleep
+	}
+	if o.Now == nil {
+		o.Now = time.Now
 	}
 	if o.Logf == nil {
 		o.Logf = func(string, ...any) {}
@@ -167,28 +163,34 @@ func (e *QueryError) Unwrap() error { return e.err }
 // Query runs the instant query expr at time at.
 func (c *Client) Query(ctx context.Context, expr string, at time.Time) (Result, error) {
 	c.queries.Add(1)
-	for attempt := 1; ; attempt++ {
-		res, wait, err := c.attempt(ctx, expr, at, attempt)
-		if err == nil {
-			return res, nil
+	var res Result
+	loop := retry.Loop{Attempts: c.o.MaxAttempts, Sleep: c.o.Sleep, OnRetry: func(n int, wait time.Duration, err error) {
+		c.o.Logf("prometheus %s: %s; retrying in %s (attempt %d of %d)", c.display, oneLine(err, c), wait.Round(time.Millisecond), n+1, c.o.MaxAttempts)
+	}}
+	err := loop.Run(ctx, func(n int) (time.Duration, error) {
+		var wait time.Duration
+		var err error
+		res, wait, err = c.attempt(ctx, expr, at, n)
+		if err != nil && ctx.Err() != nil {
+			return retry.Final, c.fail(expr, 0, fmt.Sprintf("cancelled: %v", ctx.Err()), ctx.Err())
 		}
-		if ctx.Err() != nil {
-			return Result{}, c.fail(expr, 0, fmt.Sprintf("cancelled: %v", ctx.Err()), ctx.Err())
-		}
-		if wait < 0 || attempt >= c.o.MaxAttempts {
-			if wait >= 0 {
-				var qe *QueryError
-				if errors.As(err, &qe) {
-					qe.Msg = fmt.Sprintf("giving up after %d attempts: %s", attempt, qe.Msg)
-				}
-			}
-			return Result{}, err
-		}
-		c.o.Logf("prometheus %s: %s; retrying in %s (attempt %d of %d)", c.display, oneLine(err, c), wait.Round(time.Millisecond), attempt+1, c.o.MaxAttempts)
-		if serr := c.o.Sleep(ctx, wait); serr != nil {
-			return Result{}, c.fail(expr, 0, fmt.Sprintf("waiting to retry: %v", serr), serr)
-		}
+		return wait, err
+	})
+	var ex *retry.ExhaustedError
+	var we *retry.WaitError
+	var qe *QueryError
+	switch {
+	case errors.As(err, &we):
+		return Result{}, c.fail(expr, 0, fmt.Sprintf("waiting to retry: %v", we.Err), we.Err)
+	case errors.As(err, &ex) && errors.As(ex.Err, &qe):
+		qe.Msg = fmt.Sprintf("giving up after %d attempts: %s", ex.Attempts, qe.Msg)
+		return Result{}, qe
+	case errors.As(err, &ex):
+		return Result{}, ex.Err
+	case err != nil:
+		return Result{}, err
 	}
+	return res, nil
 }
 
 func oneLine(err error, c *Client) string {
@@ -418,29 +420,20 @@ func (c *Client) waitOrSay(resp *http.Response, n int, err *QueryError) time.Dur
 // retryAfter is the wait the response asks for, or backoff; over MaxWait it
 // is final.
 func (c *Client) retryAfter(resp *http.Response, attempt int) time.Duration {
-	v := strings.TrimSpace(resp.Header.Get("Retry-After"))
-	if v == "" {
-		return c.backoff(attempt)
-	}
-	var wait time.Duration
-	if n, err := strconv.Atoi(v); err == nil && n >= 0 {
-		wait = time.Duration(n) * time.Second
-	} else if t, err := http.ParseTime(v); err == nil {
-		wait = time.Until(t)
-	} else {
+	wait, ok := retry.After(resp.Header.Get("Retry-After"), c.o.Now())
+	if !ok {
 		return c.backoff(attempt)
 	}
 	if wait > c.o.MaxWait {
-		return -1
+		return retry.Final
 	}
-	return max(wait, 0) + time.Duration(c.o.Rand()*float64(250*time.Millisecond))
+	return max(wait, 0) + retry.Backoff{Rand: c.o.Rand}.Jitter(250*time.Millisecond)
 }
 
-// backoff is 1s with jitter over its upper half; attempts are few and the
-// per-query timeout bounds each.
+// backoff is from 1s, doubling to 16s, with jitter over its upper half;
+// attempts are few and the per-query timeout bounds each.
 func (c *Client) backoff(attempt int) time.Duration {
-	d := time.Second << min(attempt-1, 4)
-	return d/2 + time.Duration(c.o.Rand()*float64(d/2))
+	return retry.Backoff{Base: time.Second, Max: 16 * time.Second, Rand: c.o.Rand}.Delay(attempt)
 }
 
 func transportCause(err error) string {

@@ -9,8 +9,8 @@ import (
 	"github.com/coditect/phasegen/internal/argocd"
 	"github.com/coditect/phasegen/internal/config"
 	"github.com/coditect/phasegen/internal/fileset"
-	"github.com/coditect/phasegen/internal/overlay"
 	"github.com/coditect/phasegen/internal/gitops"
+	"github.com/coditect/phasegen/internal/overlay"
 )
 
 // appSetHeader starts the ApplicationSet a promotion writes: it lists the

@@ -7,9 +7,9 @@ import (
 
 	"github.com/coditect/phasegen/internal/argocd"
 	"github.com/coditect/phasegen/internal/fileset"
+	"github.com/coditect/phasegen/internal/gitops"
 	"github.com/coditect/phasegen/internal/overlay"
 	"github.com/coditect/phasegen/internal/promote"
-	"github.com/coditect/phasegen/internal/gitops"
 )
 
 // In a repository laid out with an ApplicationSet, each promotion writes

@@ -15,9 +15,9 @@ import (
 	"github.com/coditect/phasegen/internal/config"
 	"github.com/coditect/phasegen/internal/fileset"
 	"github.com/coditect/phasegen/internal/gate"
+	"github.com/coditect/phasegen/internal/gitops"
 	"github.com/coditect/phasegen/internal/kbuild"
 	"github.com/coditect/phasegen/internal/overlay"
-	"github.com/coditect/phasegen/internal/gitops"
 )
 
 // current is what the target holds for an environment, read with a constant

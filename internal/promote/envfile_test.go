@@ -6,8 +6,8 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/coditect/phasegen/internal/promote"
 	"github.com/coditect/phasegen/internal/atomicfs"
+	"github.com/coditect/phasegen/internal/promote"
 )
 
 func TestEditPhaseKeepsEverythingElse(t *testing.T) {

@@ -13,8 +13,8 @@ import (
 	"github.com/coditect/phasegen/internal/base"
 	"github.com/coditect/phasegen/internal/fileset"
 	"github.com/coditect/phasegen/internal/githubfake"
-	"github.com/coditect/phasegen/internal/promote"
 	"github.com/coditect/phasegen/internal/gitops/github"
+	"github.com/coditect/phasegen/internal/promote"
 )
 
 const token = "ghp_s3cr3tT0kenValue"

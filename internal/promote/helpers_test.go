@@ -17,10 +17,10 @@ import (
 	"github.com/coditect/phasegen/internal/base"
 	pgconfig "github.com/coditect/phasegen/internal/config"
 	"github.com/coditect/phasegen/internal/fileset"
-	"github.com/coditect/phasegen/internal/overlay"
-	"github.com/coditect/phasegen/internal/promote"
 	"github.com/coditect/phasegen/internal/gitops"
 	"github.com/coditect/phasegen/internal/gitops/local"
+	"github.com/coditect/phasegen/internal/overlay"
+	"github.com/coditect/phasegen/internal/promote"
 	"github.com/coditect/phasegen/templates"
 )
 

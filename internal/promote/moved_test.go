@@ -10,9 +10,9 @@ import (
 	pgconfig "github.com/coditect/phasegen/internal/config"
 	"github.com/coditect/phasegen/internal/fileset"
 	"github.com/coditect/phasegen/internal/gate"
+	"github.com/coditect/phasegen/internal/gitops"
 	"github.com/coditect/phasegen/internal/overlay"
 	"github.com/coditect/phasegen/internal/promote"
-	"github.com/coditect/phasegen/internal/gitops"
 )
 
 // inAppNamespace returns the shipped fixture with production's Application

@@ -22,10 +22,10 @@ import (
 	"github.com/coditect/phasegen/internal/config"
 	"github.com/coditect/phasegen/internal/fileset"
 	"github.com/coditect/phasegen/internal/gate"
-	"github.com/coditect/phasegen/internal/kbuild"
-	"github.com/coditect/phasegen/internal/overlay"
 	"github.com/coditect/phasegen/internal/gitops"
 	"github.com/coditect/phasegen/internal/gitops/github"
+	"github.com/coditect/phasegen/internal/kbuild"
+	"github.com/coditect/phasegen/internal/overlay"
 )
 
 // NoPhase names the current phase of an environment the target does not

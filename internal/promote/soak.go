@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/coditect/phasegen/internal/config"
-	"github.com/coditect/phasegen/internal/overlay"
 	"github.com/coditect/phasegen/internal/gitops"
+	"github.com/coditect/phasegen/internal/overlay"
 )
 
 // HistoryLimit is the most revisions of an overlay's kustomization.yaml that

@@ -12,9 +12,9 @@ import (
 
 	"github.com/coditect/phasegen/internal/gate"
 	"github.com/coditect/phasegen/internal/githubfake"
+	"github.com/coditect/phasegen/internal/gitops/local"
 	"github.com/coditect/phasegen/internal/gittest"
 	"github.com/coditect/phasegen/internal/promote"
-	"github.com/coditect/phasegen/internal/gitops/local"
 )
 
 // soakRepo is a work tree made with the git binary whose main got

@@ -14,8 +14,8 @@ import (
 
 	"github.com/coditect/phasegen/internal/argocdapi"
 	"github.com/coditect/phasegen/internal/argocdfake"
-	"github.com/coditect/phasegen/internal/syncwait"
 	"github.com/coditect/phasegen/internal/gitops/local"
+	"github.com/coditect/phasegen/internal/syncwait"
 )
 
 const (

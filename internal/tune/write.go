@@ -5,8 +5,8 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/coditect/phasegen/internal/config"
 	"github.com/coditect/phasegen/internal/atomicfs"
+	"github.com/coditect/phasegen/internal/config"
 )
 
 // WritePhase applies r's edits to phase p's file: in place, validated as a

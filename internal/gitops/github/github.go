@@ -27,8 +27,9 @@ import (
 
 	"github.com/google/go-github/v62/github"
 
-	"github.com/coditect/phasegen/internal/secret"
 	"github.com/coditect/phasegen/internal/gitops"
+	"github.com/coditect/phasegen/internal/retry"
+	"github.com/coditect/phasegen/internal/secret"
 )
 
 // DefaultBaseURL is the GitHub API used when Options.BaseURL is empty.
@@ -124,7 +125,7 @@ func New(o Options) (*Repo, error) {
 		sleep: o.Sleep, now: o.Now, maxWait: o.MaxWait, log: o.Log, rand: o.Rand, maxAttempts: o.MaxAttempts,
 	}
 	if t.sleep == nil {
-		t.sleep = sleepContext
+		t.sleep = retry.Sleep
 	}
 	if t.now == nil {
 		t.now = time.Now
@@ -139,17 +140,6 @@ func New(o Options) (*Repo, error) {
 		t.maxAttempts = DefaultMaxAttempts
 	}
 	return t, nil
-}
-
-func sleepContext(ctx context.Context, d time.Duration) error {
-	tm := time.NewTimer(d)
-	defer tm.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-tm.C:
-		return nil
-	}
 }
 
 // logf writes one redacted line to the log.

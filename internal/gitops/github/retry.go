@@ -15,6 +15,7 @@ import (
 	"github.com/google/go-github/v62/github"
 
 	"github.com/coditect/phasegen/internal/gitops"
+	"github.com/coditect/phasegen/internal/retry"
 )
 
 // Headers the transport moves the rate-limit timing headers to. go-github
@@ -47,26 +48,34 @@ func (rt rateHeaderTransport) RoundTrip(req *http.Request) (*http.Response, erro
 // waiting between attempts as the failure asks. op names the step for errors
 // and log lines ("creating tree").
 func (t *Repo) call(ctx context.Context, op string, fn func() (*github.Response, error)) error {
-	for attempt := 1; ; attempt++ {
+	var reason string
+	loop := retry.Loop{Attempts: t.maxAttempts, Sleep: t.sleep, OnRetry: func(n int, wait time.Duration, _ error) {
+		t.logf("github: %s: %s; retrying in %s (attempt %d of %d)", op, reason, wait.Round(time.Millisecond), n+1, t.maxAttempts)
+	}}
+	err := loop.Run(ctx, func(n int) (time.Duration, error) {
 		resp, err := fn()
 		if err == nil {
-			return nil
+			return 0, nil
 		}
 		if ctxErr := ctx.Err(); ctxErr != nil {
-			return fmt.Errorf("%s: %w", op, ctxErr)
+			return retry.Final, fmt.Errorf("%s: %w", op, ctxErr)
 		}
-		wait, reason, ferr := t.classify(resp, err, attempt)
+		wait, why, ferr := t.classify(resp, err, n)
 		if ferr != nil {
-			return fmt.Errorf("%s: %w", op, ferr)
+			return retry.Final, fmt.Errorf("%s: %w", op, ferr)
 		}
-		if attempt >= t.maxAttempts {
-			return fmt.Errorf("%s: giving up after %d attempts: %w", op, attempt, err)
-		}
-		t.logf("github: %s: %s; retrying in %s (attempt %d of %d)", op, reason, wait.Round(time.Millisecond), attempt+1, t.maxAttempts)
-		if err := t.sleep(ctx, wait); err != nil {
-			return fmt.Errorf("%s: waiting to retry: %w", op, err)
-		}
+		reason = why
+		return wait, err
+	})
+	var ex *retry.ExhaustedError
+	var we *retry.WaitError
+	switch {
+	case errors.As(err, &ex):
+		return fmt.Errorf("%s: giving up after %d attempts: %w", op, ex.Attempts, ex.Err)
+	case errors.As(err, &we):
+		return fmt.Errorf("%s: waiting to retry: %w", op, we.Err)
 	}
+	return err
 }
 
 // classify decides what a failed call means: retry after wait (reason says
@@ -123,10 +132,8 @@ func (t *Repo) classify(resp *github.Response, err error, attempt int) (wait tim
 func (t *Repo) retryAfter(h http.Header, err error, what string, def time.Duration) (time.Duration, string, error) {
 	wait := def
 	if v := h.Get(hdrRetryAfter); v != "" {
-		if n, perr := strconv.Atoi(strings.TrimSpace(v)); perr == nil && n >= 0 {
-			wait = time.Duration(n) * time.Second
-		} else if at, perr := http.ParseTime(v); perr == nil {
-			wait = at.Sub(t.now())
+		if d, ok := retry.After(v, t.now()); ok {
+			wait = d
 		}
 	} else if reset, ok := unixHeader(h.Get(hdrReset)); ok {
 		wait = reset.Sub(t.now())
@@ -163,13 +170,11 @@ func unixHeader(v string) (time.Time, bool) {
 // backoff is exponential from 500ms, capped at 30s, with jitter over its
 // upper half.
 func (t *Repo) backoff(attempt int) time.Duration {
-	d := 500 * time.Millisecond << min(attempt-1, 6)
-	d = min(d, 30*time.Second)
-	return d/2 + t.jitter(d/2)
+	return retry.Backoff{Base: 500 * time.Millisecond, Max: 30 * time.Second, Rand: t.rand}.Delay(attempt)
 }
 
 func (t *Repo) jitter(d time.Duration) time.Duration {
-	return time.Duration(t.rand() * float64(d))
+	return retry.Backoff{Rand: t.rand}.Jitter(d)
 }
 
 // transient reports whether a transport error is worth retrying: the

@@ -10,8 +10,8 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/object"
 
 	"github.com/coditect/phasegen/internal/fileset"
-	"github.com/coditect/phasegen/internal/gittree"
 	"github.com/coditect/phasegen/internal/gitops"
+	"github.com/coditect/phasegen/internal/gittree"
 )
 
 var _ gitops.Historian = (*Repo)(nil)

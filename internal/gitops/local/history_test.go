@@ -9,9 +9,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/coditect/phasegen/internal/gittest"
 	"github.com/coditect/phasegen/internal/gitops"
 	"github.com/coditect/phasegen/internal/gitops/local"
+	"github.com/coditect/phasegen/internal/gittest"
 )
 
 func writeFile(t *testing.T, dir, p, s string) {
