@@ -9,8 +9,11 @@ package gitops
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
+
+	"github.com/go-git/go-git/v5/plumbing"
 
 	"github.com/coditect/phasegen/internal/fileset"
 )
@@ -121,4 +124,76 @@ func Subject(msg string) string {
 		s = string(r[:60]) + "…"
 	}
 	return s
+}
+
+// Validate checks c as both repositories take it: two different branches
+// with valid names, a commit message, and a root, owned prefixes and file
+// paths that are clean relative paths with no ".git", "." or ".."
+// component.
+func (c Change) Validate() error {
+	switch {
+	case c.Base == "" || c.Head == "":
+		return errors.New("base and head branches are required")
+	case c.Base == c.Head:
+		return fmt.Errorf("head branch %q is the base branch", c.Head)
+	case strings.TrimSpace(c.Message) == "":
+		return errors.New("a commit message is required")
+	}
+	for _, b := range []string{c.Base, c.Head} {
+		if err := ValidBranch(b); err != nil {
+			return err
+		}
+	}
+	if root := CleanPrefix(c.Root); root != "" {
+		if err := checkPath(root); err != nil {
+			return fmt.Errorf("root: %w", err)
+		}
+	}
+	for _, o := range c.Owned {
+		if o := CleanPrefix(o); o != "" {
+			if err := checkPath(o); err != nil {
+				return fmt.Errorf("owned: %w", err)
+			}
+		}
+	}
+	for _, p := range c.Files.Paths() {
+		if err := checkPath(p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ValidBranch accepts a branch name git accepts under refs/heads/ (given
+// without that prefix).
+func ValidBranch(branch string) error {
+	name := plumbing.NewBranchReferenceName(branch)
+	if branch == "" || strings.HasPrefix(branch, "refs/") || name.Validate() != nil {
+		return fmt.Errorf("invalid branch name %q", branch)
+	}
+	return nil
+}
+
+// checkPath accepts a clean relative path that stays inside its root and
+// has no ".git" component.
+func checkPath(p string) error {
+	if p == "." || !fileset.ValidPath(p) {
+		return fmt.Errorf("invalid path %q", p)
+	}
+	for _, part := range strings.Split(p, "/") {
+		if strings.EqualFold(part, ".git") || part == "." || part == ".." {
+			return fmt.Errorf("invalid path %q", p)
+		}
+	}
+	return nil
+}
+
+// CleanPrefix trims slashes from a root or owned prefix; "" and "." mean
+// the top.
+func CleanPrefix(p string) string {
+	p = strings.Trim(p, "/")
+	if p == "." {
+		return ""
+	}
+	return p
 }

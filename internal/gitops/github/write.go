@@ -34,8 +34,8 @@ func (t *Repo) Write(ctx context.Context, c gitops.Change) (gitops.Result, error
 }
 
 func (t *Repo) write(ctx context.Context, c gitops.Change) (gitops.Result, error) {
-	if err := checkChange(c); err != nil {
-		return gitops.Result{}, err
+	if err := c.Validate(); err != nil {
+		return gitops.Result{}, fmt.Errorf("writing to github: %w", err)
 	}
 	baseTip, err := t.refSHA(ctx, c.Base)
 	if errors.Is(err, gitops.ErrNotFound) {
@@ -160,39 +160,6 @@ func (t *Repo) descends(ctx context.Context, c gitops.Change, baseTip string, he
 		c.Head, short(head.GetSHA()), gitops.Subject(head.GetMessage()), c.Base, gitops.ErrForeignHead)
 }
 
-func checkChange(c gitops.Change) error {
-	switch {
-	case c.Base == "" || c.Head == "":
-		return fmt.Errorf("writing to github: base and head branches are required")
-	case c.Base == c.Head:
-		return fmt.Errorf("writing to github: head branch %s must differ from the base branch", c.Head)
-	case c.Message == "":
-		return fmt.Errorf("writing to github: a commit message is required")
-	}
-	if r := cleanRoot(c.Root); r != "" && !fileset.ValidPath(r) {
-		return fmt.Errorf("writing to github: invalid root %q", c.Root)
-	}
-	for _, p := range c.Files.Paths() {
-		if !fileset.ValidPath(p) {
-			return fmt.Errorf("writing to github: invalid path %q", p)
-		}
-	}
-	for _, o := range c.Owned {
-		if cleanRoot(o) != "" && !fileset.ValidPath(cleanRoot(o)) {
-			return fmt.Errorf("writing to github: invalid owned prefix %q", o)
-		}
-	}
-	return nil
-}
-
-func cleanRoot(r string) string {
-	r = strings.Trim(r, "/")
-	if r == "." {
-		return ""
-	}
-	return r
-}
-
 func short(sha string) string {
 	if len(sha) > 12 {
 		return sha[:12]
@@ -267,7 +234,7 @@ type entry struct{ mode, typ, sha string }
 // blob ids, so unchanged files are neither fetched nor sent, and computes
 // the id of the resulting tree locally.
 func planChange(base *github.Tree, c gitops.Change) plan {
-	root := cleanRoot(c.Root)
+	root := gitops.CleanPrefix(c.Root)
 	full := func(rel string) string {
 		if root == "" {
 			return rel
@@ -316,7 +283,7 @@ func planChange(base *github.Tree, c gitops.Change) plan {
 
 func owned(rel string, prefixes []string) bool {
 	for _, o := range prefixes {
-		o = cleanRoot(o)
+		o = gitops.CleanPrefix(o)
 		if o == "" || rel == o || strings.HasPrefix(rel, o+"/") {
 			return true
 		}

@@ -120,11 +120,10 @@ func (r *Repo) tip(branch string) (*object.Commit, error) {
 }
 
 func branchName(branch string) (plumbing.ReferenceName, error) {
-	name := plumbing.NewBranchReferenceName(branch)
-	if branch == "" || strings.HasPrefix(branch, "refs/") || name.Validate() != nil {
-		return "", fmt.Errorf("invalid branch name %q", branch)
+	if err := gitops.ValidBranch(branch); err != nil {
+		return "", err
 	}
-	return name, nil
+	return plumbing.NewBranchReferenceName(branch), nil
 }
 
 // Write makes c.Head one commit on top of c.Base holding c.Files under
@@ -135,7 +134,7 @@ func (r *Repo) Write(ctx context.Context, c gitops.Change) (gitops.Result, error
 	if err := ctx.Err(); err != nil {
 		return gitops.Result{}, err
 	}
-	if err := validate(c); err != nil {
+	if err := c.Validate(); err != nil {
 		return gitops.Result{}, err
 	}
 	headName, err := branchName(c.Head)
@@ -158,9 +157,9 @@ func (r *Repo) Write(ctx context.Context, c gitops.Change) (gitops.Result, error
 	if err != nil {
 		return gitops.Result{}, fmt.Errorf("base tree: %w", err)
 	}
-	root := clean(c.Root)
+	root := gitops.CleanPrefix(c.Root)
 	for _, o := range c.Owned {
-		if err := ed.remove(join(root, clean(o))); err != nil {
+		if err := ed.remove(join(root, gitops.CleanPrefix(o))); err != nil {
 			return gitops.Result{}, fmt.Errorf("removing owned %q: %w", o, err)
 		}
 	}
@@ -316,60 +315,6 @@ func (r *Repo) checkedOut(branch plumbing.ReferenceName) (string, error) {
 		}
 	}
 	return "", nil
-}
-
-// validate checks the names and paths of c.
-func validate(c gitops.Change) error {
-	if c.Base == c.Head {
-		return fmt.Errorf("head branch %q is the base branch", c.Head)
-	}
-	if _, err := branchName(c.Base); err != nil {
-		return err
-	}
-	if strings.TrimSpace(c.Message) == "" {
-		return errors.New("a commit message is required")
-	}
-	if root := clean(c.Root); root != "" {
-		if err := checkPath(root); err != nil {
-			return fmt.Errorf("root: %w", err)
-		}
-	}
-	for _, o := range c.Owned {
-		if o := clean(o); o != "" {
-			if err := checkPath(o); err != nil {
-				return fmt.Errorf("owned: %w", err)
-			}
-		}
-	}
-	for p := range c.Files {
-		if err := checkPath(p); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// checkPath accepts a clean relative path that stays inside its root and
-// has no ".git" component.
-func checkPath(p string) error {
-	if p == "." || !fileset.ValidPath(p) {
-		return fmt.Errorf("invalid path %q", p)
-	}
-	for _, part := range strings.Split(p, "/") {
-		if strings.EqualFold(part, ".git") || part == "." || part == ".." {
-			return fmt.Errorf("invalid path %q", p)
-		}
-	}
-	return nil
-}
-
-// clean trims slashes from a root or owned prefix; "" and "." mean the top.
-func clean(p string) string {
-	p = strings.Trim(p, "/")
-	if p == "." {
-		return ""
-	}
-	return p
 }
 
 func join(root, p string) string {
