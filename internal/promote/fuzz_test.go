@@ -2,6 +2,7 @@ package promote
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -88,4 +89,36 @@ func sameApartFromPhase(t *testing.T, a, b []byte) bool {
 		}
 	}
 	return reflect.DeepEqual(x, y)
+}
+
+// phaseNode returns the scalar node of spec.phase of the first document.
+func phaseNode(raw []byte) (*yaml.Node, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(raw, &doc); err != nil {
+		return nil, err
+	}
+	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
+		return nil, errors.New("empty document")
+	}
+	spec := mapValue(doc.Content[0], "spec")
+	if spec == nil {
+		return nil, errors.New("no spec")
+	}
+	p := mapValue(spec, "phase")
+	if p == nil || p.Kind != yaml.ScalarNode {
+		return nil, errors.New("no scalar spec.phase")
+	}
+	return p, nil
+}
+
+func mapValue(m *yaml.Node, key string) *yaml.Node {
+	if m.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			return m.Content[i+1]
+		}
+	}
+	return nil
 }

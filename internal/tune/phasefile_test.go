@@ -8,15 +8,16 @@ import (
 	"testing"
 
 	"github.com/coditect/phasegen/internal/config"
+	"github.com/coditect/phasegen/internal/yamledit"
 )
 
 var resourceEdits = []Edit{
-	{"spec.resources.requests.cpu", "988m"},
-	{"spec.resources.requests.memory", "1026Mi"},
-	{"spec.resources.limits.memory", "1026Mi"},
-	{"spec.autoscaling.minReplicas", 8},
-	{"spec.replicas", 8},
-	{"spec.autoscaling.targetCPUUtilizationPercentage", 50},
+	{Path: "spec.resources.requests.cpu", Value: "988m"},
+	{Path: "spec.resources.requests.memory", Value: "1026Mi"},
+	{Path: "spec.resources.limits.memory", Value: "1026Mi"},
+	{Path: "spec.autoscaling.minReplicas", Value: 8},
+	{Path: "spec.replicas", Value: 8},
+	{Path: "spec.autoscaling.targetCPUUtilizationPercentage", Value: 50},
 }
 
 // TestEditShippedPhases: every shipped phase takes the edits; the result
@@ -79,20 +80,20 @@ func TestEditCases(t *testing.T) {
 		edits    []Edit
 		want     string
 	}{
-		{"quoted scalar keeps its quotes", "spec:\n  resources:\n    limits: {cpu: \"2\"}  # billed\n", []Edit{{"spec.resources.limits.cpu", "3"}},
+		{"quoted scalar keeps its quotes", "spec:\n  resources:\n    limits: {cpu: \"2\"}  # billed\n", []Edit{{Path: "spec.resources.limits.cpu", Value: "3"}},
 			"spec:\n  resources:\n    limits: {cpu: \"3\"}  # billed\n"},
-		{"single-quoted", "spec:\n  replicas: '3'\n", []Edit{{"spec.replicas", "4"}}, "spec:\n  replicas: '4'\n"},
-		{"flow mapping gains a key", "spec:\n  resources:\n    requests: {cpu: 1}\n", []Edit{{"spec.resources.requests.memory", "1Gi"}},
+		{"single-quoted", "spec:\n  replicas: '3'\n", []Edit{{Path: "spec.replicas", Value: "4"}}, "spec:\n  replicas: '4'\n"},
+		{"flow mapping gains a key", "spec:\n  resources:\n    requests: {cpu: 1}\n", []Edit{{Path: "spec.resources.requests.memory", Value: "1Gi"}},
 			"spec:\n  resources:\n    requests: {cpu: 1, memory: 1Gi}\n"},
-		{"empty flow mapping", "spec:\n  resources: {}\n", []Edit{{"spec.resources.limits.memory", "1Gi"}},
+		{"empty flow mapping", "spec:\n  resources: {}\n", []Edit{{Path: "spec.resources.limits.memory", Value: "1Gi"}},
 			"spec:\n  resources: {limits: {memory: 1Gi}}\n"},
-		{"block at the end of the file without a newline", "spec:\n  order: 1", []Edit{{"spec.resources.requests.cpu", "10m"}},
+		{"block at the end of the file without a newline", "spec:\n  order: 1", []Edit{{Path: "spec.resources.requests.cpu", Value: "10m"}},
 			"spec:\n  order: 1\n  resources:\n    requests:\n      cpu: 10m\n"},
-		{"head comment of alerts stays with it", "spec:\n  order: 1\n  # thresholds\n  alerts:\n    for: 5m\n", []Edit{{"spec.resources.requests.cpu", "10m"}},
+		{"head comment of alerts stays with it", "spec:\n  order: 1\n  # thresholds\n  alerts:\n    for: 5m\n", []Edit{{Path: "spec.resources.requests.cpu", Value: "10m"}},
 			"spec:\n  order: 1\n  resources:\n    requests:\n      cpu: 10m\n  # thresholds\n  alerts:\n    for: 5m\n"},
-		{"a number-like string is quoted", "spec:\n  resources:\n    limits:\n      memory: 1Gi\n", []Edit{{"spec.resources.limits.cpu", "2"}},
+		{"a number-like string is quoted", "spec:\n  resources:\n    limits:\n      memory: 1Gi\n", []Edit{{Path: "spec.resources.limits.cpu", Value: "2"}},
 			"spec:\n  resources:\n    limits:\n      memory: 1Gi\n      cpu: \"2\"\n"},
-		{"four-space indentation", "spec:\n    order: 1\n    checklist:\n    - a\n", []Edit{{"spec.resources.requests.cpu", "10m"}},
+		{"four-space indentation", "spec:\n    order: 1\n    checklist:\n    - a\n", []Edit{{Path: "spec.resources.requests.cpu", Value: "10m"}},
 			"spec:\n    order: 1\n    checklist:\n    - a\n    resources:\n      requests:\n        cpu: 10m\n"},
 	}
 	for _, c := range cases {
@@ -112,7 +113,7 @@ func TestEditCases(t *testing.T) {
 		{"scalar where a mapping is", "spec:\n  resources: none\n"},
 		{"not YAML", "spec: {\n"},
 	} {
-		if _, err := EditFile([]byte(bad.in), []Edit{{"spec.replicas", 1}, {"spec.resources.requests.cpu", "1"}}); err == nil {
+		if _, err := EditFile([]byte(bad.in), []Edit{{Path: "spec.replicas", Value: 1}, {Path: "spec.resources.requests.cpu", Value: "1"}}); err == nil {
 			t.Errorf("%s: no error", bad.name)
 		}
 	}
@@ -141,7 +142,7 @@ func FuzzEditFile(f *testing.F) {
 			return
 		}
 		// EditFile verified the decoded result; check it again from scratch.
-		if err := verify(raw, out, resourceEdits); err != nil {
+		if err := yamledit.Verify(raw, out, resourceEdits); err != nil {
 			t.Fatalf("%v\n%s", err, out)
 		}
 	})

@@ -116,16 +116,16 @@ func Recommend(env *config.Environment, p *config.Phase, model capacity.Model, b
 	r.Recommended.Resources.Requests = Quantities{CPU: reqCPU.String(), Memory: mem.String()}
 	r.Recommended.Resources.Limits = Quantities{CPU: limCPU.String(), Memory: mem.String()}
 	if reqCPU.Cmp(curReqCPU) != 0 {
-		edits = append(edits, Edit{"spec.resources.requests.cpu", reqCPU.String()})
+		edits = append(edits, Edit{Path: "spec.resources.requests.cpu", Value: reqCPU.String()})
 	}
 	if mem.Cmp(curReqMem) != 0 {
-		edits = append(edits, Edit{"spec.resources.requests.memory", mem.String()})
+		edits = append(edits, Edit{Path: "spec.resources.requests.memory", Value: mem.String()})
 	}
 	if limCPU.Cmp(curLimCPU) != 0 {
-		edits = append(edits, Edit{"spec.resources.limits.cpu", limCPU.String()})
+		edits = append(edits, Edit{Path: "spec.resources.limits.cpu", Value: limCPU.String()})
 	}
 	if mem.Cmp(curLimMem) != 0 {
-		edits = append(edits, Edit{"spec.resources.limits.memory", mem.String()})
+		edits = append(edits, Edit{Path: "spec.resources.limits.memory", Value: mem.String()})
 	}
 
 	// The floor serves the p95 sessions conservatively.
@@ -149,14 +149,14 @@ func Recommend(env *config.Environment, p *config.Phase, model capacity.Model, b
 		if floor > a.MaxReplicas {
 			na.MaxReplicas = floor
 			rules = append(rules, fmt.Sprintf("autoscaling.maxReplicas %d (was %d): raised to the new floor", floor, a.MaxReplicas))
-			edits = append(edits, Edit{"spec.autoscaling.maxReplicas", int(floor)})
+			edits = append(edits, Edit{Path: "spec.autoscaling.maxReplicas", Value: int(floor)})
 		} else {
 			rules = append(rules, fmt.Sprintf("autoscaling.maxReplicas %d: kept", a.MaxReplicas))
 		}
 		if floor != a.MinReplicas {
-			edits = append(edits, Edit{"spec.autoscaling.minReplicas", int(floor)})
+			edits = append(edits, Edit{Path: "spec.autoscaling.minReplicas", Value: int(floor)})
 			if p.Source.Has("spec.replicas") {
-				edits = append(edits, Edit{"spec.replicas", int(floor)})
+				edits = append(edits, Edit{Path: "spec.replicas", Value: int(floor)})
 			}
 		}
 		if t := a.TargetCPUUtilizationPercentage; t != nil {
@@ -173,7 +173,7 @@ func Recommend(env *config.Environment, p *config.Phase, model capacity.Model, b
 			rules = append(rules, rule)
 			na.TargetCPUUtilizationPercentage = &nt
 			if nt != *t {
-				edits = append(edits, Edit{"spec.autoscaling.targetCPUUtilizationPercentage", int(nt)})
+				edits = append(edits, Edit{Path: "spec.autoscaling.targetCPUUtilizationPercentage", Value: int(nt)})
 			}
 		}
 		if t := a.TargetMemoryUtilizationPercentage; t != nil {
@@ -186,7 +186,7 @@ func Recommend(env *config.Environment, p *config.Phase, model capacity.Model, b
 	} else {
 		rules = append(rules, fmt.Sprintf("replicas %d (was %d): %s", floor, p.Spec.Replicas, floorRule))
 		if floor != p.Spec.Replicas {
-			edits = append(edits, Edit{"spec.replicas", int(floor)})
+			edits = append(edits, Edit{Path: "spec.replicas", Value: int(floor)})
 		}
 		tuned.Spec.Replicas = floor
 		r.Recommended.Replicas = &floor

@@ -18,3 +18,22 @@ func TestOffset(t *testing.T) {
 		}
 	}
 }
+
+func TestReplace(t *testing.T) {
+	for in, want := range map[string]string{
+		"spec:\n  phase: beta # now\n":       "spec:\n  phase: full-mvp # now\n",
+		"spec:\n  phase: \"beta\"\n":         "spec:\n  phase: \"full-mvp\"\n",
+		"spec: {namespace: a, phase: 'b'}\n": "spec: {namespace: a, phase: 'full-mvp'}\n",
+	} {
+		got, err := Replace([]byte(in), "spec.phase", "full-mvp")
+		if err != nil || string(got) != want {
+			t.Errorf("Replace(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	if _, err := Replace([]byte("spec:\n  namespace: a\n"), "spec.phase", "beta"); err == nil || err.Error() != "spec.phase: not in the document" {
+		t.Errorf("a missing field: %v", err)
+	}
+	if _, err := Replace([]byte("spec:\n  phase: |\n    beta\n"), "spec.phase", "x"); err == nil {
+		t.Error("a block scalar: no error")
+	}
+}
