@@ -13,9 +13,7 @@ import (
 // Name returns the name of env's Application: "<workload>-<env>", for example
 // "coditect-combined-production". The workload comes first so one Argo CD
 // instance can hold several workloads' environments without clashes.
-func Name(env *config.Environment) string {
-	return env.Spec.Workload + "-" + env.Metadata.Name
-}
+func Name(env *config.Environment) string { return env.ApplicationName() }
 
 // SourcePath returns the path, inside the GitOps repository, of env's overlay:
 // "<gitops.path>/overlays/<env>".

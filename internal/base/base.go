@@ -4,7 +4,6 @@
 package base
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -13,13 +12,13 @@ import (
 	"slices"
 	"strings"
 
-	"go.yaml.in/yaml/v3"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	sigsyaml "sigs.k8s.io/yaml"
 
 	"github.com/coditect/phasegen/internal/fileset"
+	"github.com/coditect/phasegen/internal/manifest"
 )
 
 // Dir is the base's folder inside the templates directory and inside every
@@ -127,29 +126,14 @@ func readCapped(fsys fs.FS, p string) ([]byte, error) {
 }
 
 func (b *Base) parse(name string, data []byte) error {
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	for {
-		var doc map[string]any
-		err := dec.Decode(&doc)
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("%s: %w", name, err)
-		}
-		if doc["kind"] != "StatefulSet" {
-			continue
-		}
-		js, err := sigsyaml.Marshal(doc)
-		if err != nil {
-			return fmt.Errorf("%s: %w", name, err)
-		}
-		var sts appsv1.StatefulSet
-		if err := sigsyaml.UnmarshalStrict(js, &sts); err != nil {
-			return fmt.Errorf("%s: StatefulSet: %w", name, err)
-		}
-		b.StatefulSets[sts.Name] = &sts
+	m, err := manifest.Decode(data, manifest.Strict)
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
 	}
+	for n, s := range m.StatefulSets {
+		b.StatefulSets[n] = s
+	}
+	return nil
 }
 
 // WorkloadNames returns the names of the base's StatefulSets, sorted.

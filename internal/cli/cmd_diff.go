@@ -10,8 +10,8 @@ import (
 	"github.com/coditect/phasegen/internal/config"
 	"github.com/coditect/phasegen/internal/diff"
 	"github.com/coditect/phasegen/internal/kbuild"
+	"github.com/coditect/phasegen/internal/manifest"
 	"github.com/coditect/phasegen/internal/overlay"
-	"github.com/coditect/phasegen/internal/promote"
 )
 
 // diffOptions are the flags of diff.
@@ -60,7 +60,7 @@ func (a *App) runDiff(g *globalOptions, opts *diffOptions, args []string) error 
 			return err
 		}
 	}
-	text := promote.BuiltDiff(built[0], built[1])
+	text := manifest.BuiltDiff(built[0], built[1])
 	if text == "" {
 		fmt.Fprintf(a.Stderr, "%s: no change in the built manifests from %s to %s\n", env.Metadata.Name, from.Metadata.Name, to.Metadata.Name)
 		return nil

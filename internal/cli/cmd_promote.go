@@ -209,11 +209,7 @@ func displayRoot(root string) string {
 // put back as it was.
 func (a *App) recordPhase(g *globalOptions, env *config.Environment, phase string) error {
 	file := env.Source.File
-	root, err := atomicfs.RepoRoot(g.ConfigDir)
-	if err != nil {
-		return err
-	}
-	changed, err := promote.SetPhase(root, file, env.Source.Raw, phase)
+	changed, err := setPhase(g.ConfigDir, file, env.Source.Raw, phase)
 	if err != nil {
 		return fmt.Errorf("the promotion was written, but recording it locally failed: %w", err)
 	}
@@ -224,7 +220,7 @@ func (a *App) recordPhase(g *globalOptions, env *config.Environment, phase strin
 	}
 	if err := a.runRender(g, []string{env.Metadata.Name}, ""); err != nil {
 		if changed {
-			if _, rerr := promote.SetPhase(root, file, readOrNil(file), env.Spec.Phase); rerr != nil {
+			if _, rerr := setPhase(g.ConfigDir, file, readOrNil(file), env.Spec.Phase); rerr != nil {
 				err = errors.Join(err, rerr)
 			}
 		}

@@ -2,9 +2,11 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"github.com/coditect/phasegen/internal/atomicfs"
 	"strings"
+
+	"github.com/coditect/phasegen/internal/atomicfs"
 
 	"github.com/spf13/pflag"
 
@@ -68,15 +70,18 @@ func (a *App) runTune(ctx context.Context, g *globalOptions, opts *tuneOptions, 
 		return err
 	}
 	if opts.write {
-		root, err := atomicfs.RepoRoot(g.ConfigDir)
-		if err != nil {
-			return err
-		}
-		changed, err := tune.WritePhase(root, ob.phase, r)
-		if err != nil {
-			return err
-		}
 		file := ob.phase.Source.File
+		out, err := tune.Rewrite(ob.phase, r)
+		if err != nil {
+			return err
+		}
+		changed, err := replaceConfig(g.ConfigDir, file, ob.phase.Source.Raw, out)
+		if errors.Is(err, atomicfs.ErrChanged) {
+			return fmt.Errorf("%s changed while phasegen ran; rerun tune", file)
+		}
+		if err != nil {
+			return err
+		}
 		if !changed {
 			fmt.Fprintf(a.Stderr, "%s already holds the recommended values\n", file)
 		} else {

@@ -1,7 +1,8 @@
 // Package config loads and validates phasegen's configuration: the Phase,
 // Environment and CapacityModel documents (apiVersion phasegen.dev/v1alpha1)
 // under environments/. Decoding is strict and every problem is reported at
-// once as FILE:LINE: FIELD: message. The package imports nothing of phasegen's.
+// once as FILE:LINE: FIELD: message. Of phasegen's packages it imports only
+// parallel (to read the environments on every core).
 package config
 
 import (
@@ -243,6 +244,10 @@ func (a ArgoCD) ApplicationNamespace() string {
 }
 
 // PruneEnabled reports whether Argo CD prunes objects phasegen stops generating.
+// ApplicationName is the name of the Argo CD Application that deploys the
+// environment: "<workload>-<environment>".
+func (e *Environment) ApplicationName() string { return e.Spec.Workload + "-" + e.Metadata.Name }
+
 func (a ArgoCD) PruneEnabled() bool { return !a.Manual && (a.Prune == nil || *a.Prune) }
 
 // SelfHealEnabled reports whether automated sync reverts drift.

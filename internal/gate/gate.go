@@ -23,8 +23,8 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/coditect/phasegen/internal/argocd"
 	"github.com/coditect/phasegen/internal/config"
+	"github.com/coditect/phasegen/internal/manifest"
 )
 
 // Input is what Check looks at.
@@ -66,7 +66,7 @@ type Report struct {
 	// Runbook, set when Changes is not empty, says how to apply them by hand.
 	Runbook string
 	// Removed are the objects the promotion stops generating.
-	Removed []argocd.Object
+	Removed []manifest.Object
 	// Move is set when the Application changes namespace.
 	Move *Move
 	// MoveRunbook, set with Move, says how to move it safely.
@@ -116,11 +116,11 @@ func Check(in Input) (Report, error) {
 	}
 	r.Rollback = o.Rollback
 
-	from, err := Objects(in.FromBuilt)
+	from, err := manifest.Decode(in.FromBuilt, manifest.Lenient)
 	if err != nil {
 		return r, fmt.Errorf("gate: manifests at the current phase: %w", err)
 	}
-	to, err := Objects(in.ToBuilt)
+	to, err := manifest.Decode(in.ToBuilt, manifest.Lenient)
 	if err != nil {
 		return r, fmt.Errorf("gate: manifests at %s: %w", in.To.Metadata.Name, err)
 	}
@@ -150,11 +150,11 @@ func Check(in Input) (Report, error) {
 		}
 	}
 
-	r.Removed = Removed(from.Objects, to.Objects)
+	r.Removed = manifest.Removed(from.Objects, to.Objects)
 	for _, obj := range r.Removed {
 		r.Warnings = append(r.Warnings, fmt.Sprintf(
 			"%s is no longer generated at %s: Argo CD must prune it (sync with prune), or it keeps running", obj, in.To.Metadata.Name))
-		if w := argocd.PruneWarning(in.Env, obj); w != "" {
+		if w := PruneWarning(in.Env, obj); w != "" {
 			r.Warnings = append(r.Warnings, w)
 		}
 	}

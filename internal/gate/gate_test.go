@@ -8,6 +8,7 @@ import (
 	"github.com/coditect/phasegen/internal/config"
 	"github.com/coditect/phasegen/internal/gate"
 	"github.com/coditect/phasegen/internal/kbuild"
+	"github.com/coditect/phasegen/internal/manifest"
 	"github.com/coditect/phasegen/internal/overlay"
 	"github.com/coditect/phasegen/templates"
 )
@@ -215,11 +216,11 @@ spec:
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			a, err := gate.Objects(base)
+			a, err := manifest.Decode(base, manifest.Lenient)
 			if err != nil {
 				t.Fatal(err)
 			}
-			b, err := gate.Objects(tt.to)
+			b, err := manifest.Decode(tt.to, manifest.Lenient)
 			if err != nil {
 				t.Fatal(err)
 			}

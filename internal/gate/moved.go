@@ -4,14 +4,13 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/coditect/phasegen/internal/argocd"
 	"github.com/coditect/phasegen/internal/config"
 )
 
 // Move is an environment's Argo CD Application changing namespace
 // (spec.argocd.namespace). Argo CD cannot move an Application: it creates a
 // new one in the new namespace while the old one, pruned from the GitOps
-// repository, is deleted, and the old one carries argocd.Finalizer, so its
+// repository, is deleted, and the old one carries the resources finalizer, so its
 // deletion cascades to everything it deployed.
 type Move struct {
 	Application string // the Application's name, the same on both sides
@@ -27,7 +26,7 @@ func Moved(env *config.Environment, held string) *Move {
 	if held == "" || held == to {
 		return nil
 	}
-	return &Move{Application: argocd.Name(env), From: held, To: to}
+	return &Move{Application: env.ApplicationName(), From: held, To: to}
 }
 
 // Message says what the move does when applied as it is.
@@ -36,7 +35,7 @@ func (m Move) Message() string {
 		"Argo CD creates a new Application in %s while the old one in %s is pruned from the repository, "+
 		"and deleting the old one (it carries the %s finalizer) deletes everything it deployed, "+
 		"the StatefulSet and, by its PVC retention policy, users' data; until then the two Applications fight over the same resources",
-		m.Application, m.From, m.To, m.To, m.From, argocd.Finalizer)
+		m.Application, m.From, m.To, m.To, m.From, argocdFinalizer)
 }
 
 // Runbook returns the safe order of the move: take the finalizer off the old
@@ -49,7 +48,7 @@ func (m Move) Runbook() string {
 	fmt.Fprintf(&b, "1. Before merging, remove the finalizer from the old Application, so that deleting it leaves what it deployed in place\n")
 	fmt.Fprintf(&b, "   (if an app-of-apps with selfHeal manages the Applications, pause its automated sync first or it puts the finalizer back):\n")
 	fmt.Fprintf(&b, "     kubectl -n %s patch application %s --type json -p '[{\"op\":\"remove\",\"path\":\"/metadata/finalizers\"}]'\n", m.From, m.Application)
-	fmt.Fprintf(&b, "   Check it is gone (the output must not list %s):\n", argocd.Finalizer)
+	fmt.Fprintf(&b, "   Check it is gone (the output must not list %s):\n", argocdFinalizer)
 	fmt.Fprintf(&b, "     kubectl -n %s get application %s -o jsonpath='{.metadata.finalizers}'\n", m.From, m.Application)
 	fmt.Fprintf(&b, "2. Keep the two Applications from syncing the same resources at once: stop the old one's automated sync\n")
 	fmt.Fprintf(&b, "     kubectl -n %s patch application %s --type merge -p '{\"spec\":{\"syncPolicy\":{\"automated\":null}}}'\n", m.From, m.Application)

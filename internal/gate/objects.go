@@ -1,82 +1,15 @@
 package gate
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
-	"io"
 	"sort"
 	"strings"
 
-	"go.yaml.in/yaml/v3"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	sigsyaml "sigs.k8s.io/yaml"
-
-	"github.com/coditect/phasegen/internal/argocd"
 )
-
-// Manifests are the objects of a built YAML stream.
-type Manifests struct {
-	// Objects are every object's kind and name, in stream order.
-	Objects []argocd.Object
-	// StatefulSets are the StatefulSets, by name.
-	StatefulSets map[string]*appsv1.StatefulSet
-}
-
-// Objects reads a kustomize-built YAML stream. An empty stream has no
-// objects.
-func Objects(built []byte) (Manifests, error) {
-	m := Manifests{StatefulSets: map[string]*appsv1.StatefulSet{}}
-	dec := yaml.NewDecoder(bytes.NewReader(built))
-	for i := 1; ; i++ {
-		var doc map[string]any
-		err := dec.Decode(&doc)
-		if errors.Is(err, io.EOF) {
-			return m, nil
-		}
-		if err != nil {
-			return m, fmt.Errorf("document %d: %w", i, err)
-		}
-		if doc == nil {
-			continue
-		}
-		kind, _ := doc["kind"].(string)
-		md, _ := doc["metadata"].(map[string]any)
-		name, _ := md["name"].(string)
-		m.Objects = append(m.Objects, argocd.Object{Kind: kind, Name: name})
-		if kind != "StatefulSet" {
-			continue
-		}
-		js, err := sigsyaml.Marshal(doc)
-		if err != nil {
-			return m, fmt.Errorf("document %d: %w", i, err)
-		}
-		var sts appsv1.StatefulSet
-		if err := sigsyaml.Unmarshal(js, &sts); err != nil {
-			return m, fmt.Errorf("StatefulSet %s: %w", name, err)
-		}
-		m.StatefulSets[sts.Name] = &sts
-	}
-}
-
-// Removed returns the objects of from that to lacks (by kind and name), in
-// from's order.
-func Removed(from, to []argocd.Object) []argocd.Object {
-	have := map[argocd.Object]bool{}
-	for _, o := range to {
-		have[o] = true
-	}
-	var out []argocd.Object
-	for _, o := range from {
-		if !have[o] {
-			out = append(out, o)
-		}
-	}
-	return out
-}
 
 // The immutable fields of a StatefulSet spec the gate watches.
 const (

@@ -5,7 +5,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/coditect/phasegen/internal/argocd"
 	"github.com/coditect/phasegen/internal/config"
 )
 
@@ -18,7 +17,7 @@ func Runbook(env *config.Environment, changes []FieldChange) string {
 		return ""
 	}
 	ns := env.Spec.Namespace
-	app := argocd.Name(env)
+	app := env.ApplicationName()
 	byName := map[string][]FieldChange{}
 	for _, c := range changes {
 		byName[c.StatefulSet] = append(byName[c.StatefulSet], c)

@@ -197,3 +197,24 @@ func CleanPrefix(p string) string {
 	}
 	return p
 }
+
+// MaxBodyChars is the most characters a pull request body may hold
+// (GitHub's limit).
+const MaxBodyChars = 65536
+
+// PR is a pull request a repository with pull requests makes sure exists.
+type PR struct {
+	Base, Head  string // branches: the PR merges Head into Base
+	Title, Body string
+	Draft       bool     // only when creating: GitHub's REST API cannot toggle it later
+	Labels      []string // added when missing, never removed
+	Reviewers   []string // logins, or "org/team" for a team; requested when missing
+}
+
+// PRResult reports what opening a pull request did.
+type PRResult struct {
+	Number  int
+	URL     string // the PR's web page
+	Created bool   // a new PR was opened
+	Updated bool   // the open PR's title, body or base was edited, or labels or reviewers were added
+}

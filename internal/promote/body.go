@@ -13,12 +13,13 @@ import (
 	"github.com/coditect/phasegen/internal/config"
 	"github.com/coditect/phasegen/internal/diff"
 	"github.com/coditect/phasegen/internal/gate"
-	"github.com/coditect/phasegen/internal/gitops/github"
+	"github.com/coditect/phasegen/internal/gitops"
+	"github.com/coditect/phasegen/internal/manifest"
 	"github.com/coditect/phasegen/templates"
 )
 
 // MaxBodyChars is the most characters a PR body may have (GitHub's limit).
-const MaxBodyChars = github.MaxBodyChars
+const MaxBodyChars = gitops.MaxBodyChars
 
 // cutReserve is kept free for the sentence that lists what was cut.
 const cutReserve = 2048
@@ -118,7 +119,7 @@ func composeBody(o Options, env *config.Environment, from, to *config.Phase, rep
 	d.Rows = rows(pl.Resources, from, to, fromPlan, toPlan)
 	d.CostDelta = costDelta(fromPlan, toPlan)
 
-	diffs := diff.Files(SplitObjects(fromBuilt), SplitObjects(toBuilt))
+	diffs := diff.Files(manifest.Split(fromBuilt), manifest.Split(toBuilt))
 	d.DiffSummary = summary(diffs)
 	d.Fence = diff.Fence(d.Runbook + d.MoveRunbook + diff.Join(diffs))
 

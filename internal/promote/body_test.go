@@ -39,13 +39,3 @@ func TestBodyCutsTheDiffPerObject(t *testing.T) {
 		t.Errorf("the cut object's diff is in the body")
 	}
 }
-
-func TestSplitObjects(t *testing.T) {
-	s := promote.SplitObjects([]byte("kind: A\nmetadata:\n  name: x\n---\nkind: B\nmetadata:\n  name: y\n---\nkind: A\nmetadata:\n  name: x\n"))
-	if got := strings.Join(s.Paths(), ","); got != "A/x,A/x-2,B/y" {
-		t.Errorf("keys %s", got)
-	}
-	if string(s["B/y"]) != "kind: B\nmetadata:\n  name: y\n" {
-		t.Errorf("B/y = %q", s["B/y"])
-	}
-}

@@ -14,9 +14,9 @@ import (
 	"github.com/coditect/phasegen/internal/base"
 	"github.com/coditect/phasegen/internal/config"
 	"github.com/coditect/phasegen/internal/fileset"
-	"github.com/coditect/phasegen/internal/gate"
 	"github.com/coditect/phasegen/internal/gitops"
 	"github.com/coditect/phasegen/internal/kbuild"
+	"github.com/coditect/phasegen/internal/manifest"
 	"github.com/coditect/phasegen/internal/overlay"
 )
 
@@ -106,7 +106,7 @@ func workloadFile(b *base.Base, name string) string {
 		if !strings.HasSuffix(p, ".yaml") && !strings.HasSuffix(p, ".yml") {
 			continue
 		}
-		m, err := gate.Objects(b.Files[p])
+		m, err := manifest.Decode(b.Files[p], manifest.Lenient)
 		if err != nil {
 			continue
 		}

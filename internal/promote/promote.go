@@ -6,7 +6,7 @@
 // GitHub, opens the pull request or updates the open one. Every step is
 // idempotent: a rerun with identical content writes nothing.
 //
-// Recording the new phase in the local environments/<env>.yaml (SetPhase)
+// Recording the new phase in the local environments/<env>.yaml (EditPhase)
 // is left to the caller, after Promote succeeded.
 package promote
 
@@ -23,7 +23,6 @@ import (
 	"github.com/coditect/phasegen/internal/fileset"
 	"github.com/coditect/phasegen/internal/gate"
 	"github.com/coditect/phasegen/internal/gitops"
-	"github.com/coditect/phasegen/internal/gitops/github"
 	"github.com/coditect/phasegen/internal/kbuild"
 	"github.com/coditect/phasegen/internal/overlay"
 )
@@ -39,9 +38,9 @@ const BranchPrefix = "phasegen/"
 var defaultAuthor = gitops.Signature{Name: "phasegen", Email: "phasegen@users.noreply.github.com"}
 
 // PROpener opens or updates the pull request of a promotion;
-// *github.Repo is one.
+// *github.Repo (package gitops/github) is one.
 type PROpener interface {
-	OpenPR(ctx context.Context, pr github.PR) (github.PRResult, error)
+	OpenPR(ctx context.Context, pr gitops.PR) (gitops.PRResult, error)
 }
 
 // Options is one promotion.
@@ -111,7 +110,7 @@ type Outcome struct {
 	// UpToDate: the GitOps branch already holds exactly this content.
 	UpToDate bool
 	// PR is the pull request opened or updated; nil without one.
-	PR *github.PRResult
+	PR *gitops.PRResult
 }
 
 // Promote runs one promotion. A refused gate returns the Outcome with its
@@ -267,7 +266,7 @@ func Promote(ctx context.Context, o Options) (Outcome, error) {
 	if o.PR == nil {
 		return out, nil
 	}
-	pr, err := o.PR.OpenPR(ctx, github.PR{
+	pr, err := o.PR.OpenPR(ctx, gitops.PR{
 		Base: g.Branch, Head: out.Head, Title: out.Title, Body: out.Body,
 		Draft: o.Draft, Labels: out.Labels, Reviewers: o.Reviewers,
 	})

@@ -30,9 +30,9 @@ import (
 	"github.com/coditect/phasegen/internal/fileset"
 	"github.com/coditect/phasegen/internal/gate"
 	"github.com/coditect/phasegen/internal/kbuild"
+	"github.com/coditect/phasegen/internal/manifest"
 	"github.com/coditect/phasegen/internal/overlay"
 	"github.com/coditect/phasegen/internal/parallel"
-	"github.com/coditect/phasegen/internal/promote"
 )
 
 // Side is one version of the configuration: the loaded configs and base. A
@@ -384,7 +384,7 @@ func addApplication(objs fileset.Set, es *envSide) error {
 // whose documents differ are decoded for the immutable-field gate, the
 // objects only the base side builds are the ones Argo CD must prune.
 func compare(e *Env, from, to *envSide, phases []*config.Phase, fromBuilt, toBuilt []byte) error {
-	fromObjs, toObjs := promote.SplitObjects(fromBuilt), promote.SplitObjects(toBuilt)
+	fromObjs, toObjs := manifest.Split(fromBuilt), manifest.Split(toBuilt)
 	if err := addApplication(fromObjs, from); err != nil {
 		return fmt.Errorf("%s at the base revision: %w", e.Name, err)
 	}
@@ -404,17 +404,17 @@ func compare(e *Env, from, to *envSide, phases []*config.Phase, fromBuilt, toBui
 		e.Gates = append(e.Gates, Gate{Name: GateOrder, Message: o.Refusal})
 	}
 	fromSts, toSts := map[string]*appsv1.StatefulSet{}, map[string]*appsv1.StatefulSet{}
-	var removed []argocd.Object
+	var removed []manifest.Object
 	for i, d := range e.Diffs {
 		switch {
 		case d.Status == diff.Removed:
-			removed = append(removed, argocd.Object{Kind: e.Objects[i].Kind, Name: e.Objects[i].Name})
+			removed = append(removed, manifest.Object{Kind: e.Objects[i].Kind, Name: e.Objects[i].Name})
 		case d.Status == diff.Modified && e.Objects[i].Kind == "StatefulSet":
-			a, err := gate.Objects(fromObjs[d.Path])
+			a, err := manifest.Decode(fromObjs[d.Path], manifest.Lenient)
 			if err != nil {
 				return fmt.Errorf("%s at the base revision: %s: %w", e.Name, d.Path, err)
 			}
-			b, err := gate.Objects(toObjs[d.Path])
+			b, err := manifest.Decode(toObjs[d.Path], manifest.Lenient)
 			if err != nil {
 				return fmt.Errorf("%s: %s: %w", e.Name, d.Path, err)
 			}
@@ -435,7 +435,7 @@ func compare(e *Env, from, to *envSide, phases []*config.Phase, fromBuilt, toBui
 	}
 	for _, o := range removed {
 		msg := fmt.Sprintf("%s is no longer generated: Argo CD must prune it (sync with prune), or it keeps running", o)
-		if w := argocd.PruneWarning(to.env, o); w != "" {
+		if w := gate.PruneWarning(to.env, o); w != "" {
 			msg += "; " + w
 		}
 		e.Gates = append(e.Gates, Gate{Name: GateRemoved, Message: msg})

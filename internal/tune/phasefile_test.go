@@ -3,9 +3,10 @@ package tune
 import (
 	"os"
 
-	"go.yaml.in/yaml/v3"
 	"strings"
 	"testing"
+
+	"go.yaml.in/yaml/v3"
 
 	"github.com/coditect/phasegen/internal/config"
 	"github.com/coditect/phasegen/internal/yamledit"

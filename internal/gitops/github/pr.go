@@ -9,28 +9,18 @@ import (
 
 	"github.com/google/go-github/v62/github"
 
+	"github.com/coditect/phasegen/internal/gitops"
 	"github.com/coditect/phasegen/internal/secret"
 )
 
 // MaxBodyChars is GitHub's limit on a pull request body, in characters.
-const MaxBodyChars = 65536
+const MaxBodyChars = gitops.MaxBodyChars
 
-// PR is the pull request OpenPR makes sure exists.
-type PR struct {
-	Base, Head  string // branches: the PR merges Head into Base
-	Title, Body string
-	Draft       bool     // only when creating: GitHub's REST API cannot toggle it later
-	Labels      []string // added when missing, never removed
-	Reviewers   []string // logins, or "org/team" for a team; requested when missing
-}
-
-// PRResult reports what OpenPR did.
-type PRResult struct {
-	Number  int
-	URL     string // the PR's web page
-	Created bool   // a new PR was opened
-	Updated bool   // the open PR's title, body or base was edited, or labels or reviewers were added
-}
+// PR and PRResult are gitops's.
+type (
+	PR       = gitops.PR
+	PRResult = gitops.PRResult
+)
 
 // OpenPR creates the pull request for pr.Head, or brings the open one up to
 // date. A merged or closed PR for the branch is left alone and a new one is

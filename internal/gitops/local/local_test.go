@@ -3,14 +3,15 @@ package local
 import (
 	"context"
 	"errors"
-	"github.com/coditect/phasegen/internal/gittest"
-	"github.com/coditect/phasegen/internal/gittree"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/coditect/phasegen/internal/gittest"
+	"github.com/coditect/phasegen/internal/gittree"
 
 	"github.com/coditect/phasegen/internal/fileset"
 	"github.com/coditect/phasegen/internal/gitops"

@@ -1,4 +1,4 @@
-package promote
+package manifest
 
 import (
 	"fmt"
@@ -6,22 +6,21 @@ import (
 
 	"github.com/coditect/phasegen/internal/diff"
 	"github.com/coditect/phasegen/internal/fileset"
-	"github.com/coditect/phasegen/internal/gate"
 )
 
-// SplitObjects splits a kustomize-built YAML stream into one document per
+// Split splits a kustomize-built YAML stream into one document per
 // object, keyed "<Kind>/<name>" (with a numeric suffix if two objects share
 // kind and name), so diffs of built manifests read, and are cut, per object.
 // A document whose top-level kind and metadata.name lines are plain words,
 // as kustomize prints them, is keyed from those lines; any other is decoded
-// (gate.Objects), which costs a thousand times more.
-func SplitObjects(built []byte) fileset.Set {
+// (Decode), which costs a thousand times more.
+func Split(built []byte) fileset.Set {
 	out := fileset.Set{}
 	for i, doc := range documents(string(built)) {
 		key := fmt.Sprintf("document-%d", i+1)
 		if kind, name, ok := plainKindName(doc); ok {
 			key = kind + "/" + name
-		} else if m, err := gate.Objects([]byte(doc)); err == nil && len(m.Objects) == 1 {
+		} else if m, err := Decode([]byte(doc), Lenient); err == nil && len(m.Objects) == 1 {
 			o := m.Objects[0]
 			key = o.Kind + "/" + o.Name
 		}
@@ -122,5 +121,5 @@ func documents(s string) []string {
 // BuiltDiff returns the unified diff, object by object, of two built YAML
 // streams ("" when they are equal).
 func BuiltDiff(from, to []byte) string {
-	return diff.Join(diff.Files(SplitObjects(from), SplitObjects(to)))
+	return diff.Join(diff.Files(Split(from), Split(to)))
 }
