@@ -116,6 +116,40 @@ type Outcome struct {
 // Promote runs one promotion. A refused gate returns the Outcome with its
 // report and an error for which gate.IsRefused is true.
 func Promote(ctx context.Context, o Options) (Outcome, error) {
+	p, err := newPromotion(o)
+	if err != nil {
+		return Outcome{}, err
+	}
+	for _, step := range []func(context.Context) error{
+		p.readCurrent, // 1. the phase the target holds, and its soak
+		p.build,       // 2. render and build both sides
+		p.checkGates,  // 3. gates
+		p.compose,     // 4. the pull request's title and body
+		p.write,       // 5. one commit on the head branch
+		p.openPR,      // 6. open or update the pull request
+	} {
+		if err := step(ctx); err != nil || p.done {
+			return p.out, err
+		}
+	}
+	return p.out, nil
+}
+
+// promotion is one run of Promote, step by step.
+type promotion struct {
+	o        Options
+	env      *config.Environment
+	from, to *config.Phase
+	cur      current
+	out      Outcome
+	done     bool // a step ended the promotion early, without an error
+
+	soakRefusal        string
+	fromBuilt, toBuilt []byte
+	notes              []string
+}
+
+func newPromotion(o Options) (*promotion, error) {
 	if o.Log == nil {
 		o.Log = io.Discard
 	}
@@ -126,126 +160,133 @@ func Promote(ctx context.Context, o Options) (Outcome, error) {
 		o.Now = time.Now
 	}
 	if o.Config == nil || o.Base == nil || o.Target == nil {
-		return Outcome{}, errors.New("promote: config, base and target are required")
+		return nil, errors.New("promote: config, base and target are required")
 	}
 	env, ok := o.Config.Environment(o.Env)
 	if !ok {
-		return Outcome{}, fmt.Errorf("environment %q does not exist (have: %v)", o.Env, o.Config.EnvironmentNames())
+		return nil, fmt.Errorf("environment %q does not exist (have: %v)", o.Env, o.Config.EnvironmentNames())
 	}
 	to, ok := o.Config.Phase(o.To)
 	if !ok {
-		return Outcome{}, fmt.Errorf("phase %q does not exist (have: %v)", o.To, o.Config.PhaseNames())
+		return nil, fmt.Errorf("phase %q does not exist (have: %v)", o.To, o.Config.PhaseNames())
 	}
 	g := env.Spec.GitOps
-	out := Outcome{
+	return &promotion{o: o, env: env, to: to, out: Outcome{
 		Env: o.Env, To: o.To, From: NoPhase,
 		Base: g.Branch, Head: BranchPrefix + o.Env, Root: g.Path,
-	}
+	}}, nil
+}
 
-	// 1. The phase the target holds.
-	cur, err := readCurrent(ctx, o.Target, env, o.Base, o.AppSet == "")
-	if err != nil {
-		return out, err
+// readCurrent reads the phase the target holds and, when there is one, the
+// soak a forward promotion waits for (a refusal joins the gates', so every
+// reason is given at once).
+func (p *promotion) readCurrent(ctx context.Context) error {
+	o, g := p.o, p.env.Spec.GitOps
+	var err error
+	if p.cur, err = readCurrent(ctx, o.Target, p.env, o.Base, o.AppSet == ""); err != nil {
+		return err
 	}
-	var from *config.Phase
-	if cur.kustomization == nil {
-		out.First = true
+	if p.cur.kustomization == nil {
+		p.out.First = true
 		fmt.Fprintf(o.Log, "%s has no overlay on %s yet (%s): first promotion, no current phase\n",
 			o.Env, g.Branch, path.Join(g.Path, overlay.EnvDir(o.Env), overlay.KustomizationFile))
-	} else {
-		out.From = cur.phase
-		if from, ok = o.Config.Phase(cur.phase); !ok {
-			return out, fmt.Errorf("%s is at phase %q on %s, which %s does not define (have: %v): restore that phase's config to promote from it",
-				o.Env, cur.phase, g.Branch, path.Join(o.Config.Dir, "phases"), o.Config.PhaseNames())
-		}
-		fmt.Fprintf(o.Log, "%s is at %s on %s\n", o.Env, cur.phase, g.Branch)
+		return nil
 	}
-
-	// The soak of the current phase: a forward promotion waits for it (a
-	// refusal joins the gates' below, so every reason is given at once).
-	var soakRefusal string
-	if from != nil {
-		soak, refusal, err := checkSoak(ctx, o, env, from, to)
-		out.Soak, soakRefusal = soak, refusal
-		if err != nil {
-			return out, err
-		}
-		if soak != nil && soak.Early {
-			fmt.Fprintf(o.Log, "warning: promoting early (--allow-early): the %s soak of %s ends at %s\n", soak.Spec, from.Metadata.Name, stamp(soak.Ends))
-		}
+	p.out.From = p.cur.phase
+	from, ok := o.Config.Phase(p.cur.phase)
+	if !ok {
+		return fmt.Errorf("%s is at phase %q on %s, which %s does not define (have: %v): restore that phase's config to promote from it",
+			o.Env, p.cur.phase, g.Branch, path.Join(o.Config.Dir, "phases"), o.Config.PhaseNames())
 	}
-
-	// 2. Render and build both sides.
-	proposed, err := overlay.Render(overlay.Input{Config: o.Config, Base: o.Base, Env: env, Phase: to})
+	p.from = from
+	fmt.Fprintf(o.Log, "%s is at %s on %s\n", o.Env, p.cur.phase, g.Branch)
+	soak, refusal, err := checkSoak(ctx, o, p.env, from, p.to)
+	p.out.Soak, p.soakRefusal = soak, refusal
 	if err != nil {
-		return out, err
+		return err
 	}
-	out.Files = proposed
-	toBuilt, err := kbuild.Build(proposed, overlay.EnvDir(o.Env))
+	if soak != nil && soak.Early {
+		fmt.Fprintf(o.Log, "warning: promoting early (--allow-early): the %s soak of %s ends at %s\n", soak.Spec, from.Metadata.Name, stamp(soak.Ends))
+	}
+	return nil
+}
+
+// build renders and builds the proposed tree, and builds the current one.
+func (p *promotion) build(ctx context.Context) error {
+	o := p.o
+	proposed, err := overlay.Render(overlay.Input{Config: o.Config, Base: o.Base, Env: p.env, Phase: p.to})
 	if err != nil {
-		return out, fmt.Errorf("building %s at %s: %w", o.Env, o.To, err)
+		return err
+	}
+	p.out.Files = proposed
+	if p.toBuilt, err = kbuild.Build(proposed, overlay.EnvDir(o.Env)); err != nil {
+		return fmt.Errorf("building %s at %s: %w", o.Env, o.To, err)
 	}
 	if o.AppSet != "" {
-		ns, err := useAppSet(ctx, o, env, to, proposed, !out.First)
+		ns, err := useAppSet(ctx, o, p.env, p.to, proposed, !p.out.First)
 		if err != nil {
-			return out, err
+			return err
 		}
-		if !out.First {
-			cur.appNamespace = ns
+		if !p.out.First {
+			p.cur.appNamespace = ns
 		}
 	}
-	var fromBuilt []byte
-	var notes []string
-	if from != nil {
-		fromBuilt, notes, err = buildCurrent(o, env, from, cur)
-		if err != nil {
-			return out, err
-		}
+	if p.from != nil {
+		p.fromBuilt, p.notes, err = buildCurrent(o, p.env, p.from, p.cur)
 	}
+	return err
+}
 
-	// 3. Gates.
+// checkGates applies the gates; a refusal ends the promotion.
+func (p *promotion) checkGates(context.Context) error {
+	o := p.o
 	rep, err := gate.Check(gate.Input{
-		Env: env, Phases: o.Config.Phases, From: from, To: to,
-		FromBuilt: fromBuilt, ToBuilt: toBuilt, FromAppNamespace: cur.appNamespace,
+		Env: p.env, Phases: o.Config.Phases, From: p.from, To: p.to,
+		FromBuilt: p.fromBuilt, ToBuilt: p.toBuilt, FromAppNamespace: p.cur.appNamespace,
 		AllowSkip: o.AllowSkip, AllowRecreate: o.AllowRecreate,
 	})
 	if err != nil {
-		return out, err
+		return err
 	}
-	rep.Warnings = append(notes, rep.Warnings...)
-	if soakRefusal != "" {
-		rep.Refusals = append(rep.Refusals, soakRefusal)
+	rep.Warnings = append(p.notes, rep.Warnings...)
+	if p.soakRefusal != "" {
+		rep.Refusals = append(rep.Refusals, p.soakRefusal)
 	}
-	out.Gates = rep
+	p.out.Gates = rep
 	if err := rep.Err(); err != nil {
-		return out, err
+		return err
 	}
 	for _, w := range rep.Warnings {
 		fmt.Fprintf(o.Log, "warning: %s\n", w)
 	}
+	return nil
+}
 
-	// 4. The pull request.
-	out.Title = fmt.Sprintf("%s: %s → %s", o.Env, out.From, o.To)
-	out.Labels = labels(o.To, o.Labels)
-	out.Body, err = composeBody(o, env, from, to, rep, out.Soak, fromBuilt, toBuilt)
-	if err != nil {
-		return out, err
-	}
-	if o.DryRun {
-		return out, nil
-	}
+// compose writes the pull request's title, labels and body; a dry run ends
+// there.
+func (p *promotion) compose(context.Context) error {
+	o := p.o
+	p.out.Title = fmt.Sprintf("%s: %s → %s", o.Env, p.out.From, o.To)
+	p.out.Labels = labels(o.To, o.Labels)
+	var err error
+	p.out.Body, err = composeBody(o, p.env, p.from, p.to, p.out.Gates, p.out.Soak, p.fromBuilt, p.toBuilt)
+	p.done = o.DryRun
+	return err
+}
 
-	// 5. Write.
-	fmt.Fprintf(o.Log, "writing %d files under %s on %s (on top of %s)\n", len(proposed), displayRoot(g.Path), out.Head, g.Branch)
+// write commits the proposed tree on the head branch.
+func (p *promotion) write(ctx context.Context) error {
+	o, g, out := p.o, p.env.Spec.GitOps, &p.out
+	fmt.Fprintf(o.Log, "writing %d files under %s on %s (on top of %s)\n", len(out.Files), displayRoot(g.Path), out.Head, g.Branch)
 	res, err := o.Target.Write(ctx, gitops.Change{
-		Base: g.Branch, Head: out.Head, Root: g.Path, Files: proposed,
+		Base: g.Branch, Head: out.Head, Root: g.Path, Files: out.Files,
 		Owned:   Owned(o.Env),
-		Message: commitMessage(out, to),
+		Message: commitMessage(*out, p.to),
 		Author:  o.Author,
 		Force:   o.ForceBranch,
 	})
 	if err != nil {
-		return out, fmt.Errorf("writing %s: %w", out.Head, err)
+		return fmt.Errorf("writing %s: %w", out.Head, err)
 	}
 	out.Write = res
 	if res.Replaced != "" {
@@ -253,25 +294,28 @@ func Promote(ctx context.Context, o Options) (Outcome, error) {
 	}
 	switch {
 	case res.UpToDate:
-		out.UpToDate = true
+		out.UpToDate, p.done = true, true
 		fmt.Fprintf(o.Log, "%s already holds %s at %s: nothing to do\n", g.Branch, o.Env, o.To)
-		return out, nil
 	case res.Changed:
 		fmt.Fprintf(o.Log, "committed %s on %s\n", short(res.Commit), out.Head)
 	default:
 		fmt.Fprintf(o.Log, "%s already is %s on top of %s: no new commit\n", out.Head, short(res.Commit), g.Branch)
 	}
+	return nil
+}
 
-	// 6. Open or update the pull request.
+// openPR opens or updates the pull request, where the target has them.
+func (p *promotion) openPR(ctx context.Context) error {
+	o, out := p.o, &p.out
 	if o.PR == nil {
-		return out, nil
+		return nil
 	}
 	pr, err := o.PR.OpenPR(ctx, gitops.PR{
-		Base: g.Branch, Head: out.Head, Title: out.Title, Body: out.Body,
+		Base: out.Base, Head: out.Head, Title: out.Title, Body: out.Body,
 		Draft: o.Draft, Labels: out.Labels, Reviewers: o.Reviewers,
 	})
 	if err != nil {
-		return out, fmt.Errorf("opening the pull request: %w", err)
+		return fmt.Errorf("opening the pull request: %w", err)
 	}
 	out.PR = &pr
 	switch {
@@ -282,7 +326,7 @@ func Promote(ctx context.Context, o Options) (Outcome, error) {
 	default:
 		fmt.Fprintf(o.Log, "pull request #%d is up to date\n", pr.Number)
 	}
-	return out, nil
+	return nil
 }
 
 // Owned returns the paths, relative to the generated tree's top, that the
