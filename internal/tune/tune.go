@@ -87,13 +87,41 @@ func Recommend(env *config.Environment, p *config.Phase, model capacity.Model, b
 		return nil, &RefusedError{Msg: fmt.Sprintf("refusing to recommend for %s: the workload has %s of data (%d samples) in the %s before %s; tune needs at least 24h and %d samples: wait for more data, or widen --window if it is shorter",
 			env.Metadata.Name, observe.FormatWindow(minutes(o.DataMinutes)), int(o.Samples), observe.FormatWindow(o.Window), o.At.UTC().Format(time.RFC3339), MinSamples)}
 	}
+	rc := &recommendation{r: &Result{Environment: env.Metadata.Name, Phase: p.Metadata.Name}, p: p, o: o, tuned: *p}
+	rc.resources(base)
+	if err := rc.scale(model); err != nil {
+		return nil, err
+	}
+	if err := rc.cost(model, base); err != nil {
+		return nil, err
+	}
+	rc.r.Rules, rc.r.Edits, rc.r.Tuned = rc.rules, rc.edits, &rc.tuned
+	return rc.r, nil
+}
+
+// recommendation is Recommend's work in progress: the result, the rules it
+// printed, the edits it makes, and the phase with them applied.
+type recommendation struct {
+	r     *Result
+	p     *config.Phase
+	o     *observe.Observation
+	tuned config.Phase
+	rules []string
+	edits []Edit
+
+	cpuMilli          int64
+	reqCPU, curReqCPU resource.Quantity
+}
+
+// resources sizes requests and limits from the busiest pod's CPU and the
+// largest working set.
+func (rc *recommendation) resources(base corev1.ResourceRequirements) {
+	p, o, r := rc.p, rc.o, rc.r
+	var rules []string
+	var edits []Edit
 	cur := p.Spec.Resources.Apply(base)
 	curReqCPU, curLimCPU := cur.Requests[corev1.ResourceCPU], cur.Limits[corev1.ResourceCPU]
 	curReqMem, curLimMem := cur.Requests[corev1.ResourceMemory], cur.Limits[corev1.ResourceMemory]
-
-	r := &Result{Environment: env.Metadata.Name, Phase: p.Metadata.Name}
-	var rules []string
-	var edits []Edit
 
 	cpuMilli := max(int64(math.Ceil(o.CPUP95PerPod*1000-1e-9)), MinCPUMilli)
 	reqCPU := *resource.NewMilliQuantity(cpuMilli, resource.DecimalSI)
@@ -128,20 +156,30 @@ func Recommend(env *config.Environment, p *config.Phase, model capacity.Model, b
 		edits = append(edits, Edit{Path: "spec.resources.limits.memory", Value: mem.String()})
 	}
 
+	rc.tuned.Spec.Resources = &config.Resources{
+		Requests: config.ResourceList{CPU: &reqCPU, Memory: &mem},
+		Limits:   config.ResourceList{CPU: &limCPU, Memory: &mem},
+	}
+	rc.rules, rc.edits = append(rc.rules, rules...), append(rc.edits, edits...)
+	rc.cpuMilli, rc.reqCPU, rc.curReqCPU = cpuMilli, reqCPU, curReqCPU
+}
+
+// scale sets the replica floor from the p95 sessions, and the HPA's
+// target so it keeps scaling at the same CPU per pod.
+func (rc *recommendation) scale(model capacity.Model) error {
+	p, o, r := rc.p, rc.o, rc.r
+	rules, edits := rc.rules, rc.edits
+	cpuMilli, reqCPU, curReqCPU := rc.cpuMilli, rc.reqCPU, rc.curReqCPU
+	tuned := &rc.tuned
 	// The floor serves the p95 sessions conservatively.
 	users := int(math.Ceil(o.SessionsP95 - 1e-9))
 	pods := max(capacity.Pods(users, model.Conservative), 1)
 	if pods > math.MaxInt32 {
-		return nil, fmt.Errorf("the p95 sessions, %d, need %d pods at %s users a pod: more than a replica count holds (%d); nothing is written", users, pods, trim(model.Conservative, 2), math.MaxInt32)
+		return fmt.Errorf("the p95 sessions, %d, need %d pods at %s users a pod: more than a replica count holds (%d); nothing is written", users, pods, trim(model.Conservative, 2), math.MaxInt32)
 	}
 	floor := int32(pods)
 	floorRule := fmt.Sprintf("the p95 sessions, %s, as %d users at %s users a pod (conservative)", trim(o.SessionsP95, 2), users, trim(model.Conservative, 2))
 
-	tuned := *p
-	tuned.Spec.Resources = &config.Resources{
-		Requests: config.ResourceList{CPU: &reqCPU, Memory: &mem},
-		Limits:   config.ResourceList{CPU: &limCPU, Memory: &mem},
-	}
 	if a := p.Spec.Autoscaling; a != nil {
 		na := *a
 		na.MinReplicas = floor
@@ -192,20 +230,26 @@ func Recommend(env *config.Environment, p *config.Phase, model capacity.Model, b
 		r.Recommended.Replicas = &floor
 	}
 
+	rc.rules, rc.edits = rules, edits
+	return nil
+}
+
+// cost prices the phase as it is and as recommended.
+func (rc *recommendation) cost(model capacity.Model, base corev1.ResourceRequirements) error {
+	p, r, tuned := rc.p, rc.r, &rc.tuned
 	before, err := model.PlanPhase(p, base)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	after, err := model.PlanPhase(&tuned, base)
+	after, err := model.PlanPhase(tuned, base)
 	if err != nil {
-		return nil, fmt.Errorf("the recommended values do not plan: %w", err)
+		return fmt.Errorf("the recommended values do not plan: %w", err)
 	}
 	r.MonthlyCost.Current = capacity.MinMax[float64]{Min: cents(before.MonthlyCost.Min), Max: cents(before.MonthlyCost.Max)}
 	r.MonthlyCost.Recommended = capacity.MinMax[float64]{Min: cents(after.MonthlyCost.Min), Max: cents(after.MonthlyCost.Max)}
-	rules = append(rules, fmt.Sprintf("monthly cost %s → %s (floor-ceiling, priced as plan prices)",
+	rc.rules = append(rc.rules, fmt.Sprintf("monthly cost %s → %s (floor-ceiling, priced as plan prices)",
 		span(minMax(before.MonthlyCost)), span(minMax(after.MonthlyCost))))
-	r.Rules, r.Edits, r.Tuned = rules, edits, &tuned
-	return r, nil
+	return nil
 }
 
 func minutes(m float64) time.Duration { return time.Duration(m * float64(time.Minute)) }
