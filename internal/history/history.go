@@ -171,151 +171,187 @@ func (o Options) podsFor(sessions float64) int {
 // Generate builds the history o describes.
 func Generate(o Options) *History {
 	steps := int(o.Duration / Step)
-	h := &History{Options: o, End: o.Start.Add(time.Duration(steps-1) * Step), types: map[string]string{}}
+	g := &generator{o: o, steps: steps, pods: make([]*podSeries, o.MaxPods),
+		h: &History{Options: o, End: o.Start.Add(time.Duration(steps-1) * Step), types: map[string]string{}}}
 	w, ns := o.Workload, o.Namespace
-	type podSeries struct {
-		cpu, cpuPod, cpuAll, mem, memPod, memAll *Series
-		ready                                    [3]*Series
-		limCPU, limMem, sessions                 *Series
-		wsUsed, wsCap, cfgUsed, cfgCap           *Series
-		counter, counterPod                      float64
-	}
-	pods := make([]*podSeries, o.MaxPods)
-	add := func(typ, metric string, labels ...Label) *Series {
-		s := &Series{Metric: metric, Labels: labels}
-		h.Series = append(h.Series, s)
-		h.types[metric] = typ
-		return s
-	}
-	lbl := func(kv ...string) []Label {
-		out := make([]Label, 0, len(kv)/2)
-		for i := 0; i+1 < len(kv); i += 2 {
-			out = append(out, Label{kv[i], kv[i+1]})
-		}
-		return out
-	}
-	series := func(i int) *podSeries {
-		if pods[i] != nil {
-			return pods[i]
-		}
-		pod := fmt.Sprintf("%s-%d", w, i)
-		cad := func(metric, container string) *Series {
-			return add(map[bool]string{true: "counter", false: "gauge"}[strings.HasSuffix(metric, "_total")], metric,
-				lbl("container", container, "namespace", ns, "pod", pod)...)
-		}
-		ps := &podSeries{
-			cpu: cad("container_cpu_usage_seconds_total", w), cpuPod: cad("container_cpu_usage_seconds_total", "POD"),
-			cpuAll: cad("container_cpu_usage_seconds_total", ""),
-			mem:    cad("container_memory_working_set_bytes", w), memPod: cad("container_memory_working_set_bytes", "POD"),
-			memAll: cad("container_memory_working_set_bytes", ""),
-		}
-		for j, c := range []string{"true", "false", "unknown"} {
-			ps.ready[j] = add("gauge", "kube_pod_status_ready", lbl("condition", c, "namespace", ns, "pod", pod, "uid", fmt.Sprintf("uid-%s-%d", ns, i))...)
-		}
-		ps.limCPU = add("gauge", "kube_pod_container_resource_limits", lbl("container", w, "namespace", ns, "pod", pod, "resource", "cpu", "unit", "core")...)
-		ps.limMem = add("gauge", "kube_pod_container_resource_limits", lbl("container", w, "namespace", ns, "pod", pod, "resource", "memory", "unit", "byte")...)
-		ps.sessions = add("gauge", o.SessionMetric, lbl("namespace", ns, "pod", pod)...)
-		vol := func(metric, claim string) *Series {
-			return add("gauge", metric, lbl("namespace", ns, "persistentvolumeclaim", claim+"-"+pod)...)
-		}
-		ps.wsUsed, ps.wsCap = vol("kubelet_volume_stats_used_bytes", "workspace"), vol("kubelet_volume_stats_capacity_bytes", "workspace")
-		ps.cfgUsed, ps.cfgCap = vol("kubelet_volume_stats_used_bytes", "config"), vol("kubelet_volume_stats_capacity_bytes", "config")
-		pods[i] = ps
-		return ps
-	}
-	var hpaCur, hpaMax, decoyUsed, decoyCap, decoyCPU *Series
 	if o.HPA {
 		hl := lbl("horizontalpodautoscaler", w+"-hpa", "namespace", ns)
-		hpaCur = add("gauge", "kube_horizontalpodautoscaler_status_current_replicas", hl...)
-		hpaMax = add("gauge", "kube_horizontalpodautoscaler_spec_max_replicas", hl...)
+		g.hpaCur = g.add("gauge", "kube_horizontalpodautoscaler_status_current_replicas", hl...)
+		g.hpaMax = g.add("gauge", "kube_horizontalpodautoscaler_spec_max_replicas", hl...)
 	}
 	if o.Decoys {
-		decoyUsed = add("gauge", "kubelet_volume_stats_used_bytes", lbl("namespace", ns, "persistentvolumeclaim", "data-postgres-0")...)
-		decoyCap = add("gauge", "kubelet_volume_stats_capacity_bytes", lbl("namespace", ns, "persistentvolumeclaim", "data-postgres-0")...)
-		decoyCPU = add("counter", "container_cpu_usage_seconds_total", lbl("container", "log-shipper", "namespace", ns, "pod", w+"-0")...)
+		g.decoyUsed = g.add("gauge", "kubelet_volume_stats_used_bytes", lbl("namespace", ns, "persistentvolumeclaim", "data-postgres-0")...)
+		g.decoyCap = g.add("gauge", "kubelet_volume_stats_capacity_bytes", lbl("namespace", ns, "persistentvolumeclaim", "data-postgres-0")...)
+		g.decoyCPU = g.add("counter", "container_cpu_usage_seconds_total", lbl("container", "log-shipper", "namespace", ns, "pod", w+"-0")...)
 	}
-	var decoyCounter float64
 	for s := 0; s < steps; s++ {
-		t := o.Start.Add(time.Duration(s) * Step)
-		ms := t.UnixMilli()
-		since := t.Sub(o.Start)
-		slotStart := o.Start.Add(since / slot * slot)
-		sessions := o.sessionsAt(slotStart)
-		n := o.podsFor(sessions)
-		prev := n
-		if slotStart.After(o.Start) {
-			prev = o.podsFor(o.sessionsAt(slotStart.Add(-slot)))
+		g.step(s)
+	}
+	return g.h
+}
+
+// generator writes the series of a History, one step at a time.
+type generator struct {
+	o     Options
+	h     *History
+	steps int
+	pods  []*podSeries
+
+	hpaCur, hpaMax, decoyUsed, decoyCap, decoyCPU *Series
+	decoyCounter                                  float64
+}
+
+// podSeries are the series of one pod (by ordinal).
+type podSeries struct {
+	cpu, cpuPod, cpuAll, mem, memPod, memAll *Series
+	ready                                    [3]*Series
+	limCPU, limMem, sessions                 *Series
+	wsUsed, wsCap, cfgUsed, cfgCap           *Series
+	counter, counterPod                      float64
+}
+
+func (g *generator) add(typ, metric string, labels ...Label) *Series {
+	s := &Series{Metric: metric, Labels: labels}
+	g.h.Series = append(g.h.Series, s)
+	g.h.types[metric] = typ
+	return s
+}
+
+func lbl(kv ...string) []Label {
+	out := make([]Label, 0, len(kv)/2)
+	for i := 0; i+1 < len(kv); i += 2 {
+		out = append(out, Label{kv[i], kv[i+1]})
+	}
+	return out
+}
+
+// series returns pod i's series, made the first time the pod runs.
+func (g *generator) series(i int) *podSeries {
+	if g.pods[i] != nil {
+		return g.pods[i]
+	}
+	w, ns := g.o.Workload, g.o.Namespace
+	pod := fmt.Sprintf("%s-%d", w, i)
+	cad := func(metric, container string) *Series {
+		return g.add(map[bool]string{true: "counter", false: "gauge"}[strings.HasSuffix(metric, "_total")], metric,
+			lbl("container", container, "namespace", ns, "pod", pod)...)
+	}
+	ps := &podSeries{
+		cpu: cad("container_cpu_usage_seconds_total", w), cpuPod: cad("container_cpu_usage_seconds_total", "POD"),
+		cpuAll: cad("container_cpu_usage_seconds_total", ""),
+		mem:    cad("container_memory_working_set_bytes", w), memPod: cad("container_memory_working_set_bytes", "POD"),
+		memAll: cad("container_memory_working_set_bytes", ""),
+	}
+	for j, c := range []string{"true", "false", "unknown"} {
+		ps.ready[j] = g.add("gauge", "kube_pod_status_ready", lbl("condition", c, "namespace", ns, "pod", pod, "uid", fmt.Sprintf("uid-%s-%d", ns, i))...)
+	}
+	ps.limCPU = g.add("gauge", "kube_pod_container_resource_limits", lbl("container", w, "namespace", ns, "pod", pod, "resource", "cpu", "unit", "core")...)
+	ps.limMem = g.add("gauge", "kube_pod_container_resource_limits", lbl("container", w, "namespace", ns, "pod", pod, "resource", "memory", "unit", "byte")...)
+	ps.sessions = g.add("gauge", g.o.SessionMetric, lbl("namespace", ns, "pod", pod)...)
+	vol := func(metric, claim string) *Series {
+		return g.add("gauge", metric, lbl("namespace", ns, "persistentvolumeclaim", claim+"-"+pod)...)
+	}
+	ps.wsUsed, ps.wsCap = vol("kubelet_volume_stats_used_bytes", "workspace"), vol("kubelet_volume_stats_capacity_bytes", "workspace")
+	ps.cfgUsed, ps.cfgCap = vol("kubelet_volume_stats_used_bytes", "config"), vol("kubelet_volume_stats_capacity_bytes", "config")
+	g.pods[i] = ps
+	return ps
+}
+
+// step writes the samples of step s.
+func (g *generator) step(s int) {
+	o := g.o
+	t := o.Start.Add(time.Duration(s) * Step)
+	ms := t.UnixMilli()
+	since := t.Sub(o.Start)
+	slotStart := o.Start.Add(since / slot * slot)
+	sessions := o.sessionsAt(slotStart)
+	n := o.podsFor(sessions)
+	prev := n
+	if slotStart.After(o.Start) {
+		prev = o.podsFor(o.sessionsAt(slotStart.Add(-slot)))
+	}
+	inTerm := t.Sub(slotStart) < terminating
+	for i := 0; i < o.MaxPods; i++ {
+		st := g.state(s, i, n, sessions, since)
+		if i >= n && i < prev && inTerm {
+			st.alive = true
+			st.cpu, st.memory = 0.01, 400*mib
 		}
-		inTerm := t.Sub(slotStart) < terminating
-		for i := 0; i < o.MaxPods; i++ {
-			st := podState{}
-			switch {
-			case i < n:
-				st.alive, st.ready = true, true
-				st.sessions = math.Floor(sessions / float64(n))
-				if float64(i) < sessions-st.sessions*float64(n) {
-					st.sessions++
-				}
-				load := sessions / o.PeakSessions
-				st.cpu = 0.05 + 0.12*st.sessions + 0.2*load + 0.01*float64(i%3)
-				st.memory = 400*mib + 180*mib*st.sessions + 8*mib*float64(i%4) + float64((s*7919+i*104729)%997)*4096
-				if i == o.HotPod {
-					// The hot pod: a heavy user's builds, and one half hour
-					// of a runaway job in the middle of the history.
-					st.cpu += 0.3 + 0.4*load
-					st.memory += 300 * mib
-					if since/slot == time.Duration(steps)*Step/slot/2 {
-						st.cpu = 1.45
-					}
-				}
-			case i < prev && inTerm:
-				st.alive = true
-				st.cpu, st.memory = 0.01, 400*mib
+		if !st.alive {
+			if g.pods[i] != nil {
+				// A pod that left and comes back starts a new container.
+				g.pods[i].counter, g.pods[i].counterPod = 0, 0
 			}
-			if !st.alive {
-				if pods[i] != nil {
-					// A pod that left and comes back starts a new container.
-					pods[i].counter, pods[i].counterPod = 0, 0
-				}
-				continue
-			}
-			ps := series(i)
-			ps.counter += st.cpu * Step.Seconds()
-			ps.counterPod += 0.001 * Step.Seconds()
-			push := func(se *Series, v float64) { se.Samples = append(se.Samples, Sample{ms, v}) }
-			push(ps.cpu, ps.counter)
-			push(ps.cpuPod, ps.counterPod)
-			push(ps.cpuAll, ps.counter+ps.counterPod)
-			push(ps.mem, st.memory)
-			push(ps.memPod, 1*mib)
-			push(ps.memAll, st.memory+1*mib)
-			push(ps.ready[0], b2f(st.ready))
-			push(ps.ready[1], b2f(!st.ready))
-			push(ps.ready[2], 0)
-			push(ps.limCPU, o.CPULimit)
-			push(ps.limMem, o.MemoryLimit)
-			push(ps.sessions, st.sessions)
-			used := 5*gib + 0.5*gib*float64(i)
-			if i == 0 {
-				used = 20*gib + 21*gib*since.Seconds()/o.Duration.Seconds()
-			}
-			push(ps.wsUsed, math.Round(used))
-			push(ps.wsCap, 50*gib)
-			push(ps.cfgUsed, 200*mib)
-			push(ps.cfgCap, 5*gib)
+			continue
 		}
-		if o.HPA {
-			hpaCur.Samples = append(hpaCur.Samples, Sample{ms, float64(n)})
-			hpaMax.Samples = append(hpaMax.Samples, Sample{ms, float64(o.MaxPods)})
-		}
-		if o.Decoys {
-			decoyCounter += 1.5 * Step.Seconds()
-			decoyUsed.Samples = append(decoyUsed.Samples, Sample{ms, 47.5 * gib})
-			decoyCap.Samples = append(decoyCap.Samples, Sample{ms, 50 * gib})
-			decoyCPU.Samples = append(decoyCPU.Samples, Sample{ms, decoyCounter})
+		g.record(g.series(i), st, i, ms, since)
+	}
+	if o.HPA {
+		g.hpaCur.Samples = append(g.hpaCur.Samples, Sample{ms, float64(n)})
+		g.hpaMax.Samples = append(g.hpaMax.Samples, Sample{ms, float64(o.MaxPods)})
+	}
+	if o.Decoys {
+		g.decoyCounter += 1.5 * Step.Seconds()
+		g.decoyUsed.Samples = append(g.decoyUsed.Samples, Sample{ms, 47.5 * gib})
+		g.decoyCap.Samples = append(g.decoyCap.Samples, Sample{ms, 50 * gib})
+		g.decoyCPU.Samples = append(g.decoyCPU.Samples, Sample{ms, g.decoyCounter})
+	}
+}
+
+// state is pod i at step s when n pods serve sessions (a pod past n is not
+// alive here; step keeps a terminating one alive).
+func (g *generator) state(s, i, n int, sessions float64, since time.Duration) podState {
+	o := g.o
+	st := podState{}
+	if i >= n {
+		return st
+	}
+	st.alive, st.ready = true, true
+	st.sessions = math.Floor(sessions / float64(n))
+	if float64(i) < sessions-st.sessions*float64(n) {
+		st.sessions++
+	}
+	load := sessions / o.PeakSessions
+	st.cpu = 0.05 + 0.12*st.sessions + 0.2*load + 0.01*float64(i%3)
+	st.memory = 400*mib + 180*mib*st.sessions + 8*mib*float64(i%4) + float64((s*7919+i*104729)%997)*4096
+	if i == o.HotPod {
+		// The hot pod: a heavy user's builds, and one half hour of a
+		// runaway job in the middle of the history.
+		st.cpu += 0.3 + 0.4*load
+		st.memory += 300 * mib
+		if since/slot == time.Duration(g.steps)*Step/slot/2 {
+			st.cpu = 1.45
 		}
 	}
-	return h
+	return st
+}
+
+// record appends pod i's samples at ms.
+func (g *generator) record(ps *podSeries, st podState, i int, ms int64, since time.Duration) {
+	o := g.o
+	ps.counter += st.cpu * Step.Seconds()
+	ps.counterPod += 0.001 * Step.Seconds()
+	push := func(se *Series, v float64) { se.Samples = append(se.Samples, Sample{ms, v}) }
+	push(ps.cpu, ps.counter)
+	push(ps.cpuPod, ps.counterPod)
+	push(ps.cpuAll, ps.counter+ps.counterPod)
+	push(ps.mem, st.memory)
+	push(ps.memPod, 1*mib)
+	push(ps.memAll, st.memory+1*mib)
+	push(ps.ready[0], b2f(st.ready))
+	push(ps.ready[1], b2f(!st.ready))
+	push(ps.ready[2], 0)
+	push(ps.limCPU, o.CPULimit)
+	push(ps.limMem, o.MemoryLimit)
+	push(ps.sessions, st.sessions)
+	used := 5*gib + 0.5*gib*float64(i)
+	if i == 0 {
+		used = 20*gib + 21*gib*since.Seconds()/o.Duration.Seconds()
+	}
+	push(ps.wsUsed, math.Round(used))
+	push(ps.wsCap, 50*gib)
+	push(ps.cfgUsed, 200*mib)
+	push(ps.cfgCap, 5*gib)
 }
 
 func b2f(b bool) float64 {
