@@ -149,32 +149,7 @@ func (r *Repo) Write(ctx context.Context, c gitops.Change) (gitops.Result, error
 		return gitops.Result{}, fmt.Errorf("base: %w", err)
 	}
 	res := gitops.Result{BaseTip: base.Hash.String()}
-	ed, err := newTreeEditor(r.repo.Storer, base.TreeHash)
-	if err != nil {
-		return gitops.Result{}, err
-	}
-	baseTree, err := base.Tree()
-	if err != nil {
-		return gitops.Result{}, fmt.Errorf("base tree: %w", err)
-	}
-	root := gitops.CleanPrefix(c.Root)
-	for _, o := range c.Owned {
-		if err := ed.remove(join(root, gitops.CleanPrefix(o))); err != nil {
-			return gitops.Result{}, fmt.Errorf("removing owned %q: %w", o, err)
-		}
-	}
-	for _, p := range c.Files.Paths() {
-		full := join(root, p)
-		// An executable file stays executable, as on GitHub.
-		mode := filemode.Regular
-		if en, err := baseTree.FindEntry(full); err == nil && en.Mode == filemode.Executable {
-			mode = filemode.Executable
-		}
-		if err := ed.put(full, mode, c.Files[p]); err != nil {
-			return gitops.Result{}, fmt.Errorf("writing %q: %w", p, err)
-		}
-	}
-	tree, err := ed.finish()
+	ed, tree, err := r.editTree(base, c)
 	if err != nil {
 		return gitops.Result{}, err
 	}
@@ -182,31 +157,9 @@ func (r *Repo) Write(ctx context.Context, c gitops.Change) (gitops.Result, error
 		res.UpToDate = true
 		return res, nil
 	}
-
-	old, err := r.repo.Storer.Reference(headName)
-	switch {
-	case errors.Is(err, plumbing.ErrReferenceNotFound):
-		old = nil
-	case err != nil:
-		return gitops.Result{}, fmt.Errorf("reading branch %q: %w", c.Head, err)
-	case old.Type() != plumbing.HashReference:
-		return gitops.Result{}, fmt.Errorf("branch %q is a symbolic reference; refusing to move it", c.Head)
-	default:
-		hc, err := r.repo.CommitObject(old.Hash())
-		if err != nil {
-			return gitops.Result{}, fmt.Errorf("branch %q: commit %s: %w", c.Head, old.Hash(), err)
-		}
-		if len(hc.ParentHashes) > 0 && hc.ParentHashes[0] == base.Hash && hc.TreeHash == tree {
-			res.Commit = hc.Hash.String()
-			return res, nil
-		}
-		ok, err := r.descends(hc, base, c)
-		if err != nil {
-			return gitops.Result{}, err
-		}
-		if !ok {
-			res.Replaced = hc.Hash.String()
-		}
+	old, done, err := r.currentHead(headName, base, tree, c, &res)
+	if err != nil || done {
+		return res, err
 	}
 	if wt, err := r.checkedOut(headName); err != nil {
 		return gitops.Result{}, err
@@ -233,6 +186,70 @@ func (r *Repo) Write(ctx context.Context, c gitops.Change) (gitops.Result, error
 	}
 	res.Commit, res.Changed = id.String(), true
 	return res, nil
+}
+
+// editTree returns base's tree with c applied (in an editor whose new
+// objects are not stored yet) and its id.
+func (r *Repo) editTree(base *object.Commit, c gitops.Change) (*treeEditor, plumbing.Hash, error) {
+	ed, err := newTreeEditor(r.repo.Storer, base.TreeHash)
+	if err != nil {
+		return nil, plumbing.ZeroHash, err
+	}
+	baseTree, err := base.Tree()
+	if err != nil {
+		return nil, plumbing.ZeroHash, fmt.Errorf("base tree: %w", err)
+	}
+	root := gitops.CleanPrefix(c.Root)
+	for _, o := range c.Owned {
+		if err := ed.remove(join(root, gitops.CleanPrefix(o))); err != nil {
+			return nil, plumbing.ZeroHash, fmt.Errorf("removing owned %q: %w", o, err)
+		}
+	}
+	for _, p := range c.Files.Paths() {
+		full := join(root, p)
+		// An executable file stays executable, as on GitHub.
+		mode := filemode.Regular
+		if en, err := baseTree.FindEntry(full); err == nil && en.Mode == filemode.Executable {
+			mode = filemode.Executable
+		}
+		if err := ed.put(full, mode, c.Files[p]); err != nil {
+			return nil, plumbing.ZeroHash, fmt.Errorf("writing %q: %w", p, err)
+		}
+	}
+	tree, err := ed.finish()
+	return ed, tree, err
+}
+
+// currentHead reads the head branch: nil when it does not exist. done is
+// true when it already is tree on top of base (res.Commit says which); an
+// unrelated commit there is refused, or with c.Force recorded in
+// res.Replaced.
+func (r *Repo) currentHead(name plumbing.ReferenceName, base *object.Commit, tree plumbing.Hash, c gitops.Change, res *gitops.Result) (old *plumbing.Reference, done bool, err error) {
+	old, err = r.repo.Storer.Reference(name)
+	switch {
+	case errors.Is(err, plumbing.ErrReferenceNotFound):
+		return nil, false, nil
+	case err != nil:
+		return nil, false, fmt.Errorf("reading branch %q: %w", c.Head, err)
+	case old.Type() != plumbing.HashReference:
+		return nil, false, fmt.Errorf("branch %q is a symbolic reference; refusing to move it", c.Head)
+	}
+	hc, err := r.repo.CommitObject(old.Hash())
+	if err != nil {
+		return nil, false, fmt.Errorf("branch %q: commit %s: %w", c.Head, old.Hash(), err)
+	}
+	if len(hc.ParentHashes) > 0 && hc.ParentHashes[0] == base.Hash && hc.TreeHash == tree {
+		res.Commit = hc.Hash.String()
+		return old, true, nil
+	}
+	ok, err := r.descends(hc, base, c)
+	if err != nil {
+		return nil, false, err
+	}
+	if !ok {
+		res.Replaced = hc.Hash.String()
+	}
+	return old, false, nil
 }
 
 // author returns a, or when it is empty the user.name and user.email of
