@@ -32,6 +32,13 @@ import (
 // see it; with one, 404).
 var ErrAuth = errors.New("argo cd refused the token")
 
+// ErrNoServer is returned without a server address.
+var ErrNoServer = errors.New("no Argo CD server")
+
+// ErrInsecureTransport is returned when skipping TLS verification is asked
+// of an HTTP client whose transport is not an *http.Transport.
+var ErrInsecureTransport = errors.New("argo cd: skipping TLS verification needs an HTTP client with a standard transport")
+
 // ErrNotFound is wrapped by answers 404.
 var ErrNotFound = errors.New("not found")
 
@@ -75,7 +82,7 @@ func New(o Options) (*Client, error) {
 		case *http.Transport:
 			tr = t.Clone()
 		default:
-			return nil, errors.New("argo cd: --insecure needs an HTTP client with a standard transport")
+			return nil, ErrInsecureTransport
 		}
 		if tr.TLSClientConfig == nil {
 			tr.TLSClientConfig = &tls.Config{}
@@ -92,7 +99,7 @@ func New(o Options) (*Client, error) {
 func ServerURL(s string) (*url.URL, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
-		return nil, errors.New("no Argo CD server: pass --argocd-server HOST[:PORT] or set ARGOCD_SERVER")
+		return nil, ErrNoServer
 	}
 	raw := s
 	if !strings.HasPrefix(s, "http://") && !strings.HasPrefix(s, "https://") {

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -36,11 +37,15 @@ func (o *promOptions) url(a *App) string {
 // promClient is the Prometheus client of o: PROMETHEUS_TOKEN as the bearer
 // token, the App's HTTP client and Sleep, retries logged to stderr.
 func (a *App) promClient(o *promOptions) (*promapi.Client, error) {
-	return promapi.New(promapi.Options{
+	c, err := promapi.New(promapi.Options{
 		URL: o.url(a), Token: a.Getenv("PROMETHEUS_TOKEN"), HTTPClient: a.HTTPClient,
 		Timeout: o.queryTimeout, Sleep: a.Sleep, Now: a.Now,
 		Logf: func(format string, args ...any) { fmt.Fprintf(a.Stderr, format+"\n", args...) },
 	})
+	if errors.Is(err, promapi.ErrNoURL) {
+		return nil, fmt.Errorf("%w: pass --prometheus URL or set PROMETHEUS_URL", err)
+	}
+	return c, err
 }
 
 // observeOptions are the flags status and tune share.
@@ -87,7 +92,7 @@ func (a *App) observeEnv(ctx context.Context, g *globalOptions, o *observeOption
 	at := a.Now().UTC()
 	if o.at != "" {
 		if at, err = observe.ParseTime(o.at); err != nil {
-			return nil, usagef("%v", err)
+			return nil, usagef("--at %v", err)
 		}
 	}
 	if o.queryTimeout <= 0 {

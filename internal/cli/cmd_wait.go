@@ -139,7 +139,12 @@ func (a *App) runWait(ctx context.Context, g *globalOptions, opts *waitOptions, 
 	}
 	token := a.Getenv("ARGOCD_AUTH_TOKEN")
 	client, err := argocdapi.New(argocdapi.Options{Server: server, Token: token, Insecure: opts.insecure, HTTPClient: a.HTTPClient})
-	if err != nil {
+	switch {
+	case errors.Is(err, argocdapi.ErrNoServer):
+		return fmt.Errorf("%w: pass --argocd-server HOST[:PORT] or set ARGOCD_SERVER", err)
+	case errors.Is(err, argocdapi.ErrInsecureTransport):
+		return errors.New("argo cd: --insecure needs an HTTP client with a standard transport")
+	case err != nil:
 		return err
 	}
 	if token == "" {

@@ -159,5 +159,5 @@ func ParseTime(v string) (time.Time, error) {
 		sec := int64(f)
 		return time.Unix(sec, int64((f-float64(sec))*1e9)).UTC(), nil
 	}
-	return time.Time{}, fmt.Errorf("--at %q is neither RFC 3339 (2026-01-31T12:00:00Z) nor unix seconds", v)
+	return time.Time{}, fmt.Errorf("%q is neither RFC 3339 (2026-01-31T12:00:00Z) nor unix seconds", v)
 }

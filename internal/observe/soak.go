@@ -2,7 +2,6 @@ package observe
 
 import (
 	"fmt"
-	"strings"
 	"time"
 )
 
@@ -68,8 +67,7 @@ func (s *Soak) line() string {
 // give for holding it, so the command is not read as runnable now.
 func (s *Status) WithSoak(soak *Soak) {
 	s.Soak = soak
-	if soak == nil || soak.Passed || soak.EndsAt == nil || s.Verdict.Status != VerdictPromote ||
-		!strings.HasPrefix(s.Verdict.Command, "phasegen promote ") {
+	if soak == nil || soak.Passed || soak.EndsAt == nil || s.Verdict.Status != VerdictPromote || s.Verdict.Next == "" {
 		return
 	}
 	s.Verdict.Reasons = append(s.Verdict.Reasons, fmt.Sprintf(

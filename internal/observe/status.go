@@ -68,6 +68,9 @@ type Verdict struct {
 	Status  string   `json:"status"`
 	Reasons []string `json:"reasons"`
 	Command string   `json:"command"`
+	// Next is the phase the verdict promotes to ("" when it is not a
+	// promotion to a next phase).
+	Next string `json:"-"`
 }
 
 // Judge inputs: the environment, its phase and the next one (nil at the
@@ -155,7 +158,7 @@ func (j Judge) verdict(o *Observation) Verdict {
 			up = append(up, fmt.Sprintf("%s is the last phase: raise its maximum pods or resources; tune shows what the data supports.", p.Metadata.Name))
 			return Verdict{Status: VerdictPromote, Reasons: up, Command: "phasegen tune " + env}
 		}
-		return Verdict{Status: VerdictPromote, Reasons: up, Command: fmt.Sprintf("phasegen promote %s --to %s", env, j.Next.Metadata.Name)}
+		return Verdict{Status: VerdictPromote, Reasons: up, Command: fmt.Sprintf("phasegen promote %s --to %s", env, j.Next.Metadata.Name), Next: j.Next.Metadata.Name}
 	}
 	floor := int(p.MinReplicas())
 	serves := capacity.Served(floor, j.Model.Conservative)

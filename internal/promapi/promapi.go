@@ -39,6 +39,9 @@ const (
 	DefaultMaxWait     = time.Minute
 )
 
+// ErrNoURL is returned by New without a URL.
+var ErrNoURL = errors.New("no Prometheus URL")
+
 // ErrAuth is a 401 or 403 from the server: the token is missing or refused.
 var ErrAuth = errors.New("authentication failed")
 
@@ -69,7 +72,7 @@ type Client struct {
 func New(o Options) (*Client, error) {
 	raw := strings.TrimSpace(o.URL)
 	if raw == "" {
-		return nil, errors.New("no Prometheus URL: pass --prometheus URL or set PROMETHEUS_URL")
+		return nil, ErrNoURL
 	}
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
