@@ -2,20 +2,18 @@ package alerts
 
 import (
 	"bytes"
-	"flag"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/coditect/phasegen/internal/golden"
+
 	"sigs.k8s.io/yaml"
 
 	"github.com/coditect/phasegen/internal/config"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
 
 func loadSet(t *testing.T) *config.Set {
 	t.Helper()
@@ -68,19 +66,7 @@ func TestPrometheusRuleGolden(t *testing.T) {
 				if err != nil || !bytes.Equal(got, again) {
 					t.Fatalf("output is not deterministic (err %v)", err)
 				}
-				golden := filepath.Join("testdata", name+".yaml")
-				if *update {
-					if err := os.WriteFile(golden, got, 0o644); err != nil {
-						t.Fatal(err)
-					}
-				}
-				want, err := os.ReadFile(golden)
-				if err != nil {
-					t.Fatalf("reading golden (run with -update to create it): %v", err)
-				}
-				if !bytes.Equal(got, want) {
-					t.Errorf("PrometheusRule differs from %s (run with -update if intended):\n%s", golden, got)
-				}
+				golden.Assert(t, filepath.Join("testdata", name+".yaml"), got)
 			})
 		}
 	}

@@ -1,17 +1,15 @@
 package argocd
 
 import (
-	"bytes"
-	"flag"
 	"os"
 	"path/filepath"
 	"testing"
 
+	goldenpkg "github.com/coditect/phasegen/internal/golden"
+
 	"github.com/coditect/phasegen/internal/argocd/crdschema"
 	"github.com/coditect/phasegen/internal/config"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
 
 // shipped loads the repository's environments/ and pairs each environment
 // with its declared phase.
@@ -150,24 +148,8 @@ func loadCRD(t *testing.T, file string) *crdschema.Schema {
 	return s
 }
 
-// golden compares got with testdata/name, or rewrites it under -update.
+// golden compares got with testdata/name (-update rewrites it).
 func golden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	file := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(file, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatalf("%v (run go test ./internal/argocd -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s is out of date (go test ./internal/argocd -update rewrites it); got:\n%s", file, got)
-	}
+	goldenpkg.Assert(t, filepath.Join("testdata", name), got)
 }

@@ -2,14 +2,12 @@ package capacity
 
 import (
 	"bytes"
-	"flag"
 	"io"
-	"os"
 	"path/filepath"
 	"testing"
-)
 
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/golden")
+	"github.com/coditect/phasegen/internal/golden"
+)
 
 // TestGolden: the plan of the shipped phases in each format, byte for byte
 // (go test ./internal/capacity -run TestGolden -update rewrites them).
@@ -28,22 +26,7 @@ func TestGolden(t *testing.T) {
 			if err := g.write(&buf, plans); err != nil {
 				t.Fatal(err)
 			}
-			path := filepath.Join("testdata", "golden", g.file)
-			if *update {
-				if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !bytes.Equal(buf.Bytes(), want) {
-				t.Errorf("%s differs from the golden file (rerun with -update if intended):\n%s", g.file, buf.String())
-			}
+			golden.Assert(t, filepath.Join("testdata", "golden", g.file), buf.Bytes())
 		})
 	}
 }

@@ -2,11 +2,11 @@ package overlay_test
 
 import (
 	"bytes"
-	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	goldenpkg "github.com/coditect/phasegen/internal/golden"
 
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
@@ -22,8 +22,6 @@ import (
 	"github.com/coditect/phasegen/internal/overlay"
 	"github.com/coditect/phasegen/templates"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/golden")
 
 func load(t testing.TB, dir string) (*config.Set, *base.Base) {
 	t.Helper()
@@ -87,25 +85,10 @@ func docs(t *testing.T, stream []byte) map[string][]byte {
 	return out
 }
 
+// golden compares got with testdata/golden/name (-update rewrites it).
 func golden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", "golden", name)
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./internal/overlay -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file (go test ./internal/overlay -update rewrites it after review):\n--- got\n%s", path, got)
-	}
+	goldenpkg.Assert(t, filepath.Join("testdata", "golden", name), got)
 }
 
 // Acceptance 2: `build production --phase pre-launch` yields the seed's

@@ -1,38 +1,20 @@
 package promote_test
 
 import (
-	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"unicode/utf8"
 
+	goldenpkg "github.com/coditect/phasegen/internal/golden"
+
 	"github.com/coditect/phasegen/internal/promote"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/golden")
 
 // golden compares got with testdata/golden/NAME (-update rewrites it).
 func golden(t *testing.T, name, got string) {
 	t.Helper()
-	p := filepath.Join("testdata", "golden", name)
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(p)
-	if err != nil {
-		t.Fatalf("%v (run go test -update)", err)
-	}
-	if string(want) != got {
-		t.Errorf("%s differs from the body (go test -update rewrites it):\n%s", p, got)
-	}
+	goldenpkg.Assert(t, filepath.Join("testdata", "golden", name), []byte(got))
 }
 
 // TestBodyGolden: the body of production's promotion from beta to full-mvp,
