@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"io"
 	"path/filepath"
 	"testing"
 
@@ -23,7 +22,7 @@ func benchCommand(b *testing.B, args ...string) {
 			"--templates", filepath.Join(dir, fleet.TemplatesDir),
 			"--overlays", filepath.Join(dir, fleet.OverlaysDir),
 		}
-		a := &App{Stdout: io.Discard, Stderr: io.Discard, Getenv: func(string) string { return "" }}
+		a := NewTestApp(b, nil).App
 		if code := a.Run(context.Background(), append([]string{"render"}, global...)); code != ExitOK {
 			b.Fatalf("render: exit %d", code)
 		}

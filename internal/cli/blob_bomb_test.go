@@ -2,7 +2,6 @@ package cli_test
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -100,11 +99,9 @@ func TestBlobBombChild(t *testing.T) {
 	if raw == "" {
 		t.Skip("run by TestBlobBombsBounded")
 	}
-	var outb bytes.Buffer
-	a := &cli.App{Stdout: &outb, Stderr: &outb, Getenv: func(string) string { return "" }, Now: time.Now,
-		Sleep: func(ctx context.Context, _ time.Duration) error { return ctx.Err() }}
-	code := a.Run(context.Background(), strings.Split(raw, "\x1f"))
-	fmt.Printf("%s\nphasegen exit %d\n", outb.String(), code)
+	a := cli.NewTestApp(t, nil)
+	code := a.Run(strings.Split(raw, "\x1f")...)
+	fmt.Printf("%s\nphasegen exit %d\n", a.Output(), code)
 }
 
 // BenchmarkBlobBombRefused times the refusals of TestBlobBombsBounded.
@@ -120,11 +117,9 @@ func BenchmarkBlobBombRefused(b *testing.B) {
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			for b.Loop() {
-				var outb bytes.Buffer
-				a := &cli.App{Stdout: &outb, Stderr: &outb, Getenv: func(string) string { return "" }, Now: time.Now,
-					Sleep: func(ctx context.Context, _ time.Duration) error { return ctx.Err() }}
-				if code := a.Run(context.Background(), c.args); code != cli.ExitError {
-					b.Fatalf("exit %d\n%s", code, outb.String())
+				a := cli.NewTestApp(b, nil)
+				if code := a.Run(c.args...); code != cli.ExitError {
+					b.Fatalf("exit %d\n%s", code, a.Output())
 				}
 			}
 		})

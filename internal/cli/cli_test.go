@@ -1,8 +1,6 @@
 package cli
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -15,14 +13,13 @@ import (
 // are the shipped ones) with args, returning the exit code and outputs.
 func run(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
-	var stdout, stderr bytes.Buffer
-	a := &App{Stdout: &stdout, Stderr: &stderr, Getenv: func(string) string { return "" }}
+	a := NewTestApp(t, nil)
 	full := args
 	if len(args) > 0 && args[0] != "help" && !strings.HasPrefix(args[0], "-") {
 		full = append([]string{args[0], "--config", "../../environments", "--templates", "../../templates", "--overlays", "../../overlays"}, args[1:]...)
 	}
-	code := a.Run(context.Background(), full)
-	return code, stdout.String(), stderr.String()
+	code := a.Run(full...)
+	return code, a.Out.String(), a.Err.String()
 }
 
 func TestExitCodes(t *testing.T) {

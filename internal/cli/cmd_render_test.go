@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"io/fs"
 	"os"
@@ -35,11 +34,10 @@ func (w *workspace) path(rel string) string { return filepath.Join(w.root, filep
 
 func (w *workspace) run(args ...string) (int, string, string) {
 	w.t.Helper()
-	var stdout, stderr bytes.Buffer
-	a := &App{Stdout: &stdout, Stderr: &stderr, Getenv: func(string) string { return "" }}
+	a := NewTestApp(w.t, nil)
 	full := append([]string{args[0], "--config", w.path("environments"), "--templates", w.path("templates"), "--overlays", w.path("overlays")}, args[1:]...)
-	code := a.Run(context.Background(), full)
-	return code, stdout.String(), stderr.String()
+	code := a.Run(full...)
+	return code, a.Out.String(), a.Err.String()
 }
 
 func (w *workspace) mustRun(args ...string) (string, string) {

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bytes"
-	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,11 +13,10 @@ import (
 
 func runRulesCmd(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
-	var stdout, stderr bytes.Buffer
-	a := &App{Stdout: &stdout, Stderr: &stderr, Getenv: func(string) string { return "" }}
+	a := NewTestApp(t, nil)
 	base := []string{"rules", "--config", filepath.Join("..", "..", "environments"), "--templates", filepath.Join("..", "..", "templates")}
-	code := a.Run(context.Background(), append(base, args...))
-	return code, stdout.String(), stderr.String()
+	code := a.Run(append(base, args...)...)
+	return code, a.Out.String(), a.Err.String()
 }
 
 func TestRulesCommandWritesRulesAndTest(t *testing.T) {

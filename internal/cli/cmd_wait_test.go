@@ -1,7 +1,6 @@
 package cli_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -26,6 +25,7 @@ const argoToken = "argocd-api-T0KEN-wait-test"
 // beta (each merged), and a fake Argo CD whose Application follows that
 // repository's main on a virtual clock the CLI's Sleep advances.
 type waitRig struct {
+	t           testing.TB
 	dir, gitDir string
 	clock       *argocdfake.Clock
 	fake        *argocdfake.Server
@@ -50,7 +50,7 @@ func newWaitRigAt(t *testing.T, sc argocdfake.Scenario, start time.Time) *waitRi
 // namespace the fake allows.
 func newWaitRigIn(t *testing.T, sc argocdfake.Scenario, start time.Time, appNamespace string) *waitRig {
 	t.Helper()
-	r := &waitRig{dir: t.TempDir(), clock: argocdfake.NewClock(start)}
+	r := &waitRig{t: t, dir: t.TempDir(), clock: argocdfake.NewClock(start)}
 	for _, d := range []string{"environments", "templates/base", "overlays"} {
 		if err := copyTree(filepath.Join("..", "..", d), filepath.Join(r.dir, d)); err != nil {
 			t.Fatal(err)
@@ -115,14 +115,10 @@ func (r *waitRig) head(t *testing.T) string {
 // run runs phasegen on the rig's clock; stdout and stderr are returned
 // joined by a line "--- stderr".
 func (r *waitRig) run(args ...string) (int, string) {
-	var stdout, stderr bytes.Buffer
-	a := &cli.App{
-		Stdout: &stdout, Stderr: &stderr, HTTPClient: &http.Client{Timeout: 10 * time.Second},
-		Getenv: func(k string) string { return r.env[k] },
-		Now:    r.clock.Now, Sleep: r.clock.Sleep,
-	}
-	code := a.Run(context.Background(), args)
-	return code, stdout.String() + "--- stderr\n" + stderr.String()
+	a := cli.NewTestApp(r.t, r.env)
+	a.HTTPClient, a.Now, a.Sleep = &http.Client{Timeout: 10 * time.Second}, r.clock.Now, r.clock.Sleep
+	code := a.Run(args...)
+	return code, a.Out.String() + "--- stderr\n" + a.Err.String()
 }
 
 var rolloutCLI = argocdfake.Scenario{Notice: 5 * time.Second, OutOfSync: 20 * time.Second, Sync: 30 * time.Second,

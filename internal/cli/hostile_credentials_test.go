@@ -2,13 +2,11 @@ package cli_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -72,14 +70,10 @@ func echoAuth(api string) http.HandlerFunc {
 // fails on any output that shows a secret or a forged line.
 func credRun(t *testing.T, hc *http.Client, env map[string]string, args ...string) string {
 	t.Helper()
-	var stdout, stderr bytes.Buffer
-	a := &cli.App{
-		Stdout: &stdout, Stderr: &stderr, Getenv: func(k string) string { return env[k] },
-		HTTPClient: hc, Now: func() time.Time { return time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC) },
-		Sleep: func(ctx context.Context, _ time.Duration) error { return ctx.Err() },
-	}
-	code := a.Run(context.Background(), args)
-	out := stdout.String() + stderr.String()
+	a := cli.NewTestApp(t, env)
+	a.HTTPClient, a.Now = hc, func() time.Time { return time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC) }
+	code := a.Run(args...)
+	out := a.Output()
 	if code != cli.ExitError {
 		t.Fatalf("phasegen %s: exit %d, want 1:\n%s", strings.Join(args, " "), code, out)
 	}
@@ -116,11 +110,9 @@ func configCopy(t *testing.T) string {
 func credSetup(t *testing.T) string {
 	t.Helper()
 	gitDir := configCopy(t)
-	var out bytes.Buffer
-	a := &cli.App{Stdout: &out, Stderr: &out, Getenv: os.Getenv, Now: time.Now,
-		Sleep: func(ctx context.Context, _ time.Duration) error { return ctx.Err() }}
-	if code := a.Run(context.Background(), []string{"promote", "production", "--to", "pre-launch", "--git-dir", gitDir}); code != 0 {
-		t.Fatalf("promote: exit %d\n%s", code, out.String())
+	a := cli.NewTestApp(t, nil)
+	if code := a.Run("promote", "production", "--to", "pre-launch", "--git-dir", gitDir); code != 0 {
+		t.Fatalf("promote: exit %d\n%s", code, a.Output())
 	}
 	moveMain(t, gitDir, "phasegen/production")
 	return gitDir
@@ -227,15 +219,10 @@ func TestWaitDeadlineHolds(t *testing.T) {
 		}
 	}))
 	t.Cleanup(srv.Close)
-	var stdout, stderr bytes.Buffer
-	a := &cli.App{
-		Stdout: &stdout, Stderr: &stderr, Getenv: func(k string) string {
-			return map[string]string{"ARGOCD_SERVER": srv.URL, "ARGOCD_AUTH_TOKEN": hostileToken}[k]
-		},
-		HTTPClient: srv.Client(), Now: time.Now,
-		Sleep: func(ctx context.Context, _ time.Duration) error { return ctx.Err() },
-	}
-	code := a.Run(context.Background(), []string{"wait", "production", "--git-dir", gitDir, "--timeout", "200ms"})
+	a := cli.NewTestApp(t, map[string]string{"ARGOCD_SERVER": srv.URL, "ARGOCD_AUTH_TOKEN": hostileToken})
+	a.HTTPClient = srv.Client()
+	stderr := a.Err
+	code := a.Run("wait", "production", "--git-dir", gitDir, "--timeout", "200ms")
 	if code != cli.ExitError || !strings.Contains(stderr.String(), "timed out after 200ms") {
 		t.Fatalf("exit %d, want 1 timed out:\n%s", code, stderr.String())
 	}

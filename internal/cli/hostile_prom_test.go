@@ -135,21 +135,18 @@ func hostileRun(t *testing.T, cmd, url, timeout string, want []string) []time.Du
 	t.Helper()
 	dir := promRepo(t, nil)
 	before := snapshot(t, dir)
-	var out, errb bytes.Buffer
 	var sleeps []time.Duration
-	a := &cli.App{
-		Stdout: &out, Stderr: &errb,
-		Getenv:     func(k string) string { return map[string]string{"PROMETHEUS_TOKEN": promCanary}[k] },
-		HTTPClient: &http.Client{Timeout: 30 * time.Second}, Now: func() time.Time { return historyEnd },
-		Sleep: func(ctx context.Context, d time.Duration) error { sleeps = append(sleeps, d); return ctx.Err() },
-	}
+	a := cli.NewTestApp(t, map[string]string{"PROMETHEUS_TOKEN": promCanary})
+	a.HTTPClient, a.Now = &http.Client{Timeout: 30 * time.Second}, func() time.Time { return historyEnd }
+	a.Sleep = func(ctx context.Context, d time.Duration) error { sleeps = append(sleeps, d); return ctx.Err() }
+	out, errb := a.Out, a.Err
 	args := []string{cmd, "production", "--prometheus", url, "--query-timeout", timeout, "--at", at(),
 		"--config", filepath.Join(dir, "environments"), "--templates", filepath.Join(dir, "templates"), "--overlays", filepath.Join(dir, "overlays")}
 	if cmd == "tune" {
 		args = append(args, "--write")
 	}
 	start := time.Now()
-	code := a.Run(context.Background(), args)
+	code := a.Run(args...)
 	if el := time.Since(start); el > time.Minute { // a hang guard, not a speed target
 		t.Errorf("%s took %s", cmd, el)
 	}

@@ -2,7 +2,6 @@ package cli_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -64,16 +63,12 @@ func runIn(t *testing.T, dir string, env map[string]string, args ...string) (cod
 // runAt is runIn with the clock at now.
 func runAt(t *testing.T, now time.Time, dir string, env map[string]string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
-	var out, errb bytes.Buffer
-	a := &cli.App{
-		Stdout: &out, Stderr: &errb, Getenv: func(k string) string { return env[k] },
-		HTTPClient: &http.Client{Timeout: 30 * time.Second}, Now: func() time.Time { return now },
-		Sleep: func(ctx context.Context, _ time.Duration) error { return ctx.Err() },
-	}
+	a := cli.NewTestApp(t, env)
+	a.HTTPClient, a.Now = &http.Client{Timeout: 30 * time.Second}, func() time.Time { return now }
 	full := append(append([]string{}, args...), "--config", filepath.Join(dir, "environments"),
 		"--templates", filepath.Join(dir, "templates"), "--overlays", filepath.Join(dir, "overlays"))
-	code = a.Run(context.Background(), full)
-	return code, out.String(), errb.String()
+	code = a.Run(full...)
+	return code, a.Out.String(), a.Err.String()
 }
 
 func at() string { return fmt.Sprint(historyEnd.Unix()) }

@@ -1,8 +1,6 @@
 package cli_test
 
 import (
-	"bytes"
-	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -20,11 +18,9 @@ import (
 func TestPromoteRefusesWhatItWouldBreak(t *testing.T) {
 	gitDir := configCopy(t)
 	run := func(args ...string) (int, string) {
-		var out bytes.Buffer
-		a := &cli.App{Stdout: &out, Stderr: &out, Getenv: func(string) string { return "" }, Now: time.Now,
-			Sleep: func(ctx context.Context, _ time.Duration) error { return ctx.Err() }}
-		code := a.Run(context.Background(), args)
-		return code, out.String()
+		a := cli.NewTestApp(t, nil)
+		code := a.Run(args...)
+		return code, a.Output()
 	}
 	promote := []string{"promote", "production", "--to", "pre-launch", "--git-dir", gitDir}
 	env := filepath.Join("environments", "production.yaml")

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -51,10 +50,10 @@ func TestRenderRefusesToReplaceWhatItDidNotGenerate(t *testing.T) {
 		"environments/../overlays": "",
 	}
 	for dir, want := range cases {
-		var stdout, stderr bytes.Buffer
-		a := &App{Stdout: &stdout, Stderr: &stderr, Getenv: func(string) string { return "" }}
-		code := a.Run(context.Background(), []string{"render", "--config", w.path("environments"),
-			"--templates", w.path("templates"), "--overlays", w.path(dir)})
+		a := NewTestApp(t, nil)
+		stderr := a.Err
+		code := a.Run("render", "--config", w.path("environments"),
+			"--templates", w.path("templates"), "--overlays", w.path(dir))
 		if want == "" {
 			if code != ExitOK {
 				t.Errorf("--overlays %s: exit %d, want 0\n%s", dir, code, stderr.String())

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -51,9 +50,9 @@ func reviewFleet(b *testing.B) ([]string, *config.Set) {
 
 func runQuiet(b *testing.B, args []string) string {
 	b.Helper()
-	var stderr bytes.Buffer
-	a := &App{Stdout: &bytes.Buffer{}, Stderr: &stderr, Getenv: func(string) string { return "" }, Now: time.Now}
-	if code := a.Run(context.Background(), args); code != ExitOK {
+	ta := NewTestApp(b, nil)
+	stderr := ta.Err
+	if code := ta.Run(args...); code != ExitOK {
 		b.Fatalf("%s: exit %d\n%s", strings.Join(args[:1], " "), code, stderr.String())
 	}
 	return stderr.String()

@@ -2,7 +2,6 @@ package cli_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"math"
 	"os"
@@ -133,13 +132,9 @@ func editFile(t *testing.T, p, old, new string) {
 // stderr.
 func runCLI(t *testing.T, env map[string]string, args ...string) (int, string, string) {
 	t.Helper()
-	var stdout, stderr bytes.Buffer
-	a := &cli.App{
-		Stdout: &stdout, Stderr: &stderr, Getenv: func(k string) string { return env[k] }, Now: time.Now,
-		Sleep: func(ctx context.Context, _ time.Duration) error { return ctx.Err() },
-	}
-	code := a.Run(context.Background(), args)
-	return code, stdout.String(), stderr.String()
+	a := cli.NewTestApp(t, env)
+	code := a.Run(args...)
+	return code, a.Out.String(), a.Err.String()
 }
 
 func reviewOf(t *testing.T, args ...string) (reviewJSON, string) {

@@ -109,12 +109,10 @@ func TestTokenNeverLeaks(t *testing.T) {
 	var outputs bytes.Buffer
 	run := func(want int, args ...string) string {
 		t.Helper()
-		var stdout, stderr bytes.Buffer
-		a := &cli.App{
-			Stdout: &stdout, Stderr: &stderr, Getenv: os.Getenv, HTTPClient: srv.Client(), Now: now,
-			Sleep: func(ctx context.Context, _ time.Duration) error { return ctx.Err() },
-		}
-		code := a.Run(context.Background(), args)
+		a := cli.NewTestApp(t, nil)
+		a.Getenv, a.HTTPClient, a.Now = os.Getenv, srv.Client(), now
+		stdout, stderr := a.Out, a.Err
+		code := a.Run(args...)
 		if len(args) > 0 {
 			ran[args[0]] = true
 		}
