@@ -187,11 +187,11 @@ spec:
 
 func TestApplicationSetRefuses(t *testing.T) {
 	items := fleet(t)
-	if _, err := ApplicationSet("", items); err == nil {
-		t.Error("no name: no error")
+	if _, err := ApplicationSet("", items); err == nil || err.Error() != "argocd applicationset: no name" {
+		t.Errorf("no name: %v", err)
 	}
-	if _, err := ApplicationSet("s", nil); err == nil {
-		t.Error("no items: no error")
+	if _, err := ApplicationSet("s", nil); err == nil || err.Error() != "argocd applicationset s: no environments" {
+		t.Errorf("no items: %v", err)
 	}
 	if _, err := ApplicationSet("s", []Item{items[0], items[0]}); err == nil || !strings.Contains(err.Error(), "two environments") {
 		t.Errorf("duplicate Application: err = %v", err)

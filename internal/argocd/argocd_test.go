@@ -157,11 +157,11 @@ func TestSyncPolicyFromConfig(t *testing.T) {
 
 func TestApplicationRefusesIncompleteInput(t *testing.T) {
 	it := fleet(t)[0]
-	if _, err := Application(nil, it.Phase); err == nil {
-		t.Error("no environment: no error")
+	if _, err := Application(nil, it.Phase); err == nil || err.Error() != "argocd application: no environment" {
+		t.Errorf("no environment: %v", err)
 	}
-	if _, err := Application(it.Env, nil); err == nil {
-		t.Error("no phase: no error")
+	if _, err := Application(it.Env, nil); err == nil || err.Error() != "argocd application for environment eu-1: no phase" {
+		t.Errorf("no phase: %v", err)
 	}
 	e := *it.Env
 	e.Spec.ArgoCD.Server = "https://x"

@@ -224,20 +224,23 @@ func TestRecoverRestoresOldTree(t *testing.T) {
 }
 
 func TestWriteRefuses(t *testing.T) {
-	for name, files := range map[string]fileset.Set{
-		"dotdot":        {"../escape": nil},
-		"absolute":      {"/etc/passwd": nil},
-		"unclean":       {"a/./b": nil},
-		"dot":           {".": nil},
-		"backslash":     {`a\b`: nil},
-		"file and dir":  {"a": nil, "a/b": nil},
-		"deep conflict": {"a/b": nil, "a/b/c/d": nil},
+	for name, c := range map[string]struct {
+		files fileset.Set
+		want  string
+	}{
+		"dotdot":        {fileset.Set{"../escape": nil}, `invalid path "../escape"`},
+		"absolute":      {fileset.Set{"/etc/passwd": nil}, `invalid path "/etc/passwd"`},
+		"unclean":       {fileset.Set{"a/./b": nil}, `invalid path "a/./b"`},
+		"dot":           {fileset.Set{".": nil}, `invalid path "."`},
+		"backslash":     {fileset.Set{`a\b`: nil}, `invalid path "a\\b"`},
+		"file and dir":  {fileset.Set{"a": nil, "a/b": nil}, `"a" is both a file and the directory of "a/b"`},
+		"deep conflict": {fileset.Set{"a/b": nil, "a/b/c/d": nil}, `"a/b" is both a file and the directory of "a/b/c/d"`},
 	} {
 		t.Run(name, func(t *testing.T) {
 			parent := t.TempDir()
 			dir := filepath.Join(parent, "out")
-			if err := Write(dir, files); err == nil {
-				t.Fatal("Write succeeded")
+			if err := Write(dir, c.files); err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("Write: %v, want %q", err, c.want)
 			}
 			if got := siblings(t, dir); len(got) != 0 {
 				t.Errorf("left behind: %v", got)
@@ -260,16 +263,16 @@ func TestWriteRefusesSymlinkDir(t *testing.T) {
 		t.Fatalf("Write error = %v, want refusal", err)
 	}
 	assertTree(t, elsewhere, oldSet)
-	if _, err := Read(dir); err == nil {
-		t.Error("Read through a symlinked dir succeeded")
+	if _, err := Read(dir); err == nil || !strings.Contains(err.Error(), "is a symbolic link") {
+		t.Errorf("Read through a symlinked dir: %v", err)
 	}
 	// A regular file in the way is refused too.
 	file := filepath.Join(parent, "file")
 	if err := os.WriteFile(file, []byte("x"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := Write(file, newSet); err == nil {
-		t.Error("Write over a regular file succeeded")
+	if err := Write(file, newSet); err == nil || !strings.Contains(err.Error(), "exists and is not a directory") {
+		t.Errorf("Write over a regular file: %v", err)
 	}
 }
 

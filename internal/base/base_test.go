@@ -1,6 +1,7 @@
 package base
 
 import (
+	"strings"
 	"testing"
 	"testing/fstest"
 
@@ -34,21 +35,25 @@ func TestLoadEmbeddedBase(t *testing.T) {
 			t.Errorf("base file %s missing", f)
 		}
 	}
-	if _, err := b.Workload("nope"); err == nil {
-		t.Error("missing workload: no error")
+	if _, err := b.Workload("nope"); err == nil || !strings.Contains(err.Error(), `workload "nope": no StatefulSet of that name in the templates base (have: coditect-combined)`) {
+		t.Errorf("missing workload: %v", err)
 	}
 }
 
 func TestLoadRejectsBadBase(t *testing.T) {
-	cases := map[string]fstest.MapFS{
-		"no kustomization": {"base/a.yaml": {Data: []byte("kind: Service\n")}},
-		"unknown field":    {"base/kustomization.yaml": {Data: []byte("resources: [s.yaml]\n")}, "base/s.yaml": {Data: []byte("kind: StatefulSet\napiVersion: apps/v1\nmetadata: {name: x}\nspec: {bogus: 1}\n")}},
-		"bad yaml":         {"base/kustomization.yaml": {Data: []byte("resources: [s.yaml]\n")}, "base/s.yaml": {Data: []byte("kind: [\n")}},
-		"too large":        {"base/kustomization.yaml": {Data: make([]byte, MaxFileSize+1)}},
+	cases := map[string]struct {
+		fsys fstest.MapFS
+		want string
+	}{
+		"no kustomization": {fstest.MapFS{"base/a.yaml": {Data: []byte("kind: Service\n")}}, "base/kustomization.yaml is missing"},
+		"unknown field": {fstest.MapFS{"base/kustomization.yaml": {Data: []byte("resources: [s.yaml]\n")}, "base/s.yaml": {Data: []byte("kind: StatefulSet\napiVersion: apps/v1\nmetadata: {name: x}\nspec: {bogus: 1}\n")}},
+			`base/s.yaml: document 1: StatefulSet x: error unmarshaling JSON: while decoding JSON: json: unknown field "bogus"`},
+		"bad yaml":  {fstest.MapFS{"base/kustomization.yaml": {Data: []byte("resources: [s.yaml]\n")}, "base/s.yaml": {Data: []byte("kind: [\n")}}, "base/s.yaml: document 1: yaml:"},
+		"too large": {fstest.MapFS{"base/kustomization.yaml": {Data: make([]byte, MaxFileSize+1)}}, "base/kustomization.yaml: larger than 1048576 bytes"},
 	}
-	for name, fsys := range cases {
-		if _, err := Load(fsys); err == nil {
-			t.Errorf("%s: no error", name)
+	for name, c := range cases {
+		if _, err := Load(c.fsys); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v, want %q", name, err, c.want)
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package observe
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -92,9 +93,10 @@ func TestParseWindowAndTime(t *testing.T) {
 			t.Errorf("ParseWindow(%q) = %v, %v", in, got, err)
 		}
 	}
-	for _, bad := range []string{"", "7", "d", "5m", "91d", "1d1w", "7x", "-1d", "1.5d", "9999999d"} {
-		if _, err := ParseWindow(bad); err == nil {
-			t.Errorf("ParseWindow(%q): no error", bad)
+	for bad, want := range map[string]string{"": "empty window", "7": "is not a duration such as 7d, 36h or 1w2d", "d": "is not a duration such as 7d, 36h or 1w2d", "5m": "must be between 1h and 90d", "91d": "must be between 1h and 90d",
+		"1d1w": "is not a duration such as 7d, 36h or 1w2d", "7x": "is not a duration such as 7d, 36h or 1w2d", "-1d": "is not a duration such as 7d, 36h or 1w2d", "1.5d": "is not a duration such as 7d, 36h or 1w2d", "9999999d": "is not a duration such as 7d, 36h or 1w2d"} {
+		if _, err := ParseWindow(bad); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("ParseWindow(%q): %v, want %q", bad, err, want)
 		}
 	}
 	if got, err := ParseTime("2026-11-30T01:00:00+01:00"); err != nil || !got.Equal(time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC)) {
@@ -104,8 +106,8 @@ func TestParseWindowAndTime(t *testing.T) {
 		t.Errorf("unix: %v %v", got, err)
 	}
 	for _, bad := range []string{"yesterday", "-5", "2026-11-30"} {
-		if _, err := ParseTime(bad); err == nil {
-			t.Errorf("ParseTime(%q): no error", bad)
+		if _, err := ParseTime(bad); err == nil || err.Error() != fmt.Sprintf("%q is neither RFC 3339 (2026-01-31T12:00:00Z) nor unix seconds", bad) {
+			t.Errorf("ParseTime(%q): %v", bad, err)
 		}
 	}
 	if FormatWindow(36*time.Hour+5*time.Minute) != "1d12h5m" {

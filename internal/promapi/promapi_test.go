@@ -130,9 +130,12 @@ func TestRetries(t *testing.T) {
 }
 
 func TestNewRefuses(t *testing.T) {
-	for _, u := range []string{"", "ftp://x", "localhost:9090", "http://"} {
-		if _, err := New(Options{URL: u}); err == nil {
-			t.Errorf("%q: no error", u)
+	if _, err := New(Options{}); !errors.Is(err, ErrNoURL) {
+		t.Errorf("no URL: %v, want ErrNoURL", err)
+	}
+	for _, u := range []string{"ftp://x", "localhost:9090", "http://"} {
+		if _, err := New(Options{URL: u}); err == nil || !strings.Contains(err.Error(), "is not an http(s) URL with a host") {
+			t.Errorf("%q: %v", u, err)
 		}
 	}
 	if got := Display("https://u:secret@prom.example/api?token=abc#f"); got != "https://prom.example/api" {

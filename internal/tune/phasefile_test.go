@@ -108,14 +108,14 @@ func TestEditCases(t *testing.T) {
 			}
 		})
 	}
-	for _, bad := range []struct{ name, in string }{
-		{"block scalar", "spec:\n  replicas: |\n    3\n"},
-		{"not a mapping", "spec: [1, 2]\n"},
-		{"scalar where a mapping is", "spec:\n  resources: none\n"},
-		{"not YAML", "spec: {\n"},
+	for _, bad := range []struct{ name, in, want string }{
+		{"block scalar", "spec:\n  replicas: |\n    3\n", "spec.replicas: is a block scalar at line 2; write it on one line"},
+		{"not a mapping", "spec: [1, 2]\n", "spec.replicas: spec is not a mapping (line 1)"},
+		{"scalar where a mapping is", "spec:\n  resources: none\n", "spec.resources.requests.cpu: spec.resources is not a mapping (line 2)"},
+		{"not YAML", "spec: {\n", "spec.replicas: not YAML: yaml: line 1"},
 	} {
-		if _, err := EditFile([]byte(bad.in), []Edit{{Path: "spec.replicas", Value: 1}, {Path: "spec.resources.requests.cpu", Value: "1"}}); err == nil {
-			t.Errorf("%s: no error", bad.name)
+		if _, err := EditFile([]byte(bad.in), []Edit{{Path: "spec.replicas", Value: 1}, {Path: "spec.resources.requests.cpu", Value: "1"}}); err == nil || !strings.Contains(err.Error(), bad.want) {
+			t.Errorf("%s: %v, want %q", bad.name, err, bad.want)
 		}
 	}
 }

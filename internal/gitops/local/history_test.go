@@ -77,7 +77,7 @@ func TestHistoryFollowsFirstParents(t *testing.T) {
 	if err := r.History(ctx, "nope", "a/k.yaml", 1, func(gitops.Revision) bool { return true }); !errors.Is(err, gitops.ErrNoBranch) {
 		t.Errorf("missing branch: %v", err)
 	}
-	if _, err := r.Head(ctx, "nope"); err == nil {
-		t.Errorf("Head of a missing branch succeeded")
+	if _, err := r.Head(ctx, "nope"); !errors.Is(err, gitops.ErrNoBranch) {
+		t.Errorf("Head of a missing branch: %v, want ErrNoBranch", err)
 	}
 }
