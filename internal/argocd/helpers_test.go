@@ -1,9 +1,10 @@
 package argocd
 
 import (
-	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/coditect/phasegen/internal/argocd/crdtest"
 
 	goldenpkg "github.com/coditect/phasegen/internal/golden"
 
@@ -118,32 +119,11 @@ spec:
 	}
 }
 
-// sharedArgoCD is ../shared/argocd beside the repository root (the directory
-// holding go.mod), where the Argo CD CRDs live.
-func sharedArgoCD(t *testing.T) string {
-	t.Helper()
-	dir, err := filepath.Abs(".")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the test's directory")
-		}
-		dir = parent
-	}
-	return filepath.Join(dir, "..", "shared", "argocd")
-}
-
 func loadCRD(t *testing.T, file string) *crdschema.Schema {
 	t.Helper()
-	s, err := crdschema.Load(filepath.Join(sharedArgoCD(t), file), "v1alpha1")
+	s, err := crdschema.Load(crdtest.Path(t, "manifests/crds/"+file), "v1alpha1")
 	if err != nil {
-		t.Fatalf("Argo CD CRD (see ../shared/argocd/SOURCE.md): %v", err)
+		t.Fatalf("Argo CD CRD %s from %s: %v", file, crdtest.Module, err)
 	}
 	return s
 }

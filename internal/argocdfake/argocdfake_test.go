@@ -6,11 +6,11 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/coditect/phasegen/internal/argocd/crdtest"
 
 	"github.com/coditect/phasegen/internal/argocd/crdschema"
 	"github.com/coditect/phasegen/internal/argocdfake"
@@ -18,20 +18,7 @@ import (
 
 func crd(t *testing.T) *crdschema.Schema {
 	t.Helper()
-	dir, err := filepath.Abs(".")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		if filepath.Dir(dir) == dir {
-			t.Fatal("no go.mod above the test")
-		}
-		dir = filepath.Dir(dir)
-	}
-	s, err := crdschema.Load(filepath.Join(dir, "..", "shared", "argocd", "application-crd.yaml"), "v1alpha1")
+	s, err := crdschema.Load(crdtest.Path(t, crdtest.Application), "v1alpha1")
 	if err != nil {
 		t.Fatal(err)
 	}

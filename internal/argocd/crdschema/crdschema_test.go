@@ -5,25 +5,14 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/coditect/phasegen/internal/argocd/crdtest"
 )
 
-// crdFile is ../shared/argocd/<name> beside the repository root.
+// crdFile is Argo CD's CRD manifests/crds/<name>, from its module.
 func crdFile(t *testing.T, name string) string {
 	t.Helper()
-	dir, err := filepath.Abs(".")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return filepath.Join(dir, "..", "shared", "argocd", name)
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the test's directory")
-		}
-		dir = parent
-	}
+	return crdtest.Path(t, "manifests/crds/"+name)
 }
 
 func application(t *testing.T) *Schema {
