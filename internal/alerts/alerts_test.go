@@ -17,7 +17,7 @@ import (
 
 func loadSet(t *testing.T) *config.Set {
 	t.Helper()
-	s, err := config.Load(filepath.Join("..", "..", "environments"))
+	s, err := config.Load(filepath.Join("..", "testdata", "example", "environments"))
 	if err != nil {
 		t.Fatalf("loading shipped configs: %v", err)
 	}

@@ -16,7 +16,7 @@ import (
 // with its declared phase.
 func shipped(t *testing.T) []Item {
 	t.Helper()
-	set, err := config.Load(filepath.Join("..", "..", "environments"))
+	set, err := config.Load(filepath.Join("..", "testdata", "example", "environments"))
 	if err != nil {
 		t.Fatalf("loading shipped configs: %v", err)
 	}

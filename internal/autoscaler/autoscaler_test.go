@@ -175,7 +175,7 @@ func TestDisabledNeverReaches(t *testing.T) {
 // behavior Of gives for the shipped pre-launch phase, and takes 225 s to 20
 // pods and 405 s to 30.
 func TestRenderedHPA(t *testing.T) {
-	data, err := os.ReadFile("../../overlays/production/hpa.yaml")
+	data, err := os.ReadFile("../testdata/example/overlays/production/hpa.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -183,7 +183,7 @@ func TestRenderedHPA(t *testing.T) {
 	if err := sigsyaml.UnmarshalStrict(data, &obj); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := config.Load("../../environments")
+	cfg, err := config.Load("../testdata/example/environments")
 	if err != nil {
 		t.Fatal(err)
 	}

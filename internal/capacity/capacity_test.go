@@ -13,7 +13,7 @@ import (
 
 func shipped(t *testing.T) (*config.Set, *Planner) {
 	t.Helper()
-	return plannerFor(t, "../../environments")
+	return plannerFor(t, "../testdata/example/environments")
 }
 
 // plannerFor loads the configs in dir with the embedded base.

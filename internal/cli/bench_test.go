@@ -14,7 +14,7 @@ import (
 func benchCommand(b *testing.B, args ...string) {
 	for _, n := range fleet.Sizes() {
 		dir := b.TempDir()
-		if err := fleet.Write(dir, filepath.Join("..", "..", "environments"), n); err != nil {
+		if err := fleet.Write(dir, filepath.Join("..", "testdata", "example", "environments"), n); err != nil {
 			b.Fatal(err)
 		}
 		global := []string{

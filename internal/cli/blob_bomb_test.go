@@ -28,7 +28,7 @@ func bombRepos(t testing.TB) (cfgDir, gitopsDir string) {
 	when := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 	cfgDir = t.TempDir()
 	for _, d := range []string{"environments", "templates/base"} {
-		if err := copyTree(filepath.Join("..", "..", d), filepath.Join(cfgDir, d)); err != nil {
+		if err := copyTree(filepath.Join("..", "testdata", "example", d), filepath.Join(cfgDir, d)); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -16,7 +16,7 @@ func run(t *testing.T, args ...string) (int, string, string) {
 	a := NewTestApp(t, nil)
 	full := args
 	if len(args) > 0 && args[0] != "help" && !strings.HasPrefix(args[0], "-") {
-		full = append([]string{args[0], "--config", "../../environments", "--templates", "../../templates", "--overlays", "../../overlays"}, args[1:]...)
+		full = append([]string{args[0], "--config", "../testdata/example/environments", "--templates", "../testdata/example/templates", "--overlays", "../testdata/example/overlays"}, args[1:]...)
 	}
 	code := a.Run(full...)
 	return code, a.Out.String(), a.Err.String()

@@ -14,7 +14,7 @@ import (
 // one ApplicationSet that expands to exactly those Applications; check agrees
 // only with the same flag, and rendering one environment keeps the form.
 func TestRenderAppSet(t *testing.T) {
-	w := newWorkspace(t, "../../environments")
+	w := newWorkspace(t, "../testdata/example/environments")
 	w.mustRun("render")
 	before := w.overlays()
 	w.mustRun("render", "--appset", "coditect")

@@ -26,7 +26,7 @@ func newWorkspace(t *testing.T, configDir string) *workspace {
 	t.Helper()
 	w := &workspace{t: t, root: t.TempDir()}
 	copyDir(t, configDir, w.path("environments"))
-	copyDir(t, filepath.Join("..", "..", "templates"), w.path("templates"))
+	copyDir(t, filepath.Join("..", "testdata", "example", "templates"), w.path("templates"))
 	return w
 }
 
@@ -132,7 +132,7 @@ func copyDir(t *testing.T, from, to string) {
 	}
 }
 
-var shippedConfig = filepath.Join("..", "..", "environments")
+var shippedConfig = filepath.Join("..", "testdata", "example", "environments")
 
 // The repository's own overlays/ is up to date (what `make test` checks).
 func TestRepositoryOverlaysAreUpToDate(t *testing.T) {

@@ -14,7 +14,7 @@ import (
 func runRulesCmd(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
 	a := NewTestApp(t, nil)
-	base := []string{"rules", "--config", filepath.Join("..", "..", "environments"), "--templates", filepath.Join("..", "..", "templates")}
+	base := []string{"rules", "--config", filepath.Join("..", "testdata", "example", "environments"), "--templates", filepath.Join("..", "testdata", "example", "templates")}
 	code := a.Run(append(base, args...)...)
 	return code, a.Out.String(), a.Err.String()
 }
@@ -36,7 +36,7 @@ func TestRulesCommandWritesRulesAndTest(t *testing.T) {
 	if strings.Join(names, ",") != "rules.yaml,rules_test.yaml" {
 		t.Errorf("files in --dir = %v, want rules.yaml and rules_test.yaml only", names)
 	}
-	set, err := config.Load(filepath.Join("..", "..", "environments"))
+	set, err := config.Load(filepath.Join("..", "testdata", "example", "environments"))
 	if err != nil {
 		t.Fatal(err)
 	}

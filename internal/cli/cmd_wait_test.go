@@ -52,7 +52,7 @@ func newWaitRigIn(t *testing.T, sc argocdfake.Scenario, start time.Time, appName
 	t.Helper()
 	r := &waitRig{t: t, dir: t.TempDir(), clock: argocdfake.NewClock(start)}
 	for _, d := range []string{"environments", "templates/base", "overlays"} {
-		if err := copyTree(filepath.Join("..", "..", d), filepath.Join(r.dir, d)); err != nil {
+		if err := copyTree(filepath.Join("..", "testdata", "example", d), filepath.Join(r.dir, d)); err != nil {
 			t.Fatal(err)
 		}
 	}

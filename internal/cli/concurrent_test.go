@@ -111,7 +111,7 @@ func TestConcurrentPromotions(t *testing.T) {
 	checkouts := []string{t.TempDir(), t.TempDir()}
 	for _, dir := range checkouts {
 		for _, d := range []string{"environments", "templates/base", "overlays"} {
-			if err := copyTree(filepath.Join("..", "..", d), filepath.Join(dir, d)); err != nil {
+			if err := copyTree(filepath.Join("..", "testdata", "example", d), filepath.Join(dir, d)); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -95,7 +95,7 @@ func configCopy(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
 	for _, d := range []string{"environments", "templates/base", "overlays"} {
-		if err := copyTree(filepath.Join("..", "..", d), filepath.Join(dir, d)); err != nil {
+		if err := copyTree(filepath.Join("..", "testdata", "example", d), filepath.Join(dir, d)); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -27,7 +27,7 @@ func promRepo(t *testing.T, extra map[string]string) string {
 	t.Helper()
 	dir := t.TempDir()
 	for _, d := range []string{"environments", "templates/base", "overlays"} {
-		if err := copyTree(filepath.Join("..", "..", d), filepath.Join(dir, d)); err != nil {
+		if err := copyTree(filepath.Join("..", "testdata", "example", d), filepath.Join(dir, d)); err != nil {
 			t.Fatal(err)
 		}
 	}

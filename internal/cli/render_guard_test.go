@@ -16,7 +16,7 @@ import (
 // .git, one holding the repository, or a directory of someone else's files
 // exits 1 and changes nothing anywhere.
 func TestRenderRefusesToReplaceWhatItDidNotGenerate(t *testing.T) {
-	w := newWorkspace(t, filepath.Join("..", "..", "environments"))
+	w := newWorkspace(t, filepath.Join("..", "testdata", "example", "environments"))
 	if err := os.MkdirAll(w.path(".git/refs"), 0o755); err != nil {
 		t.Fatal(err)
 	}

@@ -22,7 +22,7 @@ import (
 func reviewFleet(b *testing.B) ([]string, *config.Set) {
 	b.Helper()
 	dir := b.TempDir()
-	if err := fleet.Write(dir, filepath.Join("..", "..", "environments"), 1000); err != nil {
+	if err := fleet.Write(dir, filepath.Join("..", "testdata", "example", "environments"), 1000); err != nil {
 		b.Fatal(err)
 	}
 	r, err := gogit.PlainInit(dir, false)

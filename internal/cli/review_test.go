@@ -70,7 +70,7 @@ func reviewRepo(t *testing.T) (string, *gogit.Repository) {
 	t.Helper()
 	dir := t.TempDir()
 	for _, d := range []string{"environments", "templates/base"} {
-		if err := copyTree(filepath.Join("..", "..", d), filepath.Join(dir, d)); err != nil {
+		if err := copyTree(filepath.Join("..", "testdata", "example", d), filepath.Join(dir, d)); err != nil {
 			t.Fatal(err)
 		}
 	}

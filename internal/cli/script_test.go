@@ -70,7 +70,7 @@ func TestScripts(t *testing.T) {
 		RequireExplicitExec: false,
 		Setup: func(env *testscript.Env) error {
 			for _, d := range []string{"environments", "templates/base", "overlays"} {
-				if err := copyTree(filepath.Join("..", "..", d), filepath.Join(env.WorkDir, d)); err != nil {
+				if err := copyTree(filepath.Join("..", "testdata", "example", d), filepath.Join(env.WorkDir, d)); err != nil {
 					return err
 				}
 			}

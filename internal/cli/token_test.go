@@ -73,7 +73,7 @@ func leak(data []byte) string {
 func TestTokenNeverLeaks(t *testing.T) {
 	repo := t.TempDir()
 	for _, d := range []string{"environments", "templates/base", "overlays"} {
-		if err := copyTree(filepath.Join("..", "..", d), filepath.Join(repo, d)); err != nil {
+		if err := copyTree(filepath.Join("..", "testdata", "example", d), filepath.Join(repo, d)); err != nil {
 			t.Fatal(err)
 		}
 	}

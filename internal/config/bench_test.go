@@ -12,7 +12,7 @@ import (
 func BenchmarkLoad(b *testing.B) {
 	for _, n := range fleet.Sizes() {
 		dir := b.TempDir()
-		if err := fleet.Write(dir, filepath.Join("..", "..", "environments"), n); err != nil {
+		if err := fleet.Write(dir, filepath.Join("..", "testdata", "example", "environments"), n); err != nil {
 			b.Fatal(err)
 		}
 		cfgDir := filepath.Join(dir, fleet.ConfigDir)

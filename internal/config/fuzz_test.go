@@ -9,7 +9,7 @@ import (
 // FuzzLoad feeds arbitrary bytes through decoding and validation: no panic,
 // and either a document or problems that name the file.
 func FuzzLoad(f *testing.F) {
-	for _, pattern := range []string{"testdata/*.yaml", "../../environments/*.yaml", "../../environments/phases/*.yaml"} {
+	for _, pattern := range []string{"testdata/*.yaml", "../testdata/example/environments/*.yaml", "../testdata/example/environments/phases/*.yaml"} {
 		files, _ := filepath.Glob(pattern)
 		for _, file := range files {
 			if data, err := os.ReadFile(file); err == nil {

@@ -101,7 +101,7 @@ func TestInvalidFixtures(t *testing.T) {
 }
 
 func TestLoadShipped(t *testing.T) {
-	s, err := Load("../../environments")
+	s, err := Load("../testdata/example/environments")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,14 +150,14 @@ func write(t *testing.T, files map[string]string) string {
 func shippedFiles(t *testing.T) map[string]string {
 	t.Helper()
 	out := map[string]string{}
-	for _, pattern := range []string{"../../environments/*.yaml", "../../environments/phases/*.yaml"} {
+	for _, pattern := range []string{"../testdata/example/environments/*.yaml", "../testdata/example/environments/phases/*.yaml"} {
 		files, _ := filepath.Glob(pattern)
 		for _, f := range files {
 			data, err := os.ReadFile(f)
 			if err != nil {
 				t.Fatal(err)
 			}
-			rel, _ := filepath.Rel("../../environments", f)
+			rel, _ := filepath.Rel("../testdata/example/environments", f)
 			out[rel] = string(data)
 		}
 	}
@@ -264,7 +264,7 @@ func TestSLODurationSeconds(t *testing.T) {
 }
 
 func TestShippedSoak(t *testing.T) {
-	s, err := Load("../../environments")
+	s, err := Load("../testdata/example/environments")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -326,7 +326,7 @@ spec:
 	if got := (ArgoCD{}).ApplicationNamespace(); got != "argocd" {
 		t.Errorf("an unvalidated ArgoCD's ApplicationNamespace is %q, want argocd", got)
 	}
-	s, err := Load("../../environments")
+	s, err := Load("../testdata/example/environments")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,11 +13,11 @@ import (
 // TestLoadFSMatchesLoad: the shipped configs read through an fs.FS are the
 // ones Load reads from disk, byte for byte, with slash paths.
 func TestLoadFSMatchesLoad(t *testing.T) {
-	disk, err := Load(filepath.Join("..", "..", "environments"))
+	disk, err := Load(filepath.Join("..", "testdata", "example", "environments"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := LoadFS(os.DirFS(filepath.Join("..", "..")), "environments")
+	got, err := LoadFS(os.DirFS(filepath.Join("..", "testdata", "example")), "environments")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,7 +37,7 @@ func TestLoadFSMatchesLoad(t *testing.T) {
 
 // TestLoadFSProblems: broken directories give the problems Load gives.
 func TestLoadFSProblems(t *testing.T) {
-	shipped := filepath.Join("..", "..", "environments")
+	shipped := filepath.Join("..", "testdata", "example", "environments")
 	read := func(p string) []byte {
 		b, err := os.ReadFile(filepath.Join(shipped, p))
 		if err != nil {
@@ -97,7 +97,7 @@ func TestLoadFSProblems(t *testing.T) {
 // TestLoadFSFromReusesKnownDocuments: a file byte-identical to a known
 // document is taken from it (not decoded again), a changed one is decoded.
 func TestLoadFSFromReusesKnownDocuments(t *testing.T) {
-	root := os.DirFS(filepath.Join("..", ".."))
+	root := os.DirFS(filepath.Join("..", "testdata", "example"))
 	known, err := LoadFS(root, "environments")
 	if err != nil {
 		t.Fatal(err)

@@ -21,7 +21,7 @@ type fixture struct {
 
 func shipped(t *testing.T) fixture {
 	t.Helper()
-	cfg, err := config.Load("../../environments")
+	cfg, err := config.Load("../testdata/example/environments")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -21,7 +21,7 @@ import (
 func smallFleet(t *testing.T) (*config.Set, fileset.Set) {
 	t.Helper()
 	dir := t.TempDir()
-	if err := fleet.Write(dir, filepath.Join("..", "..", "environments"), 5); err != nil {
+	if err := fleet.Write(dir, filepath.Join("..", "testdata", "example", "environments"), 5); err != nil {
 		t.Fatal(err)
 	}
 	cfg, err := config.Load(filepath.Join(dir, fleet.ConfigDir))

@@ -23,7 +23,7 @@ func BenchmarkBuildAll(b *testing.B) {
 	}
 	for _, n := range fleet.Sizes() {
 		dir := b.TempDir()
-		if err := fleet.Write(dir, filepath.Join("..", "..", "environments"), n); err != nil {
+		if err := fleet.Write(dir, filepath.Join("..", "testdata", "example", "environments"), n); err != nil {
 			b.Fatal(err)
 		}
 		cfg, err := config.Load(filepath.Join(dir, fleet.ConfigDir))

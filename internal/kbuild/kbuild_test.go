@@ -19,7 +19,7 @@ import (
 // shipped renders the repository's own environments.
 func shipped(tb testing.TB) (*config.Set, fileset.Set) {
 	tb.Helper()
-	cfg, err := config.Load(filepath.Join("..", "..", "environments"))
+	cfg, err := config.Load(filepath.Join("..", "testdata", "example", "environments"))
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -29,11 +29,11 @@ func TestPrinterTakesEveryFleetObject(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	if err := fleet.Write(dir, filepath.Join("..", "..", "environments"), 5); err != nil {
+	if err := fleet.Write(dir, filepath.Join("..", "testdata", "example", "environments"), 5); err != nil {
 		t.Fatal(err)
 	}
 	objects := 0
-	for _, cfgDir := range []string{filepath.Join("..", "..", "environments"), filepath.Join(dir, fleet.ConfigDir)} {
+	for _, cfgDir := range []string{filepath.Join("..", "testdata", "example", "environments"), filepath.Join(dir, fleet.ConfigDir)} {
 		cfg, err := config.Load(cfgDir)
 		if err != nil {
 			t.Fatal(err)

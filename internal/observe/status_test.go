@@ -14,7 +14,7 @@ import (
 
 func judge(t *testing.T, phase string) Judge {
 	t.Helper()
-	cfg, err := config.Load("../../environments")
+	cfg, err := config.Load("../testdata/example/environments")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,7 +12,7 @@ import (
 func BenchmarkRenderAll(b *testing.B) {
 	for _, n := range fleet.Sizes() {
 		dir := b.TempDir()
-		if err := fleet.Write(dir, filepath.Join("..", "..", "environments"), n); err != nil {
+		if err := fleet.Write(dir, filepath.Join("..", "testdata", "example", "environments"), n); err != nil {
 			b.Fatal(err)
 		}
 		cfg, bs := load(b, filepath.Join(dir, fleet.ConfigDir))

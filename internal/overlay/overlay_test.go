@@ -37,7 +37,7 @@ func load(t testing.TB, dir string) (*config.Set, *base.Base) {
 }
 
 func shipped(t testing.TB) (*config.Set, *base.Base) {
-	return load(t, filepath.Join("..", "..", "environments"))
+	return load(t, filepath.Join("..", "testdata", "example", "environments"))
 }
 
 func render(t testing.TB, cfg *config.Set, b *base.Base, env, phase string) fileset.Set {

@@ -28,7 +28,7 @@ func sameFiles(t *testing.T, what string, got, want fileset.Set) {
 // Application; RenderAll is the union of Render's.
 func TestRendererMatchesRender(t *testing.T) {
 	dir := t.TempDir()
-	if err := fleet.Write(dir, filepath.Join("..", "..", "environments"), 10); err != nil {
+	if err := fleet.Write(dir, filepath.Join("..", "testdata", "example", "environments"), 10); err != nil {
 		t.Fatal(err)
 	}
 	cfg, b := load(t, filepath.Join(dir, fleet.ConfigDir))

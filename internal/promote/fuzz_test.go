@@ -19,7 +19,7 @@ import (
 // spec.phase to the phase, changes nothing else the YAML says, keeps every
 // byte before the value, and is undone by editing the old value back.
 func FuzzEditPhase(f *testing.F) {
-	files, _ := filepath.Glob("../../environments/*.yaml")
+	files, _ := filepath.Glob("../testdata/example/environments/*.yaml")
 	for _, file := range files {
 		if data, err := os.ReadFile(file); err == nil {
 			f.Add(data, "beta")

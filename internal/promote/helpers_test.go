@@ -35,7 +35,7 @@ type fixture struct {
 
 func shipped(t *testing.T) fixture {
 	t.Helper()
-	cfg, err := pgconfig.Load("../../environments")
+	cfg, err := pgconfig.Load("../testdata/example/environments")
 	if err != nil {
 		t.Fatal(err)
 	}

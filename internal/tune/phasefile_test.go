@@ -27,7 +27,7 @@ var resourceEdits = []Edit{
 func TestEditShippedPhases(t *testing.T) {
 	for _, name := range []string{"pre-launch", "beta", "full-mvp", "scale-out"} {
 		t.Run(name, func(t *testing.T) {
-			file := "../../environments/phases/" + name + ".yaml"
+			file := "../testdata/example/environments/phases/" + name + ".yaml"
 			raw, err := os.ReadFile(file)
 			if err != nil {
 				t.Fatal(err)
@@ -124,7 +124,7 @@ func TestEditCases(t *testing.T) {
 // whose decoded value is the input's with the edits, and nothing else.
 func FuzzEditFile(f *testing.F) {
 	for _, name := range []string{"pre-launch", "beta"} {
-		raw, err := os.ReadFile("../../environments/phases/" + name + ".yaml")
+		raw, err := os.ReadFile("../testdata/example/environments/phases/" + name + ".yaml")
 		if err != nil {
 			f.Fatal(err)
 		}

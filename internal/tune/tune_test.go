@@ -16,7 +16,7 @@ import (
 
 func setup(t *testing.T) (*config.Set, *capacity.Planner) {
 	t.Helper()
-	cfg, err := config.Load("../../environments")
+	cfg, err := config.Load("../testdata/example/environments")
 	if err != nil {
 		t.Fatal(err)
 	}
