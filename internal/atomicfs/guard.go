@@ -4,9 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/coditect/phasegen/internal/fileset"
@@ -45,7 +46,7 @@ func CheckReplaceable(dir string, keep map[string]string) error {
 			return fmt.Errorf("%s holds the git repository at %s: %w", dir, top, ErrNotGenerated)
 		}
 	}
-	for _, what := range sortedKeys(keep) {
+	for _, what := range slices.Sorted(maps.Keys(keep)) {
 		k := keep[what]
 		kp, _ := realPath(k)
 		switch {
@@ -122,15 +123,6 @@ func gitTop(d string) string {
 func within(p, dir string) bool {
 	rel, err := filepath.Rel(dir, p)
 	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && !filepath.IsAbs(rel)
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // RepoRoot returns the top of the git repository dir lies in (symbolic

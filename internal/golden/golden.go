@@ -42,3 +42,16 @@ func Assert(t testing.TB, path string, got []byte) {
 		t.Errorf("%s differs from what the test produced (go test -update rewrites it, after review):\n%s", path, d)
 	}
 }
+
+// AssertWrites runs each writer and asserts what it wrote against the file
+// of its name under dir: the outputs of one result in several formats.
+func AssertWrites(t testing.TB, dir string, writers map[string]func(*bytes.Buffer) error) {
+	t.Helper()
+	for name, write := range writers {
+		var b bytes.Buffer
+		if err := write(&b); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		Assert(t, filepath.Join(dir, name), b.Bytes())
+	}
+}

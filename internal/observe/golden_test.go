@@ -24,17 +24,11 @@ func TestStatusGolden(t *testing.T) {
 	o.At = time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC)
 	o.SessionsPeak, o.HPAAtMaxMinutes, o.HPAAtMaxFraction, o.PVCUsedPercentMax = 11, 90, 90.0/10080, 71.234
 	s := judge(t, "pre-launch").Status(o, "7d")
-	for name, write := range map[string]func(*bytes.Buffer) error{
+	goldenpkg.AssertWrites(t, filepath.Join("testdata", "golden"), map[string]func(*bytes.Buffer) error{
 		"status.json": func(b *bytes.Buffer) error { return WriteStatusJSON(b, s) },
 		"status.txt":  func(b *bytes.Buffer) error { return WriteStatusTable(b, s) },
 		"status.md":   func(b *bytes.Buffer) error { return WriteStatusMarkdown(b, s) },
-	} {
-		var b bytes.Buffer
-		if err := write(&b); err != nil {
-			t.Fatal(err)
-		}
-		golden(t, name, b.Bytes())
-	}
+	})
 }
 
 // TestStatusSoakGolden pins the soak in the three outputs: pending (with

@@ -18,15 +18,9 @@ func TestTuneGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for name, write := range map[string]func(*bytes.Buffer) error{
+	golden.AssertWrites(t, filepath.Join("testdata", "golden"), map[string]func(*bytes.Buffer) error{
 		"tune.json": func(b *bytes.Buffer) error { return WriteJSON(b, r) },
 		"tune.txt":  func(b *bytes.Buffer) error { return WriteTable(b, r) },
 		"tune.md":   func(b *bytes.Buffer) error { return WriteMarkdown(b, r) },
-	} {
-		var b bytes.Buffer
-		if err := write(&b); err != nil {
-			t.Fatal(err)
-		}
-		golden.Assert(t, filepath.Join("testdata", "golden", name), b.Bytes())
-	}
+	})
 }

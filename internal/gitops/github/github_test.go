@@ -4,9 +4,10 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"maps"
 	"net/http"
 	"net/http/httptest"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -163,7 +164,7 @@ func TestDeletesOwnedFilesOnly(t *testing.T) {
 	want := wantTree(files)
 	want["apps/coditect/notes.txt"] = "not owned\n"
 	if got := e.branchFiles("phasegen/production"); !sameMap(got, want) {
-		t.Fatalf("head tree:\n%v\nwant\n%v", sortedKeys(got), sortedKeys(want))
+		t.Fatalf("head tree:\n%v\nwant\n%v", slices.Sorted(maps.Keys(got)), slices.Sorted(maps.Keys(want)))
 	}
 	var body string
 	for _, c := range e.fake.Calls() {
@@ -180,15 +181,6 @@ func TestDeletesOwnedFilesOnly(t *testing.T) {
 	if err != nil || res.Changed || len(e.writes()) != 0 {
 		t.Fatalf("rerun: %+v %v %v", res, err, e.writes())
 	}
-}
-
-func sortedKeys(m map[string]string) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 func TestMergedOrClosedPRGetsANewOne(t *testing.T) {

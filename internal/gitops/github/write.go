@@ -7,7 +7,9 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -259,7 +261,7 @@ func planChange(base *github.Tree, c gitops.Change) plan {
 		}
 		p.upserts = append(p.upserts, upsert{path: fp, mode: mode, content: content})
 	}
-	for _, fp := range sortedKeys(entries) {
+	for _, fp := range slices.Sorted(maps.Keys(entries)) {
 		e := entries[fp]
 		if e.typ == "tree" {
 			continue
@@ -289,15 +291,6 @@ func owned(rel string, prefixes []string) bool {
 		}
 	}
 	return false
-}
-
-func sortedKeys(m map[string]entry) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // resultTree applies p to the listing entries (modified in place) and
