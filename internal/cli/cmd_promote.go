@@ -12,6 +12,7 @@ import (
 
 	"github.com/coditect/phasegen/internal/atomicfs"
 	"github.com/coditect/phasegen/internal/config"
+	"github.com/coditect/phasegen/internal/gate"
 	"github.com/coditect/phasegen/internal/gitops"
 	"github.com/coditect/phasegen/internal/gitops/github"
 	"github.com/coditect/phasegen/internal/gitops/local"
@@ -132,7 +133,8 @@ func (a *App) runPromote(ctx context.Context, g *globalOptions, opts *promoteOpt
 		Target: tg, PR: pr, AppSet: appset,
 		DryRun: opts.dryRun, Draft: opts.draft, Labels: opts.labels, Reviewers: opts.reviewers,
 		AllowSkip: opts.allowSkip, AllowRecreate: opts.allowRecreate, AllowEarly: opts.allowEarly, ForceBranch: opts.forceBranch,
-		Now: a.Now, Log: a.Stderr,
+		Overrides: gateFlags(),
+		Now:       a.Now, Log: a.Stderr,
 	})
 	if err != nil {
 		return err
@@ -235,4 +237,10 @@ func readOrNil(file string) []byte {
 		return nil
 	}
 	return b
+}
+
+// gateFlags names the flags that let a refused gate through, for the gates'
+// messages (promote and review).
+func gateFlags() gate.Overrides {
+	return gate.Overrides{Skip: "--allow-skip", Recreate: "--allow-recreate"}
 }

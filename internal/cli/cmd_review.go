@@ -145,7 +145,7 @@ func (a *App) runReview(ctx context.Context, g *globalOptions, opts *reviewOptio
 		return err
 	}
 	defer batchGC(len(to.Config.Environments))()
-	rep, err := review.Run(review.Input{From: from, To: to, BaseRev: sha, Envs: args})
+	rep, err := review.Run(review.Input{From: from, To: to, BaseRev: sha, Envs: args, Overrides: gateFlags()})
 	if err != nil {
 		return err
 	}

@@ -66,6 +66,10 @@ func (a *App) runTune(ctx context.Context, g *globalOptions, opts *tuneOptions, 
 		return err
 	}
 	r, err := tune.Recommend(ob.env, ob.phase, ob.planner.Model, ob.planner.Resources, ob.obs)
+	var refused *tune.RefusedError
+	if errors.As(err, &refused) {
+		refused.WindowOption = "--window"
+	}
 	if err != nil {
 		return err
 	}

@@ -51,6 +51,29 @@ type Input struct {
 	// AllowRecreate lets a promotion change a StatefulSet's immutable
 	// fields, or move the Application to another namespace.
 	AllowRecreate bool
+	// Overrides name AllowSkip and AllowRecreate as the caller's users set
+	// them, for the refusals and warnings to quote.
+	Overrides Overrides
+}
+
+// Overrides say how the caller lets a refused gate through, in its own
+// terms (the command line's flags); the gates quote them. An empty one
+// reads as "the override".
+type Overrides struct {
+	Skip, Recreate string
+}
+
+func (o Overrides) skip() string     { return orOverride(o.Skip, "to skip phases") }
+func (o Overrides) recreate() string { return orOverride(o.Recreate, "to recreate") }
+
+// RecreateName is how the override to recreate is named.
+func (o Overrides) RecreateName() string { return o.recreate() }
+
+func orOverride(name, what string) string {
+	if name == "" {
+		return "the override " + what
+	}
+	return name
 }
 
 // Report is the outcome of the gates.
@@ -107,7 +130,7 @@ func Check(in Input) (Report, error) {
 		return r, errors.New("gate: environment and target phase are required")
 	}
 	env := in.Env.Metadata.Name
-	o := Order(env, in.Phases, in.From, in.To, in.AllowSkip)
+	o := Order(env, in.Phases, in.From, in.To, in.AllowSkip, in.Overrides)
 	if o.Refusal != "" {
 		r.Refusals = append(r.Refusals, o.Refusal)
 	}
@@ -130,23 +153,23 @@ func Check(in Input) (Report, error) {
 		r.Runbook = Runbook(in.Env, r.Changes)
 		if in.AllowRecreate {
 			r.Warnings = append(r.Warnings, fmt.Sprintf(
-				"immutable StatefulSet fields change (--allow-recreate given): %s; follow the runbook before syncing, or the sync fails",
-				describeChanges(r.Changes)))
+				"immutable StatefulSet fields change (%s given): %s; follow the runbook before syncing, or the sync fails",
+				in.Overrides.recreate(), describeChanges(r.Changes)))
 		} else {
 			r.Refusals = append(r.Refusals, fmt.Sprintf(
-				"%s: Kubernetes cannot update these fields of a StatefulSet in place; follow the runbook below and pass --allow-recreate, or keep the fields as they are in templates/base\n%s",
-				describeChanges(r.Changes), r.Runbook))
+				"%s: Kubernetes cannot update these fields of a StatefulSet in place; follow the runbook below and pass %s, or keep the fields as they are in templates/base\n%s",
+				describeChanges(r.Changes), in.Overrides.recreate(), r.Runbook))
 		}
 	}
 
 	if m := Moved(in.Env, in.FromAppNamespace); m != nil {
 		r.Move, r.MoveRunbook = m, m.Runbook()
 		if in.AllowRecreate {
-			r.Warnings = append(r.Warnings, m.Message()+" (--allow-recreate given): follow the runbook before merging")
+			r.Warnings = append(r.Warnings, m.Message()+" ("+in.Overrides.recreate()+" given): follow the runbook before merging")
 		} else {
 			r.Refusals = append(r.Refusals, fmt.Sprintf(
-				"%s: follow the runbook below and pass --allow-recreate, or set spec.argocd.namespace back to %s\n%s",
-				m.Message(), m.From, r.MoveRunbook))
+				"%s: follow the runbook below and pass %s, or set spec.argocd.namespace back to %s\n%s",
+				m.Message(), in.Overrides.recreate(), m.From, r.MoveRunbook))
 		}
 	}
 
@@ -172,7 +195,7 @@ type OrderResult struct {
 // allowed) may go to to when to is from's next phase by spec.order, or any
 // later phase when allowSkip; an earlier phase is a rollback, allowed with a
 // warning; the same phase rewrites the files of that phase.
-func Order(env string, phases []*config.Phase, from, to *config.Phase, allowSkip bool) OrderResult {
+func Order(env string, phases []*config.Phase, from, to *config.Phase, allowSkip bool, ov Overrides) OrderResult {
 	if from == nil || to == nil {
 		return OrderResult{}
 	}
@@ -200,10 +223,10 @@ func Order(env string, phases []*config.Phase, from, to *config.Phase, allowSkip
 		return OrderResult{}
 	}
 	if allowSkip {
-		return OrderResult{Warning: fmt.Sprintf("%s skips %s on its way from %s to %s (--allow-skip given)",
-			env, strings.Join(skipped, ", "), fn, tn)}
+		return OrderResult{Warning: fmt.Sprintf("%s skips %s on its way from %s to %s (%s given)",
+			env, strings.Join(skipped, ", "), fn, tn, ov.skip())}
 	}
 	return OrderResult{Refusal: fmt.Sprintf(
-		"%s is at %s and %s is not the next phase (it would skip %s): promote to %s first, or pass --allow-skip",
-		env, fn, tn, strings.Join(skipped, ", "), next.Metadata.Name)}
+		"%s is at %s and %s is not the next phase (it would skip %s): promote to %s first, or pass %s",
+		env, fn, tn, strings.Join(skipped, ", "), next.Metadata.Name, ov.skip())}
 }

@@ -80,7 +80,7 @@ func TestOrder(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := gate.Order("production", f.cfg.Phases, tt.from, tt.to, tt.allowSkip)
+			r := gate.Order("production", f.cfg.Phases, tt.from, tt.to, tt.allowSkip, flags)
 			checkText(t, "refusal", r.Refusal, tt.refusal)
 			checkText(t, "warning", r.Warning, tt.warning)
 			if r.Rollback != tt.wantRollback {
@@ -108,7 +108,7 @@ func checkText(t *testing.T, what, got string, want []string) {
 func TestCheckNextPhasePasses(t *testing.T) {
 	f := shipped(t)
 	pre, beta := f.phase(t, "pre-launch"), f.phase(t, "beta")
-	r, err := gate.Check(gate.Input{Env: f.env, Phases: f.cfg.Phases, From: pre, To: beta,
+	r, err := gate.Check(gate.Input{Overrides: flags, Env: f.env, Phases: f.cfg.Phases, From: pre, To: beta,
 		FromBuilt: f.built(t, f.b, pre), ToBuilt: f.built(t, f.b, beta)})
 	if err != nil {
 		t.Fatal(err)
@@ -136,7 +136,7 @@ func grownBase(t *testing.T, f fixture) *base.Base {
 func TestVolumeGrowthRefusedWithRunbook(t *testing.T) {
 	f := shipped(t)
 	pre, beta := f.phase(t, "pre-launch"), f.phase(t, "beta")
-	in := gate.Input{Env: f.env, Phases: f.cfg.Phases, From: pre, To: beta,
+	in := gate.Input{Overrides: flags, Env: f.env, Phases: f.cfg.Phases, From: pre, To: beta,
 		FromBuilt: f.built(t, f.b, pre), ToBuilt: f.built(t, grownBase(t, f), beta)}
 	r, err := gate.Check(in)
 	if err != nil {
@@ -173,7 +173,7 @@ func TestVolumeGrowthRefusedWithRunbook(t *testing.T) {
 func TestFirstPromotionComparesAgainstNothing(t *testing.T) {
 	f := shipped(t)
 	mvp := f.phase(t, "full-mvp")
-	r, err := gate.Check(gate.Input{Env: f.env, Phases: f.cfg.Phases, To: mvp, ToBuilt: f.built(t, grownBase(t, f), mvp)})
+	r, err := gate.Check(gate.Input{Overrides: flags, Env: f.env, Phases: f.cfg.Phases, To: mvp, ToBuilt: f.built(t, grownBase(t, f), mvp)})
 	if err != nil || r.Err() != nil || len(r.Warnings) != 0 {
 		t.Fatalf("first promotion: %v %v %q", err, r.Err(), r.Warnings)
 	}
@@ -245,7 +245,7 @@ func TestDroppingTheHPAWarns(t *testing.T) {
 	fixed.Spec.Autoscaling = nil
 	fixed.Spec.Replicas = 3
 
-	r, err := gate.Check(gate.Input{Env: f.env, Phases: f.cfg.Phases, From: pre, To: &fixed,
+	r, err := gate.Check(gate.Input{Overrides: flags, Env: f.env, Phases: f.cfg.Phases, From: pre, To: &fixed,
 		FromBuilt: f.built(t, f.b, pre), ToBuilt: f.built(t, f.b, &fixed)})
 	if err != nil || r.Err() != nil {
 		t.Fatal(err, r.Err())
@@ -263,7 +263,7 @@ func TestDroppingTheHPAWarns(t *testing.T) {
 	noPrune := *f.env
 	off := false
 	noPrune.Spec.ArgoCD.Prune = &off
-	r, err = gate.Check(gate.Input{Env: &noPrune, Phases: f.cfg.Phases, From: pre, To: &fixed,
+	r, err = gate.Check(gate.Input{Overrides: flags, Env: &noPrune, Phases: f.cfg.Phases, From: pre, To: &fixed,
 		FromBuilt: f.built(t, f.b, pre), ToBuilt: f.built(t, f.b, &fixed)})
 	if err != nil {
 		t.Fatal(err)
@@ -281,7 +281,7 @@ func TestApplicationMovedRefusedWithRunbook(t *testing.T) {
 	moved := *f.env
 	moved.Spec.ArgoCD.Namespace = "team-apps"
 	pre, beta := f.phase(t, "pre-launch"), f.phase(t, "beta")
-	in := gate.Input{Env: &moved, Phases: f.cfg.Phases, From: pre, To: beta,
+	in := gate.Input{Overrides: flags, Env: &moved, Phases: f.cfg.Phases, From: pre, To: beta,
 		FromBuilt: f.built(t, f.b, pre), ToBuilt: f.built(t, f.b, beta), FromAppNamespace: "argocd"}
 	r, err := gate.Check(in)
 	if err != nil {
@@ -304,5 +304,18 @@ func TestApplicationMovedRefusedWithRunbook(t *testing.T) {
 		if r, _ = gate.Check(in); r.Move != nil || len(r.Refusals) != 0 {
 			t.Errorf("held %q: move %+v, refusals %q", held, r.Move, r.Refusals)
 		}
+	}
+}
+
+// flags are the command line's names of the overrides, as cli passes them.
+var flags = gate.Overrides{Skip: "--allow-skip", Recreate: "--allow-recreate"}
+
+// Without names, the messages say "the override", never a flag.
+func TestOverridesUnnamed(t *testing.T) {
+	f := shipped(t)
+	pre, mvp := f.phase(t, "pre-launch"), f.phase(t, "full-mvp")
+	r := gate.Order("production", f.cfg.Phases, pre, mvp, false, gate.Overrides{})
+	if !strings.HasSuffix(r.Refusal, "promote to beta first, or pass the override to skip phases") || strings.Contains(r.Refusal, "--") {
+		t.Errorf("refusal %q", r.Refusal)
 	}
 }

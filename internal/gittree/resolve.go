@@ -242,7 +242,7 @@ func (r *Repo) DefaultBase() (c *object.Commit, what string, err error) {
 	}
 	ref, err := r.repo.Reference(plumbing.ReferenceName(up), true)
 	if err != nil {
-		return nil, "", fmt.Errorf("%s follows %s, which this clone does not have (fetch it, or pass --base): %w", head.Name().Short(), up, err)
+		return nil, "", fmt.Errorf("%s follows %s, which this clone does not have (fetch it, or name the base revision): %w", head.Name().Short(), up, err)
 	}
 	uc, err := r.commitish(ref.Hash())
 	if err != nil {

@@ -17,6 +17,7 @@ import (
 	"github.com/coditect/phasegen/internal/base"
 	pgconfig "github.com/coditect/phasegen/internal/config"
 	"github.com/coditect/phasegen/internal/fileset"
+	"github.com/coditect/phasegen/internal/gate"
 	"github.com/coditect/phasegen/internal/gitops"
 	"github.com/coditect/phasegen/internal/gitops/local"
 	"github.com/coditect/phasegen/internal/overlay"
@@ -209,7 +210,8 @@ func treeFiles(t *testing.T, repoDir, branch, dir string) fileset.Set {
 func (f fixture) opts(tg gitops.Repo, to string) promote.Options {
 	return promote.Options{
 		Config: f.cfg, Base: f.b, Env: "production", To: to, Target: tg,
-		Author: gitops.Signature{Name: "tester", Email: "tester@example.com"},
+		Author:    gitops.Signature{Name: "tester", Email: "tester@example.com"},
+		Overrides: gate.Overrides{Skip: "--allow-skip", Recreate: "--allow-recreate"},
 	}
 }
 

@@ -70,6 +70,9 @@ type Options struct {
 	// AllowEarly lets a forward promotion through before the current
 	// phase's spec.soak has passed; the pull request says so.
 	AllowEarly bool
+	// Overrides name AllowSkip and AllowRecreate as the caller's users set
+	// them (the command line's flags), for the gates' messages.
+	Overrides gate.Overrides
 	// ForceBranch replaces a head branch that holds a commit unrelated to
 	// the base branch (someone else's branch under phasegen's name).
 	ForceBranch bool
@@ -243,7 +246,7 @@ func (p *promotion) checkGates(context.Context) error {
 	rep, err := gate.Check(gate.Input{
 		Env: p.env, Phases: o.Config.Phases, From: p.from, To: p.to,
 		FromBuilt: p.fromBuilt, ToBuilt: p.toBuilt, FromAppNamespace: p.cur.appNamespace,
-		AllowSkip: o.AllowSkip, AllowRecreate: o.AllowRecreate,
+		AllowSkip: o.AllowSkip, AllowRecreate: o.AllowRecreate, Overrides: o.Overrides,
 	})
 	if err != nil {
 		return err

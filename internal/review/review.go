@@ -53,6 +53,9 @@ type Input struct {
 	// Envs restricts the review to these environments (present on either
 	// side); empty reviews every environment of both sides.
 	Envs []string
+	// Overrides name how a promotion lets a refused gate through, for the
+	// gates' messages.
+	Overrides gate.Overrides
 }
 
 // Gate names.
@@ -309,7 +312,7 @@ func Run(in Input) (*Report, error) {
 	phases := in.To.Config.Phases
 	err = parallel.Do(len(work), func(k int) error {
 		p := work[k]
-		return compare(&rep.Environments[p.i], p.from, p.to, phases, outputs[k][0], outputs[k][1])
+		return compare(&rep.Environments[p.i], p.from, p.to, phases, outputs[k][0], outputs[k][1], in.Overrides)
 	})
 	if err != nil {
 		return nil, err
@@ -383,7 +386,7 @@ func addApplication(objs fileset.Set, es *envSide) error {
 // the promotion's (internal/gate), fed only what changed: the StatefulSets
 // whose documents differ are decoded for the immutable-field gate, the
 // objects only the base side builds are the ones Argo CD must prune.
-func compare(e *Env, from, to *envSide, phases []*config.Phase, fromBuilt, toBuilt []byte) error {
+func compare(e *Env, from, to *envSide, phases []*config.Phase, fromBuilt, toBuilt []byte, ov gate.Overrides) error {
 	fromObjs, toObjs := manifest.Split(fromBuilt), manifest.Split(toBuilt)
 	if err := addApplication(fromObjs, from); err != nil {
 		return fmt.Errorf("%s at the base revision: %w", e.Name, err)
@@ -400,7 +403,7 @@ func compare(e *Env, from, to *envSide, phases []*config.Phase, fromBuilt, toBui
 	if from == nil || to == nil {
 		return nil // an environment added or removed: no promotion to gate
 	}
-	if o := gate.Order(e.Name, phases, from.phase, to.phase, false); o.Refusal != "" {
+	if o := gate.Order(e.Name, phases, from.phase, to.phase, false, ov); o.Refusal != "" {
 		e.Gates = append(e.Gates, Gate{Name: GateOrder, Message: o.Refusal})
 	}
 	fromSts, toSts := map[string]*appsv1.StatefulSet{}, map[string]*appsv1.StatefulSet{}
@@ -423,12 +426,12 @@ func compare(e *Env, from, to *envSide, phases []*config.Phase, fromBuilt, toBui
 		}
 	}
 	if m := gate.Moved(to.env, from.env.Spec.ArgoCD.ApplicationNamespace()); m != nil {
-		e.Gates = append(e.Gates, Gate{Name: GateMoved, Message: m.Message() + "; a promotion needs --allow-recreate and the runbook"})
+		e.Gates = append(e.Gates, Gate{Name: GateMoved, Message: m.Message() + "; a promotion needs " + ov.RecreateName() + " and the runbook"})
 		e.Runbook += m.Runbook()
 	}
 	changes := gate.Immutable(fromSts, toSts)
 	for _, c := range changes {
-		e.Gates = append(e.Gates, Gate{Name: GateImmutable, Message: c.String() + ": Kubernetes cannot update this field in place; a promotion needs --allow-recreate and the runbook"})
+		e.Gates = append(e.Gates, Gate{Name: GateImmutable, Message: c.String() + ": Kubernetes cannot update this field in place; a promotion needs " + ov.RecreateName() + " and the runbook"})
 	}
 	if len(changes) > 0 {
 		e.Runbook += gate.Runbook(to.env, changes)

@@ -76,16 +76,31 @@ type Result struct {
 	Tuned *config.Phase `json:"-"`
 }
 
-// RefusedError says there is too little data to recommend from.
-type RefusedError struct{ Msg string }
+// RefusedError says there is too little data to recommend from: what the
+// window held, and what tune needs.
+type RefusedError struct {
+	Env          string
+	Data, Window time.Duration
+	Samples      int
+	At           time.Time
+	NeedSamples  int
+	WindowOption string // how the caller widens the window; "the window" when empty
+}
 
-func (e *RefusedError) Error() string { return e.Msg }
+func (e *RefusedError) Error() string {
+	widen := e.WindowOption
+	if widen == "" {
+		widen = "the window"
+	}
+	return fmt.Sprintf("refusing to recommend for %s: the workload has %s of data (%d samples) in the %s before %s; tune needs at least 24h and %d samples: wait for more data, or widen %s if it is shorter",
+		e.Env, observe.FormatWindow(e.Data), e.Samples, observe.FormatWindow(e.Window), e.At.UTC().Format(time.RFC3339), e.NeedSamples, widen)
+}
 
 // Recommend applies the rules to an observation of env at phase p.
 func Recommend(env *config.Environment, p *config.Phase, model capacity.Model, base corev1.ResourceRequirements, o *observe.Observation) (*Result, error) {
 	if o.DataMinutes < MinDataMinutes || o.Samples < MinSamples {
-		return nil, &RefusedError{Msg: fmt.Sprintf("refusing to recommend for %s: the workload has %s of data (%d samples) in the %s before %s; tune needs at least 24h and %d samples: wait for more data, or widen --window if it is shorter",
-			env.Metadata.Name, observe.FormatWindow(minutes(o.DataMinutes)), int(o.Samples), observe.FormatWindow(o.Window), o.At.UTC().Format(time.RFC3339), MinSamples)}
+		return nil, &RefusedError{Env: env.Metadata.Name, Data: minutes(o.DataMinutes), Samples: int(o.Samples),
+			Window: o.Window, At: o.At, NeedSamples: MinSamples}
 	}
 	rc := &recommendation{r: &Result{Environment: env.Metadata.Name, Phase: p.Metadata.Name}, p: p, o: o, tuned: *p}
 	rc.resources(base)
