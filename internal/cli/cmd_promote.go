@@ -242,5 +242,5 @@ func readOrNil(file string) []byte {
 // gateFlags names the flags that let a refused gate through, for the gates'
 // messages (promote and review).
 func gateFlags() gate.Overrides {
-	return gate.Overrides{Skip: "--allow-skip", Recreate: "--allow-recreate"}
+	return gate.Overrides{Skip: "--allow-skip", Recreate: "--allow-recreate", Early: "--allow-early"}
 }

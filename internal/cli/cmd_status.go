@@ -89,7 +89,7 @@ func (a *App) runStatus(ctx context.Context, g *globalOptions, opts *statusOptio
 	}
 	j := observe.Judge{Env: ob.env, Phase: ob.phase, Next: next, Model: ob.planner.Model, Plan: plan}
 	s := j.Status(ob.obs, ob.window)
-	s.WithSoak(soak)
+	s.WithSoak(soak, gateFlags().Early)
 	switch opts.output {
 	case "json":
 		return observe.WriteStatusJSON(a.Stdout, s)

@@ -61,6 +61,9 @@ type Input struct {
 // reads as "the override".
 type Overrides struct {
 	Skip, Recreate string
+	// Early lets a forward promotion through before the current phase's
+	// soak has passed (promote's own check, not a gate's).
+	Early string
 }
 
 func (o Overrides) skip() string     { return orOverride(o.Skip, "to skip phases") }
@@ -68,6 +71,9 @@ func (o Overrides) recreate() string { return orOverride(o.Recreate, "to recreat
 
 // RecreateName is how the override to recreate is named.
 func (o Overrides) RecreateName() string { return o.recreate() }
+
+// EarlyName is how the override to promote before the soak ends is named.
+func (o Overrides) EarlyName() string { return orOverride(o.Early, "to promote early") }
 
 func orOverride(name, what string) string {
 	if name == "" {

@@ -65,12 +65,19 @@ func (s *Soak) line() string {
 // WithSoak records soak (nil: not read) in the status and, when the verdict
 // is to promote and the soak has not passed, adds the reason promote will
 // give for holding it, so the command is not read as runnable now.
-func (s *Status) WithSoak(soak *Soak) {
+func (s *Status) WithSoak(soak *Soak, early string) {
 	s.Soak = soak
 	if soak == nil || soak.Passed || soak.EndsAt == nil || s.Verdict.Status != VerdictPromote || s.Verdict.Next == "" {
 		return
 	}
 	s.Verdict.Reasons = append(s.Verdict.Reasons, fmt.Sprintf(
-		"The %s soak of %s ends at %s: promote holds the promotion until then (--allow-early overrides).",
-		*soak.Duration, soak.phase, soakStamp(*soak.EndsAt)))
+		"The %s soak of %s ends at %s: promote holds the promotion until then%s.",
+		*soak.Duration, soak.phase, soakStamp(*soak.EndsAt), overrides(early)))
+}
+
+func overrides(early string) string {
+	if early == "" {
+		return ""
+	}
+	return " (" + early + " overrides)"
 }

@@ -157,7 +157,7 @@ func TestVerdictHeldBySoak(t *testing.T) {
 		o.SessionsPeak = c.sessions
 		s := judge(t, "pre-launch").Status(o, "7d")
 		n := len(s.Verdict.Reasons)
-		s.WithSoak(c.soak)
+		s.WithSoak(c.soak, "--allow-early")
 		got := len(s.Verdict.Reasons) == n+1 && s.Verdict.Reasons[n] == held
 		if got != c.want || (!c.want && len(s.Verdict.Reasons) != n) || s.Soak != c.soak {
 			t.Errorf("%s: reasons %q", c.name, s.Verdict.Reasons)

@@ -56,14 +56,15 @@ type soakView struct {
 	Since, Commit string // "" on a first promotion
 	Spec, Ends    string // the current phase's soak; "" when it has none
 	Partial       bool
-	Early         bool // promoted before Ends with --allow-early
+	Early         bool   // promoted before Ends
+	EarlyOverride string // how that was asked for (the flag), "" when unnamed
 	Rollback      bool
 	Same          bool   // a re-promotion to the phase it is at: the soak goes on
 	Next          string // spec.soak of the phase promoted to, "" when none
 }
 
-func newSoakView(s *Soak, to *config.Phase) *soakView {
-	v := &soakView{Next: to.Spec.Soak}
+func newSoakView(s *Soak, to *config.Phase, early string) *soakView {
+	v := &soakView{Next: to.Spec.Soak, EarlyOverride: early}
 	if s != nil {
 		v.Since, v.Commit, v.Partial = stamp(s.Time), short(s.Commit), s.Partial
 		v.Early, v.Rollback, v.Same = s.Early, s.Rollback, !s.Forward && !s.Rollback
@@ -105,7 +106,7 @@ func composeBody(o Options, env *config.Environment, from, to *config.Phase, rep
 		Warnings:    rep.Warnings, Runbook: rep.Runbook, MoveRunbook: rep.MoveRunbook, Checklist: to.Spec.Checklist,
 		Plan:    plan.String(),
 		Command: o.Command,
-		Soak:    newSoakView(soak, to),
+		Soak:    newSoakView(soak, to, o.Overrides.Early),
 	}
 	if d.Command == "" {
 		d.Command = fmt.Sprintf("phasegen diff %s --to %s", d.Env, d.To)

@@ -209,7 +209,7 @@ func (p *promotion) readCurrent(ctx context.Context) error {
 		return err
 	}
 	if soak != nil && soak.Early {
-		fmt.Fprintf(o.Log, "warning: promoting early (--allow-early): the %s soak of %s ends at %s\n", soak.Spec, from.Metadata.Name, stamp(soak.Ends))
+		fmt.Fprintf(o.Log, "warning: promoting early (%s): the %s soak of %s ends at %s\n", o.Overrides.EarlyName(), soak.Spec, from.Metadata.Name, stamp(soak.Ends))
 	}
 	return nil
 }

@@ -110,9 +110,9 @@ func checkSoak(ctx context.Context, o Options, env *config.Environment, from, to
 	}
 	if !o.AllowEarly {
 		return s, fmt.Sprintf(
-			"%s has been at %s on %s since %s (commit %s) and %s soaks %s: the soak ends at %s, in %s; promote then, or pass --allow-early to promote before it ends",
+			"%s has been at %s on %s since %s (commit %s) and %s soaks %s: the soak ends at %s, in %s; promote then, or pass %s to promote before it ends",
 			env.Metadata.Name, from.Metadata.Name, env.Spec.GitOps.Branch, stamp(s.Time), short(s.Commit),
-			from.Metadata.Name, s.Spec, stamp(s.Ends), roughly(s.Ends.Sub(now))), nil
+			from.Metadata.Name, s.Spec, stamp(s.Ends), roughly(s.Ends.Sub(now)), o.Overrides.EarlyName()), nil
 	}
 	s.Early = true
 	return s, "", nil
