@@ -31,6 +31,9 @@ type Options struct {
 	DefaultBranch string           // default "main"
 	Login         string           // login of the token's user, default "phasegen-bot"
 	Now           func() time.Time // clock for commit dates and rate-limit headers, default time.Now
+	// App, when set, is a GitHub App that can buy installation tokens
+	// (accepted besides Token, within their permissions and life).
+	App *App
 }
 
 // Server is the fake. All its methods are safe for concurrent use.
@@ -46,6 +49,9 @@ type Server struct {
 	seen   map[string]int // calls per route key since the server started
 
 	comments []*comment // issue comments on pull requests (comments.go)
+
+	tokens map[string]installationToken // issued to the App (app.go)
+	issued int
 }
 
 // New returns a fake serving one repository, empty until seeded.
@@ -208,6 +214,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		body:   body,
 		base:   "http://" + r.Host + prefix,
 	}
+	if route, params, ok := s.appRoute(r.Method, p); ok {
+		s.mu.Lock()
+		resp := s.handleApp(route, params, r.Header.Get("Authorization"), body)
+		s.calls = append(s.calls, Call{Method: r.Method, Route: route, Path: strings.TrimPrefix(p, "/"), Query: r.URL.RawQuery, Body: body, Header: req.header, Status: resp.status})
+		s.mu.Unlock()
+		writeResponse(w, resp)
+		return
+	}
 	rest, repoOK := s.repoPath(p)
 	if repoOK {
 		req.route, req.params = match(r.Method, rest)
@@ -218,8 +232,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var resp response
 	var f *Fault
 	switch {
-	case !s.authorized(r.Header.Get("Authorization")):
-		resp = errorResponse(http.StatusUnauthorized, "Bad credentials")
+	case s.authError(r.Header.Get("Authorization"), r.Method, req.route) != nil:
+		resp = *s.authError(r.Header.Get("Authorization"), r.Method, req.route)
 	case !repoOK || req.route == "":
 		resp = notFound()
 	default:
@@ -275,16 +289,33 @@ func dropConnection(w http.ResponseWriter) {
 	_ = conn.Close()
 }
 
-func (s *Server) authorized(h string) bool {
-	if s.opts.Token == "" {
-		return true
+// authError is GitHub's answer to a request its credentials do not allow:
+// 401 for a token it does not know (or an expired installation token),
+// 403 for an installation token without the permission; nil when allowed.
+func (s *Server) authError(h, method, route string) *response {
+	if s.opts.Token == "" && s.opts.App == nil {
+		return nil
 	}
+	tok := ""
 	for _, scheme := range []string{"Bearer ", "bearer ", "token ", "Token "} {
 		if t, ok := strings.CutPrefix(h, scheme); ok {
-			return t == s.opts.Token
+			tok = t
+			break
 		}
 	}
-	return false
+	if tok != "" && tok == s.opts.Token {
+		return nil
+	}
+	ok, known := s.tokenAllows(tok, method, route)
+	switch {
+	case ok:
+		return nil
+	case known && s.opts.Now().Before(s.tokens[tok].expires):
+		r := errorResponse(http.StatusForbidden, "Resource not accessible by integration")
+		return &r
+	}
+	r := errorResponse(http.StatusUnauthorized, "Bad credentials")
+	return &r
 }
 
 // repoPath strips /repos/{owner}/{repo}/ (owner and repo compared

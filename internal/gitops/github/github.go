@@ -52,6 +52,10 @@ type Options struct {
 	BaseURL string
 	// Token authenticates every request (GITHUB_TOKEN or GH_TOKEN).
 	Token string
+	// App, when set, authenticates as a GitHub App instead of Token: an
+	// installation token for the repository, bought with the App's JWT and
+	// renewed before it expires.
+	App *App
 	// Owner and Repo name the repository.
 	Owner, Repo string
 	// HTTPClient sends the requests; default a new http.Client.
@@ -77,7 +81,8 @@ type Options struct {
 type Repo struct {
 	gh          *github.Client
 	owner, repo string
-	secrets     []string // the token and the API URL's credentials
+	secrets     []string   // the token and the API URL's credentials
+	app         *appTokens // nil without App credentials
 	sleep       func(context.Context, time.Duration) error
 	now         func() time.Time
 	maxWait     time.Duration
@@ -114,16 +119,32 @@ func New(o Options) (*Repo, error) {
 	if inner == nil {
 		inner = http.DefaultTransport
 	}
-	hc.Transport = rateHeaderTransport{next: inner}
-	gh := github.NewClient(hc)
-	if o.Token != "" {
-		gh = gh.WithAuthToken(o.Token)
-	}
-	gh.BaseURL = base
+	rt := rateHeaderTransport{next: inner}
+	hc.Transport = rt
 	t := &Repo{
-		gh: gh, owner: o.Owner, repo: o.Repo, secrets: append([]string{o.Token}, secret.OfURL(base)...),
+		owner: o.Owner, repo: o.Repo, secrets: append([]string{o.Token}, secret.OfURL(base)...),
 		sleep: o.Sleep, now: o.Now, maxWait: o.MaxWait, log: o.Log, rand: o.Rand, maxAttempts: o.MaxAttempts,
 	}
+	t.gh = github.NewClient(hc)
+	switch {
+	case o.App != nil:
+		if o.App.ID <= 0 || o.App.Key == nil {
+			return nil, errors.New("github app: an App ID and a private key are required")
+		}
+		t.app = &appTokens{app: *o.App, owner: o.Owner, repo: o.Repo, call: t.call,
+			now: func() time.Time { return t.now() },
+			client: func(signed string) *github.Client {
+				c := github.NewClient(&http.Client{Transport: rt, CheckRedirect: hc.CheckRedirect, Timeout: hc.Timeout}).WithAuthToken(signed)
+				c.BaseURL = base
+				return c
+			}}
+		main := *hc
+		main.Transport = authTransport{next: rt, token: t.app.Token}
+		t.gh = github.NewClient(&main)
+	case o.Token != "":
+		t.gh = t.gh.WithAuthToken(o.Token)
+	}
+	t.gh.BaseURL = base
 	if t.sleep == nil {
 		t.sleep = retry.Sleep
 	}
@@ -156,10 +177,19 @@ func (t *Repo) redact(err error) error {
 	if err == nil {
 		return nil
 	}
-	return &untrusted{err: err, secrets: t.secrets}
+	return &untrusted{err: err, secrets: t.allSecrets()}
 }
 
-func (t *Repo) redactString(s string) string { return secret.Untrusted(s, t.secrets...) }
+func (t *Repo) redactString(s string) string { return secret.Untrusted(s, t.allSecrets()...) }
+
+// allSecrets are the static credentials and every JWT and installation
+// token issued so far.
+func (t *Repo) allSecrets() []string {
+	if t.app == nil {
+		return t.secrets
+	}
+	return append(append([]string(nil), t.secrets...), t.app.secrets()...)
+}
 
 // untrusted is an error whose text came partly from GitHub: credentials
 // masked, control characters escaped; errors.Is and errors.As see through.
