@@ -114,7 +114,7 @@ func (a *App) runPromote(ctx context.Context, g *globalOptions, opts *promoteOpt
 			return err
 		}
 	}
-	tg, pr, where, err := a.promoteTarget(env, &opts.target)
+	tg, pr, where, err := a.promoteTarget(env, &opts.target, permsPromote)
 	if err != nil {
 		return err
 	}
@@ -156,7 +156,7 @@ func (a *App) runPromote(ctx context.Context, g *globalOptions, opts *promoteOpt
 }
 
 // promoteTarget opens the repository promote writes to.
-func (a *App) promoteTarget(env *config.Environment, opts *targetOptions) (gitops.Repo, promote.PROpener, string, error) {
+func (a *App) promoteTarget(env *config.Environment, opts *targetOptions, perms map[string]string) (gitops.Repo, promote.PROpener, string, error) {
 	if opts.gitDir != "" {
 		r, err := local.OpenWith(opts.gitDir, local.Options{Now: a.Now})
 		if err != nil {
@@ -172,17 +172,15 @@ func (a *App) promoteTarget(env *config.Environment, opts *targetOptions) (gitop
 		return nil, nil, "", usagef("--repo %q: want OWNER/NAME", repo)
 	}
 	owner, name, _ := strings.Cut(repo, "/")
-	token := a.Getenv("GITHUB_TOKEN")
-	if token == "" {
-		token = a.Getenv("GH_TOKEN")
+	o, err := a.githubOptions(owner, name, perms)
+	if errors.Is(err, errNoGitHubCredentials) {
+		return nil, nil, "", errors.New("no GitHub token: set GITHUB_TOKEN or GH_TOKEN (a token that can push branches and open pull requests), or GitHub App credentials (GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY), or pass --git-dir DIR for a local repository")
 	}
-	if token == "" {
-		return nil, nil, "", errors.New("no GitHub token: set GITHUB_TOKEN or GH_TOKEN (a token that can push branches and open pull requests), or pass --git-dir DIR for a local repository")
+	if err != nil {
+		return nil, nil, "", err
 	}
-	gh, err := github.New(github.Options{
-		BaseURL: a.Getenv("GITHUB_API_URL"), Token: token, Owner: owner, Repo: name,
-		HTTPClient: a.HTTPClient, Sleep: a.Sleep, Now: a.Now, MaxWait: opts.maxWait, Log: a.Stderr,
-	})
+	o.MaxWait = opts.maxWait
+	gh, err := github.New(o)
 	if err != nil {
 		return nil, nil, "", err
 	}

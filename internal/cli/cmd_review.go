@@ -352,17 +352,15 @@ func (a *App) postReview(ctx context.Context, opts *reviewOptions, number int, b
 	if !ok || owner == "" || name == "" || strings.Contains(name, "/") {
 		return usagef("--repo %q: want OWNER/NAME", repo)
 	}
-	token := a.Getenv("GITHUB_TOKEN")
-	if token == "" {
-		token = a.Getenv("GH_TOKEN")
+	o, err := a.githubOptions(owner, name, permsComment)
+	if errors.Is(err, errNoGitHubCredentials) {
+		return errors.New("no GitHub token: set GITHUB_TOKEN or GH_TOKEN (a token that can comment on pull requests), or GitHub App credentials (GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY), to use --comment")
 	}
-	if token == "" {
-		return errors.New("no GitHub token: set GITHUB_TOKEN or GH_TOKEN (a token that can comment on pull requests) to use --comment")
+	if err != nil {
+		return err
 	}
-	gh, err := github.New(github.Options{
-		BaseURL: a.Getenv("GITHUB_API_URL"), Token: token, Owner: owner, Repo: name,
-		HTTPClient: a.HTTPClient, Sleep: a.Sleep, Now: a.Now, MaxWait: opts.maxWait, Log: a.Stderr,
-	})
+	o.MaxWait = opts.maxWait
+	gh, err := github.New(o)
 	if err != nil {
 		return err
 	}

@@ -107,7 +107,7 @@ func (a *App) runStatus(ctx context.Context, g *globalOptions, opts *statusOptio
 func (a *App) statusSoak(ctx context.Context, env *config.Environment, phase *config.Phase, opts *statusOptions) (*observe.Soak, error) {
 	branch := env.Spec.GitOps.Branch
 	explicit := opts.target.explicit()
-	if !explicit && a.Getenv("GITHUB_TOKEN") == "" && a.Getenv("GH_TOKEN") == "" {
+	if !explicit && a.Getenv("GITHUB_TOKEN") == "" && a.Getenv("GH_TOKEN") == "" && a.Getenv("GITHUB_APP_ID") == "" {
 		fmt.Fprintf(a.Stderr, "soak not shown: reading since when %s has been at %s on %s needs --git-dir DIR or a GitHub token (GITHUB_TOKEN or GH_TOKEN) for github.com/%s\n",
 			env.Metadata.Name, phase.Metadata.Name, branch, env.Spec.GitOps.Repo)
 		return nil, nil
@@ -125,7 +125,7 @@ func (a *App) statusSoak(ctx context.Context, env *config.Environment, phase *co
 }
 
 func (a *App) readSoak(ctx context.Context, env *config.Environment, phase *config.Phase, opts *statusOptions) (*observe.Soak, error) {
-	tg, _, where, err := a.promoteTarget(env, &opts.target)
+	tg, _, where, err := a.promoteTarget(env, &opts.target, permsRead)
 	if err != nil {
 		return nil, err
 	}
