@@ -143,7 +143,9 @@ func TestGitHubAppRefusals(t *testing.T) {
 		{"not installed", func(a *githubfake.App) { a.InstallationID = 0 }, func(url, pemKey string) map[string]string {
 			return map[string]string{"GITHUB_API_URL": url, "GITHUB_APP_ID": "4242", "GITHUB_APP_PRIVATE_KEY": pemKey}
 		}, 0, "the App is not installed on the repository: install it there"},
-		{"permission", func(a *githubfake.App) { a.Permissions = map[string]string{"contents": "read", "pull_requests": "write"} }, func(url, pemKey string) map[string]string {
+		{"permission", func(a *githubfake.App) {
+			a.Permissions = map[string]string{"contents": "read", "pull_requests": "write"}
+		}, func(url, pemKey string) map[string]string {
 			return map[string]string{"GITHUB_API_URL": url, "GITHUB_APP_ID": "4242", "GITHUB_APP_PRIVATE_KEY": pemKey}
 		}, 0, "the App's installation lacks a permission the command needs"},
 		{"clock skew", nil, func(url, pemKey string) map[string]string {
