@@ -151,8 +151,9 @@ func (a *App) runWait(ctx context.Context, g *globalOptions, opts *waitOptions, 
 		return errors.New("no Argo CD token: set ARGOCD_AUTH_TOKEN (an API token of an account allowed 'applications, get')")
 	}
 	rev := opts.revision
+	var head func(context.Context) (string, error)
 	if rev == "" {
-		if rev, err = a.gitopsHead(ctx, env, opts); err != nil {
+		if rev, head, err = a.gitopsHead(ctx, env, opts); err != nil {
 			return err
 		}
 	}
@@ -172,6 +173,9 @@ func (a *App) runWait(ctx context.Context, g *globalOptions, opts *waitOptions, 
 	})
 	out := waitResult{Result: res}
 	var aerr error
+	if werr == nil && head != nil {
+		out.BranchHead = a.headAfter(ctx, head, env.Spec.GitOps.Branch, rev)
+	}
 	if werr == nil && prom != nil {
 		out.Alerts, aerr = a.waitAlerts(ctx, prom, env, phase)
 	}
@@ -196,6 +200,25 @@ func (a *App) runWait(ctx context.Context, g *globalOptions, opts *waitOptions, 
 type waitResult struct {
 	syncwait.Result
 	Alerts *observe.AlertReport `json:"alerts,omitempty"`
+	// BranchHead is the gitops branch's head after the wait, when it moved
+	// on from the revision waited for (a newer promotion is on its way).
+	BranchHead string `json:"branchHead,omitempty"`
+}
+
+// headAfter reads the branch's head again after a successful wait (with a
+// fresh token when the wait outlived one) and says when it moved on from
+// rev; "" when it did not, or could not be read (said on stderr).
+func (a *App) headAfter(ctx context.Context, head func(context.Context) (string, error), branch, rev string) string {
+	now, err := head(ctx)
+	switch {
+	case err != nil:
+		fmt.Fprintf(a.Stderr, "could not read %s again after the wait: %v\n", branch, err)
+		return ""
+	case now == rev:
+		return ""
+	}
+	fmt.Fprintf(a.Stderr, "%s moved on to %s while waiting: a newer commit is on its way to Argo CD\n", branch, now)
+	return now
 }
 
 // waitAlerts asks Prometheus, in one query, which of phase's alerts fire
@@ -210,27 +233,28 @@ func (a *App) waitAlerts(ctx context.Context, prom *promapi.Client, env *config.
 }
 
 // gitopsHead reads the head of env's gitops branch from the target promote
-// writes to: --git-dir, else GitHub.
-func (a *App) gitopsHead(ctx context.Context, env *config.Environment, opts *waitOptions) (string, error) {
+// writes to: --git-dir, else GitHub; and returns how to read it again.
+func (a *App) gitopsHead(ctx context.Context, env *config.Environment, opts *waitOptions) (string, func(context.Context) (string, error), error) {
 	tg, _, where, err := a.promoteTarget(env, &opts.target, permsRead)
 	var ue *usageError
 	if errors.As(err, &ue) {
-		return "", err
+		return "", nil, err
 	}
 	if err != nil {
-		return "", fmt.Errorf("reading the head of %s to wait for (or pass --revision SHA): %w", env.Spec.GitOps.Branch, err)
+		return "", nil, fmt.Errorf("reading the head of %s to wait for (or pass --revision SHA): %w", env.Spec.GitOps.Branch, err)
 	}
 	h, ok := tg.(gitops.Historian)
 	if !ok {
-		return "", fmt.Errorf("%s cannot tell the head of %s: pass --revision SHA", where, env.Spec.GitOps.Branch)
+		return "", nil, fmt.Errorf("%s cannot tell the head of %s: pass --revision SHA", where, env.Spec.GitOps.Branch)
 	}
 	branch := env.Spec.GitOps.Branch
-	rev, err := h.Head(ctx, branch)
+	read := func(ctx context.Context) (string, error) { return h.Head(ctx, branch) }
+	rev, err := read(ctx)
 	if err != nil {
-		return "", fmt.Errorf("reading the head of %s in %s (or pass --revision SHA): %w", branch, where, err)
+		return "", nil, fmt.Errorf("reading the head of %s in %s (or pass --revision SHA): %w", branch, where, err)
 	}
 	fmt.Fprintf(a.Stderr, "%s is at %s in %s\n", branch, rev, where)
-	return rev, nil
+	return rev, read, nil
 }
 
 func (a *App) printWait(output string, res waitResult) error {

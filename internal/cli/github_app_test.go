@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coditect/phasegen/internal/argocdfake"
 	"github.com/coditect/phasegen/internal/cli"
 	"github.com/coditect/phasegen/internal/githubfake"
 )
@@ -170,5 +171,50 @@ func TestGitHubAppRefusals(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestWaitAsAppRenewsToken: a wait longer than an installation token's
+// life (10 minutes here, on the virtual clock) buys a second token for its
+// last read of the branch, and finishes.
+func TestWaitAsAppRenewsToken(t *testing.T) {
+	configCopy(t)
+	clock := argocdfake.NewClock(time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC))
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gh, err := githubfake.New(githubfake.Options{Owner: "coditect", Repo: "argocd-apps", Now: clock.Now,
+		App: &githubfake.App{ID: 4242, Key: &key.PublicKey, InstallationID: 77, TokenLife: 10 * time.Minute,
+			Permissions: map[string]string{"contents": "read", "pull_requests": "read"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := gh.Seed(map[string][]byte{"README.md": []byte("# Argo CD apps\n")}); err != nil {
+		t.Fatal(err)
+	}
+	ghSrv := httptest.NewServer(gh)
+	t.Cleanup(ghSrv.Close)
+	argo := argocdfake.New(argocdfake.Options{Token: argoToken, Now: clock.Now})
+	argo.Add(argocdfake.App{Name: "coditect-combined-production", Project: "default",
+		Scenario: argocdfake.Scenario{Notice: time.Minute, Sync: time.Minute, Progress: 20 * time.Minute},
+		Head:     func() (string, error) { h, _ := gh.Branch("main"); return h, nil }}, "")
+	argoSrv := httptest.NewServer(argo)
+	t.Cleanup(argoSrv.Close)
+	pemKey := string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)}))
+	a := cli.NewTestApp(t, map[string]string{"GITHUB_API_URL": ghSrv.URL + "/api/v3/", "GITHUB_APP_ID": "4242", "GITHUB_APP_PRIVATE_KEY": pemKey,
+		"ARGOCD_SERVER": argoSrv.URL, "ARGOCD_AUTH_TOKEN": argoToken})
+	a.Now, a.Sleep = clock.Now, clock.Sleep
+	if code := a.Run("wait", "production", "--timeout", "1h", "--healthy-for", "0s"); code != 0 {
+		t.Fatalf("wait: exit %d\n%s", code, a.Output())
+	}
+	if n := gh.Count("POST app/installations/{id}/access_tokens"); n != 2 {
+		t.Errorf("%d tokens bought, want 2 (the first, and one renewal)", n)
+	}
+	if n := gh.Count("GET git/ref/heads/{branch...}"); n != 2 {
+		t.Errorf("%d reads of the branch, want 2 (before and after the wait)", n)
+	}
+	if f := appLeak([]byte(a.Output()), pemKey); f != "" {
+		t.Errorf("output holds %q", f)
 	}
 }

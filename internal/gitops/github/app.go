@@ -90,6 +90,7 @@ func (a *appTokens) Token(ctx context.Context) (string, error) {
 			return "", appError(err)
 		}
 		id = inst.GetID()
+		a.app.InstallationID = id // a renewal needs no second lookup
 	}
 	opts := &github.InstallationTokenOptions{Repositories: []string{a.repo}, Permissions: permissions(a.app.Permissions)}
 	var tok *github.InstallationToken
