@@ -6,12 +6,15 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/pem"
+	"io"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/go-git/go-git/v5/plumbing"
 
 	"github.com/coditect/phasegen/internal/argocdfake"
 	"github.com/coditect/phasegen/internal/cli"
@@ -117,6 +120,27 @@ func TestPromoteAsGitHubApp(t *testing.T) {
 		if f := appLeak(data, pemKey); f != "" {
 			t.Errorf("%s holds %q", p, f)
 		}
+	}
+	iter, err := fake.Storage().IterEncodedObjects(plumbing.AnyObject)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	err = iter.ForEach(func(o plumbing.EncodedObject) error {
+		r, err := o.Reader()
+		if err != nil {
+			return err
+		}
+		defer r.Close()
+		data, err := io.ReadAll(r)
+		if f := appLeak(data, pemKey); f != "" {
+			t.Errorf("git object %s holds %q", o.Hash(), f)
+		}
+		n++
+		return err
+	})
+	if err != nil || n < 10 {
+		t.Fatalf("%d git objects read (%v): nothing to check", n, err)
 	}
 }
 
