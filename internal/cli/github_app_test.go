@@ -6,15 +6,12 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/pem"
-	"io"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/go-git/go-git/v5/plumbing"
 
 	"github.com/coditect/phasegen/internal/argocdfake"
 	"github.com/coditect/phasegen/internal/cli"
@@ -25,6 +22,12 @@ import (
 // installed on it; the key is returned as the PEM GitHub hands out.
 func appFake(t *testing.T, mod func(*githubfake.App)) (*githubfake.Server, string, string) {
 	t.Helper()
+	return appFakeAt(t, mod, time.Now)
+}
+
+// appFakeAt is appFake on the clock now.
+func appFakeAt(t *testing.T, mod func(*githubfake.App), now func() time.Time) (*githubfake.Server, string, string) {
+	t.Helper()
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
 		t.Fatal(err)
@@ -34,7 +37,7 @@ func appFake(t *testing.T, mod func(*githubfake.App)) (*githubfake.Server, strin
 	if mod != nil {
 		mod(app)
 	}
-	fake, err := githubfake.New(githubfake.Options{Owner: "coditect", Repo: "argocd-apps", App: app, Token: canaryToken})
+	fake, err := githubfake.New(githubfake.Options{Owner: "coditect", Repo: "argocd-apps", App: app, Token: canaryToken, Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,27 +124,7 @@ func TestPromoteAsGitHubApp(t *testing.T) {
 			t.Errorf("%s holds %q", p, f)
 		}
 	}
-	iter, err := fake.Storage().IterEncodedObjects(plumbing.AnyObject)
-	if err != nil {
-		t.Fatal(err)
-	}
-	n := 0
-	err = iter.ForEach(func(o plumbing.EncodedObject) error {
-		r, err := o.Reader()
-		if err != nil {
-			return err
-		}
-		defer r.Close()
-		data, err := io.ReadAll(r)
-		if f := appLeak(data, pemKey); f != "" {
-			t.Errorf("git object %s holds %q", o.Hash(), f)
-		}
-		n++
-		return err
-	})
-	if err != nil || n < 10 {
-		t.Fatalf("%d git objects read (%v): nothing to check", n, err)
-	}
+	checkObjectsFor(t, "fake GitHub", fake.Storage(), func(b []byte) string { return appLeak(b, pemKey) })
 }
 
 // TestGitHubAppRefusals: each App failure exits 1 with a sentence saying
@@ -204,29 +187,16 @@ func TestGitHubAppRefusals(t *testing.T) {
 func TestWaitAsAppRenewsToken(t *testing.T) {
 	configCopy(t)
 	clock := argocdfake.NewClock(time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC))
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
-	gh, err := githubfake.New(githubfake.Options{Owner: "coditect", Repo: "argocd-apps", Now: clock.Now,
-		App: &githubfake.App{ID: 4242, Key: &key.PublicKey, InstallationID: 77, TokenLife: 10 * time.Minute,
-			Permissions: map[string]string{"contents": "read", "pull_requests": "read"}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := gh.Seed(map[string][]byte{"README.md": []byte("# Argo CD apps\n")}); err != nil {
-		t.Fatal(err)
-	}
-	ghSrv := httptest.NewServer(gh)
-	t.Cleanup(ghSrv.Close)
+	gh, ghURL, pemKey := appFakeAt(t, func(a *githubfake.App) {
+		a.TokenLife, a.Permissions = 10*time.Minute, map[string]string{"contents": "read", "pull_requests": "read"}
+	}, clock.Now)
 	argo := argocdfake.New(argocdfake.Options{Token: argoToken, Now: clock.Now})
 	argo.Add(argocdfake.App{Name: "coditect-combined-production", Project: "default",
 		Scenario: argocdfake.Scenario{Notice: time.Minute, Sync: time.Minute, Progress: 20 * time.Minute},
 		Head:     func() (string, error) { h, _ := gh.Branch("main"); return h, nil }}, "")
 	argoSrv := httptest.NewServer(argo)
 	t.Cleanup(argoSrv.Close)
-	pemKey := string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)}))
-	a := cli.NewTestApp(t, map[string]string{"GITHUB_API_URL": ghSrv.URL + "/api/v3/", "GITHUB_APP_ID": "4242", "GITHUB_APP_PRIVATE_KEY": pemKey,
+	a := cli.NewTestApp(t, map[string]string{"GITHUB_API_URL": ghURL, "GITHUB_APP_ID": "4242", "GITHUB_APP_PRIVATE_KEY": pemKey,
 		"ARGOCD_SERVER": argoSrv.URL, "ARGOCD_AUTH_TOKEN": argoToken})
 	a.Now, a.Sleep = clock.Now, clock.Sleep
 	if code := a.Run("wait", "production", "--timeout", "1h", "--healthy-for", "0s"); code != 0 {

@@ -498,6 +498,13 @@ func snapshot(t *testing.T, root string) map[string][]byte {
 // decompressed, and fails on one holding the token.
 func checkObjects(t *testing.T, what string, st storer.EncodedObjectStorer) {
 	t.Helper()
+	checkObjectsFor(t, what, st, leak)
+}
+
+// checkObjectsFor is checkObjects with found saying which secret data
+// holds ("" for none).
+func checkObjectsFor(t *testing.T, what string, st storer.EncodedObjectStorer, found func([]byte) string) {
+	t.Helper()
 	iter, err := st.IterEncodedObjects(plumbing.AnyObject)
 	if err != nil {
 		t.Fatal(err)
@@ -514,8 +521,8 @@ func checkObjects(t *testing.T, what string, st storer.EncodedObjectStorer) {
 			return err
 		}
 		n++
-		if f := leak(data); f != "" {
-			t.Errorf("%s: %s %s holds the token (%q)", what, o.Type(), o.Hash(), f)
+		if f := found(data); f != "" {
+			t.Errorf("%s: %s %s holds a secret (%q)", what, o.Type(), o.Hash(), f)
 		}
 		return nil
 	})

@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"errors"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -30,17 +29,7 @@ func appEnv(t *testing.T, mod func(*githubfake.App)) (*env, *rsa.PrivateKey) {
 	if mod != nil {
 		mod(app)
 	}
-	c := &clock{now: time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)}
-	fake, err := githubfake.New(githubfake.Options{Owner: "coditect", Repo: "argocd-apps", App: app, Now: c.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := fake.Seed(seedFiles); err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(fake)
-	t.Cleanup(srv.Close)
-	return &env{t: t, fake: fake, srv: srv, clock: c, log: &syncBuffer{}}, key
+	return newEnvWith(t, githubfake.Options{App: app}), key
 }
 
 func asApp(key *rsa.PrivateKey, perms map[string]string) func(*github.Options) {

@@ -78,8 +78,16 @@ var seedFiles = map[string][]byte{
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
+	return newEnvWith(t, githubfake.Options{Token: token})
+}
+
+// newEnvWith is newEnv with the fake's options (owner, repository and
+// clock are the env's).
+func newEnvWith(t *testing.T, o githubfake.Options) *env {
+	t.Helper()
 	c := &clock{now: time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)}
-	fake, err := githubfake.New(githubfake.Options{Owner: "coditect", Repo: "argocd-apps", Token: token, Now: c.Now})
+	o.Owner, o.Repo, o.Now = "coditect", "argocd-apps", c.Now
+	fake, err := githubfake.New(o)
 	if err != nil {
 		t.Fatal(err)
 	}
