@@ -203,7 +203,7 @@ func TestExpressionsUseOnlyAllowedMetrics(t *testing.T) {
 				for _, m := range sels {
 					name, matchers := m[1], m[2]
 					if !allowed[name] {
-						t.Errorf("%s: metric %s is not one DESIGN.md names", r.Alert, name)
+						t.Errorf("%s: metric %s is not one the README names", r.Alert, name)
 					}
 					if !strings.Contains(matchers, `namespace="`+ns+`"`) {
 						t.Errorf("%s: %s is not scoped to namespace %s: {%s}", r.Alert, name, ns, matchers)

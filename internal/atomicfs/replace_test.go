@@ -50,9 +50,9 @@ func TestReplaceFile(t *testing.T) {
 		t.Errorf("mode %v, want 0640", fi.Mode().Perm())
 	}
 	// A link inside root: edited through, still a link.
-	target := write("shared/b.yaml", "b\n", 0o644)
+	target := write("common/b.yaml", "b\n", 0o644)
 	link := filepath.Join(root, "envs", "b.yaml")
-	if err := os.Symlink("../shared/b.yaml", link); err != nil {
+	if err := os.Symlink("../common/b.yaml", link); err != nil {
 		t.Fatal(err)
 	}
 	if err := ReplaceFile(root, link, []byte("b\n"), []byte("b2\n")); err != nil {

@@ -17,7 +17,7 @@ import (
 	"github.com/coditect/phasegen/internal/retry"
 )
 
-// Exit codes, as DESIGN.md fixes them.
+// Exit codes, as the README documents them.
 const (
 	ExitOK    = 0
 	ExitError = 1

@@ -17,7 +17,7 @@ import (
 	"github.com/coditect/phasegen/internal/cli"
 )
 
-// reviewJSON is `review -o json` as DESIGN.md fixes it.
+// reviewJSON is `review -o json` as the README documents it.
 type reviewJSON struct {
 	Base         string `json:"base"`
 	Skipped      int    `json:"skipped"`

@@ -18,7 +18,7 @@ func golden(t *testing.T, name string, got []byte) {
 }
 
 // TestStatusGolden pins the three outputs of status for one observation
-// (JSON in DESIGN.md's shape).
+// (JSON in the documented shape).
 func TestStatusGolden(t *testing.T) {
 	o := quiet()
 	o.At = time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC)

@@ -7,7 +7,7 @@ import (
 
 // Soak is since when the environment has been at its phase on the GitOps
 // branch and when the phase's spec.soak ends: what `promote` holds the next
-// promotion for. An addition to DESIGN.md's status JSON.
+// promotion for. An addition to the documented status JSON.
 type Soak struct {
 	Since    time.Time  `json:"since"`
 	EndsAt   *time.Time `json:"endsAt"`   // null when the phase has no soak

@@ -22,7 +22,7 @@ const (
 	VerdictOversized = "oversized"
 )
 
-// Status is `phasegen status -o json`, as DESIGN.md fixes it.
+// Status is `phasegen status -o json`, as the README documents it.
 type Status struct {
 	Environment string `json:"environment"`
 	Phase       string `json:"phase"`
@@ -59,7 +59,7 @@ type Status struct {
 	} `json:"monthlyCost"`
 	Verdict Verdict `json:"verdict"`
 	// Soak is read from the GitOps branch, when a target could be read
-	// (an addition to DESIGN.md's shape; omitted otherwise).
+	// (an addition to the documented shape; omitted otherwise).
 	Soak *Soak `json:"soak,omitempty"`
 }
 
@@ -189,7 +189,7 @@ func num(v float64) string {
 
 func pct(v float64) string { return num(round(v, 1)) + "%" }
 
-// WriteStatusJSON prints the status as DESIGN.md's JSON.
+// WriteStatusJSON prints the status as the documented JSON.
 func WriteStatusJSON(w io.Writer, s Status) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")

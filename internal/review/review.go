@@ -66,7 +66,7 @@ const (
 	GateMoved     = "application-moved"
 )
 
-// Report is the outcome of a review, in the JSON shape DESIGN.md fixes.
+// Report is the outcome of a review, in the JSON shape the README documents.
 type Report struct {
 	Base         string `json:"base"`
 	Environments []Env  `json:"environments"`

@@ -12,7 +12,7 @@ import (
 )
 
 // TestTuneGolden pins the three outputs of tune for one observation (JSON
-// in DESIGN.md's shape, quantities as Kubernetes strings).
+// in the documented shape, quantities as Kubernetes strings).
 func TestTuneGolden(t *testing.T) {
 	r, err := recommend(t, "pre-launch", func(*observe.Observation, *config.Phase) {})
 	if err != nil {

@@ -48,7 +48,7 @@ type Autoscaling struct {
 	TargetMemoryUtilizationPercentage *int32 `json:"targetMemoryUtilizationPercentage,omitempty"`
 }
 
-// Result is `phasegen tune -o json`, as DESIGN.md fixes it.
+// Result is `phasegen tune -o json`, as the README documents it.
 type Result struct {
 	Environment string `json:"environment"`
 	Phase       string `json:"phase"`
@@ -66,7 +66,7 @@ type Result struct {
 	} `json:"monthlyCost"`
 	Rules []string `json:"rules"`
 	// Warnings say when an observed peak is at or over the phase's alert
-	// threshold of a recommended limit (an addition to DESIGN.md's shape;
+	// threshold of a recommended limit (an addition to the documented shape;
 	// empty when none).
 	Warnings []string `json:"warnings"`
 
@@ -297,7 +297,7 @@ func span(m capacity.MinMax[float64]) string {
 	return capacity.Money(m.Min) + "-" + capacity.Money(m.Max)
 }
 
-// WriteJSON prints the result as DESIGN.md's JSON.
+// WriteJSON prints the result as the documented JSON.
 func WriteJSON(w io.Writer, r *Result) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
