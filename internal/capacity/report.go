@@ -214,7 +214,7 @@ func rounded(p PhasePlan) PhasePlan {
 	return p
 }
 
-// WriteJSON prints {"phases": [...]} as DESIGN.md specifies.
+// WriteJSON prints {"phases": [...]}, the documented JSON.
 func WriteJSON(w io.Writer, plans []PhasePlan) error {
 	out := struct {
 		Phases []PhasePlan `json:"phases"`

@@ -37,7 +37,7 @@ type reviewJSON struct {
 		Objects []struct {
 			Kind, Name, Change string
 		} `json:"objects"`
-		// Added to DESIGN's shape, only when they differ.
+		// Added to the documented shape, only when they differ.
 		Scaling *struct {
 			From, To *scalingJSON
 		} `json:"scaling"`
