@@ -51,6 +51,7 @@ func Build(files fileset.Set, dir string) ([]byte, error) {
 }
 
 func run(fs filesys.FileSystem, abs, dir string) ([]byte, error) {
+	schemaOnce.Do(initSchema)
 	m, err := krusty.MakeKustomizer(Options()).Run(fs, abs)
 	if err != nil {
 		return nil, fmt.Errorf("kustomize build %s: %w", dir, err)
