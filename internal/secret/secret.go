@@ -102,16 +102,7 @@ func Untrusted(s string, secrets ...string) string {
 // Escape writes the control characters and invalid UTF-8 of s as Go
 // escapes (\n, \x1b, \u2028); printable text is kept as it is.
 func Escape(s string) string {
-	clean := true
-	for i, r := range s {
-		if r == utf8.RuneError || unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
-			if r != utf8.RuneError || !validAt(s, i) {
-				clean = false
-				break
-			}
-		}
-	}
-	if clean {
+	if !needsEscape(s) {
 		return s
 	}
 	var b strings.Builder
@@ -120,7 +111,7 @@ func Escape(s string) string {
 		switch {
 		case r == utf8.RuneError && n == 1:
 			b.WriteString(`\x` + strconv.FormatUint(uint64(s[i]), 16))
-		case unicode.IsControl(r) || r == '\u2028' || r == '\u2029':
+		case escaped(r):
 			q := strconv.QuoteRune(r)
 			b.WriteString(q[1 : len(q)-1])
 		default:
@@ -131,12 +122,20 @@ func Escape(s string) string {
 	return b.String()
 }
 
-// validAt reports whether the U+FFFD at byte i of s is really written there
-// (not an invalid byte decoded as it).
-func validAt(s string, i int) bool {
-	_, n := utf8.DecodeRuneInString(s[i:])
-	return n == 3
+func needsEscape(s string) bool {
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if (r == utf8.RuneError && n == 1) || escaped(r) {
+			return true
+		}
+		i += n
+	}
+	return false
 }
+
+// escaped reports whether r is written as an escape: a control character,
+// or a line or paragraph separator.
+func escaped(r rune) bool { return unicode.IsControl(r) || r == '\u2028' || r == '\u2029' }
 
 // UntrustedFields applies Untrusted to every string that ptr (a pointer to
 // a value decoded from a server's answer) holds: in struct fields, pointers,
