@@ -336,3 +336,21 @@ spec:
 		}
 	}
 }
+
+// TestSharedNamespaceRefused: two environments in one namespace of one
+// cluster are refused at the second's spec.namespace; the same namespace
+// on another cluster is fine.
+func TestSharedNamespaceRefused(t *testing.T) {
+	files := shippedFiles(t)
+	files["staging.yaml"] = strings.Replace(files["staging.yaml"], "namespace: coditect-staging", "namespace: coditect-app", 1)
+	dir := write(t, files)
+	_, err := Load(dir)
+	want := filepath.Join(dir, "staging.yaml") + `:8: spec.namespace: "coditect-app" on server https://kubernetes.default.svc is already environment "production"'s (` + filepath.Join(dir, "production.yaml") + `): two environments in one namespace of one cluster`
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("err = %v\nwant %q", err, want)
+	}
+	files["staging.yaml"] = strings.Replace(files["staging.yaml"], "    server: https://kubernetes.default.svc\n", "    server: https://staging.example.com\n", 1)
+	if _, err := Load(write(t, files)); err != nil {
+		t.Fatalf("one namespace on two clusters: %v", err)
+	}
+}

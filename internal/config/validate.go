@@ -368,6 +368,31 @@ func (s *Set) crossCheck() Problems {
 				Msg: fmt.Sprintf("phase %q does not exist (have: %s)", e.Spec.Phase, strings.Join(s.PhaseNames(), ", "))})
 		}
 	}
+	return append(ps, s.sharedNamespaces()...)
+}
+
+// sharedNamespaces finds two environments that deploy to one namespace of
+// one cluster: their Applications would own the same objects, each with
+// its own phase, and Argo CD would flip them back and forth.
+func (s *Set) sharedNamespaces() Problems {
+	var ps Problems
+	seen := map[string]*Environment{}
+	for _, e := range s.Environments {
+		if e.Spec.Namespace == "" {
+			continue
+		}
+		cluster := "server " + e.Spec.ArgoCD.Server
+		if e.Spec.ArgoCD.Name != "" {
+			cluster = "cluster " + e.Spec.ArgoCD.Name
+		}
+		key := cluster + "\x00" + e.Spec.Namespace
+		if f, ok := seen[key]; ok {
+			ps = append(ps, e.Problem("spec.namespace", "%q on %s is already environment %q's (%s): two environments in one namespace of one cluster would have two Argo CD Applications own the same objects at different phases; give each its own namespace or cluster",
+				e.Spec.Namespace, cluster, f.Metadata.Name, f.Source.File))
+			continue
+		}
+		seen[key] = e
+	}
 	return ps
 }
 
