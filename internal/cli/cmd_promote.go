@@ -114,7 +114,7 @@ func (a *App) runPromote(ctx context.Context, g *globalOptions, opts *promoteOpt
 			return err
 		}
 	}
-	tg, pr, where, err := a.promoteTarget(env, &opts.target, permsPromote)
+	tg, pr, where, err := a.promoteTarget(env, &opts.target, permsPromote())
 	if err != nil {
 		return err
 	}

@@ -352,7 +352,7 @@ func (a *App) postReview(ctx context.Context, opts *reviewOptions, number int, b
 	if !ok || owner == "" || name == "" || strings.Contains(name, "/") {
 		return usagef("--repo %q: want OWNER/NAME", repo)
 	}
-	o, err := a.githubOptions(owner, name, permsComment)
+	o, err := a.githubOptions(owner, name, permsComment())
 	if errors.Is(err, errNoGitHubCredentials) {
 		return errors.New("no GitHub token: set GITHUB_TOKEN or GH_TOKEN (a token that can comment on pull requests), or GitHub App credentials (GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY), to use --comment")
 	}

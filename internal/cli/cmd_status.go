@@ -125,7 +125,7 @@ func (a *App) statusSoak(ctx context.Context, env *config.Environment, phase *co
 }
 
 func (a *App) readSoak(ctx context.Context, env *config.Environment, phase *config.Phase, opts *statusOptions) (*observe.Soak, error) {
-	tg, _, where, err := a.promoteTarget(env, &opts.target, permsRead)
+	tg, _, where, err := a.promoteTarget(env, &opts.target, permsRead())
 	if err != nil {
 		return nil, err
 	}

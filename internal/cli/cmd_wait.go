@@ -235,7 +235,7 @@ func (a *App) waitAlerts(ctx context.Context, prom *promapi.Client, env *config.
 // gitopsHead reads the head of env's gitops branch from the target promote
 // writes to: --git-dir, else GitHub; and returns how to read it again.
 func (a *App) gitopsHead(ctx context.Context, env *config.Environment, opts *waitOptions) (string, func(context.Context) (string, error), error) {
-	tg, _, where, err := a.promoteTarget(env, &opts.target, permsRead)
+	tg, _, where, err := a.promoteTarget(env, &opts.target, permsRead())
 	var ue *usageError
 	if errors.As(err, &ue) {
 		return "", nil, err

@@ -11,12 +11,15 @@ import (
 	"github.com/coditect/phasegen/internal/gitops/github"
 )
 
-// Permissions an installation token asks for, by what the command does.
-var (
-	permsPromote = map[string]string{"contents": "write", "pull_requests": "write"}
-	permsComment = map[string]string{"pull_requests": "write"}
-	permsRead    = map[string]string{"contents": "read", "pull_requests": "read"}
-)
+// Permissions an installation token asks for, by what the command does
+// (a new map each call: the App keeps it).
+func permsPromote() map[string]string {
+	return map[string]string{"contents": "write", "pull_requests": "write"}
+}
+func permsComment() map[string]string { return map[string]string{"pull_requests": "write"} }
+func permsRead() map[string]string {
+	return map[string]string{"contents": "read", "pull_requests": "read"}
+}
 
 // errNoGitHubCredentials is returned when neither App credentials nor a
 // token are set.

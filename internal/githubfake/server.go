@@ -232,8 +232,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var resp response
 	var f *Fault
 	switch {
-	case s.authError(r.Header.Get("Authorization"), r.Method, req.route) != nil:
-		resp = *s.authError(r.Header.Get("Authorization"), r.Method, req.route)
+	case s.authError(r.Header.Get("Authorization"), r.Method, req.route, &resp):
 	case !repoOK || req.route == "":
 		resp = notFound()
 	default:
@@ -289,12 +288,13 @@ func dropConnection(w http.ResponseWriter) {
 	_ = conn.Close()
 }
 
-// authError is GitHub's answer to a request its credentials do not allow:
-// 401 for a token it does not know (or an expired installation token),
-// 403 for an installation token without the permission; nil when allowed.
-func (s *Server) authError(h, method, route string) *response {
+// authError reports whether the request's credentials are refused, and
+// then sets resp to GitHub's answer: 401 for a token it does not know (or
+// an expired installation token), 403 for an installation token without the
+// permission.
+func (s *Server) authError(h, method, route string, resp *response) bool {
 	if s.opts.Token == "" && s.opts.App == nil {
-		return nil
+		return false
 	}
 	tok := ""
 	for _, scheme := range []string{"Bearer ", "bearer ", "token ", "Token "} {
@@ -304,18 +304,18 @@ func (s *Server) authError(h, method, route string) *response {
 		}
 	}
 	if tok != "" && tok == s.opts.Token {
-		return nil
+		return false
 	}
 	ok, known := s.tokenAllows(tok, method, route)
 	switch {
 	case ok:
-		return nil
+		return false
 	case known && s.opts.Now().Before(s.tokens[tok].expires):
-		r := errorResponse(http.StatusForbidden, "Resource not accessible by integration")
-		return &r
+		*resp = errorResponse(http.StatusForbidden, "Resource not accessible by integration")
+	default:
+		*resp = errorResponse(http.StatusUnauthorized, "Bad credentials")
 	}
-	r := errorResponse(http.StatusUnauthorized, "Bad credentials")
-	return &r
+	return true
 }
 
 // repoPath strips /repos/{owner}/{repo}/ (owner and repo compared

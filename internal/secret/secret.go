@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"reflect"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"unicode"
@@ -46,12 +47,7 @@ func Forms(secrets ...string) []string {
 		b := base64.StdEncoding.EncodeToString([]byte(v))
 		out = append(out, v, b, strings.TrimRight(b, "="))
 	}
-	// Longest first; stable for equal lengths.
-	for i := 1; i < len(out); i++ {
-		for j := i; j > 0 && len(out[j]) > len(out[j-1]); j-- {
-			out[j], out[j-1] = out[j-1], out[j]
-		}
-	}
+	sort.SliceStable(out, func(i, j int) bool { return len(out[i]) > len(out[j]) })
 	return out
 }
 

@@ -172,7 +172,6 @@ func permissions(m map[string]string) *github.InstallationPermissions {
 	}
 	p := &github.InstallationPermissions{}
 	for k, v := range m {
-		v := v
 		switch k {
 		case "contents":
 			p.Contents = &v

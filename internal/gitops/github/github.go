@@ -134,7 +134,7 @@ func New(o Options) (*Repo, error) {
 		t.app = &appTokens{app: *o.App, owner: o.Owner, repo: o.Repo, call: t.call,
 			now: func() time.Time { return t.now() },
 			client: func(signed string) *github.Client {
-				c := github.NewClient(&http.Client{Transport: rt, CheckRedirect: hc.CheckRedirect, Timeout: hc.Timeout}).WithAuthToken(signed)
+				c := github.NewClient(hc).WithAuthToken(signed) // hc: no installation token transport
 				c.BaseURL = base
 				return c
 			}}
