@@ -13,8 +13,10 @@ import (
 	"fmt"
 	"regexp"
 
+	"github.com/coditect/phasegen/internal/base"
 	"github.com/coditect/phasegen/internal/config"
 	"github.com/coditect/phasegen/internal/printer"
+	"github.com/coditect/phasegen/internal/workload"
 )
 
 // The alerts every PrometheusRule holds (WorkloadHPAAtMax only when the phase
@@ -27,14 +29,48 @@ const (
 	AlertSessionsOverCapacity = "WorkloadSessionsOverCapacity"
 )
 
-// Names returns the names of the alerts phase's PrometheusRule defines, in
-// the rule's order: what `wait` asks Prometheus about.
-func Names(phase *config.Phase) []string {
+// Names returns the names of the alerts phase's PrometheusRule for w
+// defines, in the rule's order: what `wait` asks Prometheus about.
+func Names(phase *config.Phase, w Workload) []string {
 	names := []string{AlertCPUHigh, AlertMemoryHigh}
 	if phase.Spec.Autoscaling != nil {
 		names = append(names, AlertHPAAtMax)
 	}
-	return append(names, AlertPVCAlmostFull, AlertSessionsOverCapacity)
+	if len(w.Claims) > 0 {
+		names = append(names, AlertPVCAlmostFull)
+	}
+	if w.SessionMetric != "" {
+		names = append(names, AlertSessionsOverCapacity)
+	}
+	return names
+}
+
+// Workload is what the alerts watch: one Deployment or StatefulSet, its
+// sized container, the selector of its pods, its volume claim templates,
+// its session metric and the words its alerts use.
+type Workload struct {
+	Name, Kind string // Kind: base.KindDeployment or base.KindStatefulSet
+	Container  string
+	Selector   string   // matchLabels as kubectl -l takes them
+	Claims     []string // volumeClaimTemplates (StatefulSets only)
+	// ExactClaims selects the claims by template name (<claim>-<name>-N),
+	// not by the pod suffix alone (.*-<name>-N): set when the app has other
+	// workloads whose claims could end alike.
+	ExactClaims   bool
+	SessionMetric string
+	Impact        config.Impact
+	Sticky        bool // a Service pins each client to one pod
+}
+
+// For describes w for its alerts; several says the app has other
+// workloads beside it.
+func For(w *workload.Workload, several bool) Workload {
+	a := Workload{Name: w.Name, Kind: w.Kind, Container: w.Container.Name, Selector: w.SelectorString(),
+		ExactClaims: several, SessionMetric: w.Model.SessionMetric, Impact: w.Model.Impact, Sticky: len(w.Sticky) > 0}
+	for _, c := range w.ClaimTemplates() {
+		a.Claims = append(a.Claims, c.Name)
+	}
+	return a
 }
 
 // PhaseAnnotation records on the PrometheusRule the phase it was built for.
@@ -92,18 +128,19 @@ type prometheusRule struct {
 }
 
 // PrometheusRule returns the YAML of the PrometheusRule `<workload>-alerts`
-// for env at phase, without a next phase for runbooks to name.
-func PrometheusRule(env *config.Environment, phase *config.Phase, capacity *config.CapacityModel) ([]byte, error) {
-	return PrometheusRuleWithOptions(env, phase, capacity, Options{})
+// for w in env at phase (as it sizes w), without a next phase for runbooks
+// to name.
+func PrometheusRule(env *config.Environment, phase *config.Phase, w Workload) ([]byte, error) {
+	return PrometheusRuleWithOptions(env, phase, w, Options{})
 }
 
 // PrometheusRuleWithOptions is PrometheusRule with opts.
-func PrometheusRuleWithOptions(env *config.Environment, phase *config.Phase, capacity *config.CapacityModel, opts Options) ([]byte, error) {
-	groups, err := Groups(env, phase, capacity, opts)
+func PrometheusRuleWithOptions(env *config.Environment, phase *config.Phase, w Workload, opts Options) ([]byte, error) {
+	groups, err := Groups(env, phase, w, opts)
 	if err != nil {
 		return nil, err
 	}
-	obj := ruleObject(env, phase, groups)
+	obj := ruleObject(env, phase, w.Name, groups)
 	if out, ok := printer.Print(obj.object()); ok {
 		return out, nil
 	}
@@ -114,16 +151,21 @@ func PrometheusRuleWithOptions(env *config.Environment, phase *config.Phase, cap
 	return out, nil
 }
 
-// ruleObject is the PrometheusRule `<workload>-alerts` holding groups.
-func ruleObject(env *config.Environment, phase *config.Phase, groups RuleGroups) prometheusRule {
-	w := env.Spec.Workload
+// ruleObject is the PrometheusRule `<workload>-alerts` holding groups,
+// labelled app: <workload> and with the environment's
+// spec.prometheusRule.labels (for the operator's ruleSelector).
+func ruleObject(env *config.Environment, phase *config.Phase, w string, groups RuleGroups) prometheusRule {
+	labels := map[string]string{"app": w}
+	for k, v := range env.PrometheusRuleLabels() {
+		labels[k] = v
+	}
 	return prometheusRule{
 		APIVersion: "monitoring.coreos.com/v1",
 		Kind:       "PrometheusRule",
 		Metadata: objectMeta{
 			Name:        w + "-alerts",
 			Namespace:   env.Spec.Namespace,
-			Labels:      map[string]string{"app": w},
+			Labels:      labels,
 			Annotations: map[string]string{PhaseAnnotation: phase.Metadata.Name},
 		},
 		Spec: groups,
@@ -132,8 +174,8 @@ func ruleObject(env *config.Environment, phase *config.Phase, groups RuleGroups)
 
 // RuleFile returns the same groups as PrometheusRuleWithOptions as a plain
 // Prometheus rules file, for promtool.
-func RuleFile(env *config.Environment, phase *config.Phase, capacity *config.CapacityModel, opts Options) ([]byte, error) {
-	groups, err := Groups(env, phase, capacity, opts)
+func RuleFile(env *config.Environment, phase *config.Phase, w Workload, opts Options) ([]byte, error) {
+	groups, err := Groups(env, phase, w, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -152,32 +194,39 @@ var (
 // target is what the rules are about, checked once.
 type target struct {
 	env, ns, workload, phase, next, sessionMetric string
+	w                                             Workload
+	field                                         func(string) string // the phase's field path
 	alerts                                        config.Alerts
 	autoscaling                                   *config.Autoscaling
 	minReplicas                                   int32
 }
 
-func newTarget(env *config.Environment, phase *config.Phase, capacity *config.CapacityModel, opts Options) (*target, error) {
-	if env == nil || phase == nil || capacity == nil {
-		return nil, errors.New("building alerts: environment, phase and capacity model are required")
+func newTarget(env *config.Environment, phase *config.Phase, w Workload, opts Options) (*target, error) {
+	if env == nil || phase == nil {
+		return nil, errors.New("building alerts: environment and phase are required")
 	}
 	t := &target{
 		env:           env.Metadata.Name,
 		ns:            env.Spec.Namespace,
-		workload:      env.Spec.Workload,
+		workload:      w.Name,
+		w:             w,
+		field:         phase.Field,
 		phase:         phase.Metadata.Name,
 		next:          opts.NextPhase,
-		sessionMetric: capacity.Spec.SessionMetric,
+		sessionMetric: w.SessionMetric,
 		alerts:        phase.Spec.Alerts,
 		autoscaling:   phase.Spec.Autoscaling,
 		minReplicas:   phase.MinReplicas(),
 	}
-	for _, f := range []struct{ what, v string }{{"namespace", t.ns}, {"workload", t.workload}} {
+	for _, f := range []struct{ what, v string }{{"namespace", t.ns}, {"workload", t.workload}, {"container", w.Container}} {
 		if !dnsLabel.MatchString(f.v) {
 			return nil, fmt.Errorf("building alerts for %s: %s %q is not a DNS-1123 label", t.env, f.what, f.v)
 		}
 	}
-	if !metricName.MatchString(t.sessionMetric) {
+	if w.Kind != base.KindDeployment && w.Kind != base.KindStatefulSet {
+		return nil, fmt.Errorf("building alerts for %s: workload %s is a %q, not a Deployment or StatefulSet", t.env, t.workload, w.Kind)
+	}
+	if t.sessionMetric != "" && !metricName.MatchString(t.sessionMetric) {
 		return nil, fmt.Errorf("building alerts for %s: session metric %q is not a Prometheus metric name", t.env, t.sessionMetric)
 	}
 	if _, err := parseDuration(t.alerts.For); err != nil {

@@ -2,6 +2,7 @@ package alerts
 
 import (
 	"bytes"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -12,7 +13,9 @@ import (
 
 	"sigs.k8s.io/yaml"
 
+	"github.com/coditect/phasegen/internal/base"
 	"github.com/coditect/phasegen/internal/config"
+	"github.com/coditect/phasegen/internal/workload"
 )
 
 func loadSet(t *testing.T) *config.Set {
@@ -22,6 +25,20 @@ func loadSet(t *testing.T) *config.Set {
 		t.Fatalf("loading shipped configs: %v", err)
 	}
 	return s
+}
+
+// seed is the example's one workload as its alerts see it.
+func seed(t *testing.T, s *config.Set) Workload {
+	t.Helper()
+	b, err := base.Load(os.DirFS(filepath.Join("..", "testdata", "example", "templates")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws, err := workload.Resolve(s, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return For(ws.All[0], false)
 }
 
 func nextOpts(s *config.Set, p *config.Phase) Options {
@@ -58,11 +75,11 @@ func TestPrometheusRuleGolden(t *testing.T) {
 		for _, p := range s.Phases {
 			name := e.Metadata.Name + "-" + p.Metadata.Name
 			t.Run(name, func(t *testing.T) {
-				got, err := PrometheusRuleWithOptions(e, p, s.Capacity, nextOpts(s, p))
+				got, err := PrometheusRuleWithOptions(e, p, seed(t, s), nextOpts(s, p))
 				if err != nil {
 					t.Fatal(err)
 				}
-				again, err := PrometheusRuleWithOptions(e, p, s.Capacity, nextOpts(s, p))
+				again, err := PrometheusRuleWithOptions(e, p, seed(t, s), nextOpts(s, p))
 				if err != nil || !bytes.Equal(got, again) {
 					t.Fatalf("output is not deterministic (err %v)", err)
 				}
@@ -76,7 +93,7 @@ func TestPrometheusRuleShape(t *testing.T) {
 	s := loadSet(t)
 	e, _ := s.Environment("production")
 	p := s.Phases[0]
-	out, err := PrometheusRule(e, p, s.Capacity)
+	out, err := PrometheusRule(e, p, seed(t, s))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,7 +131,7 @@ func TestPrometheusRuleShape(t *testing.T) {
 	if strings.Contains(string(out), "phasegen promote") {
 		t.Error("runbook names a promote command although no next phase was given")
 	}
-	withNext, err := PrometheusRuleWithOptions(e, p, s.Capacity, Options{NextPhase: "beta"})
+	withNext, err := PrometheusRuleWithOptions(e, p, seed(t, s), Options{NextPhase: "beta"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,7 +148,7 @@ func TestSeverityFollowsTheSeed(t *testing.T) {
 		cpu, memoryWant string
 	}{{"pre-launch", SeverityWarning, SeverityWarning}, {"full-mvp", SeverityCritical, SeverityCritical}} {
 		p, _ := s.Phase(c.phase)
-		g, err := Groups(e, p, s.Capacity, Options{})
+		g, err := Groups(e, p, seed(t, s), Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -146,7 +163,7 @@ func TestNoHPAAlertWithoutAutoscaling(t *testing.T) {
 	s := loadSet(t)
 	e, _ := s.Environment("production")
 	p := fixedPhase(s.Phases[0])
-	g, err := Groups(e, p, s.Capacity, Options{NextPhase: "beta"})
+	g, err := Groups(e, p, seed(t, s), Options{NextPhase: "beta"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,8 +171,8 @@ func TestNoHPAAlertWithoutAutoscaling(t *testing.T) {
 	if got := alertNames(t, g); strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Errorf("alerts = %v, want %v", got, want)
 	}
-	for _, f := range []func(*config.Environment, *config.Phase, *config.CapacityModel, Options) ([]byte, error){PrometheusRuleWithOptions, RuleFile, UnitTest} {
-		out, err := f(e, p, s.Capacity, Options{})
+	for _, f := range []func(*config.Environment, *config.Phase, Workload, Options) ([]byte, error){PrometheusRuleWithOptions, RuleFile, UnitTest} {
+		out, err := f(e, p, seed(t, s), Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -188,7 +205,7 @@ func TestExpressionsUseOnlyAllowedMetrics(t *testing.T) {
 	}
 	for _, e := range s.Environments {
 		for _, p := range append(append([]*config.Phase{}, s.Phases...), fixedPhase(s.Phases[0])) {
-			g, err := Groups(e, p, s.Capacity, Options{})
+			g, err := Groups(e, p, seed(t, s), Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -245,20 +262,20 @@ func TestErrors(t *testing.T) {
 	p := s.Phases[0]
 	bad := *e
 	bad.Spec.Namespace = `app"} or vector(1) #`
-	if _, err := PrometheusRule(&bad, p, s.Capacity); err == nil || !strings.Contains(err.Error(), "DNS-1123") {
+	if _, err := PrometheusRule(&bad, p, seed(t, s)); err == nil || !strings.Contains(err.Error(), "DNS-1123") {
 		t.Errorf("namespace with quotes: err = %v", err)
 	}
-	cm := *s.Capacity
-	cm.Spec.SessionMetric = "sessions{x}"
-	if _, err := RuleFile(e, p, &cm, Options{}); err == nil || !strings.Contains(err.Error(), "metric name") {
+	cm := seed(t, s)
+	cm.SessionMetric = "sessions{x}"
+	if _, err := RuleFile(e, p, cm, Options{}); err == nil || !strings.Contains(err.Error(), "metric name") {
 		t.Errorf("bad session metric: err = %v", err)
 	}
 	q := *p
 	q.Spec.Alerts.For = "5 minutes"
-	if _, err := UnitTest(e, &q, s.Capacity, Options{}); err == nil || !strings.Contains(err.Error(), "alerts.for") {
+	if _, err := UnitTest(e, &q, seed(t, s), Options{}); err == nil || !strings.Contains(err.Error(), "alerts.for") {
 		t.Errorf("bad for: err = %v", err)
 	}
-	if _, err := PrometheusRule(nil, p, s.Capacity); err == nil {
+	if _, err := PrometheusRule(nil, p, seed(t, s)); err == nil {
 		t.Error("nil environment: no error")
 	}
 }
@@ -294,11 +311,11 @@ func TestNames(t *testing.T) {
 	e, _ := s.Environment("production")
 	phases := append([]*config.Phase{fixedPhase(s.Phases[0])}, s.Phases...)
 	for _, p := range phases {
-		g, err := Groups(e, p, s.Capacity, nextOpts(s, p))
+		g, err := Groups(e, p, seed(t, s), nextOpts(s, p))
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, want := strings.Join(Names(p), ","), strings.Join(alertNames(t, g), ",")
+		got, want := strings.Join(Names(p, seed(t, s)), ","), strings.Join(alertNames(t, g), ",")
 		if got != want {
 			t.Errorf("%s: Names = %s, the rules define %s", p.Metadata.Name, got, want)
 		}

@@ -23,21 +23,21 @@ func TestObjectIsTheJSONRoundTrip(t *testing.T) {
 	for _, env := range s.Environments {
 		for _, p := range s.Phases {
 			for _, phase := range []*config.Phase{p, fixedPhase(p)} {
-				groups, err := Groups(env, phase, s.Capacity, nextOpts(s, p))
+				groups, err := Groups(env, phase, seed(t, s), nextOpts(s, p))
 				if err != nil {
 					t.Fatal(err)
 				}
-				objs = append(objs, ruleObject(env, phase, groups))
+				objs = append(objs, ruleObject(env, phase, "coditect-combined", groups))
 			}
-			out, err := PrometheusRuleWithOptions(env, p, s.Capacity, nextOpts(s, p))
+			out, err := PrometheusRuleWithOptions(env, p, seed(t, s), nextOpts(s, p))
 			if err != nil {
 				t.Fatal(err)
 			}
-			groups, _ := Groups(env, p, s.Capacity, nextOpts(s, p))
-			if _, ok := printer.Print(ruleObject(env, p, groups).object()); !ok {
+			groups, _ := Groups(env, p, seed(t, s), nextOpts(s, p))
+			if _, ok := printer.Print(ruleObject(env, p, "coditect-combined", groups).object()); !ok {
 				t.Errorf("%s at %s: the printer declines the rule (a slow path for every build)", env.Metadata.Name, p.Metadata.Name)
 			}
-			want, err := yaml.Marshal(ruleObject(env, p, groups))
+			want, err := yaml.Marshal(ruleObject(env, p, "coditect-combined", groups))
 			if err != nil {
 				t.Fatal(err)
 			}

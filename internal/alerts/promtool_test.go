@@ -33,7 +33,7 @@ type ruleCase struct {
 
 // writeCase writes name/rules.yaml built from rulesPhase and name/rules_test.yaml
 // built from testPhase under dir.
-func writeCase(t *testing.T, dir string, c ruleCase, capacity *config.CapacityModel, rulesPhase *config.Phase) string {
+func writeCase(t *testing.T, dir string, c ruleCase, capacity Workload, rulesPhase *config.Phase) string {
 	t.Helper()
 	d := filepath.Join(dir, c.name)
 	if err := os.MkdirAll(d, 0o755); err != nil {
@@ -94,7 +94,7 @@ func TestPromtool(t *testing.T) {
 	dir := t.TempDir()
 	var rules, tests []string
 	for _, c := range cases {
-		writeCase(t, dir, c, s.Capacity, c.phase)
+		writeCase(t, dir, c, seed(t, s), c.phase)
 		rules = append(rules, filepath.Join(c.name, RulesFileName))
 		tests = append(tests, filepath.Join(c.name, "rules_test.yaml"))
 	}
@@ -136,7 +136,7 @@ func TestPromtoolCatchesMutations(t *testing.T) {
 	for name, m := range mutations {
 		mutated := *p
 		m.mutate(&mutated.Spec.Alerts)
-		d := writeCase(t, dir, ruleCase{name, e, p, nextOpts(s, p)}, s.Capacity, &mutated)
+		d := writeCase(t, dir, ruleCase{name, e, p, nextOpts(s, p)}, seed(t, s), &mutated)
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			out, err := runPromtool(bin, d, "test", "rules", "rules_test.yaml")

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/coditect/phasegen/internal/base"
 	"github.com/coditect/phasegen/internal/config"
 )
 
@@ -13,25 +14,53 @@ import (
 const rateWindow = "5m"
 
 // Groups returns the rule groups of the workload's alerts for env at phase.
-func Groups(env *config.Environment, phase *config.Phase, capacity *config.CapacityModel, opts Options) (RuleGroups, error) {
-	t, err := newTarget(env, phase, capacity, opts)
+func Groups(env *config.Environment, phase *config.Phase, w Workload, opts Options) (RuleGroups, error) {
+	t, err := newTarget(env, phase, w, opts)
 	if err != nil {
 		return RuleGroups{}, err
 	}
 	return RuleGroups{Groups: []Group{{Name: t.workload + ".alerts", Rules: t.rules()}}}, nil
 }
 
-// Selectors, each scoped to the namespace and the workload's objects.
+// deployment reports whether the workload is a Deployment, whose pods are
+// found through their owners rather than by name.
+func (t *target) deployment() bool { return t.w.Kind == base.KindDeployment }
+
+// Selectors, each scoped to the namespace and the workload's objects. A
+// StatefulSet's pods are <name>-N; a Deployment's carry no name phasegen
+// can match (<name>-<hash>-<suffix> is shared with any workload whose name
+// extends this one's), so podSel selects the namespace only and owned
+// joins the workload's pods in.
 func (t *target) podSel(extra ...string) string {
-	m := []string{
-		fmt.Sprintf("namespace=%q", t.ns),
-		fmt.Sprintf("pod=~%q", t.workload+"-[0-9]+"),
+	m := []string{fmt.Sprintf("namespace=%q", t.ns)}
+	if !t.deployment() {
+		m = append(m, fmt.Sprintf("pod=~%q", t.workload+"-[0-9]+"))
 	}
 	return "{" + strings.Join(append(m, extra...), ", ") + "}"
 }
 
 func (t *target) containerSel(extra ...string) string {
-	return t.podSel(append([]string{fmt.Sprintf("container=%q", t.workload)}, extra...)...)
+	return t.podSel(append([]string{fmt.Sprintf("container=%q", t.w.Container)}, extra...)...)
+}
+
+// ownedPods is 1 for each (namespace, pod) of the Deployment: pods owned by
+// a ReplicaSet the Deployment owns (kube-state-metrics' kube_pod_owner and
+// kube_replicaset_owner), however many ReplicaSets a rollout leaves.
+func (t *target) ownedPods() string {
+	return fmt.Sprintf("max by (namespace, pod) (kube_pod_owner{namespace=%q, owner_kind=\"ReplicaSet\"}\n"+
+		"    * on (namespace, owner_name) group_left ()\n"+
+		"    label_replace(max by (namespace, replicaset) (kube_replicaset_owner{namespace=%q, owner_kind=\"Deployment\", owner_name=%q}), \"owner_name\", \"$1\", \"replicaset\", \"(.*)\"))",
+		t.ns, t.ns, t.workload)
+}
+
+// owned limits expr, a vector with namespace and pod labels, to the
+// workload's pods: as it is for a StatefulSet (its selector names them),
+// joined with ownedPods for a Deployment.
+func (t *target) owned(expr string) string {
+	if !t.deployment() {
+		return expr
+	}
+	return expr + "\n    * on (namespace, pod) group_left () " + t.ownedPods()
 }
 
 func (t *target) hpaName() string { return t.workload + "-hpa" }
@@ -41,7 +70,11 @@ func (t *target) hpaSel() string {
 }
 
 func (t *target) pvcSel() string {
-	return fmt.Sprintf("{namespace=%q, persistentvolumeclaim=~%q}", t.ns, ".*-"+t.workload+"-[0-9]+")
+	claims := ".*"
+	if t.w.ExactClaims {
+		claims = "(" + strings.Join(t.w.Claims, "|") + ")"
+	}
+	return fmt.Sprintf("{namespace=%q, persistentvolumeclaim=~%q}", t.ns, claims+"-"+t.workload+"-[0-9]+")
 }
 
 func (t *target) rules() []Rule {
@@ -50,7 +83,13 @@ func (t *target) rules() []Rule {
 	if t.autoscaling != nil {
 		rules = append(rules, t.hpaRule())
 	}
-	return append(rules, t.pvcRule(a.PVCUsagePercent), t.sessionsRule(a.SessionsPerPod))
+	if len(t.w.Claims) > 0 {
+		rules = append(rules, t.pvcRule(a.PVCUsagePercent))
+	}
+	if t.sessionMetric != "" {
+		rules = append(rules, t.sessionsRule(a.SessionsPerPod))
+	}
+	return rules
 }
 
 func severity(percent, urgent int32) string {
@@ -69,17 +108,18 @@ func (t *target) morePods() string {
 	if t.next != "" {
 		return fmt.Sprintf("promote to the next phase: `phasegen promote %s --to %s`", t.env, t.next)
 	}
-	field := "spec.replicas"
+	field := t.field("replicas")
 	if t.autoscaling != nil {
-		field = "spec.autoscaling.maxReplicas"
+		field = t.field("autoscaling.maxReplicas")
 	}
 	return fmt.Sprintf("%s is the last phase, so raise %s in its Phase file, then `phasegen render %s` and commit the overlay", t.phase, field, t.env)
 }
 
 func (t *target) cpuRule(percent int32) Rule {
-	expr := fmt.Sprintf("sum by (namespace, pod) (rate(container_cpu_usage_seconds_total%s[%s]))\n"+
-		"  / sum by (namespace, pod) (kube_pod_container_resource_limits%s)\n  * 100 > %d",
-		t.containerSel(), rateWindow, t.containerSel(`resource="cpu"`, `unit="core"`), percent)
+	expr := fmt.Sprintf("sum by (namespace, pod) (%s)\n"+
+		"  / sum by (namespace, pod) (%s)\n  * 100 > %d",
+		t.owned(fmt.Sprintf("rate(container_cpu_usage_seconds_total%s[%s])", t.containerSel(), rateWindow)),
+		t.owned("kube_pod_container_resource_limits"+t.containerSel(`resource="cpu"`, `unit="core"`)), percent)
 	return Rule{
 		Alert:  AlertCPUHigh,
 		Expr:   expr,
@@ -94,9 +134,10 @@ func (t *target) cpuRule(percent int32) Rule {
 }
 
 func (t *target) memoryRule(percent int32) Rule {
-	expr := fmt.Sprintf("sum by (namespace, pod) (container_memory_working_set_bytes%s)\n"+
-		"  / sum by (namespace, pod) (kube_pod_container_resource_limits%s)\n  * 100 > %d",
-		t.containerSel(), t.containerSel(`resource="memory"`, `unit="byte"`), percent)
+	expr := fmt.Sprintf("sum by (namespace, pod) (%s)\n"+
+		"  / sum by (namespace, pod) (%s)\n  * 100 > %d",
+		t.owned("container_memory_working_set_bytes"+t.containerSel()),
+		t.owned("kube_pod_container_resource_limits"+t.containerSel(`resource="memory"`, `unit="byte"`)), percent)
 	return Rule{
 		Alert:  AlertMemoryHigh,
 		Expr:   expr,
@@ -112,13 +153,17 @@ func (t *target) memoryRule(percent int32) Rule {
 
 func (t *target) scaleRunbook(what, field string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Find the busy pods: `kubectl top pods -n %s -l app=%s --sort-by=%s`. ", t.ns, t.workload, field)
+	fmt.Fprintf(&b, "Find the busy pods: `kubectl top pods -n %s -l %s --sort-by=%s`. ", t.ns, t.w.Selector, field)
 	if t.autoscaling != nil {
 		fmt.Fprintf(&b, "The HPA %s should be adding pods (`kubectl get hpa %s -n %s`); if it is at its maximum, %s. ", t.hpaName(), t.hpaName(), t.ns, t.morePods())
 	} else {
 		fmt.Fprintf(&b, "Phase %s runs a fixed number of pods: to add pods, %s. ", t.phase, t.morePods())
 	}
-	fmt.Fprintf(&b, "If one pod is hot while the others idle (sessions are sticky), raise the %s limit instead: set spec.resources.limits.%s in the %s Phase, then `phasegen render %s`.", what, field, t.phase, t.env)
+	sticky := ""
+	if t.w.Sticky {
+		sticky = " (sessions are sticky)"
+	}
+	fmt.Fprintf(&b, "If one pod is hot while the others idle%s, raise the %s limit instead: set %s in the %s Phase, then `phasegen render %s`.", sticky, what, t.field("resources.limits."+field), t.phase, t.env)
 	return b.String()
 }
 
@@ -150,18 +195,18 @@ func (t *target) pvcRule(percent int32) Rule {
 		Labels: map[string]string{"severity": SeverityWarning},
 		Annotations: map[string]string{
 			"summary":     fmt.Sprintf("a %s volume is over %d%% full", t.workload, percent),
-			"description": fmt.Sprintf("PVC {{ $labels.persistentvolumeclaim }} of %s is {{ printf \"%%.0f\" $value }}%% full (threshold %d%%); its pod's users cannot save work once it fills.", t.where(), percent),
-			"runbook": fmt.Sprintf("Workspace data is pod-local, so scaling out does not help this pod. Free space or expand the volume: "+
+			"description": fmt.Sprintf("PVC {{ $labels.persistentvolumeclaim }} of %s is {{ printf \"%%.0f\" $value }}%% full (threshold %d%%)%s.", t.where(), percent, t.volumeFull()),
+			"runbook": fmt.Sprintf("%s is pod-local, so scaling out does not help this pod. Free space or expand the volume: "+
 				"`kubectl patch pvc <claim> -n %s -p '{\"spec\":{\"resources\":{\"requests\":{\"storage\":\"<bigger>\"}}}}'` (needs a StorageClass with allowVolumeExpansion), "+
-				"then raise the claim's storage in the base's volumeClaimTemplates so new pods get the larger size.", t.ns),
+				"then raise the claim's storage in the base's volumeClaimTemplates so new pods get the larger size.", t.volumeData(), t.ns),
 		},
 	}
 }
 
 func (t *target) sessionsRule(perPod int32) Rule {
 	expr := fmt.Sprintf("sum by (namespace) (%s{namespace=%q})\n"+
-		"  > sum by (namespace) (kube_pod_status_ready%s) * %d",
-		t.sessionMetric, t.ns, t.podSel(`condition="true"`), perPod)
+		"  > sum by (namespace) (%s) * %d",
+		t.sessionMetric, t.ns, t.owned("kube_pod_status_ready"+t.podSel(`condition="true"`)), perPod)
 	return Rule{
 		Alert:  AlertSessionsOverCapacity,
 		Expr:   expr,
@@ -170,9 +215,26 @@ func (t *target) sessionsRule(perPod int32) Rule {
 		Annotations: map[string]string{
 			"summary":     fmt.Sprintf("%s has more sessions than its ready pods can hold", t.workload),
 			"description": fmt.Sprintf("%s holds {{ $value }} active sessions (%s), more than its ready pods × %d sessions per pod, for more than %s.", t.where(), t.sessionMetric, perPod, t.alerts.For),
-			"runbook":     fmt.Sprintf("Check for pods that are not ready: `kubectl get pods -n %s -l app=%s`. If all are ready, the phase is too small for its users: %s.", t.ns, t.workload, t.morePods()),
+			"runbook":     fmt.Sprintf("Check for pods that are not ready: `kubectl get pods -n %s -l %s`. If all are ready, the phase is too small for its users: %s.", t.ns, t.w.Selector, t.morePods()),
 		},
 	}
+}
+
+// volumeFull ends the volume alert's description: what users lose, in the
+// capacity model's words (impact.volumeFull), when there are any.
+func (t *target) volumeFull() string {
+	if t.w.Impact.VolumeFull == "" {
+		return ""
+	}
+	return "; " + t.w.Impact.VolumeFull
+}
+
+// volumeData names what the volumes hold (impact.volumeData).
+func (t *target) volumeData() string {
+	if t.w.Impact.VolumeData == "" {
+		return "The data on a StatefulSet pod's volumes"
+	}
+	return t.w.Impact.VolumeData
 }
 
 // parseDuration reads a Prometheus duration such as 5m or 1h30m.

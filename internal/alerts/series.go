@@ -30,7 +30,13 @@ func (g *generator) cases() []alertCase {
 	if g.t.autoscaling != nil {
 		cases = append(cases, g.hpa(g.t.autoscaling.MaxReplicas))
 	}
-	return append(cases, g.pvc(float64(a.PVCUsagePercent)), g.sessions(int(a.SessionsPerPod)))
+	if len(g.t.w.Claims) > 0 {
+		cases = append(cases, g.pvc(float64(a.PVCUsagePercent)))
+	}
+	if g.t.sessionMetric != "" {
+		cases = append(cases, g.sessions(int(a.SessionsPerPod)))
+	}
+	return cases
 }
 
 func up(p float64) float64 { return p + thresholdMargin }
@@ -56,7 +62,64 @@ func (g *generator) counter(perSecond float64) string {
 	return fmt.Sprintf("0+%sx%d", num(perSecond*g.step.Seconds()), g.samples)
 }
 
-func (g *generator) pod(i int) string { return fmt.Sprintf("%s-%d", g.t.workload, i) }
+// The ReplicaSets of a Deployment in the tests: pods 0 and 1 belong to the
+// current one, later pods to the one a rollout is replacing.
+const (
+	currentHash  = "7c9d8f6b5"
+	previousHash = "5f4d3c2b1"
+)
+
+// pod is the name of the workload's i-th pod: <name>-i for a StatefulSet,
+// <name>-<template hash>-<suffix> for a Deployment.
+func (g *generator) pod(i int) string {
+	if !g.t.deployment() {
+		return fmt.Sprintf("%s-%d", g.t.workload, i)
+	}
+	return fmt.Sprintf("%s-%s-p%04d", g.t.workload, g.replicaSetHash(i), i)
+}
+
+func (g *generator) replicaSetHash(i int) string {
+	if i < 2 {
+		return currentHash
+	}
+	return previousHash
+}
+
+// decoyPods are pods in the workload's namespace that are not its own but
+// look like them: another workload whose name extends this one's, and, for
+// a Deployment, a Job's pod named like a Deployment's.
+func (g *generator) decoyPods() []string {
+	w := g.t.workload
+	if !g.t.deployment() {
+		return []string{w + "-canary-0", w + "-v2-0"}
+	}
+	return []string{w + "-v2-6b5a4c3d2-q0001", w + "-" + currentHash + "-job01"}
+}
+
+// owners are kube-state-metrics' owner series for a Deployment's pods
+// (pods max of them), its two ReplicaSets, and the decoys': a Deployment
+// <name>-v2 with its own ReplicaSet, and a Job. None for a StatefulSet.
+func (g *generator) owners(pods int) []inputSeries {
+	if !g.t.deployment() {
+		return nil
+	}
+	ns, w := g.t.ns, g.t.workload
+	podOwner := func(pod, kind, owner string) inputSeries {
+		return inputSeries{Series: series("kube_pod_owner", q("namespace", ns), q("pod", pod), q("owner_kind", kind), q("owner_name", owner), q("owner_is_controller", "true"), kubeStateJob), Values: g.gauge(1)}
+	}
+	rsOwner := func(rs, owner string) inputSeries {
+		return inputSeries{Series: series("kube_replicaset_owner", q("namespace", ns), q("replicaset", rs), q("owner_kind", "Deployment"), q("owner_name", owner), q("owner_is_controller", "true"), kubeStateJob), Values: g.gauge(1)}
+	}
+	var out []inputSeries
+	for i := 0; i < pods; i++ {
+		out = append(out, podOwner(g.pod(i), "ReplicaSet", w+"-"+g.replicaSetHash(i)))
+	}
+	decoys := g.decoyPods()
+	return append(out,
+		rsOwner(w+"-"+currentHash, w), rsOwner(w+"-"+previousHash, w),
+		podOwner(decoys[0], "ReplicaSet", w+"-v2-6b5a4c3d2"), rsOwner(w+"-v2-6b5a4c3d2", w+"-v2"),
+		podOwner(decoys[1], "Job", w+"-"+currentHash))
+}
 
 // container is one series of a per-container metric.
 func (g *generator) container(name, ns, pod, container string, extra []string, v string) inputSeries {
@@ -66,29 +129,33 @@ func (g *generator) container(name, ns, pod, container string, extra []string, v
 
 // perPod builds series of a usage metric against kube_pod_container_resource_limits:
 // pod 0 at pct(above), pod 1 at pct(below) beside a sidecar without a limit
-// using as much again, and other workloads' and namespaces' pods at 100% of
-// the limit: only the workload's own container and pods may count.
+// using as much again and cAdvisor's pod-level and pause ("POD") series,
+// and other workloads' and namespaces' pods at 100% of the limit: only the
+// workload's own container and pods may count.
 func (g *generator) perPod(usage string, usageLabels []string, limitLabels []string, limit float64, value func(float64) string, threshold float64) (above, below []inputSeries) {
-	ns, w := g.t.ns, g.t.workload
+	ns, c := g.t.ns, g.t.w.Container
 	limits := func(ns, pod, container string) inputSeries {
 		return g.container("kube_pod_container_resource_limits", ns, pod, container, append(append([]string{}, limitLabels...), kubeStateJob), g.gauge(limit))
 	}
 	noise := []inputSeries{
 		g.container(usage, ns, g.pod(1), "sidecar", usageLabels, value(limit)),
-		g.container(usage, ns, w+"-canary-0", w, usageLabels, value(limit)),
-		limits(ns, w+"-canary-0", w),
-		g.container(usage, ns+noiseSuffix, g.pod(0), w, usageLabels, value(limit)),
-		limits(ns+noiseSuffix, g.pod(0), w),
+		g.container(usage, ns, g.pod(1), "", usageLabels, value(2*limit)),
+		g.container(usage, ns, g.pod(1), "POD", usageLabels, value(limit)),
+		g.container(usage, ns+noiseSuffix, g.pod(0), c, usageLabels, value(limit)),
+		limits(ns+noiseSuffix, g.pod(0), c),
+	}
+	for _, d := range g.decoyPods() {
+		noise = append(noise, g.container(usage, ns, d, c, usageLabels, value(limit)), limits(ns, d, c))
 	}
 	for _, set := range []struct {
 		out *[]inputSeries
 		pct float64
 	}{{&above, up(threshold)}, {&below, down(threshold)}} {
 		*set.out = append(*set.out,
-			g.container(usage, ns, g.pod(0), w, usageLabels, value(limit*set.pct/100)),
-			limits(ns, g.pod(0), w),
-			g.container(usage, ns, g.pod(1), w, usageLabels, value(limit*down(threshold)/100)),
-			limits(ns, g.pod(1), w),
+			g.container(usage, ns, g.pod(0), c, usageLabels, value(limit*set.pct/100)),
+			limits(ns, g.pod(0), c),
+			g.container(usage, ns, g.pod(1), c, usageLabels, value(limit*down(threshold)/100)),
+			limits(ns, g.pod(1), c),
 		)
 		*set.out = append(*set.out, noise...)
 	}
@@ -138,10 +205,13 @@ func (g *generator) hpa(maxReplicas int32) alertCase {
 	}
 }
 
-// pvc: the workspace claim of pod 0 just over the threshold; pod 1's and the
-// config claims below; other workloads' claims full.
+// pvc: the first claim of pod 0 just over the threshold; pod 1's and the
+// other claims below; other workloads' claims full (another namespace's,
+// a StatefulSet whose name extends this one's, and, where claims are
+// selected by template, a claim of another template ending alike).
 func (g *generator) pvc(threshold float64) alertCase {
 	ns, w := g.t.ns, g.t.workload
+	first := g.t.w.Claims[0]
 	claim := func(ns, name string, capacity, pct float64) []inputSeries {
 		l := []string{q("namespace", ns), q("persistentvolumeclaim", name), kubeletLabels}
 		return []inputSeries{
@@ -150,15 +220,20 @@ func (g *generator) pvc(threshold float64) alertCase {
 		}
 	}
 	var noise []inputSeries
-	noise = append(noise, claim(ns, "workspace-"+w+"-canary-0", workspaceBytes, 100)...)
-	noise = append(noise, claim(ns+noiseSuffix, "workspace-"+w+"-0", workspaceBytes, 100)...)
-	noise = append(noise, claim(ns, "config-"+w+"-0", configBytes, down(threshold))...)
-	noise = append(noise, claim(ns, "workspace-"+w+"-1", workspaceBytes, down(threshold))...)
+	noise = append(noise, claim(ns, first+"-"+w+"-canary-0", workspaceBytes, 100)...)
+	noise = append(noise, claim(ns+noiseSuffix, first+"-"+w+"-0", workspaceBytes, 100)...)
+	for _, other := range g.t.w.Claims[1:] {
+		noise = append(noise, claim(ns, other+"-"+w+"-0", configBytes, down(threshold))...)
+	}
+	noise = append(noise, claim(ns, first+"-"+w+"-1", workspaceBytes, down(threshold))...)
+	if g.t.w.ExactClaims {
+		noise = append(noise, claim(ns, "other-"+w+"-0", workspaceBytes, 100)...)
+	}
 	return alertCase{
 		alert:  AlertPVCAlmostFull,
-		above:  append(claim(ns, "workspace-"+w+"-0", workspaceBytes, up(threshold)), noise...),
-		below:  append(claim(ns, "workspace-"+w+"-0", workspaceBytes, down(threshold)), noise...),
-		labels: map[string]string{"namespace": ns, "persistentvolumeclaim": "workspace-" + w + "-0"},
+		above:  append(claim(ns, first+"-"+w+"-0", workspaceBytes, up(threshold)), noise...),
+		below:  append(claim(ns, first+"-"+w+"-0", workspaceBytes, down(threshold)), noise...),
+		labels: map[string]string{"namespace": ns, "persistentvolumeclaim": first + "-" + w + "-0"},
 		value:  up(threshold),
 	}
 }
@@ -192,6 +267,9 @@ func (g *generator) sessions(perPod int) alertCase {
 		if i > 0 && i < pods-1 {
 			base = append(base, sessions(ns, g.pod(i), perPod))
 		}
+	}
+	for _, d := range g.decoyPods() {
+		base = append(base, ready(ns, d, true)...)
 	}
 	base = append(base, ready(ns+noiseSuffix, g.pod(0), true)...)
 	base = append(base, sessions(ns+noiseSuffix, g.pod(0), 100*perPod))

@@ -68,8 +68,8 @@ type expAlert struct {
 // while `for` has not elapsed and fires, for the right object only, once it
 // has. A second feeds series just below every threshold and checks nothing
 // fires.
-func UnitTest(env *config.Environment, phase *config.Phase, capacity *config.CapacityModel, opts Options) ([]byte, error) {
-	t, err := newTarget(env, phase, capacity, opts)
+func UnitTest(env *config.Environment, phase *config.Phase, w Workload, opts Options) ([]byte, error) {
+	t, err := newTarget(env, phase, w, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -130,6 +130,9 @@ func UnitTest(env *config.Environment, phase *config.Phase, capacity *config.Cap
 			below.AlertRuleTest = append(below.AlertRuleTest, alertRuleTst{EvalTime: formatDuration(at), Alertname: c.alert, ExpAlerts: []expAlert{}})
 		}
 	}
+	owners := g.owners(max(2, int(t.minReplicas)))
+	above.InputSeries = append(above.InputSeries, owners...)
+	below.InputSeries = append(below.InputSeries, owners...)
 	sortSeries(above.InputSeries)
 	sortSeries(below.InputSeries)
 	out, err := yaml.Marshal(unitTestFile{

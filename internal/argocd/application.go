@@ -8,11 +8,13 @@ import (
 
 	"github.com/coditect/phasegen/internal/config"
 	"github.com/coditect/phasegen/internal/printer"
+	"github.com/coditect/phasegen/internal/workload"
 )
 
-// Name returns the name of env's Application: "<workload>-<env>", for example
-// "coditect-combined-production". The workload comes first so one Argo CD
-// instance can hold several workloads' environments without clashes.
+// Name returns the name of env's Application: "<workload>-<env>" (for
+// example "coditect-combined-production") when spec.workload names the
+// base's one workload, else "<namespace>-<env>", so one Argo CD instance can
+// hold several apps' environments without clashes.
 func Name(env *config.Environment) string { return env.ApplicationName() }
 
 // SourcePath returns the path, inside the GitOps repository, of env's overlay:
@@ -21,8 +23,25 @@ func SourcePath(env *config.Environment) string {
 	return path.Join(env.Spec.GitOps.Path, "overlays", env.Metadata.Name)
 }
 
-// NewApp builds the Application that deploys env at phase.
-func NewApp(env *config.Environment, phase *config.Phase) (*App, error) {
+// Workload names a workload of the environment whose replicas an HPA owns.
+type Workload struct {
+	Kind, Name string
+}
+
+// HPAOwned are the workloads of ws that phase autoscales, by name.
+func HPAOwned(ws *workload.Set, phase *config.Phase) []Workload {
+	var out []Workload
+	for _, w := range ws.All {
+		if v := phase.For(w.Name); v != nil && v.Spec.Autoscaling != nil {
+			out = append(out, Workload{Kind: w.Kind, Name: w.Name})
+		}
+	}
+	return out
+}
+
+// NewApp builds the Application that deploys env at phase, leaving the
+// replicas of the workloads hpaOwned to their HorizontalPodAutoscalers.
+func NewApp(env *config.Environment, phase *config.Phase, hpaOwned []Workload) (*App, error) {
 	if err := check(env, phase); err != nil {
 		return nil, err
 	}
@@ -56,28 +75,31 @@ func NewApp(env *config.Environment, phase *config.Phase) (*App, error) {
 			SelfHeal: s.ArgoCD.SelfHealEnabled(),
 		}
 	}
-	if phase.Spec.Autoscaling != nil {
-		app.Spec.IgnoreDifferences = []ResourceIgnoreDifferences{ReplicasIgnored(env)}
+	for _, w := range hpaOwned {
+		app.Spec.IgnoreDifferences = append(app.Spec.IgnoreDifferences, ReplicasIgnored(env, w))
+	}
+	if len(hpaOwned) > 0 {
 		app.Spec.SyncPolicy.SyncOptions = append(app.Spec.SyncPolicy.SyncOptions, SyncOptionRespectIgnoreDifferences)
 	}
 	return app, nil
 }
 
-// ReplicasIgnored is the ignoreDifferences entry that leaves the workload's
+// ReplicasIgnored is the ignoreDifferences entry that leaves workload w's
 // replica count to its HorizontalPodAutoscaler.
-func ReplicasIgnored(env *config.Environment) ResourceIgnoreDifferences {
+func ReplicasIgnored(env *config.Environment, w Workload) ResourceIgnoreDifferences {
 	return ResourceIgnoreDifferences{
 		Group:        "apps",
-		Kind:         "StatefulSet",
-		Name:         env.Spec.Workload,
+		Kind:         w.Kind,
+		Name:         w.Name,
 		Namespace:    env.Spec.Namespace,
 		JSONPointers: []string{"/spec/replicas"},
 	}
 }
 
-// Application returns the YAML of the Application that deploys env at phase.
-func Application(env *config.Environment, phase *config.Phase) ([]byte, error) {
-	app, err := NewApp(env, phase)
+// Application returns the YAML of the Application that deploys env at
+// phase (NewApp).
+func Application(env *config.Environment, phase *config.Phase, hpaOwned []Workload) ([]byte, error) {
+	app, err := NewApp(env, phase, hpaOwned)
 	if err != nil {
 		return nil, err
 	}
@@ -101,7 +123,6 @@ func check(env *config.Environment, phase *config.Phase) error {
 	var missing []string
 	for _, f := range []struct{ name, value string }{
 		{"metadata.name", env.Metadata.Name},
-		{"spec.workload", s.Workload},
 		{"spec.namespace", s.Namespace},
 		{"spec.gitops.repo or spec.gitops.repoURL", s.GitOps.Repo + s.GitOps.RepoURL},
 		{"spec.argocd.project", s.ArgoCD.Project},

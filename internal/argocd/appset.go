@@ -13,6 +13,9 @@ import (
 type Item struct {
 	Env   *config.Environment
 	Phase *config.Phase
+	// HPAOwned are the environment's workloads the phase autoscales
+	// (HPAOwned).
+	HPAOwned []Workload
 }
 
 // AppSet is an argoproj.io/v1alpha1 ApplicationSet with the fields phasegen
@@ -137,6 +140,14 @@ func element(it Item) (map[string]any, error) {
 		return nil, err
 	}
 	s := it.Env.Spec
+	if s.Workload == "" {
+		return nil, fmt.Errorf("environment %s: an ApplicationSet element names one workload, and the environment's spec.workload is not set: keep its per-environment Application (render without an ApplicationSet), or set spec.workload to its one workload", it.Env.Metadata.Name)
+	}
+	for _, w := range it.HPAOwned {
+		if w.Name != s.Workload || w.Kind != "StatefulSet" {
+			return nil, fmt.Errorf("environment %s: an ApplicationSet element leaves the replicas of one StatefulSet, spec.workload, to its HPA, and the phase autoscales %s %s: keep its per-environment Application (render without an ApplicationSet)", it.Env.Metadata.Name, w.Kind, w.Name)
+		}
+	}
 	wave := ""
 	if s.ArgoCD.SyncWave != nil {
 		wave = strconv.Itoa(int(*s.ArgoCD.SyncWave))
@@ -156,7 +167,7 @@ func element(it Item) (map[string]any, error) {
 		keyAutomated:   !s.ArgoCD.Manual,
 		keyPrune:       s.ArgoCD.PruneEnabled(),
 		keySelfHeal:    s.ArgoCD.SelfHealEnabled(),
-		keyAutoscaling: it.Phase.Spec.Autoscaling != nil,
+		keyAutoscaling: len(it.HPAOwned) > 0,
 	}, nil
 }
 

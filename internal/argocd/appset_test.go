@@ -61,7 +61,7 @@ func TestApplicationSetExpandsToApplications(t *testing.T) {
 			}
 			want := map[string]any{}
 			for _, it := range items {
-				out, err := Application(it.Env, it.Phase)
+				out, err := Application(it.Env, it.Phase, it.HPAOwned)
 				if err != nil {
 					t.Fatal(err)
 				}

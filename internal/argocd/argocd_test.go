@@ -15,7 +15,7 @@ func TestShippedApplications(t *testing.T) {
 	names := map[string]string{}
 	for _, it := range shipped(t) {
 		e := it.Env
-		out, err := Application(e, it.Phase)
+		out, err := Application(e, it.Phase, it.HPAOwned)
 		if err != nil {
 			t.Fatalf("Application(%s): %v", e.Metadata.Name, err)
 		}
@@ -66,11 +66,11 @@ func TestShippedApplications(t *testing.T) {
 
 func TestApplicationDeterministic(t *testing.T) {
 	for _, it := range fleet(t) {
-		a, err := Application(it.Env, it.Phase)
+		a, err := Application(it.Env, it.Phase, it.HPAOwned)
 		if err != nil {
 			t.Fatal(err)
 		}
-		b, err := Application(it.Env, it.Phase)
+		b, err := Application(it.Env, it.Phase, it.HPAOwned)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -87,7 +87,7 @@ func TestAutoscalingPair(t *testing.T) {
 	items := append(shipped(t), fleet(t)...)
 	var scaled, fixed int
 	for _, it := range items {
-		app, err := NewApp(it.Env, it.Phase)
+		app, err := NewApp(it.Env, it.Phase, it.HPAOwned)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -122,7 +122,7 @@ func TestAutoscalingPair(t *testing.T) {
 func TestSyncPolicyFromConfig(t *testing.T) {
 	got := map[string]*App{}
 	for _, it := range fleet(t) {
-		app, err := NewApp(it.Env, it.Phase)
+		app, err := NewApp(it.Env, it.Phase, it.HPAOwned)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -157,20 +157,20 @@ func TestSyncPolicyFromConfig(t *testing.T) {
 
 func TestApplicationRefusesIncompleteInput(t *testing.T) {
 	it := fleet(t)[0]
-	if _, err := Application(nil, it.Phase); err == nil || err.Error() != "argocd application: no environment" {
+	if _, err := Application(nil, it.Phase, it.HPAOwned); err == nil || err.Error() != "argocd application: no environment" {
 		t.Errorf("no environment: %v", err)
 	}
-	if _, err := Application(it.Env, nil); err == nil || err.Error() != "argocd application for environment eu-1: no phase" {
+	if _, err := Application(it.Env, nil, it.HPAOwned); err == nil || err.Error() != "argocd application for environment eu-1: no phase" {
 		t.Errorf("no phase: %v", err)
 	}
 	e := *it.Env
 	e.Spec.ArgoCD.Server = "https://x"
-	if _, err := Application(&e, it.Phase); err == nil || !strings.Contains(err.Error(), "not both") {
+	if _, err := Application(&e, it.Phase, it.HPAOwned); err == nil || !strings.Contains(err.Error(), "not both") {
 		t.Errorf("server and name: err = %v", err)
 	}
 	e = *it.Env
 	e.Spec.ArgoCD.Project = ""
-	if _, err := Application(&e, it.Phase); err == nil || !strings.Contains(err.Error(), "spec.argocd.project") {
+	if _, err := Application(&e, it.Phase, it.HPAOwned); err == nil || !strings.Contains(err.Error(), "spec.argocd.project") {
 		t.Errorf("no project: err = %v", err)
 	}
 }
@@ -183,7 +183,7 @@ func TestApplicationNamespace(t *testing.T) {
 		want  string
 	}{{fleet(t), "argocd"}, {teamFleet(t), "coditect-apps"}} {
 		for _, it := range c.items {
-			app, err := NewApp(it.Env, it.Phase)
+			app, err := NewApp(it.Env, it.Phase, it.HPAOwned)
 			if err != nil {
 				t.Fatal(err)
 			}

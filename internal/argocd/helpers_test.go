@@ -29,7 +29,7 @@ func shipped(t *testing.T) []Item {
 		if !ok {
 			t.Fatalf("environment %s: no phase %s", e.Metadata.Name, e.Spec.Phase)
 		}
-		items = append(items, Item{Env: e, Phase: p})
+		items = append(items, Item{Env: e, Phase: p, HPAOwned: hpaOwned(e, p)})
 	}
 	return items
 }
@@ -109,14 +109,18 @@ spec:
   argocd: {project: fleet, `+argo+`}
 `)
 	}
-	return []Item{
-		{env("eu-1", "coditect-eu", "name: eu-cluster-1, syncWave: -2", "branch: main"), scaled},
-		{env("eu-2", "coditect-eu", "name: eu-cluster-2, prune: false", "branch: main"), fixed},
-		{env("us-1", "coditect-us", "server: https://10.0.0.1:6443, selfHeal: false, syncWave: 3", "branch: main"), scaled},
+	items := []Item{
+		{env("eu-1", "coditect-eu", "name: eu-cluster-1, syncWave: -2", "branch: main"), scaled, nil},
+		{env("eu-2", "coditect-eu", "name: eu-cluster-2, prune: false", "branch: main"), fixed, nil},
+		{env("us-1", "coditect-us", "server: https://10.0.0.1:6443, selfHeal: false, syncWave: 3", "branch: main"), scaled, nil},
 		{env("lab", "coditect-lab", "server: https://kubernetes.default.svc, manual: true",
-			"branch: main, repoURL: git@github.com:coditect/argocd-apps.git"), fixed},
-		{env("dev", "coditect-dev", "server: https://kubernetes.default.svc, prune: false", "branch: dev"), scaled},
+			"branch: main, repoURL: git@github.com:coditect/argocd-apps.git"), fixed, nil},
+		{env("dev", "coditect-dev", "server: https://kubernetes.default.svc, prune: false", "branch: dev"), scaled, nil},
 	}
+	for i := range items {
+		items[i].HPAOwned = hpaOwned(items[i].Env, items[i].Phase)
+	}
+	return items
 }
 
 func loadCRD(t *testing.T, file string) *crdschema.Schema {
@@ -132,4 +136,13 @@ func loadCRD(t *testing.T, file string) *crdschema.Schema {
 func golden(t *testing.T, name string, got []byte) {
 	t.Helper()
 	goldenpkg.Assert(t, filepath.Join("testdata", name), got)
+}
+
+// hpaOwned is what the renderer passes for an environment of the example's
+// one StatefulSet: that StatefulSet when the phase autoscales.
+func hpaOwned(e *config.Environment, p *config.Phase) []Workload {
+	if p.Spec.Autoscaling == nil {
+		return nil
+	}
+	return []Workload{{Kind: "StatefulSet", Name: e.Spec.Workload}}
 }

@@ -14,7 +14,7 @@ func TestSchemas(t *testing.T) {
 	setSchema := loadCRD(t, "applicationset-crd.yaml")
 	for name, items := range map[string][]Item{"shipped": shipped(t), "fleet": fleet(t), "team namespace": teamFleet(t)} {
 		for _, it := range items {
-			out, err := Application(it.Env, it.Phase)
+			out, err := Application(it.Env, it.Phase, it.HPAOwned)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -8,13 +8,14 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"path"
 	"slices"
 	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/resource"
+	"k8s.io/apimachinery/pkg/labels"
 	sigsyaml "sigs.k8s.io/yaml"
 
 	"github.com/coditect/phasegen/internal/fileset"
@@ -34,12 +35,16 @@ type Base struct {
 	Files fileset.Set
 	// StatefulSets are the StatefulSets the base declares, by name.
 	StatefulSets map[string]*appsv1.StatefulSet
+	// Workloads are its Deployments and StatefulSets, by name.
+	Workloads map[string]*Workload
+	// Services are its Services, by name.
+	Services map[string]*corev1.Service
 }
 
 // Load reads every regular file under base/ of fsys (the templates
 // directory) and parses the resources its kustomization.yaml lists.
 func Load(fsys fs.FS) (*Base, error) {
-	b := &Base{Files: fileset.Set{}, StatefulSets: map[string]*appsv1.StatefulSet{}}
+	b := &Base{Files: fileset.Set{}, StatefulSets: map[string]*appsv1.StatefulSet{}, Workloads: map[string]*Workload{}, Services: map[string]*corev1.Service{}}
 	err := fs.WalkDir(fsys, "base", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -131,62 +136,56 @@ func (b *Base) parse(name string, data []byte) error {
 		return fmt.Errorf("%s: %w", name, err)
 	}
 	for n, s := range m.StatefulSets {
+		if w, ok := b.Workloads[n]; ok {
+			return fmt.Errorf("%s: StatefulSet %s: the base already has %s: two workloads of one name", name, n, w)
+		}
 		b.StatefulSets[n] = s
+		b.Workloads[n] = statefulSetWorkload(s)
+	}
+	for n, svc := range m.Services {
+		b.Services[n] = svc
+	}
+	for n, d := range m.Deployments {
+		if w, ok := b.Workloads[n]; ok {
+			return fmt.Errorf("%s: Deployment %s: the base already has %s: two workloads of one name", name, n, w)
+		}
+		b.Workloads[n] = deploymentWorkload(d)
 	}
 	return nil
 }
 
-// WorkloadNames returns the names of the base's StatefulSets, sorted.
+// WorkloadNames returns the names of the base's Deployments and
+// StatefulSets, sorted.
 func (b *Base) WorkloadNames() []string {
-	names := make([]string, 0, len(b.StatefulSets))
-	for n := range b.StatefulSets {
+	names := make([]string, 0, len(b.Workloads))
+	for n := range b.Workloads {
 		names = append(names, n)
 	}
 	slices.Sort(names)
 	return names
 }
 
-// Workload returns the StatefulSet called name, with a message listing what
-// the base has when it is missing.
-func (b *Base) Workload(name string) (*appsv1.StatefulSet, error) {
-	if s, ok := b.StatefulSets[name]; ok {
-		return s, nil
+// Workload returns the Deployment or StatefulSet called name, with a
+// message listing what the base has when it is missing.
+func (b *Base) Workload(name string) (*Workload, error) {
+	if w, ok := b.Workloads[name]; ok {
+		return w, nil
 	}
-	return nil, fmt.Errorf("workload %q: no StatefulSet of that name in the templates base (have: %s)", name, strings.Join(b.WorkloadNames(), ", "))
+	return nil, fmt.Errorf("%q is not a Deployment or StatefulSet of the templates base (have: %s)", name, strings.Join(b.WorkloadNames(), ", "))
 }
 
-// MainContainer returns the StatefulSet's container named like it, or its
-// first container.
-func MainContainer(s *appsv1.StatefulSet) (*corev1.Container, error) {
-	cs := s.Spec.Template.Spec.Containers
-	for i := range cs {
-		if cs[i].Name == s.Name {
-			return &cs[i], nil
+// StickyServices are the Services of the base that select w's pods and pin
+// each client to one pod (sessionAffinity: ClientIP), by name.
+func (b *Base) StickyServices(w *Workload) []*corev1.Service {
+	var out []*corev1.Service
+	for _, n := range slices.Sorted(maps.Keys(b.Services)) {
+		svc := b.Services[n]
+		if svc.Spec.SessionAffinity != corev1.ServiceAffinityClientIP || len(svc.Spec.Selector) == 0 {
+			continue
+		}
+		if labels.SelectorFromSet(svc.Spec.Selector).Matches(labels.Set(w.Template.Labels)) {
+			out = append(out, svc)
 		}
 	}
-	if len(cs) == 0 {
-		return nil, fmt.Errorf("statefulset %q has no containers", s.Name)
-	}
-	return &cs[0], nil
-}
-
-// StoragePerPod sums the storage requests of the StatefulSet's
-// volumeClaimTemplates: what every pod adds in persistent volumes.
-func StoragePerPod(s *appsv1.StatefulSet) resource.Quantity {
-	var total resource.Quantity
-	for _, vct := range s.Spec.VolumeClaimTemplates {
-		if q, ok := vct.Spec.Resources.Requests[corev1.ResourceStorage]; ok {
-			total.Add(q)
-		}
-	}
-	return total
-}
-
-// KeepsVolumesOnScaleDown reports whether the StatefulSet keeps the volume
-// claims of the pods a scale-down removes: unless its
-// persistentVolumeClaimRetentionPolicy.whenScaled is Delete (the default is
-// Retain), a peak's volumes stay, and are paid for, until someone deletes them.
-func KeepsVolumesOnScaleDown(s *appsv1.StatefulSet) bool {
-	p := s.Spec.PersistentVolumeClaimRetentionPolicy
-	return p == nil || p.WhenScaled != appsv1.DeletePersistentVolumeClaimRetentionPolicyType
+	return out
 }

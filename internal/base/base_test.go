@@ -13,14 +13,15 @@ func TestLoadEmbeddedBase(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sts, err := b.Workload("coditect-combined")
+	w, err := b.Workload("coditect-combined")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := StoragePerPod(sts); got.String() != "55Gi" {
+	sts := w.StatefulSet
+	if got := w.StoragePerPod(); got.String() != "55Gi" {
 		t.Errorf("storage per pod = %s, want 55Gi", got.String())
 	}
-	c, err := MainContainer(sts)
+	c, err := w.Container("")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,7 +36,7 @@ func TestLoadEmbeddedBase(t *testing.T) {
 			t.Errorf("base file %s missing", f)
 		}
 	}
-	if _, err := b.Workload("nope"); err == nil || !strings.Contains(err.Error(), `workload "nope": no StatefulSet of that name in the templates base (have: coditect-combined)`) {
+	if _, err := b.Workload("nope"); err == nil || !strings.Contains(err.Error(), `"nope" is not a Deployment or StatefulSet of the templates base (have: coditect-combined)`) {
 		t.Errorf("missing workload: %v", err)
 	}
 }

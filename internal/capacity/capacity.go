@@ -9,62 +9,100 @@ import (
 	"fmt"
 	"math"
 
-	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 
-	"github.com/coditect/phasegen/internal/base"
 	"github.com/coditect/phasegen/internal/config"
+	"github.com/coditect/phasegen/internal/workload"
 )
 
 const gib = 1 << 30
 
-// Model is what one pod is and costs.
+// Model is what one pod of a workload is and costs.
 type Model struct {
-	Conservative, Optimistic float64 // users per pod
+	Conservative, Optimistic float64 // users per pod; 0 when not sized by users
 	CPUCoreHour              float64 // price of a core (at the limit) for an hour
+	MemoryGiBHour            float64 // price of a GiB of memory (at the limit) for an hour
 	StorageGBMonth           float64 // price of a GiB of volume for a month
 	HoursPerMonth            float64
 	StorageGiBPerPod         float64 // from the base's volumeClaimTemplates
-	// KeepsVolumes is true unless the StatefulSet's
-	// persistentVolumeClaimRetentionPolicy.whenScaled is Delete: then the
-	// volumes of a scale-down's pods stay.
+	// KeepsVolumes is true when the workload is a StatefulSet with volume
+	// claims whose persistentVolumeClaimRetentionPolicy.whenScaled is not
+	// Delete: then the volumes of a scale-down's pods stay.
 	KeepsVolumes bool
+	// Sidecars are the pod's other containers, at the base's resources:
+	// they run, and are paid for, beside the sized container.
+	Sidecars Pod
 }
 
-// NewModel combines the capacity config with the workload's storage per pod.
-func NewModel(c *config.CapacityModel, workload *appsv1.StatefulSet) Model {
+// NewModel combines the capacity config with the workload's base: its
+// storage per pod and the resources of its other containers.
+func NewModel(c *config.CapacityModel, w *workload.Workload) (Model, error) {
 	s := c.Spec
-	storage := base.StoragePerPod(workload)
-	return Model{
-		Conservative: s.UsersPerPod.Conservative, Optimistic: s.UsersPerPod.Optimistic,
-		CPUCoreHour: s.Pricing.CPUCoreHour, StorageGBMonth: s.Pricing.StorageGBMonth,
-		HoursPerMonth: s.Pricing.HoursPerMonth, StorageGiBPerPod: toGiB(storage),
-		KeepsVolumes: base.KeepsVolumesOnScaleDown(workload),
+	m := Model{
+		CPUCoreHour: s.Pricing.CPUCoreHour, MemoryGiBHour: s.Pricing.MemoryGiBHour, StorageGBMonth: s.Pricing.StorageGBMonth,
+		HoursPerMonth: s.Pricing.HoursPerMonth, StorageGiBPerPod: toGiB(w.StoragePerPod()),
+		KeepsVolumes: w.KeepsVolumesOnScaleDown(),
 	}
+	if u := w.Model.UsersPerPod; u != nil {
+		m.Conservative, m.Optimistic = u.Conservative, u.Optimistic
+	}
+	for _, c := range w.Template.Spec.Containers {
+		if c.Name == w.Container.Name {
+			continue
+		}
+		pod, err := PodOf(c.Name, c.Resources)
+		if err != nil {
+			return m, fmt.Errorf("%s: %w", w, err)
+		}
+		m.Sidecars = m.Sidecars.Plus(pod)
+	}
+	return m, nil
 }
 
-// Pod is one pod's resources, in cores and GiB.
+// Pod is one pod's resources, in cores and GiB: requests, limits, and what
+// is billed (the limit, or the request of a container without one).
 type Pod struct {
 	CPURequest, CPULimit       float64
 	MemoryRequest, MemoryLimit float64
+	CPUBilled, MemoryBilled    float64
+	// OnRequests names what is billed on its request for want of a limit
+	// ("server: cpu").
+	OnRequests []string
 }
 
-// PodOf reads a pod's resources from its container requirements; requests
-// above limits are an error.
-func PodOf(r corev1.ResourceRequirements) (Pod, error) {
+// Plus is the pod with q's containers added.
+func (p Pod) Plus(q Pod) Pod {
+	return Pod{
+		CPURequest: p.CPURequest + q.CPURequest, CPULimit: p.CPULimit + q.CPULimit,
+		MemoryRequest: p.MemoryRequest + q.MemoryRequest, MemoryLimit: p.MemoryLimit + q.MemoryLimit,
+		CPUBilled: p.CPUBilled + q.CPUBilled, MemoryBilled: p.MemoryBilled + q.MemoryBilled,
+		OnRequests: append(append([]string(nil), p.OnRequests...), q.OnRequests...),
+	}
+}
+
+// PodOf reads the resources of container name; requests above limits are
+// an error. A CPU or memory without a limit is billed on its request, and
+// OnRequests says so.
+func PodOf(name string, r corev1.ResourceRequirements) (Pod, error) {
 	p := Pod{
 		CPURequest: cores(r.Requests, corev1.ResourceCPU), CPULimit: cores(r.Limits, corev1.ResourceCPU),
 		MemoryRequest: giB(r.Requests, corev1.ResourceMemory), MemoryLimit: giB(r.Limits, corev1.ResourceMemory),
 	}
-	if p.CPULimit == 0 {
-		return p, fmt.Errorf("the container has no CPU limit, which the cost model bills")
+	p.CPUBilled, p.MemoryBilled = p.CPULimit, p.MemoryLimit
+	if _, ok := r.Limits[corev1.ResourceCPU]; !ok {
+		p.CPUBilled = p.CPURequest
+		p.OnRequests = append(p.OnRequests, name+": cpu")
 	}
-	if p.CPURequest > p.CPULimit {
-		return p, fmt.Errorf("CPU request %g is above the limit %g", p.CPURequest, p.CPULimit)
+	if _, ok := r.Limits[corev1.ResourceMemory]; !ok {
+		p.MemoryBilled = p.MemoryRequest
+		p.OnRequests = append(p.OnRequests, name+": memory")
+	}
+	if p.CPULimit > 0 && p.CPURequest > p.CPULimit {
+		return p, fmt.Errorf("container %s: CPU request %g is above the limit %g", name, p.CPURequest, p.CPULimit)
 	}
 	if p.MemoryLimit > 0 && p.MemoryRequest > p.MemoryLimit {
-		return p, fmt.Errorf("memory request %gGi is above the limit %gGi", p.MemoryRequest, p.MemoryLimit)
+		return p, fmt.Errorf("container %s: memory request %gGi is above the limit %gGi", name, p.MemoryRequest, p.MemoryLimit)
 	}
 	return p, nil
 }
@@ -105,12 +143,13 @@ type Cost struct {
 // Total is compute plus storage.
 func (c Cost) Total() float64 { return c.Compute + c.Storage }
 
-// MonthlyCost prices pods for a month: compute on CPU limits, storage on the
+// MonthlyCost prices pods for a month: compute on every container's CPU
+// and memory limits (requests where a container has none), storage on the
 // volume claims.
 func (m Model) MonthlyCost(pods int, pod Pod) Cost {
 	n := float64(pods)
 	return Cost{
-		Compute: n * pod.CPULimit * m.CPUCoreHour * m.HoursPerMonth,
+		Compute: n * (pod.CPUBilled*m.CPUCoreHour + pod.MemoryBilled*m.MemoryGiBHour) * m.HoursPerMonth,
 		Storage: n * m.StorageGiBPerPod * m.StorageGBMonth,
 	}
 }

@@ -69,8 +69,10 @@ func TestSeedTwentyUsers(t *testing.T) {
 
 // TestSeedCosts pins the seed's cost analysis at 3, 10 and 15 pods.
 func TestSeedCosts(t *testing.T) {
-	_, pl := shipped(t)
-	pod, err := PodOf(pl.Resources)
+	_, all := shipped(t)
+	pl := all.Workloads[0]
+	c := pl.Workload.Container
+	pod, err := PodOf(c.Name, c.Resources)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -41,10 +41,10 @@ type PhasePlan struct {
 	Name         string      `json:"name"`
 	Order        int         `json:"order"`
 	Users        MinMax[int] `json:"users"`
-	Replicas     MinMax[int] `json:"replicas"`
+	Replicas     MinMax[int] `json:"replicas,omitzero"` // per workload only when there are several
 	Autoscaling  bool        `json:"-"`
 	Pod          Pod         `json:"-"`
-	UserCapacity Capacity    `json:"userCapacity"`
+	UserCapacity Capacity    `json:"userCapacity,omitzero"` // none when no workload is sized by users
 	MaxCapacity  Capacity    `json:"-"`
 	CPUCores     Spread      `json:"cpuCores"`
 	MemoryGiB    Spread      `json:"memoryGiB"`
@@ -54,15 +54,42 @@ type PhasePlan struct {
 	Scaling      *Scaling    `json:"scaling,omitempty"` // autoscaling phases only
 	// KeepsVolumes: the StatefulSet keeps a scale-down's volumes.
 	KeepsVolumes bool `json:"-"`
+	// UserSized: the plan's workload (one of them, for a phase total) is
+	// sized by users, so UserCapacity and Ready mean something.
+	UserSized bool `json:"-"`
+	// PerPod is the users a pod serves, conservatively and optimistically.
+	PerPod MinMax[float64] `json:"-"`
+	// Workloads are the plans of each workload when the app has several;
+	// the fields above are then the phase's totals.
+	Workloads []WorkloadPlan `json:"workloads,omitempty"`
 }
 
-// PlanPhase plans phase p whose pods run with the base container's resources
-// baseResources overridden by the phase.
-func (m Model) PlanPhase(p *config.Phase, baseResources corev1.ResourceRequirements) (PhasePlan, error) {
-	pod, err := PodOf(p.Spec.Resources.Apply(baseResources))
+// WorkloadPlan is one workload's share of a phase (JSON workloads[]).
+type WorkloadPlan struct {
+	Name             string      `json:"name"`
+	Kind             string      `json:"kind"`
+	Container        string      `json:"container"`
+	Replicas         MinMax[int] `json:"replicas"`
+	CPUCores         Spread      `json:"cpuCores"`
+	MemoryGiB        Spread      `json:"memoryGiB"`
+	StorageGiB       float64     `json:"storageGiB"`
+	MonthlyCost      MonthlyCost `json:"monthlyCost"`
+	UserCapacity     *Capacity   `json:"userCapacity,omitempty"`
+	Scaling          *Scaling    `json:"scaling,omitempty"`
+	PricedOnRequests []string    `json:"pricedOnRequests,omitempty"`
+	// Plan is the workload's plan in full (what a one-workload app's phase is).
+	Plan PhasePlan `json:"-"`
+}
+
+// PlanPhase plans phase p (as it sizes the workload) whose pods run the
+// sized container, with its base resources baseResources overridden by the
+// phase, beside the model's sidecars.
+func (m Model) PlanPhase(p *config.Phase, container string, baseResources corev1.ResourceRequirements) (PhasePlan, error) {
+	main, err := PodOf(container, p.Spec.Resources.Apply(baseResources))
 	if err != nil {
 		return PhasePlan{}, fmt.Errorf("phase %q: resources: %w", p.Metadata.Name, err)
 	}
+	pod := main.Plus(m.Sidecars)
 	lo, hi := int(p.MinReplicas()), int(p.MaxReplicas())
 	n := float64(lo)
 	pl := PhasePlan{
@@ -79,17 +106,20 @@ func (m Model) PlanPhase(p *config.Phase, baseResources corev1.ResourceRequireme
 		MonthlyCost:  MonthlyCost{Min: m.MonthlyCost(lo, pod).Total(), Max: m.MonthlyCost(hi, pod).Total()},
 		Scaling:      m.planScaling(p),
 		KeepsVolumes: m.KeepsVolumes,
+		UserSized:    m.Conservative > 0,
+		PerPod:       MinMax[float64]{Min: m.Conservative, Max: m.Optimistic},
 	}
 	pl.MonthlyCost.MinAfterPeak = pl.MonthlyCost.Min
 	if m.KeepsVolumes {
 		pl.MonthlyCost.MinAfterPeak = m.MonthlyCost(lo, pod).Compute + m.MonthlyCost(hi, pod).Storage
 	}
-	pl.Ready = pl.MaxCapacity.Conservative >= p.Spec.Users.Max
+	pl.Ready = pl.UserSized && pl.MaxCapacity.Conservative >= p.Spec.Users.Max
 	return pl, nil
 }
 
 // Estimate is what serving a number of users takes at one users-per-pod rate.
 type Estimate struct {
+	Workload    string  `json:"workload,omitempty"` // with several workloads
 	Name        string  `json:"name"`
 	UsersPerPod float64 `json:"usersPerPod"`
 	Pods        int     `json:"pods"`

@@ -49,9 +49,16 @@ func (p PhasePlan) ReadyMark() string {
 	return "✗"
 }
 
+// several reports whether the plans are of an app of several workloads.
+func several(plans []PhasePlan) bool { return len(plans) > 0 && len(plans[0].Workloads) > 0 }
+
 // WriteTable prints the phases as aligned columns, then what the SLOs and
-// the volumes mean.
+// the volumes mean. With several workloads every row names its workload
+// and each phase ends with a TOTAL row.
 func WriteTable(w io.Writer, plans []PhasePlan) error {
+	if several(plans) {
+		return writeWorkloadsTable(w, plans)
+	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "PHASE\tORDER\tUSERS\tPODS\tHPA\tSERVES\tCORES req/lim\tMEMORY GiB req/lim\tSTORAGE GiB\t$/MONTH min-max\tAFTER PEAK\tREADY\tTO MAX\tPEAK pods/s/limit")
 	for _, p := range plans {
@@ -134,6 +141,9 @@ func (k *Peak) Mark() string {
 // smallest change that meets it when it is not met, and what happens to the
 // volumes after a peak.
 func Notes(plans []PhasePlan) []string {
+	if several(plans) {
+		return workloadNotes(plans)
+	}
 	var out []string
 	for _, p := range plans {
 		if p.Scaling == nil || p.Scaling.Peak == nil {
@@ -143,8 +153,107 @@ func Notes(plans []PhasePlan) []string {
 	}
 	if len(plans) > 0 {
 		out = append(out, storageNote(plans[0].KeepsVolumes))
+		out = append(out, pricingNotes(plans, func(p PhasePlan) []PhasePlan { return []PhasePlan{p} })...)
 	}
 	return out
+}
+
+// workloadNotes are Notes for an app of several workloads: each SLO's
+// verdict, the volumes of each StatefulSet with claims, and what is billed
+// on requests, each naming its workload.
+func workloadNotes(plans []PhasePlan) []string {
+	var out []string
+	for _, p := range plans {
+		for _, wp := range p.Workloads {
+			if wp.Scaling != nil && wp.Scaling.Peak != nil {
+				out = append(out, p.Name+" "+wp.Name+": "+wp.Scaling.Peak.verdict())
+			}
+		}
+	}
+	for _, wp := range plans[0].Workloads {
+		if wp.Plan.StorageGiB > 0 {
+			out = append(out, wp.Name+": "+storageNote(wp.Plan.KeepsVolumes))
+		}
+	}
+	return append(out, pricingNotes(plans, func(p PhasePlan) []PhasePlan {
+		out := make([]PhasePlan, len(p.Workloads))
+		for i, wp := range p.Workloads {
+			out[i] = wp.Plan
+		}
+		return out
+	})...)
+}
+
+// pricingNotes say which containers are billed on their requests for want
+// of a limit, and at which phases; of names the plans (workloads) of a phase.
+func pricingNotes(plans []PhasePlan, of func(PhasePlan) []PhasePlan) []string {
+	var order []string
+	phases := map[string][]string{}
+	for _, p := range plans {
+		for _, q := range of(p) {
+			for _, c := range q.Pod.OnRequests {
+				what := c
+				if q.Name != p.Name {
+					what = q.Name + "/" + c
+				}
+				if _, ok := phases[what]; !ok {
+					order = append(order, what)
+				}
+				phases[what] = append(phases[what], p.Name)
+			}
+		}
+	}
+	out := make([]string, 0, len(order))
+	for _, what := range order {
+		out = append(out, fmt.Sprintf("Pricing: %s has no limit, so it is priced on its request (%s); set a limit to price what the pods may use.",
+			what, strings.Join(phases[what], ", ")))
+	}
+	return out
+}
+
+// writeWorkloadsTable is WriteTable for an app of several workloads.
+func writeWorkloadsTable(w io.Writer, plans []PhasePlan) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "PHASE\tWORKLOAD\tKIND\tUSERS\tPODS\tHPA\tSERVES\tCORES req/lim\tMEMORY GiB req/lim\tSTORAGE GiB\t$/MONTH min-max\tAFTER PEAK\tREADY\tTO MAX\tPEAK pods/s/limit")
+	for _, p := range plans {
+		users := span(fmt.Sprint(p.Users.Min), fmt.Sprint(p.Users.Max))
+		for _, wp := range p.Workloads {
+			q := wp.Plan
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s/%s\t%s/%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
+				p.Name, wp.Name, wp.Kind, users, q.Replicas.Min, q.HPA(), q.serves(),
+				num(q.CPUCores.Requests), num(q.CPUCores.Limits), num(q.MemoryGiB.Requests), num(q.MemoryGiB.Limits),
+				num(q.StorageGiB), span(Money(q.MonthlyCost.Min), Money(q.MonthlyCost.Max)), Money(q.MonthlyCost.MinAfterPeak),
+				q.readyCell(), q.ToMax(), q.PeakCell())
+		}
+		fmt.Fprintf(tw, "%s\tTOTAL\t\t%s\t\t\t%s\t%s/%s\t%s/%s\t%s\t%s\t%s\t%s\t\t\n",
+			p.Name, users, p.serves(),
+			num(p.CPUCores.Requests), num(p.CPUCores.Limits), num(p.MemoryGiB.Requests), num(p.MemoryGiB.Limits),
+			num(p.StorageGiB), span(Money(p.MonthlyCost.Min), Money(p.MonthlyCost.Max)), Money(p.MonthlyCost.MinAfterPeak), p.readyCell())
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for _, n := range Notes(plans) {
+		fmt.Fprintln(w, n)
+	}
+	return nil
+}
+
+// serves is the users the pods serve (conservatively-optimistically), "-"
+// when no workload is sized by users.
+func (p PhasePlan) serves() string {
+	if !p.UserSized {
+		return "-"
+	}
+	return span(fmt.Sprint(p.UserCapacity.Conservative), fmt.Sprint(p.UserCapacity.Optimistic))
+}
+
+// readyCell is ReadyMark, "-" when no workload is sized by users.
+func (p PhasePlan) readyCell() string {
+	if !p.UserSized {
+		return "-"
+	}
+	return p.ReadyMark()
 }
 
 func (k *Peak) verdict() string {
@@ -211,6 +320,17 @@ func rounded(p PhasePlan) PhasePlan {
 	p.MemoryGiB = Spread{r(p.MemoryGiB.Requests), r(p.MemoryGiB.Limits)}
 	p.StorageGiB = r(p.StorageGiB)
 	p.MonthlyCost = MonthlyCost{cents(p.MonthlyCost.Min), cents(p.MonthlyCost.Max), cents(p.MonthlyCost.MinAfterPeak)}
+	if len(p.Workloads) > 0 {
+		ws := make([]WorkloadPlan, len(p.Workloads))
+		for i, w := range p.Workloads {
+			w.CPUCores = Spread{r(w.CPUCores.Requests), r(w.CPUCores.Limits)}
+			w.MemoryGiB = Spread{r(w.MemoryGiB.Requests), r(w.MemoryGiB.Limits)}
+			w.StorageGiB = r(w.StorageGiB)
+			w.MonthlyCost = MonthlyCost{cents(w.MonthlyCost.Min), cents(w.MonthlyCost.Max), cents(w.MonthlyCost.MinAfterPeak)}
+			ws[i] = w
+		}
+		p.Workloads = ws
+	}
 	return p
 }
 
@@ -254,15 +374,22 @@ func writeJSON(w io.Writer, v any) error {
 // ceiling) and, for each phase with an SLO, one of the replicas the HPA sets
 // over time at the peak. The promotion PR body uses the same renderer.
 func WriteMarkdown(w io.Writer, plans []PhasePlan) error {
-	fmt.Fprintln(w, "| Phase | Users | Pods | HPA | Serves (1.5–2/pod) | Cores req/lim | Memory GiB req/lim | Storage GiB | $/month | After a peak | Ready | Floor → ceiling | Peak pods / s / limit |")
-	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|:---:|---:|---:|")
-	for _, p := range plans {
-		fmt.Fprintf(w, "| %s | %s | %d | %s | %s | %s / %s | %s / %s | %s | %s | %s | %s | %s | %s |\n",
-			p.Name, span(fmt.Sprint(p.Users.Min), fmt.Sprint(p.Users.Max)), p.Replicas.Min, p.HPA(),
-			span(fmt.Sprint(p.UserCapacity.Conservative), fmt.Sprint(p.UserCapacity.Optimistic)),
-			num(p.CPUCores.Requests), num(p.CPUCores.Limits), num(p.MemoryGiB.Requests), num(p.MemoryGiB.Limits),
-			num(p.StorageGiB), span(Money(p.MonthlyCost.Min), Money(p.MonthlyCost.Max)), Money(p.MonthlyCost.MinAfterPeak),
-			p.ReadyMark(), p.ToMax(), p.PeakCell())
+	if several(plans) {
+		writeWorkloadsMarkdown(w, plans)
+	} else {
+		serves := "Serves"
+		if len(plans) > 0 && plans[0].UserSized {
+			serves = fmt.Sprintf("Serves (%s/pod)", strings.Replace(span(num(plans[0].PerPod.Min), num(plans[0].PerPod.Max)), "-", "–", 1))
+		}
+		fmt.Fprintf(w, "| Phase | Users | Pods | HPA | %s | Cores req/lim | Memory GiB req/lim | Storage GiB | $/month | After a peak | Ready | Floor → ceiling | Peak pods / s / limit |\n", serves)
+		fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|:---:|---:|---:|")
+		for _, p := range plans {
+			fmt.Fprintf(w, "| %s | %s | %d | %s | %s | %s / %s | %s / %s | %s | %s | %s | %s | %s | %s |\n",
+				p.Name, span(fmt.Sprint(p.Users.Min), fmt.Sprint(p.Users.Max)), p.Replicas.Min, p.HPA(), p.serves(),
+				num(p.CPUCores.Requests), num(p.CPUCores.Limits), num(p.MemoryGiB.Requests), num(p.MemoryGiB.Limits),
+				num(p.StorageGiB), span(Money(p.MonthlyCost.Min), Money(p.MonthlyCost.Max)), Money(p.MonthlyCost.MinAfterPeak),
+				p.readyCell(), p.ToMax(), p.PeakCell())
+		}
 	}
 	if len(plans) == 0 {
 		return nil
@@ -291,8 +418,37 @@ func WriteMarkdown(w io.Writer, plans []PhasePlan) error {
 		if p.Scaling != nil && p.Scaling.Peak != nil {
 			writePeakChart(w, p)
 		}
+		for _, wp := range p.Workloads {
+			if wp.Scaling != nil && wp.Scaling.Peak != nil {
+				q := wp.Plan
+				q.Name = p.Name + " " + wp.Name
+				writePeakChart(w, q)
+			}
+		}
 	}
 	return nil
+}
+
+// writeWorkloadsMarkdown is WriteMarkdown's table for several workloads:
+// a row per workload and a total per phase.
+func writeWorkloadsMarkdown(w io.Writer, plans []PhasePlan) {
+	fmt.Fprintln(w, "| Phase | Workload | Users | Pods | HPA | Serves | Cores req/lim | Memory GiB req/lim | Storage GiB | $/month | After a peak | Ready | Floor → ceiling | Peak pods / s / limit |")
+	fmt.Fprintln(w, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|:---:|---:|---:|")
+	for _, p := range plans {
+		users := span(fmt.Sprint(p.Users.Min), fmt.Sprint(p.Users.Max))
+		for _, wp := range p.Workloads {
+			q := wp.Plan
+			fmt.Fprintf(w, "| %s | %s (%s) | %s | %d | %s | %s | %s / %s | %s / %s | %s | %s | %s | %s | %s | %s |\n",
+				p.Name, wp.Name, wp.Kind, users, q.Replicas.Min, q.HPA(), q.serves(),
+				num(q.CPUCores.Requests), num(q.CPUCores.Limits), num(q.MemoryGiB.Requests), num(q.MemoryGiB.Limits),
+				num(q.StorageGiB), span(Money(q.MonthlyCost.Min), Money(q.MonthlyCost.Max)), Money(q.MonthlyCost.MinAfterPeak),
+				q.readyCell(), q.ToMax(), q.PeakCell())
+		}
+		fmt.Fprintf(w, "| %s | **total** | %s | | | %s | %s / %s | %s / %s | %s | %s | %s | %s | | |\n",
+			p.Name, users, p.serves(),
+			num(p.CPUCores.Requests), num(p.CPUCores.Limits), num(p.MemoryGiB.Requests), num(p.MemoryGiB.Limits),
+			num(p.StorageGiB), span(Money(p.MonthlyCost.Min), Money(p.MonthlyCost.Max)), Money(p.MonthlyCost.MinAfterPeak), p.readyCell())
+	}
 }
 
 // maxChartPoints caps a peak chart's points; longer traces are sampled.

@@ -114,7 +114,7 @@ func (m Model) planScaling(p *config.Phase) *Scaling {
 	if s, _, ok := autoscaler.Reach(h, a.MinReplicas, a.MaxReplicas, a.MaxReplicas); ok {
 		sc.SecondsToMax = &s
 	}
-	if o := p.Spec.SLO; o != nil {
+	if o := p.Spec.SLO; o != nil && m.Conservative > 0 {
 		sc.Peak = m.planPeak(a, o)
 	}
 	return sc

@@ -47,7 +47,7 @@ func (a *App) runCheck(g *globalOptions, appset string) error {
 	}
 	want := overlayFiles(all)
 	if appset != "" {
-		if want, err = withAppSet(cfg, want, appset); err != nil {
+		if want, err = withAppSet(cfg, b, want, appset); err != nil {
 			return err
 		}
 	}

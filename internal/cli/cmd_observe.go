@@ -69,7 +69,7 @@ type observed struct {
 	base    *base.Base
 	env     *config.Environment
 	phase   *config.Phase
-	planner *capacity.Planner
+	planner *capacity.WorkloadPlanner // the app's one workload
 	obs     *observe.Observation
 	window  string
 }
@@ -110,16 +110,25 @@ func (a *App) observeEnv(ctx context.Context, g *globalOptions, o *observeOption
 	if err != nil {
 		return nil, err
 	}
-	planner, err := capacity.NewPlanner(cfg, b)
+	all, err := capacity.NewPlanner(cfg, b)
 	if err != nil {
 		return nil, err
 	}
+	planner, err := all.Single("phasegen status and tune")
+	if err != nil {
+		return nil, err
+	}
+	w := planner.Workload
+	if w.Kind != base.KindStatefulSet {
+		return nil, fmt.Errorf("phasegen status and tune find a StatefulSet's pods by name (<name>-N); %s's pods are found through their owners, which they do not do yet", w)
+	}
+	phase = phase.For(w.Name)
 	client, err := a.promClient(&o.promOptions)
 	if err != nil {
 		return nil, err
 	}
-	scope := observe.Scope{Namespace: env.Spec.Namespace, Workload: env.Spec.Workload,
-		SessionMetric: cfg.Capacity.Spec.SessionMetric, HPA: phase.Spec.Autoscaling != nil}
+	scope := observe.Scope{Namespace: env.Spec.Namespace, Workload: w.Name, Container: w.Container.Name,
+		SessionMetric: w.Model.SessionMetric, HPA: phase.Spec.Autoscaling != nil}
 	fmt.Fprintf(a.Stderr, "observing %s (namespace %s, phase %s) in %s over the %s before %s\n",
 		env.Metadata.Name, scope.Namespace, phase.Metadata.Name, client.URL(), observe.FormatWindow(window), at.Format(time.RFC3339))
 	obs, err := observe.Observe(ctx, client, scope, window, at)

@@ -17,6 +17,7 @@ import (
 	"github.com/coditect/phasegen/internal/diff"
 	"github.com/coditect/phasegen/internal/fileset"
 	"github.com/coditect/phasegen/internal/overlay"
+	"github.com/coditect/phasegen/internal/workload"
 )
 
 func newRenderCmd(a *App) *command {
@@ -109,7 +110,7 @@ func (a *App) runRender(g *globalOptions, args []string, appset string) error {
 		appset = existingAppSet(old)
 	}
 	if appset != "" {
-		if next, err = withAppSet(cfg, next, appset); err != nil {
+		if next, err = withAppSet(cfg, b, next, appset); err != nil {
 			return err
 		}
 	}
@@ -133,8 +134,8 @@ func (a *App) runRender(g *globalOptions, args []string, appset string) error {
 	return nil
 }
 
-// loadAll loads the configs and the base, and checks that every
-// environment's workload is in the base (at the environment's file and line).
+// loadAll loads the configs and the base, and checks them against each
+// other (workload.Resolve: at the config's file and line).
 func (a *App) loadAll(g *globalOptions) (*config.Set, *base.Base, error) {
 	cfg, err := a.loadConfig(g)
 	if err != nil {
@@ -144,7 +145,7 @@ func (a *App) loadAll(g *globalOptions) (*config.Set, *base.Base, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := cfg.CheckWorkloads(b.WorkloadNames()); err != nil {
+	if _, err := workload.Resolve(cfg, b); err != nil {
 		return nil, nil, err
 	}
 	return cfg, b, nil

@@ -11,9 +11,11 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/coditect/phasegen/internal/argocd"
+	"github.com/coditect/phasegen/internal/base"
 	"github.com/coditect/phasegen/internal/config"
 	"github.com/coditect/phasegen/internal/fileset"
 	"github.com/coditect/phasegen/internal/overlay"
+	"github.com/coditect/phasegen/internal/workload"
 )
 
 // appsDir is the Argo CD folder relative to overlays/, with a trailing slash.
@@ -31,9 +33,13 @@ func appSetFile(name string) string {
 // with one ApplicationSet called name whose list generator yields the same
 // Applications, one element per environment at its declared phase. files
 // holds paths relative to overlays/.
-func withAppSet(cfg *config.Set, files fileset.Set, name string) (fileset.Set, error) {
+func withAppSet(cfg *config.Set, b *base.Base, files fileset.Set, name string) (fileset.Set, error) {
 	if errs := validation.IsDNS1123Subdomain(name); len(errs) > 0 {
 		return nil, usagef("--appset %q is not a valid object name", name)
+	}
+	ws, err := workload.Resolve(cfg, b)
+	if err != nil {
+		return nil, err
 	}
 	items := make([]argocd.Item, 0, len(cfg.Environments))
 	for _, env := range cfg.Environments {
@@ -41,7 +47,7 @@ func withAppSet(cfg *config.Set, files fileset.Set, name string) (fileset.Set, e
 		if err != nil {
 			return nil, err
 		}
-		items = append(items, argocd.Item{Env: env, Phase: phase})
+		items = append(items, argocd.Item{Env: env, Phase: phase, HPAOwned: argocd.HPAOwned(ws, phase)})
 	}
 	set, err := argocd.ApplicationSet(name, items)
 	if err != nil {

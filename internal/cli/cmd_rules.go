@@ -10,8 +10,8 @@ import (
 
 	"github.com/coditect/phasegen/internal/alerts"
 	"github.com/coditect/phasegen/internal/atomicfs"
-	"github.com/coditect/phasegen/internal/base"
 	"github.com/coditect/phasegen/internal/config"
+	"github.com/coditect/phasegen/internal/workload"
 )
 
 // rulesTestFileName is the promtool unit test `rules` writes beside the rules.
@@ -69,50 +69,49 @@ func (a *App) runRules(g *globalOptions, opts *rulesOptions, args []string) erro
 	if err != nil {
 		return err
 	}
-	if err := checkAlertsContainer(b, env); err != nil {
+	ws, err := workload.Resolve(cfg, b)
+	if err != nil {
 		return err
 	}
 	var ro alerts.Options
 	if next, ok := cfg.Next(phase); ok {
 		ro.NextPhase = next.Metadata.Name
 	}
-	rules, err := alerts.RuleFile(env, phase, cfg.Capacity, ro)
+	for _, w := range ws.All {
+		dir := opts.dir
+		if ws.Several() {
+			dir = filepath.Join(opts.dir, w.Name)
+		}
+		if err := a.writeRules(env, phase.For(w.Name), alerts.For(w, ws.Several()), ro, dir); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeRules writes one workload's rules file and its promtool unit test
+// into dir.
+func (a *App) writeRules(env *config.Environment, phase *config.Phase, w alerts.Workload, ro alerts.Options, dir string) error {
+	rules, err := alerts.RuleFile(env, phase, w, ro)
 	if err != nil {
 		return err
 	}
-	test, err := alerts.UnitTest(env, phase, cfg.Capacity, ro)
+	test, err := alerts.UnitTest(env, phase, w, ro)
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(opts.dir, 0o755); err != nil {
-		return fmt.Errorf("creating %s: %w", opts.dir, err)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("creating %s: %w", dir, err)
 	}
-	rulesPath := filepath.Join(opts.dir, alerts.RulesFileName)
-	testPath := filepath.Join(opts.dir, rulesTestFileName)
+	rulesPath := filepath.Join(dir, alerts.RulesFileName)
+	testPath := filepath.Join(dir, rulesTestFileName)
 	if err := atomicfs.WriteFile(rulesPath, rules); err != nil {
 		return err
 	}
 	if err := atomicfs.WriteFile(testPath, test); err != nil {
 		return err
 	}
-	fmt.Fprintf(a.Stdout, "wrote %s and %s (%s at phase %s)\ntest them with: promtool test rules %s\n",
-		rulesPath, testPath, env.Metadata.Name, phase.Metadata.Name, testPath)
-	return nil
-}
-
-// checkAlertsContainer makes sure the base has the environment's workload and
-// that its main container is named like it, as the alerts' selectors assume.
-func checkAlertsContainer(b *base.Base, env *config.Environment) error {
-	s, err := b.Workload(env.Spec.Workload)
-	if err != nil {
-		return env.Problem("spec.workload", "%v", err)
-	}
-	c, err := base.MainContainer(s)
-	if err != nil {
-		return err
-	}
-	if c.Name != env.Spec.Workload {
-		return fmt.Errorf("workload %s: the alerts select container=%q, but the StatefulSet has no container of that name (its first is %q)", env.Spec.Workload, env.Spec.Workload, c.Name)
-	}
+	fmt.Fprintf(a.Stdout, "wrote %s and %s (%s of %s at phase %s)\ntest them with: promtool test rules %s\n",
+		rulesPath, testPath, w.Name, env.Metadata.Name, phase.Metadata.Name, testPath)
 	return nil
 }

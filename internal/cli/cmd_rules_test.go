@@ -8,7 +8,9 @@ import (
 	"testing"
 
 	"github.com/coditect/phasegen/internal/alerts"
+	"github.com/coditect/phasegen/internal/base"
 	"github.com/coditect/phasegen/internal/config"
+	"github.com/coditect/phasegen/internal/workload"
 )
 
 func runRulesCmd(t *testing.T, args ...string) (int, string, string) {
@@ -43,7 +45,15 @@ func TestRulesCommandWritesRulesAndTest(t *testing.T) {
 	env, _ := set.Environment("staging")
 	phase, _ := set.Phase("full-mvp")
 	next, _ := set.Next(phase)
-	want, err := alerts.RuleFile(env, phase, set.Capacity, alerts.Options{NextPhase: next.Metadata.Name})
+	b, err := base.Load(os.DirFS(filepath.Join("..", "testdata", "example", "templates")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws, err := workload.Resolve(set, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := alerts.RuleFile(env, phase, alerts.For(ws.All[0], false), alerts.Options{NextPhase: next.Metadata.Name})
 	if err != nil {
 		t.Fatal(err)
 	}

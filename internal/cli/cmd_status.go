@@ -83,7 +83,7 @@ func (a *App) runStatus(ctx context.Context, g *globalOptions, opts *statusOptio
 	if !ok {
 		next = nil
 	}
-	plan, err := ob.planner.Model.PlanPhase(ob.phase, ob.planner.Resources)
+	plan, err := ob.planner.PlanPhase(ob.phase)
 	if err != nil {
 		return err
 	}

@@ -65,7 +65,7 @@ func (a *App) runTune(ctx context.Context, g *globalOptions, opts *tuneOptions, 
 	if err != nil {
 		return err
 	}
-	r, err := tune.Recommend(ob.env, ob.phase, ob.planner.Model, ob.planner.Resources, ob.obs)
+	r, err := tune.Recommend(ob.env, ob.phase, ob.planner, ob.obs)
 	var refused *tune.RefusedError
 	if errors.As(err, &refused) {
 		refused.WindowOption = "--window"

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -19,6 +20,7 @@ import (
 	"github.com/coditect/phasegen/internal/observe"
 	"github.com/coditect/phasegen/internal/promapi"
 	"github.com/coditect/phasegen/internal/syncwait"
+	"github.com/coditect/phasegen/internal/workload"
 )
 
 // waitOptions are the flags of wait.
@@ -177,7 +179,7 @@ func (a *App) runWait(ctx context.Context, g *globalOptions, opts *waitOptions, 
 		out.BranchHead = a.headAfter(ctx, head, env.Spec.GitOps.Branch, rev)
 	}
 	if werr == nil && prom != nil {
-		out.Alerts, aerr = a.waitAlerts(ctx, prom, env, phase)
+		out.Alerts, aerr = a.waitAlerts(ctx, g, prom, cfg, env, phase)
 	}
 	if res.Polls > 0 {
 		if err := a.printWait(opts.output, out); err != nil {
@@ -223,8 +225,24 @@ func (a *App) headAfter(ctx context.Context, head func(context.Context) (string,
 
 // waitAlerts asks Prometheus, in one query, which of phase's alerts fire
 // for env now, and says so on stderr.
-func (a *App) waitAlerts(ctx context.Context, prom *promapi.Client, env *config.Environment, phase *config.Phase) (*observe.AlertReport, error) {
-	r, err := observe.ReportAlerts(ctx, prom, env.Spec.Namespace, phase.Metadata.Name, alerts.Names(phase), a.Now())
+func (a *App) waitAlerts(ctx context.Context, g *globalOptions, prom *promapi.Client, cfg *config.Set, env *config.Environment, phase *config.Phase) (*observe.AlertReport, error) {
+	b, err := a.loadBase(g)
+	if err != nil {
+		return nil, err
+	}
+	ws, err := workload.Resolve(cfg, b)
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, w := range ws.All {
+		for _, n := range alerts.Names(phase.For(w.Name), alerts.For(w, ws.Several())) {
+			if !slices.Contains(names, n) {
+				names = append(names, n)
+			}
+		}
+	}
+	r, err := observe.ReportAlerts(ctx, prom, env.Spec.Namespace, phase.Metadata.Name, names, a.Now())
 	if err != nil {
 		return nil, err
 	}

@@ -185,7 +185,7 @@ func TestHostileInputs(t *testing.T) {
 		{"workload missing from the base", func(t *testing.T, root string) string {
 			replaceIn(t, env(root), "workload: coditect-combined", "workload: other-app")
 			return env(root)
-		}, `production.yaml:9: spec.workload: "other-app" is not a StatefulSet of the templates base (have: coditect-combined)`},
+		}, `production.yaml:9: spec.workload: "other-app" is not a Deployment or StatefulSet of the templates base (have: coditect-combined)`},
 	}
 	if len(cases) < 25 {
 		t.Fatalf("only %d hostile inputs", len(cases))

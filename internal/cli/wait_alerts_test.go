@@ -44,7 +44,9 @@ func expectedFiring(t *testing.T, h *history.History, phase *config.Phase, at ti
 	t.Helper()
 	var out []string
 	for _, s := range h.Select("ALERTS", history.Label{Name: "alertstate", Value: "firing"}, history.Label{Name: "namespace", Value: "coditect-app"}) {
-		if !slices.Contains(alerts.Names(phase), s.Label("alertname")) {
+		// The example's StatefulSet has volume claims and a session metric.
+		seed := alerts.Workload{Claims: []string{"workspace", "config"}, SessionMetric: "coditect_active_sessions"}
+		if !slices.Contains(alerts.Names(phase, seed), s.Label("alertname")) {
 			continue
 		}
 		if _, ok := valueAt(s, at.UnixMilli()); ok {

@@ -9,9 +9,13 @@ import (
 
 	"go.yaml.in/yaml/v3"
 	"k8s.io/apimachinery/pkg/api/resource"
+	"k8s.io/apimachinery/pkg/util/intstr"
 )
 
-var quantityType = reflect.TypeOf(resource.Quantity{})
+var (
+	quantityType = reflect.TypeOf(resource.Quantity{})
+	intOrStrType = reflect.TypeOf(intstr.IntOrString{})
+)
 
 // decoder fills Go values from a YAML node tree, strictly: unknown fields,
 // duplicate keys, aliases and wrongly typed scalars are problems, all of
@@ -50,13 +54,19 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, field string) {
 		v.Set(reflect.New(v.Type().Elem()))
 		v = v.Elem()
 	}
-	if v.Type() == quantityType {
+	switch v.Type() {
+	case quantityType:
 		d.quantity(n, v, field)
+		return
+	case intOrStrType:
+		d.intOrString(n, v, field)
 		return
 	}
 	switch v.Kind() {
 	case reflect.Struct:
 		d.structure(n, v, field)
+	case reflect.Map:
+		d.mapping(n, v, field)
 	case reflect.Slice:
 		d.sequence(n, v, field)
 	case reflect.String:
@@ -147,19 +157,77 @@ func (d *decoder) quantity(n *yaml.Node, v reflect.Value, field string) {
 	v.Set(reflect.ValueOf(q))
 }
 
+// intOrString reads a whole number or a string (Kubernetes' IntOrString,
+// as in a PodDisruptionBudget's maxUnavailable: 1 or "25%").
+func (d *decoder) intOrString(n *yaml.Node, v reflect.Value, field string) {
+	s, ok := d.scalar(n, field, "a whole number or a string such as \"25%\"", "!!int", "!!str")
+	if !ok {
+		return
+	}
+	if n.ShortTag() == "!!str" {
+		v.Set(reflect.ValueOf(intstr.FromString(s)))
+		return
+	}
+	i, err := strconv.ParseInt(s, 0, 32)
+	if err != nil {
+		d.fail(n, field, "%s is out of range", s)
+		return
+	}
+	v.Set(reflect.ValueOf(intstr.FromInt32(int32(i))))
+}
+
+// fieldIndexes maps the JSON names of t's fields to their indexes, the
+// fields of an embedded struct tagged `json:",inline"` included as its own.
+func fieldIndexes(t reflect.Type, into map[string][]int, prefix []int) {
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		name, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
+		idx := append(append([]int(nil), prefix...), i)
+		switch {
+		case f.Anonymous && name == "" && opts == "inline":
+			fieldIndexes(f.Type, into, idx)
+		case name != "" && name != "-":
+			into[name] = idx
+		}
+	}
+}
+
+// mapping reads a mapping of names to values (spec.workloads): every key a
+// plain string, none twice.
+func (d *decoder) mapping(n *yaml.Node, v reflect.Value, field string) {
+	if n.Kind != yaml.MappingNode {
+		d.fail(n, field, "must be a mapping, not %s", kindName(n))
+		return
+	}
+	m := reflect.MakeMapWithSize(v.Type(), len(n.Content)/2)
+	seen := map[string]bool{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, val := n.Content[i], n.Content[i+1]
+		if k.Kind != yaml.ScalarNode || k.ShortTag() != "!!str" {
+			d.fail(k, field, "keys must be plain strings")
+			continue
+		}
+		path := join(field, k.Value)
+		if seen[k.Value] {
+			d.fail(k, path, "duplicate key")
+			continue
+		}
+		seen[k.Value] = true
+		elem := reflect.New(v.Type().Elem()).Elem()
+		d.decode(val, elem, path)
+		d.lines[path] = k.Line // an entry's problems point at its name
+		m.SetMapIndex(reflect.ValueOf(k.Value), elem)
+	}
+	v.Set(m)
+}
+
 func (d *decoder) structure(n *yaml.Node, v reflect.Value, field string) {
 	if n.Kind != yaml.MappingNode {
 		d.fail(n, field, "must be a mapping, not %s", kindName(n))
 		return
 	}
-	fields := map[string]int{}
-	t := v.Type()
-	for i := 0; i < t.NumField(); i++ {
-		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
-		if name != "" && name != "-" {
-			fields[name] = i
-		}
-	}
+	fields := map[string][]int{}
+	fieldIndexes(v.Type(), fields, nil)
 	seen := map[string]bool{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, val := n.Content[i], n.Content[i+1]
@@ -178,7 +246,7 @@ func (d *decoder) structure(n *yaml.Node, v reflect.Value, field string) {
 			d.fail(k, path, "unknown field")
 			continue
 		}
-		d.decode(val, v.Field(idx), path)
+		d.decode(val, v.FieldByIndex(idx), path)
 	}
 }
 

@@ -38,6 +38,9 @@ func (ps Problems) Error() string {
 	return strings.Join(lines, "\n")
 }
 
+// Sorted returns ps in file and line order.
+func (ps Problems) Sorted() Problems { return ps.sorted() }
+
 func (ps Problems) sorted() Problems {
 	out := append(Problems(nil), ps...)
 	sort.SliceStable(out, func(i, j int) bool {

@@ -6,9 +6,11 @@
 package config
 
 import (
+	"fmt"
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/resource"
+	"k8s.io/apimachinery/pkg/util/intstr"
 )
 
 // APIVersion is the only apiVersion phasegen reads.
@@ -74,22 +76,74 @@ type Phase struct {
 	Metadata   Metadata  `json:"metadata"`
 	Spec       PhaseSpec `json:"spec"`
 	Source     Source    `json:"-"`
+
+	workload string // the workload a view of a per-workload phase sizes
 }
 
-// PhaseSpec is the body of a Phase.
+// PhaseSpec is the body of a Phase. A phase sizes its workloads in one of
+// two forms: the one-workload form (the Sizing fields inline, for a base of
+// one Deployment or StatefulSet) or the per-workload form (Workloads, one
+// entry per workload of the base). A document uses one form, never both.
 type PhaseSpec struct {
-	Order       int          `json:"order"`
-	Description string       `json:"description"`
-	Users       Users        `json:"users"`
+	Order       int      `json:"order"`
+	Description string   `json:"description"`
+	Users       Users    `json:"users"`
+	Checklist   []string `json:"checklist"`
+	// Soak is the least time an environment stays at this phase before
+	// promote moves it on (a Prometheus-style duration: 24h, 7d); "" is none.
+	Soak   string `json:"soak"`
+	Sizing `json:",inline"`
+	// Workloads sizes each workload of the base, by name (the per-workload form).
+	Workloads map[string]*Sizing `json:"workloads"`
+
+	// views are the per-workload Phases For returns, made by validation.
+	views map[string]*Phase
+}
+
+// Sizing is how a phase runs one workload: its replicas or HPA, its
+// container's resources, its disruption budget and its alert thresholds.
+type Sizing struct {
 	Replicas    int32        `json:"replicas"`
 	Autoscaling *Autoscaling `json:"autoscaling"`
 	Resources   *Resources   `json:"resources"`
+	PDB         *PDB         `json:"pdb"`
 	Alerts      Alerts       `json:"alerts"`
-	Checklist   []string     `json:"checklist"`
-	// Soak is the least time an environment stays at this phase before
-	// promote moves it on (a Prometheus-style duration: 24h, 7d); "" is none.
-	Soak string `json:"soak"`
-	SLO  *SLO   `json:"slo"`
+	SLO         *SLO         `json:"slo"`
+}
+
+// PDB is the workload's PodDisruptionBudget: one of minAvailable and
+// maxUnavailable, a number of pods or a percentage ("25%"). Nil is the
+// default, maxUnavailable: 1.
+type PDB struct {
+	MinAvailable   *intstr.IntOrString `json:"minAvailable"`
+	MaxUnavailable *intstr.IntOrString `json:"maxUnavailable"`
+}
+
+// PerWorkload reports whether the phase is in the per-workload form.
+func (p *Phase) PerWorkload() bool { return p.Spec.Workloads != nil }
+
+// For returns the phase as it sizes workload: the phase itself in the
+// one-workload form; in the per-workload form a Phase whose Sizing is that
+// workload's entry (nil when the phase does not size it). The views are
+// made once, so For returns the same pointer every time.
+func (p *Phase) For(workload string) *Phase {
+	if !p.PerWorkload() {
+		return p
+	}
+	return p.Spec.views[workload]
+}
+
+// Workload is the workload a per-workload view sizes ("" for a phase in the
+// one-workload form).
+func (p *Phase) Workload() string { return p.workload }
+
+// Field is the path of a sizing field (such as "autoscaling.maxReplicas")
+// in the phase's file: under spec, or under the workload's entry.
+func (p *Phase) Field(f string) string {
+	if p.workload == "" {
+		return "spec." + f
+	}
+	return "spec.workloads." + p.workload + "." + f
 }
 
 // SLO is the phase's load test, for planning only (nothing is rendered from
@@ -193,9 +247,18 @@ type Environment struct {
 type EnvironmentSpec struct {
 	Phase     string `json:"phase"`
 	Namespace string `json:"namespace"`
-	Workload  string `json:"workload"`
-	GitOps    GitOps `json:"gitops"`
-	ArgoCD    ArgoCD `json:"argocd"`
+	// Workload names the base's one workload (optional): every environment
+	// runs the whole base, so a base of several workloads takes none.
+	Workload       string          `json:"workload"`
+	GitOps         GitOps          `json:"gitops"`
+	ArgoCD         ArgoCD          `json:"argocd"`
+	PrometheusRule *PrometheusRule `json:"prometheusRule"`
+}
+
+// PrometheusRule says what the environment's PrometheusRules carry so that
+// the Prometheus Operator's ruleSelector picks them up.
+type PrometheusRule struct {
+	Labels map[string]string `json:"labels"`
 }
 
 // GitOps says where the environment's generated tree lives in the Argo CD repo.
@@ -243,10 +306,26 @@ func (a ArgoCD) ApplicationNamespace() string {
 	return a.Namespace
 }
 
-// PruneEnabled reports whether Argo CD prunes objects phasegen stops generating.
 // ApplicationName is the name of the Argo CD Application that deploys the
-// environment: "<workload>-<environment>".
-func (e *Environment) ApplicationName() string { return e.Spec.Workload + "-" + e.Metadata.Name }
+// environment: "<workload>-<environment>" when spec.workload names the
+// base's one workload, else "<namespace>-<environment>".
+func (e *Environment) ApplicationName() string {
+	if e.Spec.Workload != "" {
+		return e.Spec.Workload + "-" + e.Metadata.Name
+	}
+	return e.Spec.Namespace + "-" + e.Metadata.Name
+}
+
+// PrometheusRuleLabels are the labels spec.prometheusRule.labels adds to
+// every PrometheusRule of the environment (nil when none).
+func (e *Environment) PrometheusRuleLabels() map[string]string {
+	if e.Spec.PrometheusRule == nil {
+		return nil
+	}
+	return e.Spec.PrometheusRule.Labels
+}
+
+// PruneEnabled reports whether Argo CD prunes objects phasegen stops generating.
 
 func (a ArgoCD) PruneEnabled() bool { return !a.Manual && (a.Prune == nil || *a.Prune) }
 
@@ -262,11 +341,60 @@ type CapacityModel struct {
 	Source     Source       `json:"-"`
 }
 
-// CapacitySpec is the body of a CapacityModel.
+// CapacitySpec is the body of a CapacityModel: the prices, and what a pod
+// of each workload serves, in the one-workload form (the WorkloadModel
+// fields inline) or the per-workload form (Workloads). A document uses one
+// form, never both.
 type CapacitySpec struct {
-	UsersPerPod   UsersPerPod `json:"usersPerPod"`
-	Pricing       Pricing     `json:"pricing"`
-	SessionMetric string      `json:"sessionMetric"`
+	WorkloadModel `json:",inline"`
+	Pricing       Pricing                   `json:"pricing"`
+	Workloads     map[string]*WorkloadModel `json:"workloads"`
+}
+
+// WorkloadModel is what phasegen knows of one workload beyond its base: the
+// container it sizes and watches, the users a pod serves (nil: the
+// workload is not sized by users), the metric counting its sessions ("":
+// none) and what its alerts tell people is at stake.
+type WorkloadModel struct {
+	Container     string       `json:"container"`
+	UsersPerPod   *UsersPerPod `json:"usersPerPod"`
+	SessionMetric string       `json:"sessionMetric"`
+	Impact        Impact       `json:"impact"`
+}
+
+// Impact words the alerts in the app's own terms; "" keeps the generic text.
+type Impact struct {
+	// VolumeFull ends the description of the volume alert: what users lose
+	// when the volume fills ("its pod's users cannot save work once it fills").
+	VolumeFull string `json:"volumeFull"`
+	// VolumeData names what the volumes hold, in the volume runbook
+	// ("Workspace data").
+	VolumeData string `json:"volumeData"`
+}
+
+// PerWorkload reports whether the model is in the per-workload form.
+func (m *CapacityModel) PerWorkload() bool { return m.Spec.Workloads != nil }
+
+// For returns what the model says of workload: the inline fields in the
+// one-workload form, the workload's entry in the per-workload form (zero,
+// not sized by users, when it has none).
+func (m *CapacityModel) For(workload string) WorkloadModel {
+	if !m.PerWorkload() {
+		return m.Spec.WorkloadModel
+	}
+	if w := m.Spec.Workloads[workload]; w != nil {
+		return *w
+	}
+	return WorkloadModel{}
+}
+
+// Field is the path of a WorkloadModel field of workload in the model's
+// file: under spec, or under the workload's entry.
+func (m *CapacityModel) Field(workload, f string) string {
+	if !m.PerWorkload() {
+		return "spec." + f
+	}
+	return "spec.workloads." + workload + "." + f
 }
 
 // UsersPerPod is the conservative and optimistic users a pod serves.
@@ -278,6 +406,25 @@ type UsersPerPod struct {
 // Pricing is what compute and storage cost.
 type Pricing struct {
 	CPUCoreHour    float64 `json:"cpuCoreHour"`
+	MemoryGiBHour  float64 `json:"memoryGiBHour"` // default 0: memory is not billed
 	StorageGBMonth float64 `json:"storageGBMonth"`
 	HoursPerMonth  float64 `json:"hoursPerMonth"`
+}
+
+// WorkloadNames are the names spec.workloads sizes, sorted (none in the
+// one-workload form).
+func (p *Phase) WorkloadNames() []string { return sortedKeys(p.Spec.Workloads) }
+
+// WorkloadNames are the names spec.workloads describes, sorted (none in the
+// one-workload form).
+func (m *CapacityModel) WorkloadNames() []string { return sortedKeys(m.Spec.Workloads) }
+
+// Problem is a problem with field of the phase, at its line.
+func (p *Phase) Problem(field, format string, args ...any) Problem {
+	return Problem{File: p.Source.File, Line: p.Source.Line(field), Field: field, Msg: fmt.Sprintf(format, args...)}
+}
+
+// Problem is a problem with field of the capacity model, at its line.
+func (m *CapacityModel) Problem(field, format string, args ...any) Problem {
+	return Problem{File: m.Source.File, Line: m.Source.Line(field), Field: field, Msg: fmt.Sprintf(format, args...)}
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/resource"
+	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/apimachinery/pkg/util/validation"
 )
 
@@ -85,28 +86,15 @@ func validatePhase(p *Phase) Problems {
 	} else if s.Users.Min > s.Users.Max {
 		c.fail("spec.users", "min %d is greater than max %d", s.Users.Min, s.Users.Max)
 	}
-	if a := s.Autoscaling; a != nil {
-		validateAutoscaling(c, a)
-		if !c.src.Has("spec.replicas") {
-			s.Replicas = a.MinReplicas
-		} else if s.Replicas != a.MinReplicas {
-			c.fail("spec.replicas", "is %d but with autoscaling it must equal spec.autoscaling.minReplicas (%d), the HPA floor", s.Replicas, a.MinReplicas)
-		}
-	} else if s.Replicas < 1 {
-		c.fail("spec.replicas", "must be at least 1")
-	}
-	if r := s.Resources; r != nil {
-		checkNotAbove(c, "cpu", r.Requests.CPU, r.Limits.CPU)
-		checkNotAbove(c, "memory", r.Requests.Memory, r.Limits.Memory)
-	}
-	validateAlerts(c, &s.Alerts)
 	if c.src.Has("spec.soak") {
 		if d, err := ParseDuration(s.Soak); err != nil || d <= 0 {
 			c.fail("spec.soak", "%q is not a positive duration (such as 24h, 7d, 1w)", s.Soak)
 		}
 	}
-	if s.SLO != nil {
-		validateSLO(c, s.SLO, s.Autoscaling != nil)
+	if s.Workloads == nil {
+		validateSizing(c, "spec", &s.Sizing)
+	} else {
+		validateWorkloadSizings(c, p)
 	}
 	for i, item := range s.Checklist {
 		if strings.TrimSpace(item) == "" {
@@ -116,27 +104,130 @@ func validatePhase(p *Phase) Problems {
 	return c.problems
 }
 
-func validateAutoscaling(c *checker, a *Autoscaling) {
+// sizingFields are the fields of the one-workload form that the
+// per-workload form moves under spec.workloads.<name>.
+var sizingFields = []string{"replicas", "autoscaling", "resources", "pdb", "alerts", "slo"}
+
+// validateWorkloadSizings checks a phase in the per-workload form: no
+// sizing field beside spec.workloads, every entry named as a workload and
+// sized. It makes the phase's per-workload views.
+func validateWorkloadSizings(c *checker, p *Phase) {
+	s := &p.Spec
+	for _, f := range sizingFields {
+		if c.src.Has("spec." + f) {
+			c.fail("spec."+f, "is set beside spec.workloads: size each workload under spec.workloads.<name>.%s, or use the one-workload form without spec.workloads, not both in one document", f)
+		}
+	}
+	if len(s.Workloads) == 0 {
+		c.fail("spec.workloads", "names no workload: give one entry per Deployment and StatefulSet of the templates base")
+	}
+	s.views = make(map[string]*Phase, len(s.Workloads))
+	for _, name := range sortedKeys(s.Workloads) {
+		field := "spec.workloads." + name
+		if errs := validation.IsDNS1123Label(name); len(errs) > 0 {
+			c.fail(field, "%q %s", name, dnsLabelRule)
+		}
+		z := s.Workloads[name]
+		if z == nil {
+			c.fail(field, "is empty: give the workload's replicas (or autoscaling)")
+			continue
+		}
+		validateSizing(c, field, z)
+		view := *p
+		view.Spec.Sizing = *z
+		view.Spec.Workloads = nil
+		view.Spec.views = nil
+		view.workload = name
+		s.views[name] = &view
+	}
+}
+
+// sortedKeys returns m's keys, sorted.
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// validateSizing checks one workload's sizing, whose fields are under
+// prefix (spec, or spec.workloads.<name>), and fills its defaults.
+func validateSizing(c *checker, prefix string, s *Sizing) {
+	f := func(name string) string { return prefix + "." + name }
+	if a := s.Autoscaling; a != nil {
+		validateAutoscaling(c, f("autoscaling"), a)
+		if !c.src.Has(f("replicas")) {
+			s.Replicas = a.MinReplicas
+		} else if s.Replicas != a.MinReplicas {
+			c.fail(f("replicas"), "is %d but with autoscaling it must equal %s (%d), the HPA floor", s.Replicas, f("autoscaling.minReplicas"), a.MinReplicas)
+		}
+	} else if s.Replicas < 1 {
+		c.fail(f("replicas"), "must be at least 1")
+	}
+	if r := s.Resources; r != nil {
+		checkNotAbove(c, f("resources"), "cpu", r.Requests.CPU, r.Limits.CPU)
+		checkNotAbove(c, f("resources"), "memory", r.Requests.Memory, r.Limits.Memory)
+	}
+	if s.PDB != nil {
+		validatePDB(c, f("pdb"), s.PDB)
+	}
+	validateAlerts(c, f("alerts"), &s.Alerts)
+	if s.SLO != nil {
+		validateSLO(c, f("slo"), s.SLO, s.Autoscaling != nil)
+	}
+}
+
+// validatePDB checks a disruption budget: exactly one of minAvailable and
+// maxUnavailable, a non-negative count or a percentage from 0% to 100%.
+func validatePDB(c *checker, field string, p *PDB) {
+	switch {
+	case p.MinAvailable != nil && p.MaxUnavailable != nil:
+		c.fail(field+".minAvailable", "set minAvailable or maxUnavailable, not both (a PodDisruptionBudget takes one)")
+		return
+	case p.MinAvailable == nil && p.MaxUnavailable == nil:
+		c.fail(field, "needs minAvailable or maxUnavailable (omit pdb for the default, maxUnavailable: 1)")
+		return
+	}
+	name, v := "maxUnavailable", p.MaxUnavailable
+	if p.MinAvailable != nil {
+		name, v = "minAvailable", p.MinAvailable
+	}
+	if v.Type == intstr.Int {
+		if v.IntVal < 0 {
+			c.fail(field+"."+name, "must not be negative, not %d", v.IntVal)
+		}
+		return
+	}
+	pct, ok := strings.CutSuffix(v.StrVal, "%")
+	n, err := strconv.Atoi(pct)
+	if !ok || err != nil || n < 0 || n > 100 || strconv.Itoa(n) != pct {
+		c.fail(field+"."+name, "%q is neither a number of pods nor a percentage from 0%% to 100%% (such as \"25%%\")", v.StrVal)
+	}
+}
+
+func validateAutoscaling(c *checker, field string, a *Autoscaling) {
 	if a.MinReplicas < 1 {
-		c.fail("spec.autoscaling.minReplicas", "must be at least 1")
+		c.fail(field+".minReplicas", "must be at least 1")
 	}
 	if a.MaxReplicas < a.MinReplicas {
-		c.fail("spec.autoscaling.maxReplicas", "%d is less than minReplicas %d", a.MaxReplicas, a.MinReplicas)
+		c.fail(field+".maxReplicas", "%d is less than minReplicas %d", a.MaxReplicas, a.MinReplicas)
 	}
 	if a.TargetCPUUtilizationPercentage == nil && a.TargetMemoryUtilizationPercentage == nil {
-		c.fail("spec.autoscaling", "needs targetCPUUtilizationPercentage or targetMemoryUtilizationPercentage")
+		c.fail(field, "needs targetCPUUtilizationPercentage or targetMemoryUtilizationPercentage")
 	}
 	if t := a.TargetCPUUtilizationPercentage; t != nil {
-		c.percent("spec.autoscaling.targetCPUUtilizationPercentage", *t)
+		c.percent(field+".targetCPUUtilizationPercentage", *t)
 	}
 	if t := a.TargetMemoryUtilizationPercentage; t != nil {
-		c.percent("spec.autoscaling.targetMemoryUtilizationPercentage", *t)
+		c.percent(field+".targetMemoryUtilizationPercentage", *t)
 	}
 	for name, r := range map[string]*ScalingRule{"scaleUp": a.ScaleUp, "scaleDown": a.ScaleDown} {
 		if r == nil {
 			continue
 		}
-		f := "spec.autoscaling." + name
+		f := field + "." + name
 		if r.StabilizationWindowSeconds < 0 || r.StabilizationWindowSeconds > 3600 {
 			c.fail(f+".stabilizationWindowSeconds", "must be between 0 and 3600")
 		}
@@ -149,24 +240,24 @@ func validateAutoscaling(c *checker, a *Autoscaling) {
 	}
 }
 
-func validateSLO(c *checker, o *SLO, autoscaling bool) {
+func validateSLO(c *checker, field string, o *SLO, autoscaling bool) {
 	if !autoscaling {
-		c.fail("spec.slo", "needs spec.autoscaling: a fixed replica count does not scale up to a peak (plan it with spec.users)")
+		c.fail(field, "needs %s: a fixed replica count does not scale up to a peak (plan it with spec.users)", strings.TrimSuffix(field, "slo")+"autoscaling")
 	}
 	if o.PeakUsers < 1 {
-		c.fail("spec.slo.peakUsers", "must be at least 1")
+		c.fail(field+".peakUsers", "must be at least 1")
 	}
-	if !c.src.Has("spec.slo.scaleUpWithin") {
-		c.fail("spec.slo.scaleUpWithin", "missing: how soon the HPA must reach the peak's pods (such as 3m)")
+	if !c.src.Has(field + ".scaleUpWithin") {
+		c.fail(field+".scaleUpWithin", "missing: how soon the HPA must reach the peak's pods (such as 3m)")
 	} else if sec, ok := durationSeconds(o.ScaleUpWithin); !ok {
-		c.fail("spec.slo.scaleUpWithin", "%q is not a Prometheus duration of whole seconds (such as 90s, 3m)", o.ScaleUpWithin)
+		c.fail(field+".scaleUpWithin", "%q is not a Prometheus duration of whole seconds (such as 90s, 3m)", o.ScaleUpWithin)
 	} else if sec < 1 || sec > 24*3600 {
-		c.fail("spec.slo.scaleUpWithin", "%q must be between 1s and 24h", o.ScaleUpWithin)
+		c.fail(field+".scaleUpWithin", "%q must be between 1s and 24h", o.ScaleUpWithin)
 	} else {
 		o.WithinSeconds = sec
 	}
 	if o.PodReadySeconds < 0 || o.PodReadySeconds > 3600 {
-		c.fail("spec.slo.podReadySeconds", "must be between 0 and 3600, not %d", o.PodReadySeconds)
+		c.fail(field+".podReadySeconds", "must be between 0 and 3600, not %d", o.PodReadySeconds)
 	}
 }
 
@@ -180,37 +271,38 @@ func durationSeconds(s string) (int, bool) {
 	return int(d / time.Second), true
 }
 
-func checkNotAbove(c *checker, name string, req, lim *resource.Quantity) {
+func checkNotAbove(c *checker, field, name string, req, lim *resource.Quantity) {
 	if req != nil && lim != nil && req.Cmp(*lim) > 0 {
-		c.fail("spec.resources.requests."+name, "request %s is above the limit %s", req.String(), lim.String())
+		c.fail(field+".requests."+name, "request %s is above the limit %s", req.String(), lim.String())
 	}
 }
 
-func validateAlerts(c *checker, a *Alerts) {
+func validateAlerts(c *checker, field string, a *Alerts) {
 	d := DefaultAlerts()
-	if !c.src.Has("spec.alerts.cpuPercent") {
+	f := func(name string) string { return field + "." + name }
+	if !c.src.Has(f("cpuPercent")) {
 		a.CPUPercent = d.CPUPercent
 	}
-	if !c.src.Has("spec.alerts.memoryPercent") {
+	if !c.src.Has(f("memoryPercent")) {
 		a.MemoryPercent = d.MemoryPercent
 	}
-	if !c.src.Has("spec.alerts.for") {
+	if !c.src.Has(f("for")) {
 		a.For = d.For
 	}
-	if !c.src.Has("spec.alerts.pvcUsagePercent") {
+	if !c.src.Has(f("pvcUsagePercent")) {
 		a.PVCUsagePercent = d.PVCUsagePercent
 	}
-	if !c.src.Has("spec.alerts.sessionsPerPod") {
+	if !c.src.Has(f("sessionsPerPod")) {
 		a.SessionsPerPod = d.SessionsPerPod
 	}
-	c.percent("spec.alerts.cpuPercent", a.CPUPercent)
-	c.percent("spec.alerts.memoryPercent", a.MemoryPercent)
-	c.percent("spec.alerts.pvcUsagePercent", a.PVCUsagePercent)
+	c.percent(f("cpuPercent"), a.CPUPercent)
+	c.percent(f("memoryPercent"), a.MemoryPercent)
+	c.percent(f("pvcUsagePercent"), a.PVCUsagePercent)
 	if a.SessionsPerPod < 1 {
-		c.fail("spec.alerts.sessionsPerPod", "must be at least 1")
+		c.fail(f("sessionsPerPod"), "must be at least 1")
 	}
 	if !promDuration.MatchString(a.For) || a.For == "" {
-		c.fail("spec.alerts.for", "%q is not a Prometheus duration (such as 5m, 1h30m)", a.For)
+		c.fail(f("for"), "%q is not a Prometheus duration (such as 5m, 1h30m)", a.For)
 	}
 }
 
@@ -260,9 +352,22 @@ func validateEnvironment(e *Environment) Problems {
 	if s.Phase == "" {
 		c.fail("spec.phase", "missing")
 	}
-	for _, f := range []struct{ field, value string }{{"spec.namespace", s.Namespace}, {"spec.workload", s.Workload}} {
-		if errs := validation.IsDNS1123Label(f.value); len(errs) > 0 {
-			c.fail(f.field, "%q %s", f.value, dnsLabelRule)
+	if errs := validation.IsDNS1123Label(s.Namespace); len(errs) > 0 {
+		c.fail("spec.namespace", "%q %s", s.Namespace, dnsLabelRule)
+	}
+	if c.src.Has("spec.workload") {
+		if errs := validation.IsDNS1123Label(s.Workload); len(errs) > 0 {
+			c.fail("spec.workload", "%q %s", s.Workload, dnsLabelRule)
+		}
+	}
+	if r := s.PrometheusRule; r != nil {
+		for _, k := range sortedKeys(r.Labels) {
+			f := "spec.prometheusRule.labels." + k
+			if errs := validation.IsQualifiedName(k); len(errs) > 0 {
+				c.fail(f, "%q is not a valid label name: %s", k, strings.Join(errs, "; "))
+			} else if errs := validation.IsValidLabelValue(r.Labels[k]); len(errs) > 0 {
+				c.fail(f, "%q is not a valid label value: %s", r.Labels[k], strings.Join(errs, "; "))
+			}
 		}
 	}
 	if !githubRepo.MatchString(s.GitOps.Repo) {
@@ -324,17 +429,35 @@ func validateCapacity(m *CapacityModel) Problems {
 	c := &checker{src: m.Source}
 	c.header(m.APIVersion, m.Metadata, false)
 	s := &m.Spec
-	u := s.UsersPerPod
-	if u.Conservative <= 0 {
-		c.fail("spec.usersPerPod.conservative", "must be greater than 0")
-	}
-	if u.Optimistic <= 0 {
-		c.fail("spec.usersPerPod.optimistic", "must be greater than 0")
-	} else if u.Conservative > u.Optimistic {
-		c.fail("spec.usersPerPod", "conservative %g is above optimistic %g", u.Conservative, u.Optimistic)
+	if s.Workloads == nil {
+		// The one-workload form sizes its workload by users and counts
+		// its sessions, as it always has.
+		if s.UsersPerPod == nil {
+			c.fail("spec.usersPerPod", "missing: the users a pod serves (conservative and optimistic)")
+		}
+		validateWorkloadModel(c, "spec", &s.WorkloadModel, true)
+	} else {
+		for _, f := range []string{"container", "usersPerPod", "sessionMetric", "impact"} {
+			if c.src.Has("spec." + f) {
+				c.fail("spec."+f, "is set beside spec.workloads: give it under spec.workloads.<name>.%s, or use the one-workload form without spec.workloads, not both in one document", f)
+			}
+		}
+		for _, name := range sortedKeys(s.Workloads) {
+			field := "spec.workloads." + name
+			if errs := validation.IsDNS1123Label(name); len(errs) > 0 {
+				c.fail(field, "%q %s", name, dnsLabelRule)
+			}
+			if s.Workloads[name] == nil {
+				s.Workloads[name] = &WorkloadModel{}
+			}
+			validateWorkloadModel(c, field, s.Workloads[name], false)
+		}
 	}
 	if s.Pricing.CPUCoreHour < 0 {
 		c.fail("spec.pricing.cpuCoreHour", "must not be negative")
+	}
+	if s.Pricing.MemoryGiBHour < 0 {
+		c.fail("spec.pricing.memoryGiBHour", "must not be negative")
 	}
 	if s.Pricing.StorageGBMonth < 0 {
 		c.fail("spec.pricing.storageGBMonth", "must not be negative")
@@ -342,10 +465,36 @@ func validateCapacity(m *CapacityModel) Problems {
 	if h := s.Pricing.HoursPerMonth; h <= 0 || h > 744 {
 		c.fail("spec.pricing.hoursPerMonth", "must be between 1 and 744, not %g", h)
 	}
-	if !metricName.MatchString(s.SessionMetric) {
-		c.fail("spec.sessionMetric", "%q is not a Prometheus metric name", s.SessionMetric)
-	}
 	return c.problems
+}
+
+// validateWorkloadModel checks what the model says of one workload, under
+// field. The one-workload form needs a session metric; an entry of the
+// per-workload form may leave it out (no sessions alert, no session figures).
+func validateWorkloadModel(c *checker, field string, w *WorkloadModel, needSessions bool) {
+	if w.Container != "" {
+		if errs := validation.IsDNS1123Label(w.Container); len(errs) > 0 {
+			c.fail(field+".container", "%q %s", w.Container, dnsLabelRule)
+		}
+	}
+	if u := w.UsersPerPod; u != nil {
+		if u.Conservative <= 0 {
+			c.fail(field+".usersPerPod.conservative", "must be greater than 0")
+		}
+		if u.Optimistic <= 0 {
+			c.fail(field+".usersPerPod.optimistic", "must be greater than 0")
+		} else if u.Conservative > u.Optimistic {
+			c.fail(field+".usersPerPod", "conservative %g is above optimistic %g", u.Conservative, u.Optimistic)
+		}
+	}
+	if (needSessions || w.SessionMetric != "") && !metricName.MatchString(w.SessionMetric) {
+		c.fail(field+".sessionMetric", "%q is not a Prometheus metric name", w.SessionMetric)
+	}
+	for _, t := range []struct{ name, v string }{{"volumeFull", w.Impact.VolumeFull}, {"volumeData", w.Impact.VolumeData}} {
+		if strings.ContainsAny(t.v, "\n\r") || len(t.v) > 200 {
+			c.fail(field+".impact."+t.name, "must be one line of at most 200 characters")
+		}
+	}
 }
 
 // crossCheck finds problems that span files: duplicate names and orders, and
@@ -394,18 +543,6 @@ func (s *Set) sharedNamespaces() Problems {
 		seen[key] = e
 	}
 	return ps
-}
-
-// CheckWorkloads reports every environment whose spec.workload is not among
-// have (the StatefulSets of the templates base) at its file and line.
-func (s *Set) CheckWorkloads(have []string) error {
-	var ps Problems
-	for _, e := range s.Environments {
-		if !slices.Contains(have, e.Spec.Workload) {
-			ps = append(ps, e.Problem("spec.workload", "%q is not a StatefulSet of the templates base (have: %s)", e.Spec.Workload, strings.Join(have, ", ")))
-		}
-	}
-	return ps.err()
 }
 
 // Problem is a problem with field of the environment, at its line.

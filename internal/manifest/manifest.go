@@ -1,6 +1,6 @@
 // Package manifest reads Kubernetes manifests: it splits a YAML stream into
 // its objects (keyed by kind and name, for per-object diffs) and decodes
-// them, typing the workloads phasegen sizes (StatefulSets). The base's
+// them, typing the workloads phasegen sizes (Deployments and StatefulSets). The base's
 // user-written files are decoded strictly (an unknown field is an error),
 // kustomize's output and what a GitOps repository holds leniently.
 package manifest
@@ -13,6 +13,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
 	sigsyaml "sigs.k8s.io/yaml"
 )
 
@@ -30,6 +31,10 @@ type Manifests struct {
 	Objects []Object
 	// StatefulSets are the StatefulSets, by name.
 	StatefulSets map[string]*appsv1.StatefulSet
+	// Deployments are the Deployments, by name.
+	Deployments map[string]*appsv1.Deployment
+	// Services are the Services, by name.
+	Services map[string]*corev1.Service
 }
 
 // Strictness says how a typed object is decoded.
@@ -47,7 +52,7 @@ const (
 // empty documents are skipped. Errors name the document (1-based) and, for
 // a typed object, its kind and name.
 func Decode(stream []byte, s Strictness) (Manifests, error) {
-	m := Manifests{StatefulSets: map[string]*appsv1.StatefulSet{}}
+	m := Manifests{StatefulSets: map[string]*appsv1.StatefulSet{}, Deployments: map[string]*appsv1.Deployment{}, Services: map[string]*corev1.Service{}}
 	dec := yaml.NewDecoder(bytes.NewReader(stream))
 	for i := 1; ; i++ {
 		var doc map[string]any
@@ -65,14 +70,26 @@ func Decode(stream []byte, s Strictness) (Manifests, error) {
 		md, _ := doc["metadata"].(map[string]any)
 		name, _ := md["name"].(string)
 		m.Objects = append(m.Objects, Object{Kind: kind, Name: name})
-		if kind != "StatefulSet" {
-			continue
+		switch kind {
+		case "StatefulSet":
+			var sts appsv1.StatefulSet
+			if err := typed(doc, &sts, s); err != nil {
+				return m, fmt.Errorf("document %d: StatefulSet %s: %w", i, name, err)
+			}
+			m.StatefulSets[sts.Name] = &sts
+		case "Deployment":
+			var d appsv1.Deployment
+			if err := typed(doc, &d, s); err != nil {
+				return m, fmt.Errorf("document %d: Deployment %s: %w", i, name, err)
+			}
+			m.Deployments[d.Name] = &d
+		case "Service":
+			var svc corev1.Service
+			if err := typed(doc, &svc, s); err != nil {
+				return m, fmt.Errorf("document %d: Service %s: %w", i, name, err)
+			}
+			m.Services[svc.Name] = &svc
 		}
-		var sts appsv1.StatefulSet
-		if err := typed(doc, &sts, s); err != nil {
-			return m, fmt.Errorf("document %d: StatefulSet %s: %w", i, name, err)
-		}
-		m.StatefulSets[sts.Name] = &sts
 	}
 }
 

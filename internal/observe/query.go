@@ -25,6 +25,7 @@ const rateWindow = "5m"
 // Scope is what the queries select.
 type Scope struct {
 	Namespace, Workload, SessionMetric string
+	Container                          string // the workload's sized container
 	HPA                                bool // the phase autoscales: read the HPA's status
 }
 
@@ -42,7 +43,7 @@ func (s Scope) podSel(extra ...string) string {
 	return "{" + strings.Join(m, ", ") + "}"
 }
 
-func (s Scope) containerSel() string { return s.podSel(fmt.Sprintf("container=%q", s.Workload)) }
+func (s Scope) containerSel() string { return s.podSel(fmt.Sprintf("container=%q", s.Container)) }
 
 func (s Scope) hpaSel() string {
 	return fmt.Sprintf("{namespace=%q, horizontalpodautoscaler=%q}", s.Namespace, s.Workload+"-hpa")

@@ -28,7 +28,7 @@ func judge(t *testing.T, phase string) Judge {
 	}
 	p, _ := cfg.Phase(phase)
 	env, _ := cfg.Environment("production")
-	plan, err := pl.Model.PlanPhase(p, pl.Resources)
+	plan, err := pl.Workloads[0].PlanPhase(p)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,7 +36,7 @@ func judge(t *testing.T, phase string) Judge {
 	if !ok {
 		next = nil
 	}
-	return Judge{Env: env, Phase: p, Next: next, Model: pl.Model, Plan: plan}
+	return Judge{Env: env, Phase: p, Next: next, Model: pl.Workloads[0].Model, Plan: plan}
 }
 
 // quiet is a pre-launch week under every threshold with 9 peak sessions.
@@ -119,7 +119,7 @@ func TestParseWindowAndTime(t *testing.T) {
 // workload's container by name, so the pod-level container="" and the
 // pause container="POD" series never count.
 func TestQueriesSelectTheContainer(t *testing.T) {
-	s := Scope{Namespace: "ns", Workload: "w", SessionMetric: "m", HPA: true}
+	s := Scope{Namespace: "ns", Workload: "w", Container: "w", SessionMetric: "m", HPA: true}
 	fs := s.figures(7*24*time.Hour, time.Unix(0, 0))
 	if len(fs) != s.QueryCount() || s.QueryCount() != 14 {
 		t.Fatalf("%d figures", len(fs))

@@ -7,7 +7,11 @@ import (
 )
 
 // kustomization is an overlay's kustomization.yaml, before the header.
-func kustomization(namespace string, resources []string, annotations string) types.Kustomization {
+func kustomization(namespace string, resources, patches []string, annotations string) types.Kustomization {
+	ps := make([]types.Patch, len(patches))
+	for i, p := range patches {
+		ps[i] = types.Patch{Path: p}
+	}
 	return types.Kustomization{
 		TypeMeta: types.TypeMeta{
 			APIVersion: types.KustomizationVersion,
@@ -15,7 +19,7 @@ func kustomization(namespace string, resources []string, annotations string) typ
 		},
 		Namespace:    namespace,
 		Resources:    resources,
-		Patches:      []types.Patch{{Path: StatefulSetPatch}},
+		Patches:      ps,
 		Transformers: []string{annotations},
 	}
 }
@@ -36,7 +40,7 @@ func (r *renderer) kustomizationFile(parts *phaseParts) ([]byte, error) {
 		return r.withHeader(body), nil
 	}
 	if !plainNamespace(ns) || !bytes.HasPrefix(body, []byte(kustomizationHead)) {
-		return r.marshal(kustomization(ns, parts.resources, parts.annotations))
+		return r.marshal(kustomization(ns, parts.resources, parts.patches, parts.annotations))
 	}
 	var buf bytes.Buffer
 	buf.Grow(len(r.header) + len(body) + len("namespace: \n") + len(ns))

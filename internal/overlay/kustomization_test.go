@@ -13,11 +13,11 @@ import (
 // marshalling the whole kustomization gives, for every kind of namespace
 // (the ones YAML would quote take the long way).
 func TestKustomizationNamespaceSplice(t *testing.T) {
-	body, err := yaml.Marshal(kustomization("", []string{baseFromOverlay, PDBFile}, "a: b\n"))
+	body, err := yaml.Marshal(kustomization("", []string{baseFromOverlay, PDBFile}, []string{StatefulSetPatch}, "a: b\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	parts := &phaseParts{kustomization: body, resources: []string{baseFromOverlay, PDBFile}, annotations: "a: b\n"}
+	parts := &phaseParts{kustomization: body, resources: []string{baseFromOverlay, PDBFile}, patches: []string{StatefulSetPatch}, annotations: "a: b\n"}
 	for _, ns := range []string{"", "a", "coditect-app", "ns-00001", "y", "n", "yes", "no", "on", "off", "true", "false", "null",
 		"123", "1e3", "0x1f", "a-", "-a", "Upper", "a.b", "a b", "a:b", "nan", "inf", "x1"} {
 		rr := &renderer{env: &config.Environment{}, header: "# h\n"}
@@ -26,7 +26,7 @@ func TestKustomizationNamespaceSplice(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want, err := rr.marshal(kustomization(ns, parts.resources, parts.annotations))
+		want, err := rr.marshal(kustomization(ns, parts.resources, parts.patches, parts.annotations))
 		if err != nil {
 			t.Fatal(err)
 		}

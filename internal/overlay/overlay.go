@@ -12,7 +12,6 @@ import (
 	"path"
 	"sync"
 
-	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
 	policyv1 "k8s.io/api/policy/v1"
@@ -28,6 +27,7 @@ import (
 	"github.com/coditect/phasegen/internal/fileset"
 	"github.com/coditect/phasegen/internal/parallel"
 	"github.com/coditect/phasegen/internal/printer"
+	"github.com/coditect/phasegen/internal/workload"
 )
 
 // PhaseAnnotation is set on every object an environment's overlay builds to,
@@ -45,6 +45,7 @@ const (
 const (
 	KustomizationFile   = "kustomization.yaml"
 	StatefulSetPatch    = "statefulset-patch.yaml"
+	DeploymentPatch     = "deployment-patch.yaml"
 	HPAFile             = "hpa.yaml"
 	PDBFile             = "pdb.yaml"
 	PrometheusRuleFile  = "prometheusrule.yaml"
@@ -141,21 +142,32 @@ func RenderAll(cfg *config.Set, b *base.Base) (fileset.Set, error) {
 }
 
 // Renderer renders environments of one configuration and base, computing
-// the files that depend only on the phase and the workload (HPA, PDB,
-// StatefulSet patch) once per phase instead of once per environment. Its
-// output is exactly Render's. It is safe for concurrent use; the
-// configuration and base must not change while it is used.
+// the files that depend only on the phase and the workloads (HPAs, PDBs,
+// patches, the kustomization less its namespace) once per phase instead of
+// once per environment. Its output is exactly Render's. It is safe for
+// concurrent use; the configuration and base must not change while it is
+// used.
 type Renderer struct {
 	cfg  *config.Set
 	base *base.Base
 
+	resolve   sync.Once
+	workloads *workload.Set
+	err       error
+
 	mu    sync.Mutex
-	parts map[partsKey]*phaseParts
+	parts map[*config.Phase]*phaseParts
 }
 
 // NewRenderer returns a Renderer of cfg and b.
 func NewRenderer(cfg *config.Set, b *base.Base) *Renderer {
-	return &Renderer{cfg: cfg, base: b, parts: map[partsKey]*phaseParts{}}
+	return &Renderer{cfg: cfg, base: b, parts: map[*config.Phase]*phaseParts{}}
+}
+
+// Workloads are the app's workloads, resolved once.
+func (r *Renderer) Workloads() (*workload.Set, error) {
+	r.resolve.Do(func() { r.workloads, r.err = workload.Resolve(r.cfg, r.base) })
+	return r.workloads, r.err
 }
 
 // Render is Render(Input{Config, Base, env, phase}) of the Renderer's
@@ -183,55 +195,99 @@ const (
 	withBase
 )
 
-type partsKey struct {
-	phase    *config.Phase
-	workload string
+// Files are the names of one workload's files in an environment's overlay
+// folder: with one workload hpa.yaml, pdb.yaml, <kind>-patch.yaml and
+// prometheusrule.yaml; with several, each prefixed by "<workload>-" (the
+// patch then <workload>-patch.yaml).
+type Files struct {
+	HPA, PDB, Patch, PrometheusRule string
 }
 
-// phaseParts are the bodies (without the header line) of the files that
-// depend only on the phase and the workload.
-type phaseParts struct {
+// FilesOf returns the file names of workload w of an app of several
+// workloads (several) or of one.
+func FilesOf(w *base.Workload, several bool) Files {
+	if !several {
+		patch := StatefulSetPatch
+		if w.Kind == base.KindDeployment {
+			patch = DeploymentPatch
+		}
+		return Files{HPA: HPAFile, PDB: PDBFile, Patch: patch, PrometheusRule: PrometheusRuleFile}
+	}
+	return Files{HPA: w.Name + "-" + HPAFile, PDB: w.Name + "-" + PDBFile, Patch: w.Name + "-patch.yaml",
+		PrometheusRule: w.Name + "-" + PrometheusRuleFile}
+}
+
+// workloadParts are the bodies (without the header line) of one workload's
+// files that depend only on the phase.
+type workloadParts struct {
+	w               *workload.Workload
+	view            *config.Phase // the phase as it sizes w
+	files           Files
 	hpa, pdb, patch []byte
-	annotations     string
-	// resources is the kustomization's resources; kustomization its body
-	// without a namespace (see kustomizationFile).
-	resources     []string
-	kustomization []byte
-	err           error
 }
 
-// phaseParts returns the parts of phase for sts, computing them once.
-func (r *Renderer) phaseParts(phase *config.Phase, sts *appsv1.StatefulSet, container *corev1.Container) *phaseParts {
-	key := partsKey{phase, sts.Name}
+// phaseParts are the bodies of the files that depend only on the phase.
+type phaseParts struct {
+	workloads   []*workloadParts
+	annotations string
+	// resources and patches are the kustomization's; kustomization its
+	// body without a namespace (see kustomizationFile).
+	resources, patches []string
+	kustomization      []byte
+	err                error
+}
+
+// phaseParts returns the parts of phase, computing them once.
+func (r *Renderer) phaseParts(phase *config.Phase, ws *workload.Set) *phaseParts {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if p, ok := r.parts[key]; ok {
+	if p, ok := r.parts[phase]; ok {
 		return p
 	}
-	rr := &renderer{phase: phase, sts: sts}
-	p := &phaseParts{}
-	if phase.Spec.Autoscaling != nil {
-		p.hpa, p.err = printer.Marshal(rr.hpa())
+	p := &phaseParts{resources: []string{baseFromOverlay}}
+	r.parts[phase] = p
+	for _, w := range ws.All {
+		wp, err := newWorkloadParts(phase, w, ws.Several())
+		if err != nil {
+			p.err = err
+			return p
+		}
+		p.workloads = append(p.workloads, wp)
+		if wp.hpa != nil {
+			p.resources = append(p.resources, wp.files.HPA)
+		}
+		p.resources = append(p.resources, wp.files.PDB, wp.files.PrometheusRule)
+		p.patches = append(p.patches, wp.files.Patch)
 	}
-	if p.err == nil {
-		p.pdb, p.err = printer.Marshal(rr.pdb())
+	rr := &renderer{phase: phase}
+	if p.annotations, p.err = rr.annotationTransformer(); p.err == nil {
+		p.kustomization, p.err = printer.Marshal(kustomization("", p.resources, p.patches, p.annotations))
 	}
-	if p.err == nil {
-		p.patch, p.err = printer.Marshal(rr.statefulSetPatch(container, phase.Spec.Resources.Apply(container.Resources)))
-	}
-	if p.err == nil {
-		p.annotations, p.err = rr.annotationTransformer()
-	}
-	p.resources = []string{baseFromOverlay}
-	if phase.Spec.Autoscaling != nil {
-		p.resources = append(p.resources, HPAFile)
-	}
-	p.resources = append(p.resources, PDBFile, PrometheusRuleFile)
-	if p.err == nil {
-		p.kustomization, p.err = printer.Marshal(kustomization("", p.resources, p.annotations))
-	}
-	r.parts[key] = p
 	return p
+}
+
+// newWorkloadParts renders w's HPA (when the phase autoscales it), PDB and
+// patch at phase.
+func newWorkloadParts(phase *config.Phase, w *workload.Workload, several bool) (*workloadParts, error) {
+	view := phase.For(w.Name)
+	if view == nil {
+		return nil, fmt.Errorf("phase %s does not size workload %s", phase.Metadata.Name, w.Name)
+	}
+	rr := &renderer{phase: view, w: w}
+	wp := &workloadParts{w: w, view: view, files: FilesOf(w.Workload, several)}
+	var err error
+	if view.Spec.Autoscaling != nil {
+		if wp.hpa, err = printer.Marshal(rr.hpa()); err != nil {
+			return nil, err
+		}
+	}
+	if wp.pdb, err = printer.Marshal(rr.pdb()); err != nil {
+		return nil, err
+	}
+	if wp.patch, err = printer.Marshal(rr.workloadPatch(view.Spec.Resources.Apply(w.Container.Resources))); err != nil {
+		return nil, err
+	}
+	return wp, nil
 }
 
 func (r *Renderer) render(env *config.Environment, phase *config.Phase, what int) (fileset.Set, error) {
@@ -239,43 +295,45 @@ func (r *Renderer) render(env *config.Environment, phase *config.Phase, what int
 	if name == "" || name == config.ReservedEnvironmentName {
 		return nil, fmt.Errorf("render: invalid environment name %q", name)
 	}
-	sts, err := r.base.Workload(env.Spec.Workload)
-	if err != nil {
-		return nil, fmt.Errorf("render %s: %w", name, env.Problem("spec.workload", "%v", err))
+	ws, err := r.Workloads()
+	if err == nil {
+		err = ws.CheckEnvironment(env)
 	}
-	container, err := base.MainContainer(sts)
 	if err != nil {
 		return nil, fmt.Errorf("render %s: %w", name, err)
 	}
-	parts := r.phaseParts(phase, sts, container)
+	parts := r.phaseParts(phase, ws)
 	if parts.err != nil {
 		return nil, fmt.Errorf("render %s: %w", name, parts.err)
 	}
-	rr := &renderer{env: env, phase: phase, sts: sts, header: Header(name, phase.Metadata.Name)}
+	rr := &renderer{env: env, phase: phase, header: Header(name, phase.Metadata.Name)}
 	dir := EnvDir(name)
-	out := make(fileset.Set, 7+len(r.base.Files))
-	if phase.Spec.Autoscaling != nil {
-		out[path.Join(dir, HPAFile)] = rr.withHeader(parts.hpa)
+	out := make(fileset.Set, 2+4*len(parts.workloads)+len(r.base.Files))
+	var opts alerts.Options
+	if next, ok := r.cfg.Next(phase); ok {
+		opts.NextPhase = next.Metadata.Name
 	}
-	out[path.Join(dir, PDBFile)] = rr.withHeader(parts.pdb)
-	out[path.Join(dir, StatefulSetPatch)] = rr.withHeader(parts.patch)
+	var hpaOwned []argocd.Workload
+	for _, wp := range parts.workloads {
+		if wp.hpa != nil {
+			out[path.Join(dir, wp.files.HPA)] = rr.withHeader(wp.hpa)
+			hpaOwned = append(hpaOwned, argocd.Workload{Kind: wp.w.Kind, Name: wp.w.Name})
+		}
+		out[path.Join(dir, wp.files.PDB)] = rr.withHeader(wp.pdb)
+		out[path.Join(dir, wp.files.Patch)] = rr.withHeader(wp.patch)
+		rule, err := alerts.PrometheusRuleWithOptions(env, wp.view, alerts.For(wp.w, ws.Several()), opts)
+		if err != nil {
+			return nil, fmt.Errorf("render %s: prometheus rule of %s: %w", name, wp.w.Name, err)
+		}
+		out[path.Join(dir, wp.files.PrometheusRule)] = rr.withHeader(rule)
+	}
 	k, err := rr.kustomizationFile(parts)
 	if err != nil {
 		return nil, fmt.Errorf("render %s: %w", name, err)
 	}
 	out[path.Join(dir, KustomizationFile)] = k
-
-	var opts alerts.Options
-	if next, ok := r.cfg.Next(phase); ok {
-		opts.NextPhase = next.Metadata.Name
-	}
-	rule, err := alerts.PrometheusRuleWithOptions(env, phase, r.cfg.Capacity, opts)
-	if err != nil {
-		return nil, fmt.Errorf("render %s: prometheus rule: %w", name, err)
-	}
-	out[path.Join(dir, PrometheusRuleFile)] = rr.withHeader(rule)
 	if what&withApplication != 0 {
-		app, err := argocd.Application(env, phase)
+		app, err := argocd.Application(env, phase, hpaOwned)
 		if err != nil {
 			return nil, fmt.Errorf("render %s: argo cd application: %w", name, err)
 		}
@@ -297,19 +355,19 @@ func addBase(out fileset.Set, b *base.Base) {
 type renderer struct {
 	env    *config.Environment
 	phase  *config.Phase
-	sts    *appsv1.StatefulSet
+	w      *workload.Workload
 	header string
 }
 
-func (r *renderer) workload() string { return r.sts.Name }
+func (r *renderer) workload() string { return r.w.Name }
 
 // meta is the metadata of a generated object: the workload's labels and the
 // phase annotation. The namespace comes from the kustomization.
 func (r *renderer) meta(name string) metav1.ObjectMeta {
 	var labels map[string]string
-	if len(r.sts.Labels) > 0 {
-		labels = make(map[string]string, len(r.sts.Labels))
-		for k, v := range r.sts.Labels {
+	if len(r.w.Labels) > 0 {
+		labels = make(map[string]string, len(r.w.Labels))
+		for k, v := range r.w.Labels {
 			labels[k] = v
 		}
 	}
@@ -333,7 +391,7 @@ func (r *renderer) hpa() any {
 	spec := autoscalingv2.HorizontalPodAutoscalerSpec{
 		ScaleTargetRef: autoscalingv2.CrossVersionObjectReference{
 			APIVersion: "apps/v1",
-			Kind:       "StatefulSet",
+			Kind:       r.w.Kind,
 			Name:       r.workload(),
 		},
 		MinReplicas: &minReplicas,
@@ -365,28 +423,36 @@ func (r *renderer) hpa() any {
 	}
 }
 
+// pdb is the workload's PodDisruptionBudget: the phase's budget (default
+// maxUnavailable: 1) over the workload's own selector.
 func (r *renderer) pdb() any {
-	var sel *metav1.LabelSelector
-	if r.sts.Spec.Selector != nil {
-		sel = r.sts.Spec.Selector.DeepCopy()
-	} else {
-		sel = &metav1.LabelSelector{MatchLabels: r.sts.Spec.Template.Labels}
+	spec := policyv1.PodDisruptionBudgetSpec{Selector: r.w.PodSelector()}
+	switch b := r.phase.Spec.PDB; {
+	case b != nil && b.MinAvailable != nil:
+		v := *b.MinAvailable
+		spec.MinAvailable = &v
+	case b != nil && b.MaxUnavailable != nil:
+		v := *b.MaxUnavailable
+		spec.MaxUnavailable = &v
+	default:
+		one := intstr.FromInt32(1)
+		spec.MaxUnavailable = &one
 	}
-	one := intstr.FromInt32(1)
 	return object[policyv1.PodDisruptionBudgetSpec]{
 		TypeMeta: metav1.TypeMeta{APIVersion: "policy/v1", Kind: "PodDisruptionBudget"},
 		Metadata: r.meta(r.workload() + pdbSuffix),
-		Spec:     policyv1.PodDisruptionBudgetSpec{MaxUnavailable: &one, Selector: sel},
+		Spec:     spec,
 	}
 }
 
-// The StatefulSet patch is a strategic-merge patch: only the fields it sets
+// The workload patch is a strategic-merge patch: only the fields it sets
 // are written, so its shape is spelled out instead of using the full
-// appsv1.StatefulSet (whose non-omitempty fields would clear the base's).
-type statefulSetPatch struct {
+// appsv1.StatefulSet or Deployment (whose non-omitempty fields would clear
+// the base's).
+type workloadPatch struct {
 	metav1.TypeMeta `json:",inline"`
-	Metadata        patchMeta            `json:"metadata"`
-	Spec            statefulSetPatchSpec `json:"spec"`
+	Metadata        patchMeta         `json:"metadata"`
+	Spec            workloadPatchSpec `json:"spec"`
 }
 
 type patchMeta struct {
@@ -395,7 +461,7 @@ type patchMeta struct {
 	Annotations map[string]string `json:"annotations,omitempty"`
 }
 
-type statefulSetPatchSpec struct {
+type workloadPatchSpec struct {
 	Replicas *int32 `json:"replicas"`
 	Template struct {
 		Spec struct {
@@ -409,19 +475,19 @@ type containerPatch struct {
 	Resources corev1.ResourceRequirements `json:"resources"`
 }
 
-// statefulSetPatch sets replicas (with an HPA, its floor: the field is never
-// dropped, or a sync would take a live StatefulSet down to one pod) and the
-// main container's resources.
-func (r *renderer) statefulSetPatch(c *corev1.Container, res corev1.ResourceRequirements) any {
+// workloadPatch sets replicas (with an HPA, its floor: the field is never
+// dropped, or a sync would take a live workload down to one pod) and the
+// sized container's resources; the other containers keep the base's.
+func (r *renderer) workloadPatch(res corev1.ResourceRequirements) any {
 	replicas := r.phase.MinReplicas()
-	p := statefulSetPatch{
-		TypeMeta: metav1.TypeMeta{APIVersion: "apps/v1", Kind: "StatefulSet"},
+	p := workloadPatch{
+		TypeMeta: metav1.TypeMeta{APIVersion: "apps/v1", Kind: r.w.Kind},
 		// The base's own namespace: a patch matches the object as the base
 		// declares it, before the overlay's namespace replaces it.
-		Metadata: patchMeta{Name: r.workload(), Namespace: r.sts.Namespace},
+		Metadata: patchMeta{Name: r.workload(), Namespace: r.w.Namespace},
 	}
 	p.Spec.Replicas = &replicas
-	p.Spec.Template.Spec.Containers = []containerPatch{{Name: c.Name, Resources: res}}
+	p.Spec.Template.Spec.Containers = []containerPatch{{Name: r.w.Container.Name, Resources: res}}
 	return p
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/coditect/phasegen/internal/fileset"
 	"github.com/coditect/phasegen/internal/gitops"
 	"github.com/coditect/phasegen/internal/overlay"
+	"github.com/coditect/phasegen/internal/workload"
 )
 
 // appSetHeader starts the ApplicationSet a promotion writes: it lists the
@@ -42,7 +43,11 @@ func useAppSet(ctx context.Context, o Options, env *config.Environment, to *conf
 	if gated && ns != "" && ns != env.Spec.ArgoCD.ApplicationNamespace() && !o.AllowRecreate {
 		return ns, nil
 	}
-	set, err := argocd.UpsertAppSet(held, o.AppSet, argocd.Item{Env: env, Phase: to})
+	ws, err := workload.Resolve(o.Config, o.Base)
+	if err != nil {
+		return ns, err
+	}
+	set, err := argocd.UpsertAppSet(held, o.AppSet, argocd.Item{Env: env, Phase: to, HPAOwned: argocd.HPAOwned(ws, to)})
 	if err != nil {
 		return ns, fmt.Errorf("%s on %s: %w", path.Join(g.Path, p), g.Branch, err)
 	}

@@ -23,7 +23,11 @@ func TestPromoteLocalAppSet(t *testing.T) {
 	item := func(env, phase string) argocd.Item {
 		e, _ := f.cfg.Environment(env)
 		p, _ := f.cfg.Phase(phase)
-		return argocd.Item{Env: e, Phase: p}
+		var hpa []argocd.Workload
+		if p.Spec.Autoscaling != nil {
+			hpa = []argocd.Workload{{Kind: "StatefulSet", Name: e.Spec.Workload}}
+		}
+		return argocd.Item{Env: e, Phase: p, HPAOwned: hpa}
 	}
 	promoteTo := func(env, phase string) promote.Outcome {
 		t.Helper()

@@ -117,7 +117,7 @@ func composeBody(o Options, env *config.Environment, from, to *config.Phase, rep
 		d.From = from.Metadata.Name
 		fromPlan = &plans[0]
 	}
-	d.Rows = rows(pl.Resources, from, to, fromPlan, toPlan)
+	d.Rows = workloadRows(pl, from, to, fromPlan, toPlan)
 	d.CostDelta = costDelta(fromPlan, toPlan)
 
 	diffs := diff.Files(manifest.Split(fromBuilt), manifest.Split(toBuilt))
@@ -159,6 +159,40 @@ func execute(d bodyData) (string, error) {
 		return "", fmt.Errorf("composing the pull request: %w", err)
 	}
 	return b.String(), nil
+}
+
+// workloadRows are the body's table: rows of the one workload, or of each
+// workload (named) and the environment's total cost when there are several.
+func workloadRows(pl *capacity.Planner, from, to *config.Phase, fp *capacity.PhasePlan, tp capacity.PhasePlan) []row {
+	view := func(p *config.Phase, w string) *config.Phase {
+		if p == nil {
+			return nil
+		}
+		return p.For(w)
+	}
+	if len(pl.Workloads) == 1 {
+		w := pl.Workloads[0].Workload
+		return rows(w.Container.Resources, view(from, w.Name), view(to, w.Name), fp, tp)
+	}
+	var out []row
+	for i, wp := range pl.Workloads {
+		w := wp.Workload
+		var wfp *capacity.PhasePlan
+		if fp != nil {
+			wfp = &fp.Workloads[i].Plan
+		}
+		for _, r := range rows(w.Container.Resources, view(from, w.Name), view(to, w.Name), wfp, tp.Workloads[i].Plan) {
+			r.Name = w.Name + ": " + r.Name
+			out = append(out, r)
+		}
+	}
+	total := func(p *capacity.PhasePlan) string {
+		if p == nil {
+			return "–"
+		}
+		return capacity.Money(p.MonthlyCost.Min) + "–" + capacity.Money(p.MonthlyCost.Max)
+	}
+	return append(out, row{"Monthly cost, all workloads (min–max)", total(fp), total(&tp)})
 }
 
 func rows(baseRes corev1.ResourceRequirements, from, to *config.Phase, fp *capacity.PhasePlan, tp capacity.PhasePlan) []row {

@@ -179,6 +179,9 @@ type envSide struct {
 	env   *config.Environment
 	phase *config.Phase
 	next  string // the next phase's name: the alerts' runbook names it
+	// hpaOwned are the workloads the phase autoscales (the Application
+	// leaves their replicas to the HPAs).
+	hpaOwned []argocd.Workload
 }
 
 func (s Side) lookup(name string) (*envSide, error) {
@@ -283,6 +286,13 @@ func Run(in Input) (*Report, error) {
 		renderers[0] = overlay.NewRenderer(in.From.Config, in.From.Base)
 	}
 	renderers[1] = overlay.NewRenderer(in.To.Config, in.To.Base)
+	for _, j := range jobs {
+		ws, err := renderers[j.side].Workloads()
+		if err != nil {
+			return nil, sideError(j.side, err)
+		}
+		j.es.hpaOwned = argocd.HPAOwned(ws, j.es.phase)
+	}
 	built, err := kbuild.BuildAll(len(jobs), func(i int) (kbuild.Job, error) {
 		j := jobs[i]
 		files, err := renderers[j.side].Overlay(j.es.env, j.es.phase)
@@ -370,11 +380,11 @@ func addApplication(objs fileset.Set, es *envSide) error {
 	if es == nil {
 		return nil
 	}
-	app, err := argocd.NewApp(es.env, es.phase)
+	app, err := argocd.NewApp(es.env, es.phase, es.hpaOwned)
 	if err != nil {
 		return err
 	}
-	data, err := argocd.Application(es.env, es.phase)
+	data, err := argocd.Application(es.env, es.phase, es.hpaOwned)
 	if err != nil {
 		return err
 	}

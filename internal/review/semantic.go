@@ -10,57 +10,69 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 
-	"github.com/coditect/phasegen/internal/base"
 	"github.com/coditect/phasegen/internal/capacity"
 	"github.com/coditect/phasegen/internal/config"
 )
 
-// coster plans the phases of one side, once per phase and workload.
+// coster plans the phases of one side, once per phase.
 type coster struct {
-	side  Side
-	mu    sync.Mutex
-	plans map[costKey]costed
+	side    Side
+	once    sync.Once
+	planner *capacity.Planner
+	perr    error
+	mu      sync.Mutex
+	plans   map[*config.Phase]costed
 }
 
-type costKey struct {
-	phase    *config.Phase
-	workload string
-}
-
+// costed is a phase planned: the environment's totals (the one workload's
+// plan when there is one) and each workload's share.
 type costed struct {
 	plan      capacity.PhasePlan
-	resources corev1.ResourceRequirements // the container's, the phase applied
+	workloads []costedWorkload
 	err       error
 }
 
-func newCoster(s Side) *coster { return &coster{side: s, plans: map[costKey]costed{}} }
+// costedWorkload is one workload at the phase.
+type costedWorkload struct {
+	name      string
+	view      *config.Phase               // the phase as it sizes the workload
+	resources corev1.ResourceRequirements // the container's, the phase applied
+	plan      capacity.PhasePlan
+}
+
+func newCoster(s Side) *coster { return &coster{side: s, plans: map[*config.Phase]costed{}} }
 
 func (c *coster) of(es *envSide) (costed, error) {
-	key := costKey{es.phase, es.env.Spec.Workload}
+	c.once.Do(func() { c.planner, c.perr = capacity.NewPlanner(c.side.Config, c.side.Base) })
+	if c.perr != nil {
+		return costed{}, fmt.Errorf("environment %s: %w", es.env.Metadata.Name, c.perr)
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if p, ok := c.plans[key]; ok {
+	if p, ok := c.plans[es.phase]; ok {
 		return p, p.err
 	}
 	var out costed
 	out.err = func() error {
-		sts, err := c.side.Base.Workload(es.env.Spec.Workload)
-		if err != nil {
+		var err error
+		if out.plan, err = c.planner.PlanPhase(es.phase); err != nil {
 			return err
 		}
-		ctr, err := base.MainContainer(sts)
-		if err != nil {
-			return err
+		for _, wp := range c.planner.Workloads {
+			w := wp.Workload
+			cw := costedWorkload{name: w.Name, view: es.phase.For(w.Name)}
+			cw.resources = cw.view.Spec.Resources.Apply(w.Container.Resources)
+			if cw.plan, err = wp.PlanPhase(es.phase); err != nil {
+				return err
+			}
+			out.workloads = append(out.workloads, cw)
 		}
-		m := capacity.NewModel(c.side.Config.Capacity, sts)
-		out.resources = es.phase.Spec.Resources.Apply(ctr.Resources)
-		out.plan, err = m.PlanPhase(es.phase, ctr.Resources)
-		return err
+		return nil
 	}()
 	if out.err != nil {
 		out.err = fmt.Errorf("environment %s: %w", es.env.Metadata.Name, out.err)
 	}
-	c.plans[key] = out
+	c.plans[es.phase] = out
 	return out, out.err
 }
 
@@ -85,13 +97,7 @@ func semantic(e *Env, costs [2]*coster, from, to *envSide) error {
 	}
 	d.Delta = Money{Min: round(d.To.Min - d.From.Min), Max: round(d.To.Max - d.From.Max)}
 	e.MonthlyCost = d
-	fa, fb := fields(from, a), fields(to, b)
-	e.Rows = nil
-	for i := range fa {
-		if fa[i].value != fb[i].value {
-			e.Rows = append(e.Rows, Row{Field: fa[i].name, From: fa[i].value, To: fb[i].value})
-		}
-	}
+	e.Rows = changedRows(fields(from, a), fields(to, b))
 	sa, sb := scalingOf(a), scalingOf(b)
 	ja, err := json.Marshal(sa)
 	if err != nil {
@@ -133,49 +139,95 @@ func equalPtr(a, b *string) bool {
 
 type field struct{ name, value string }
 
-// fields are the semantic fields of one side, in a fixed order; "–" where
-// the environment does not exist.
+// changedRows are the fields whose values differ between the sides, in
+// the base side's order then the proposed side's new fields; a field one
+// side lacks (a workload only it has) is "–" there.
+func changedRows(fa, fb []field) []Row {
+	va := make(map[string]string, len(fa))
+	for _, f := range fa {
+		va[f.name] = f.value
+	}
+	vb := make(map[string]string, len(fb))
+	for _, f := range fb {
+		vb[f.name] = f.value
+	}
+	var rows []Row
+	seen := map[string]bool{}
+	for _, f := range append(append([]field(nil), fa...), fb...) {
+		if seen[f.name] {
+			continue
+		}
+		seen[f.name] = true
+		from, ok := va[f.name]
+		if !ok {
+			from = "–"
+		}
+		to, ok := vb[f.name]
+		if !ok {
+			to = "–"
+		}
+		if from != to {
+			rows = append(rows, Row{Field: f.name, From: from, To: to})
+		}
+	}
+	return rows
+}
+
+// workloadFieldNames are the fields of one workload, in order.
+var workloadFieldNames = []string{"Replicas", "HPA range", "HPA scale-up, floor to ceiling", "Peak load test (spec.slo)",
+	"CPU per pod (request / limit)", "Memory per pod (request / limit)",
+	"Alert: CPU", "Alert: memory", "Alert: for", "Alert: PVC usage", "Alert: sessions per pod"}
+
+// fields are the semantic fields of one side, in a fixed order: the phase,
+// each workload's (named "<workload>: <field>" when there are several), the
+// soak and the cost; "–" where the environment does not exist.
 func fields(es *envSide, c *costed) []field {
-	names := []string{"Phase", "Replicas", "HPA range", "HPA scale-up, floor to ceiling", "Peak load test (spec.slo)",
-		"CPU per pod (request / limit)", "Memory per pod (request / limit)",
-		"Alert: CPU", "Alert: memory", "Alert: for", "Alert: PVC usage", "Alert: sessions per pod",
-		"Soak (spec.soak)", "Monthly cost (min–max)"}
-	out := make([]field, len(names))
-	for i, n := range names {
-		out[i] = field{name: n, value: "–"}
-	}
 	if es == nil || c == nil {
-		return out
+		out := []field{{"Phase", "–"}}
+		for _, n := range workloadFieldNames {
+			out = append(out, field{n, "–"})
+		}
+		return append(out, field{"Soak (spec.soak)", "–"}, field{"Monthly cost (min–max)", "–"})
 	}
-	p, al := es.phase, es.phase.Spec.Alerts
-	hpa := "none"
-	if as := p.Spec.Autoscaling; as != nil {
-		hpa = fmt.Sprintf("%d–%d", as.MinReplicas, as.MaxReplicas)
+	p := es.phase
+	out := []field{{"Phase", p.Metadata.Name}}
+	for _, cw := range c.workloads {
+		prefix := ""
+		if len(c.workloads) > 1 {
+			prefix = cw.name + ": "
+		}
+		for i, v := range workloadValues(cw) {
+			out = append(out, field{prefix + workloadFieldNames[i], v})
+		}
 	}
 	soak := "none"
 	if p.Spec.Soak != "" {
 		soak = p.Spec.Soak
 	}
-	values := []string{
-		p.Metadata.Name,
+	return append(out, field{"Soak (spec.soak)", soak},
+		field{"Monthly cost (min–max)", capacity.Money(c.plan.MonthlyCost.Min) + "–" + capacity.Money(c.plan.MonthlyCost.Max)})
+}
+
+// workloadValues are one workload's values of workloadFieldNames.
+func workloadValues(cw costedWorkload) []string {
+	p, al := cw.view, cw.view.Spec.Alerts
+	hpa := "none"
+	if as := p.Spec.Autoscaling; as != nil {
+		hpa = fmt.Sprintf("%d–%d", as.MinReplicas, as.MaxReplicas)
+	}
+	return []string{
 		fmt.Sprint(p.MinReplicas()),
 		hpa,
-		c.plan.ScaleUpTime(),
-		c.plan.PeakSummary(),
-		quantity(c.resources.Requests, corev1.ResourceCPU) + " / " + quantity(c.resources.Limits, corev1.ResourceCPU),
-		quantity(c.resources.Requests, corev1.ResourceMemory) + " / " + quantity(c.resources.Limits, corev1.ResourceMemory),
+		cw.plan.ScaleUpTime(),
+		cw.plan.PeakSummary(),
+		quantity(cw.resources.Requests, corev1.ResourceCPU) + " / " + quantity(cw.resources.Limits, corev1.ResourceCPU),
+		quantity(cw.resources.Requests, corev1.ResourceMemory) + " / " + quantity(cw.resources.Limits, corev1.ResourceMemory),
 		fmt.Sprintf("%d%%", al.CPUPercent),
 		fmt.Sprintf("%d%%", al.MemoryPercent),
 		al.For,
 		fmt.Sprintf("%d%%", al.PVCUsagePercent),
 		fmt.Sprint(al.SessionsPerPod),
-		soak,
-		capacity.Money(c.plan.MonthlyCost.Min) + "–" + capacity.Money(c.plan.MonthlyCost.Max),
 	}
-	for i, v := range values {
-		out[i].value = v
-	}
-	return out
 }
 
 func quantity(l corev1.ResourceList, n corev1.ResourceName) string {

@@ -97,7 +97,12 @@ func (e *RefusedError) Error() string {
 }
 
 // Recommend applies the rules to an observation of env at phase p.
-func Recommend(env *config.Environment, p *config.Phase, model capacity.Model, base corev1.ResourceRequirements, o *observe.Observation) (*Result, error) {
+func Recommend(env *config.Environment, p *config.Phase, wp *capacity.WorkloadPlanner, o *observe.Observation) (*Result, error) {
+	p = p.For(wp.Workload.Name)
+	if p == nil {
+		return nil, fmt.Errorf("the phase does not size workload %s", wp.Workload.Name)
+	}
+	model, base, container := wp.Model, wp.Workload.Container.Resources, wp.Workload.Container.Name
 	if o.DataMinutes < MinDataMinutes || o.Samples < MinSamples {
 		return nil, &RefusedError{Env: env.Metadata.Name, Data: minutes(o.DataMinutes), Samples: int(o.Samples),
 			Window: o.Window, At: o.At, NeedSamples: MinSamples}
@@ -107,7 +112,7 @@ func Recommend(env *config.Environment, p *config.Phase, model capacity.Model, b
 	if err := rc.scale(model); err != nil {
 		return nil, err
 	}
-	if err := rc.cost(model, base); err != nil {
+	if err := rc.cost(model, container, base); err != nil {
 		return nil, err
 	}
 	rc.r.Rules, rc.r.Edits, rc.r.Tuned = rc.rules, rc.edits, &rc.tuned
@@ -159,16 +164,16 @@ func (rc *recommendation) resources(base corev1.ResourceRequirements) {
 	r.Recommended.Resources.Requests = Quantities{CPU: reqCPU.String(), Memory: mem.String()}
 	r.Recommended.Resources.Limits = Quantities{CPU: limCPU.String(), Memory: mem.String()}
 	if reqCPU.Cmp(curReqCPU) != 0 {
-		edits = append(edits, Edit{Path: "spec.resources.requests.cpu", Value: reqCPU.String()})
+		edits = append(edits, Edit{Path: p.Field("resources.requests.cpu"), Value: reqCPU.String()})
 	}
 	if mem.Cmp(curReqMem) != 0 {
-		edits = append(edits, Edit{Path: "spec.resources.requests.memory", Value: mem.String()})
+		edits = append(edits, Edit{Path: p.Field("resources.requests.memory"), Value: mem.String()})
 	}
 	if limCPU.Cmp(curLimCPU) != 0 {
-		edits = append(edits, Edit{Path: "spec.resources.limits.cpu", Value: limCPU.String()})
+		edits = append(edits, Edit{Path: p.Field("resources.limits.cpu"), Value: limCPU.String()})
 	}
 	if mem.Cmp(curLimMem) != 0 {
-		edits = append(edits, Edit{Path: "spec.resources.limits.memory", Value: mem.String()})
+		edits = append(edits, Edit{Path: p.Field("resources.limits.memory"), Value: mem.String()})
 	}
 
 	rc.tuned.Spec.Resources = &config.Resources{
@@ -202,14 +207,14 @@ func (rc *recommendation) scale(model capacity.Model) error {
 		if floor > a.MaxReplicas {
 			na.MaxReplicas = floor
 			rules = append(rules, fmt.Sprintf("autoscaling.maxReplicas %d (was %d): raised to the new floor", floor, a.MaxReplicas))
-			edits = append(edits, Edit{Path: "spec.autoscaling.maxReplicas", Value: int(floor)})
+			edits = append(edits, Edit{Path: p.Field("autoscaling.maxReplicas"), Value: int(floor)})
 		} else {
 			rules = append(rules, fmt.Sprintf("autoscaling.maxReplicas %d: kept", a.MaxReplicas))
 		}
 		if floor != a.MinReplicas {
-			edits = append(edits, Edit{Path: "spec.autoscaling.minReplicas", Value: int(floor)})
-			if p.Source.Has("spec.replicas") {
-				edits = append(edits, Edit{Path: "spec.replicas", Value: int(floor)})
+			edits = append(edits, Edit{Path: p.Field("autoscaling.minReplicas"), Value: int(floor)})
+			if p.Source.Has(p.Field("replicas")) {
+				edits = append(edits, Edit{Path: p.Field("replicas"), Value: int(floor)})
 			}
 		}
 		if t := a.TargetCPUUtilizationPercentage; t != nil {
@@ -226,7 +231,7 @@ func (rc *recommendation) scale(model capacity.Model) error {
 			rules = append(rules, rule)
 			na.TargetCPUUtilizationPercentage = &nt
 			if nt != *t {
-				edits = append(edits, Edit{Path: "spec.autoscaling.targetCPUUtilizationPercentage", Value: int(nt)})
+				edits = append(edits, Edit{Path: p.Field("autoscaling.targetCPUUtilizationPercentage"), Value: int(nt)})
 			}
 		}
 		if t := a.TargetMemoryUtilizationPercentage; t != nil {
@@ -239,7 +244,7 @@ func (rc *recommendation) scale(model capacity.Model) error {
 	} else {
 		rules = append(rules, fmt.Sprintf("replicas %d (was %d): %s", floor, p.Spec.Replicas, floorRule))
 		if floor != p.Spec.Replicas {
-			edits = append(edits, Edit{Path: "spec.replicas", Value: int(floor)})
+			edits = append(edits, Edit{Path: p.Field("replicas"), Value: int(floor)})
 		}
 		tuned.Spec.Replicas = floor
 		r.Recommended.Replicas = &floor
@@ -250,13 +255,13 @@ func (rc *recommendation) scale(model capacity.Model) error {
 }
 
 // cost prices the phase as it is and as recommended.
-func (rc *recommendation) cost(model capacity.Model, base corev1.ResourceRequirements) error {
+func (rc *recommendation) cost(model capacity.Model, container string, base corev1.ResourceRequirements) error {
 	p, r, tuned := rc.p, rc.r, &rc.tuned
-	before, err := model.PlanPhase(p, base)
+	before, err := model.PlanPhase(p, container, base)
 	if err != nil {
 		return err
 	}
-	after, err := model.PlanPhase(tuned, base)
+	after, err := model.PlanPhase(tuned, container, base)
 	if err != nil {
 		return fmt.Errorf("the recommended values do not plan: %w", err)
 	}

@@ -49,7 +49,7 @@ func recommend(t *testing.T, phase string, change func(*observe.Observation, *co
 	o := week()
 	change(o, &cp)
 	env, _ := cfg.Environment("production")
-	return Recommend(env, &cp, pl.Model, pl.Resources, o)
+	return Recommend(env, &cp, pl.Workloads[0], o)
 }
 
 func TestRules(t *testing.T) {
