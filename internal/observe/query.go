@@ -26,7 +26,7 @@ const rateWindow = "5m"
 type Scope struct {
 	Namespace, Workload, SessionMetric string
 	Container                          string // the workload's sized container
-	HPA                                bool // the phase autoscales: read the HPA's status
+	HPA                                bool   // the phase autoscales: read the HPA's status
 }
 
 // figure is one query and what it needs.
