@@ -67,7 +67,7 @@ type Pod struct {
 	MemoryRequest, MemoryLimit float64
 	CPUBilled, MemoryBilled    float64
 	// OnRequests names what is billed on its request for want of a limit
-	// ("server: cpu").
+	// ("server cpu").
 	OnRequests []string
 }
 
@@ -92,11 +92,11 @@ func PodOf(name string, r corev1.ResourceRequirements) (Pod, error) {
 	p.CPUBilled, p.MemoryBilled = p.CPULimit, p.MemoryLimit
 	if _, ok := r.Limits[corev1.ResourceCPU]; !ok {
 		p.CPUBilled = p.CPURequest
-		p.OnRequests = append(p.OnRequests, name+": cpu")
+		p.OnRequests = append(p.OnRequests, name+" cpu")
 	}
 	if _, ok := r.Limits[corev1.ResourceMemory]; !ok {
 		p.MemoryBilled = p.MemoryRequest
-		p.OnRequests = append(p.OnRequests, name+": memory")
+		p.OnRequests = append(p.OnRequests, name+" memory")
 	}
 	if p.CPULimit > 0 && p.CPURequest > p.CPULimit {
 		return p, fmt.Errorf("container %s: CPU request %g is above the limit %g", name, p.CPURequest, p.CPULimit)

@@ -170,8 +170,12 @@ func workloadNotes(plans []PhasePlan) []string {
 			}
 		}
 	}
-	for _, wp := range plans[0].Workloads {
-		if wp.Plan.StorageGiB > 0 {
+	for i, wp := range plans[0].Workloads {
+		scales := false
+		for _, p := range plans {
+			scales = scales || p.Workloads[i].Plan.Autoscaling
+		}
+		if wp.Plan.StorageGiB > 0 && scales {
 			out = append(out, wp.Name+": "+storageNote(wp.Plan.KeepsVolumes))
 		}
 	}

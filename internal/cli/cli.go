@@ -143,7 +143,7 @@ func (a *App) Run(ctx context.Context, args []string) int {
 	fs.SetOutput(io.Discard)
 	fs.SortFlags = false
 	fs.StringVar(&g.ConfigDir, "config", "environments", "directory of the phase, environment and capacity configs")
-	fs.StringVar(&g.TemplatesDir, "templates", "templates", "directory holding the Kustomize base (default: ./templates if present, else the embedded one)")
+	fs.StringVar(&g.TemplatesDir, "templates", "templates", "directory holding the Kustomize base in base/ ("+EmbeddedTemplates+": the example's, built in)")
 	fs.StringVar(&g.OverlaysDir, "overlays", "overlays", "directory of the generated overlays")
 	help := fs.BoolP("help", "h", false, "show help for this command")
 	if c.setFlags != nil {
@@ -207,7 +207,7 @@ func (a *App) printUsage(w io.Writer, cmds []*command) {
 	for _, c := range cmds {
 		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.short)
 	}
-	fmt.Fprintln(w, "\nGlobal flags:\n  --config DIR      configs (default environments)\n  --templates DIR   Kustomize base (default templates, else the embedded one)\n  --overlays DIR    generated overlays (default overlays)\n  -h, --help        help")
+	fmt.Fprintln(w, "\nGlobal flags:\n  --config DIR      configs (default environments)\n  --templates DIR   directory holding the Kustomize base in base/ (default templates; "+EmbeddedTemplates+": the example's)\n  --overlays DIR    generated overlays (default overlays)\n  -h, --help        help")
 	fmt.Fprintln(w, "\nRun 'phasegen COMMAND --help' for a command's flags and an example.")
 }
 

@@ -202,8 +202,8 @@ func (a *App) loadSide(g *globalOptions) (review.Side, error) {
 // loadRevision loads the configs and the base at commit from git objects:
 // --config and --templates taken relative to the repository's top. A
 // config directory the revision does not have is an empty side (every
-// environment added); a templates base it does not have is the embedded
-// one, as for the working tree.
+// environment added); a revision without the templates base is an error,
+// unless --templates names the embedded example.
 func (a *App) loadRevision(g *globalOptions, repo *gittree.Repo, commit *gittree.Commit, known *config.Set) (review.Side, error) {
 	short := commit.Hash.String()[:12]
 	tree, err := repo.FS(commit)
@@ -224,17 +224,23 @@ func (a *App) loadRevision(g *globalOptions, repo *gittree.Repo, commit *gittree
 	if side.Config, err = config.LoadFSFrom(tree, cfgDir, known); err != nil {
 		return side, fmt.Errorf("the configs at %s: %s", short, indentRest(err.Error()))
 	}
+	if g.templatesSet && g.TemplatesDir == EmbeddedTemplates {
+		side.Base, err = base.Load(templates.FS())
+		return side, err
+	}
 	tplDir, err := repo.Rel(g.TemplatesDir)
 	if err != nil {
 		return side, err
 	}
-	var tfs fs.FS = templates.FS()
+	var tfs fs.FS
 	switch _, err := fs.Stat(tree, path.Join(tplDir, "base", "kustomization.yaml")); {
 	case err == nil:
 		if tfs, err = fs.Sub(tree, tplDir); err != nil {
 			return side, err
 		}
-	case !errors.Is(err, fs.ErrNotExist):
+	case errors.Is(err, fs.ErrNotExist):
+		return side, fmt.Errorf("the templates at %s: %s has no %s", short, short, path.Join(tplDir, "base", "kustomization.yaml"))
+	default:
 		return side, fmt.Errorf("the templates at %s: %w", short, err)
 	}
 	if side.Base, err = base.Load(tfs); err != nil {

@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -15,20 +17,27 @@ func (a *App) loadConfig(g *globalOptions) (*config.Set, error) {
 	return config.Load(g.ConfigDir)
 }
 
-// templatesFS picks the templates: --templates when given; else ./templates
-// when it holds a base (so a local build reads what `kubectl kustomize
-// overlays/ENV` reads); else the embedded copy.
+// EmbeddedTemplates is the --templates value that selects the example's
+// base built into the binary (what `make demo` plans).
+const EmbeddedTemplates = "embedded:example"
+
+// templatesFS picks the templates: --templates when given (EmbeddedTemplates
+// for the example's base built into the binary), else ./templates. A
+// directory without base/kustomization.yaml is an error that says how to
+// start one: phasegen never falls back to a base the user did not choose.
 func (a *App) templatesFS(g *globalOptions) (fs.FS, error) {
-	if g.templatesSet {
-		if _, err := os.Stat(filepath.Join(g.TemplatesDir, "base", "kustomization.yaml")); err != nil {
-			return nil, err
+	if g.templatesSet && g.TemplatesDir == EmbeddedTemplates {
+		return templates.FS(), nil
+	}
+	kust := filepath.Join(g.TemplatesDir, "base", "kustomization.yaml")
+	if _, err := os.Stat(kust); err != nil {
+		if !errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("templates: %w", err)
 		}
-		return os.DirFS(g.TemplatesDir), nil
+		return nil, fmt.Errorf("%s does not exist: phasegen sizes the Deployments and StatefulSets of your app's Kustomize base, kept in %s; write one from your manifests with `phasegen init --from PATH`, or name the directory that holds base/ with --templates (--templates %s is the example's base built into phasegen)",
+			kust, filepath.Join(g.TemplatesDir, "base"), EmbeddedTemplates)
 	}
-	if _, err := os.Stat(filepath.Join(g.TemplatesDir, "base", "kustomization.yaml")); err == nil {
-		return os.DirFS(g.TemplatesDir), nil
-	}
-	return templates.FS(), nil
+	return os.DirFS(g.TemplatesDir), nil
 }
 
 // loadBase reads the Kustomize base.

@@ -1,0 +1,181 @@
+package alerts
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/coditect/phasegen/internal/config"
+)
+
+// The workloads of an app of several, as For describes them: a Deployment
+// whose main container is not named after it, with a session metric, and
+// a StatefulSet with two volume claim templates, selected by name.
+func apiWorkload() Workload {
+	return Workload{Name: "api", Kind: "Deployment", Container: "server", Selector: "app.kubernetes.io/name=api",
+		ExactClaims: true, SessionMetric: "shop_sessions"}
+}
+
+func dbWorkload() Workload {
+	return Workload{Name: "db", Kind: "StatefulSet", Container: "mysql", Selector: "app.kubernetes.io/name=db",
+		Claims: []string{"data", "binlog"}, ExactClaims: true}
+}
+
+func workloadPhase(t *testing.T, body string) *config.Phase {
+	t.Helper()
+	doc, ps := config.Parse("pilot.yaml", []byte(`apiVersion: phasegen.dev/v1alpha1
+kind: Phase
+metadata: {name: pilot}
+spec:
+  order: 1
+  users: {min: 1, max: 10}
+  workloads:
+`+body), config.KindPhase)
+	if len(ps) > 0 {
+		t.Fatal(ps)
+	}
+	return doc.(*config.Phase)
+}
+
+func shopEnv(t *testing.T) *config.Environment {
+	t.Helper()
+	doc, ps := config.Parse("production.yaml", []byte(`apiVersion: phasegen.dev/v1alpha1
+kind: Environment
+metadata: {name: production}
+spec:
+  phase: pilot
+  namespace: shop
+  gitops: {repo: example/gitops, branch: main, path: apps/shop}
+`), config.KindEnvironment)
+	if len(ps) > 0 {
+		t.Fatal(ps)
+	}
+	return doc.(*config.Environment)
+}
+
+const shopPhase = `    api:
+      autoscaling: {minReplicas: 3, maxReplicas: 6, targetCPUUtilizationPercentage: 70}
+    db:
+      replicas: 1
+`
+
+// TestWorkloadAlerts: only the alerts a workload can have. A Deployment
+// without volume claims has no PVC alert; a workload without a session
+// metric no sessions alert; a fixed-size one no HPA alert. Runbooks select
+// the workload's own labels and name the per-workload fields.
+func TestWorkloadAlerts(t *testing.T) {
+	p, env := workloadPhase(t, shopPhase), shopEnv(t)
+	for _, c := range []struct {
+		w    Workload
+		want []string
+	}{
+		{apiWorkload(), []string{AlertCPUHigh, AlertMemoryHigh, AlertHPAAtMax, AlertSessionsOverCapacity}},
+		{dbWorkload(), []string{AlertCPUHigh, AlertMemoryHigh, AlertPVCAlmostFull}},
+	} {
+		view := p.For(c.w.Name)
+		g, err := Groups(env, view, c.w, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Join(alertNames(t, g), ","); got != strings.Join(c.want, ",") {
+			t.Errorf("%s: alerts %s, want %s", c.w.Name, got, strings.Join(c.want, ","))
+		}
+		if got := strings.Join(Names(view, c.w), ","); got != strings.Join(c.want, ",") {
+			t.Errorf("%s: Names %s, want %s", c.w.Name, got, strings.Join(c.want, ","))
+		}
+		out, err := RuleFile(env, view, c.w, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		text := string(out)
+		for _, want := range []string{"-l " + c.w.Selector, "spec.workloads." + c.w.Name + ".resources.limits.cpu", `container="` + c.w.Container + `"`} {
+			if !strings.Contains(text, want) {
+				t.Errorf("%s: rules lack %q", c.w.Name, want)
+			}
+		}
+		for _, word := range []string{"IDE", "orkspace", "save work", "sticky", "app=" + c.w.Name} {
+			if strings.Contains(text, word) {
+				t.Errorf("%s: rules say %q, which nothing in this app's config says", c.w.Name, word)
+			}
+		}
+	}
+}
+
+// TestPromtoolWorkloads runs the generated tests of both workloads, whose
+// input series hold the decoys (sidecars and cAdvisor's pod-level and POD
+// series; for the Deployment a rollout's two ReplicaSets, a Deployment
+// api-v2 and a Job's pod named like the Deployment's; for the StatefulSet
+// db-v2 and another template's claim), and then proves each decoy matters:
+// rules that select pods, containers or claims more loosely fail the same
+// tests.
+func TestPromtoolWorkloads(t *testing.T) {
+	bin := promtool(t)
+	p, env := workloadPhase(t, shopPhase), shopEnv(t)
+	dir := t.TempDir()
+	write := func(name string, w Workload, mutate func(string) string) string {
+		t.Helper()
+		view := p.For(w.Name)
+		rules, err := RuleFile(env, view, w, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		test, err := UnitTest(env, view, w, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		mutated := mutate(string(rules))
+		if mutated == string(rules) && name != "api" && name != "db" {
+			t.Fatalf("%s: the mutation changed nothing", name)
+		}
+		d := filepath.Join(dir, name)
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for f, data := range map[string]string{RulesFileName: mutated, "rules_test.yaml": string(test)} {
+			if err := os.WriteFile(filepath.Join(d, f), []byte(data), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return d
+	}
+	same := func(s string) string { return s }
+	for _, w := range []Workload{apiWorkload(), dbWorkload()} {
+		d := write(w.Name, w, same)
+		if out, err := runPromtool(bin, d, "check", "rules", RulesFileName); err != nil {
+			t.Fatalf("%s: promtool check rules: %v\n%s", w.Name, err, out)
+		}
+		if out, err := runPromtool(bin, d, "test", "rules", "rules_test.yaml"); err != nil {
+			t.Fatalf("%s: promtool test rules: %v\n%s", w.Name, err, out)
+		}
+	}
+	for name, m := range map[string]struct {
+		w      Workload
+		mutate func(string) string
+	}{
+		"api-owner-by-prefix": {apiWorkload(), func(s string) string {
+			return strings.ReplaceAll(s, `owner_name="api"`, `owner_name=~"api.*"`)
+		}},
+		"api-any-owner-kind": {apiWorkload(), func(s string) string {
+			return strings.ReplaceAll(s, `, owner_kind="ReplicaSet"`, "")
+		}},
+		"api-every-container": {apiWorkload(), func(s string) string {
+			return strings.ReplaceAll(s, `, container="server"`, "")
+		}},
+		"db-pods-by-prefix": {dbWorkload(), func(s string) string {
+			return strings.ReplaceAll(s, `pod=~"db-[0-9]+"`, `pod=~"db-.*"`)
+		}},
+		"db-any-claim": {dbWorkload(), func(s string) string {
+			return strings.ReplaceAll(s, `(data|binlog)-db-[0-9]+`, `.*-db-[0-9]+`)
+		}},
+	} {
+		d := write(name, m.w, m.mutate)
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			out, err := runPromtool(bin, d, "test", "rules", "rules_test.yaml")
+			if err == nil || !strings.Contains(out, "FAILED") {
+				t.Fatalf("the generated test passed against rules that select more than the workload's own series (err %v):\n%s", err, out)
+			}
+		})
+	}
+}
