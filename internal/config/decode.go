@@ -247,6 +247,7 @@ func (d *decoder) structure(n *yaml.Node, v reflect.Value, field string) {
 			continue
 		}
 		d.decode(val, v.FieldByIndex(idx), path)
+		d.lines[path] = k.Line // a field's problems point at its name
 	}
 }
 

@@ -53,7 +53,7 @@ func TestInvalidFixtures(t *testing.T) {
 		{"invalid-soak-type.yaml", 9, "spec.soak", "must be a string"},
 		{"invalid-soak-zero.yaml", 9, "spec.soak", `"0h" is not a positive duration`},
 		{"invalid-slo-duration.yaml", 14, "spec.slo.scaleUpWithin", `"3 minutes" is not a Prometheus duration`},
-		{"invalid-slo-fixed-replicas.yaml", 10, "spec.slo", "needs spec.autoscaling"},
+		{"invalid-slo-fixed-replicas.yaml", 9, "spec.slo", "needs spec.autoscaling"},
 		{"invalid-slo-peak-zero.yaml", 13, "spec.slo.peakUsers", "at least 1"},
 		{"invalid-slo-ready-negative.yaml", 15, "spec.slo.podReadySeconds", "between 0 and 3600, not -30"},
 		{"invalid-slo-sub-second.yaml", 14, "spec.slo.scaleUpWithin", "of whole seconds"},
@@ -64,6 +64,14 @@ func TestInvalidFixtures(t *testing.T) {
 		{"invalid-unknown-field.yaml", 8, "spec.replica", "unknown field"},
 		{"invalid-users-min-above-max.yaml", 7, "spec.users", "min 20 is greater than max 10"},
 		{"invalid-users-per-pod.yaml", 5, "spec.usersPerPod.conservative", "greater than 0"},
+		{"invalid-phase-both-forms.yaml", 8, "spec.replicas", "beside spec.workloads"},
+		{"invalid-capacity-both-forms.yaml", 4, "spec.usersPerPod", "beside spec.workloads"},
+		{"invalid-pdb-both.yaml", 12, "spec.workloads.db.pdb.minAvailable", "not both"},
+		{"invalid-pdb-percent.yaml", 9, "spec.pdb.maxUnavailable", `"150%" is neither a number of pods nor a percentage`},
+		{"invalid-workload-sizing.yaml", 10, "spec.workloads.api.autoscaling.maxReplicas", "less than minReplicas 4"},
+		{"invalid-prometheus-rule-label.yaml", 11, "spec.prometheusRule.labels.release!", "not a valid label name"},
+		{"invalid-memory-price.yaml", 4, "spec.pricing.memoryGiBHour", "must not be negative"},
+		{"invalid-workload-session-metric.yaml", 8, "spec.workloads.api.sessionMetric", "not a Prometheus metric name"},
 	}
 	files, err := filepath.Glob("testdata/invalid-*.yaml")
 	if err != nil {
