@@ -10,12 +10,13 @@ build:
 	$(GO) build -o $(BIN) ./cmd/phasegen
 
 # The test command CI runs: vet, the whole suite under the race detector
-# (seed fuzz corpora included) and the repository's own overlays checked
-# against its configs. RACE= runs it without the race detector.
+# (seed fuzz corpora included) and the overlays of both shipped examples
+# checked against their configs. RACE= runs it without the race detector.
 RACE ?= -race
 test: lint
 	$(GO) test $(RACE) -count=1 ./...
 	$(GO) run ./cmd/phasegen check
+	cd examples/store && $(GO) run ../../cmd/phasegen check
 
 lint:
 	@fmt=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$fmt" ]; then echo "gofmt needed: $$fmt"; exit 1; fi

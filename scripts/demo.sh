@@ -4,7 +4,7 @@
 # reviewer would see; then, where prometheus is installed, observe
 # production in a local Prometheus over generated history (status, tune).
 set -euo pipefail
-bin=$1 scratch=$2
+bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1") scratch=$2
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*" >&2; }
 
 step "phasegen plan: capacity and monthly cost of each phase"
@@ -28,6 +28,10 @@ if command -v promtool >/dev/null 2>&1; then
 else
   echo "promtool not found: install Debian's prometheus package to run the rules test" >&2
 fi
+
+step "examples/store: an app of several workloads (a Deployment API beside a MySQL StatefulSet, sidecars on both)"
+store=$(cd examples/store && pwd)
+(cd "$store" && "$bin" plan && "$bin" render && "$bin" check && "$bin" build production)
 
 step "phasegen promote production --to beta: into a scratch Argo CD repository"
 # Work on copies so this repository's environments/ and overlays/ stay as they are.

@@ -4,8 +4,12 @@ import (
 	"encoding/json"
 	"math"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/coditect/phasegen/internal/promtest"
 
 	corev1 "k8s.io/api/core/v1"
 	sigsyaml "sigs.k8s.io/yaml"
@@ -121,3 +125,39 @@ func billed(res corev1.ResourceRequirements, r corev1.ResourceName) float64 {
 	return q.AsApproximateFloat64()
 }
 
+// TestStoreRules: `phasegen rules` of each environment of the two-workload
+// example writes a rules file and a promtool test per workload, decoys
+// included in the test's series, and promtool passes them all.
+func TestStoreRules(t *testing.T) {
+	if msg, skip := promtest.Missing(); skip {
+		t.Skip(msg)
+	}
+	_, tool, err := promtest.Binaries()
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := filepath.Join("..", "..", "examples", "store")
+	for _, env := range []string{"production", "staging"} {
+		dir := t.TempDir()
+		app := cli.NewTestApp(t, nil)
+		if code := app.Run("rules", env, "--dir", dir, "--config", filepath.Join(store, "environments"), "--templates", filepath.Join(store, "templates")); code != cli.ExitOK {
+			t.Fatalf("rules %s: exit %d:\n%s", env, code, app.Output())
+		}
+		for _, w := range []string{"store-api", "store-db"} {
+			cmd := exec.Command(tool, "test", "rules", "rules_test.yaml")
+			cmd.Dir = filepath.Join(dir, w)
+			out, err := cmd.CombinedOutput()
+			if err != nil || !strings.Contains(string(out), "SUCCESS") {
+				t.Errorf("%s %s: promtool test rules: %v\n%s", env, w, err, out)
+			}
+			test, err := os.ReadFile(filepath.Join(dir, w, "rules_test.yaml"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			decoy := w + "-v2"
+			if !strings.Contains(string(test), decoy) {
+				t.Errorf("%s %s: the test's series have no pods of %s", env, w, decoy)
+			}
+		}
+	}
+}
