@@ -34,6 +34,10 @@ plain Prometheus rules file, and DIR/rules_test.yaml, a promtool unit test
 generated from the same phase thresholds: each alert fires just above its
 threshold once the phase's alerts.for has elapsed, not before, and never just
 below it. Run it with: promtool test rules DIR/rules_test.yaml
+An app of several workloads gets one pair per workload, in DIR/<workload>/.
+The test's series hold what must not fire: sidecars, cAdvisor's pod-level
+and pause series, pods of workloads whose names extend this one's, a Job's
+pod named like a Deployment's.
 The phase is the environment's own unless --phase names another.`,
 		example: "  phasegen rules production --dir out/rules\n  phasegen rules staging --dir /tmp/r --phase full-mvp",
 		setFlags: func(fs *pflag.FlagSet) {

@@ -90,6 +90,7 @@ func Resolve(cfg *config.Set, b *base.Base) (*Set, error) {
 	}
 	for _, p := range cfg.Phases {
 		ps = append(ps, checkPhase(p, names, have)...)
+		ps = append(ps, checkSLOs(p, s)...)
 	}
 	for _, e := range cfg.Environments {
 		ps = append(ps, checkEnvironment(e, names, have)...)
@@ -171,6 +172,19 @@ func (s *Set) CheckEnvironment(e *config.Environment) error {
 		return ps
 	}
 	return nil
+}
+
+// checkSLOs finds a load test (slo) on a workload the capacity model does
+// not size by users: its peak users say nothing about its pods.
+func checkSLOs(p *config.Phase, s *Set) config.Problems {
+	var ps config.Problems
+	for _, w := range s.All {
+		v := p.For(w.Name)
+		if v != nil && v.Spec.SLO != nil && !w.UserSized() {
+			ps = append(ps, p.Problem(v.Field("slo"), "workload %s has no usersPerPod in the capacity model, so a peak of users says nothing about its pods: give it usersPerPod or drop the slo", w.Name))
+		}
+	}
+	return ps
 }
 
 // checkEnvironment finds an environment whose spec.workload the base
