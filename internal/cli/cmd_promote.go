@@ -41,7 +41,7 @@ func newPromoteCmd(a *App) *command {
 		short: "Promote an environment to a phase by pull request (or a commit in a local repository)",
 		long: `Reads the phase ENV is at from the GitOps repository (the phasegen.dev/phase
 annotation of <gitops.path>/overlays/ENV/kustomization.yaml on the gitops
-branch), checks the gates (next phase only, immutable StatefulSet fields,
+branch), checks the gates (next phase only, immutable StatefulSet fields and Deployment selectors,
 the Application moving to another namespace, objects Argo CD must prune), then writes ENV's generated tree under
 gitops.path as one commit on branch phasegen/ENV on top of the gitops branch
 and opens a pull request, or updates the open one. Nothing is written when
@@ -84,7 +84,7 @@ name) is refused; --force-branch replaces it and says what it replaced.`,
 			fs.StringArrayVar(&opts.labels, "label", nil, "add a label to the pull request (repeatable)")
 			fs.StringArrayVar(&opts.reviewers, "reviewer", nil, "request a reviewer, a login or ORG/TEAM (repeatable)")
 			fs.BoolVar(&opts.allowSkip, "allow-skip", false, "allow promoting past the next phase")
-			fs.BoolVar(&opts.allowRecreate, "allow-recreate", false, "allow changing immutable StatefulSet fields or moving the Application to another namespace (follow the runbook in the PR)")
+			fs.BoolVar(&opts.allowRecreate, "allow-recreate", false, "allow changing immutable StatefulSet fields or a Deployment selector, or moving the Application to another namespace (follow the runbook in the PR)")
 			fs.BoolVar(&opts.allowEarly, "allow-early", false, "promote before the current phase's soak (spec.soak) has passed")
 			fs.BoolVar(&opts.forceBranch, "force-branch", false, "replace a phasegen/ENV branch that holds commits unrelated to the gitops branch")
 		},

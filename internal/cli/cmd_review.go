@@ -53,7 +53,7 @@ checkout, with the working tree. For each environment (all on either side by
 default): whether its kustomize-built manifests change, the semantic change
 (phase, replicas, HPA range, per-pod resources, alert thresholds, monthly
 cost and its delta), the gates a promotion would apply (an order skip, an
-immutable StatefulSet field, an object Argo CD must prune) and the unified
+immutable field of a StatefulSet or a Deployment's selector, an object Argo CD must prune) and the unified
 diff per object. An environment whose inputs are byte-identical on both sides
 is not built (counted as skipped); environments on one side only are shown
 as added or removed.

@@ -328,8 +328,9 @@ func TestReviewDroppedHPAGates(t *testing.T) {
 			continue
 		}
 		n++
-		if len(e.Gates) != 1 || e.Gates[0].Name != "removed-object" ||
-			!strings.HasPrefix(e.Gates[0].Message, "HorizontalPodAutoscaler/coditect-combined-hpa is no longer generated: Argo CD must prune it") {
+		if len(e.Gates) != 1 || e.Gates[0].Name != "hpa-dropped" ||
+			!strings.HasPrefix(e.Gates[0].Message, "HorizontalPodAutoscaler/coditect-combined-hpa is no longer generated at beta: Argo CD must prune it") ||
+			!strings.Contains(e.Gates[0].Message, "the StatefulSet goes from whatever the HPA had set (10–30 at beta; the live count is not known here) to 10 replicas") {
 			t.Errorf("%s: gates %+v", e.Name, e.Gates)
 		}
 		if e.MonthlyCost.Delta.Max >= 0 {

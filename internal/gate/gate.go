@@ -5,15 +5,17 @@
 //   - order: only the next phase by spec.order, unless skipping is allowed;
 //     an earlier phase is a rollback, allowed and flagged;
 //   - immutable fields: a change to a StatefulSet's volumeClaimTemplates,
-//     serviceName, selector or podManagementPolicy is refused unless
-//     recreating is allowed, and comes with a runbook;
+//     serviceName, selector or podManagementPolicy, or to a Deployment's
+//     selector, is refused unless recreating is allowed, and comes with a
+//     runbook;
 //   - Application moved: the Application the target holds in another
 //     namespace than spec.argocd.namespace is refused unless recreating is
 //     allowed (Argo CD creates a new one and the old one's deletion cascades),
 //     and comes with a runbook;
-//   - removed objects: an object the promotion stops generating (the HPA)
-//     must be pruned by Argo CD, which is warned about, more loudly when the
-//     Application does not prune.
+//   - removed objects: an object the promotion stops generating must be
+//     pruned by Argo CD, which is warned about (a workload: what happens to
+//     its pods and volumes; an HPA: the replicas Argo CD sets instead), more
+//     loudly when the Application does not prune.
 //
 // Every refusal says what to do instead.
 package gate
@@ -90,7 +92,7 @@ type Report struct {
 	Warnings []string
 	// Rollback is set when To comes before From in promotion order.
 	Rollback bool
-	// Changes are the immutable StatefulSet fields the promotion changes.
+	// Changes are the immutable fields (StatefulSets', Deployments' selectors) the promotion changes.
 	Changes []FieldChange
 	// Runbook, set when Changes is not empty, says how to apply them by hand.
 	Runbook string
@@ -154,16 +156,16 @@ func Check(in Input) (Report, error) {
 		return r, fmt.Errorf("gate: manifests at %s: %w", in.To.Metadata.Name, err)
 	}
 
-	r.Changes = Immutable(from.StatefulSets, to.StatefulSets)
+	r.Changes = Immutable(from, to)
 	if len(r.Changes) > 0 {
 		r.Runbook = Runbook(in.Env, r.Changes)
 		if in.AllowRecreate {
 			r.Warnings = append(r.Warnings, fmt.Sprintf(
-				"immutable StatefulSet fields change (%s given): %s; follow the runbook before syncing, or the sync fails",
+				"immutable fields change (%s given): %s; follow the runbook before syncing, or the sync fails",
 				in.Overrides.recreate(), describeChanges(r.Changes)))
 		} else {
 			r.Refusals = append(r.Refusals, fmt.Sprintf(
-				"%s: Kubernetes cannot update these fields of a StatefulSet in place; follow the runbook below and pass %s, or keep the fields as they are in templates/base\n%s",
+				"%s: Kubernetes cannot update these fields in place; follow the runbook below and pass %s, or keep the fields as they are in templates/base\n%s",
 				describeChanges(r.Changes), in.Overrides.recreate(), r.Runbook))
 		}
 	}
@@ -181,8 +183,7 @@ func Check(in Input) (Report, error) {
 
 	r.Removed = manifest.Removed(from.Objects, to.Objects)
 	for _, obj := range r.Removed {
-		r.Warnings = append(r.Warnings, fmt.Sprintf(
-			"%s is no longer generated at %s: Argo CD must prune it (sync with prune), or it keeps running", obj, in.To.Metadata.Name))
+		r.Warnings = append(r.Warnings, RemovedMessage(obj, from, to, in.From, in.To))
 		if w := PruneWarning(in.Env, obj); w != "" {
 			r.Warnings = append(r.Warnings, w)
 		}

@@ -224,7 +224,7 @@ spec:
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := gate.Immutable(a.StatefulSets, b.StatefulSets)
+			got := gate.Immutable(a, b)
 			var fields []string
 			for _, c := range got {
 				fields = append(fields, c.Field)

@@ -2,8 +2,14 @@ package gate
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
+
+	"k8s.io/apimachinery/pkg/labels"
+
+	"github.com/coditect/phasegen/internal/manifest"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -11,7 +17,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
-// The immutable fields of a StatefulSet spec the gate watches.
+// The immutable fields of a StatefulSet spec the gate watches (of a
+// Deployment's, the selector).
 const (
 	FieldVolumeClaimTemplates = "volumeClaimTemplates"
 	FieldServiceName          = "serviceName"
@@ -19,15 +26,23 @@ const (
 	FieldPodManagementPolicy  = "podManagementPolicy"
 )
 
-// FieldChange is one immutable field of a StatefulSet that differs.
+// FieldChange is one immutable field of a StatefulSet or Deployment that
+// differs.
 type FieldChange struct {
-	StatefulSet string
-	Namespace   string
-	Field       string // one of the Field constants
-	From, To    string // short descriptions of the values
+	Kind      string // StatefulSet or Deployment
+	Workload  string
+	Namespace string
+	Field     string // one of the Field constants
+	From, To  string // short descriptions of the values
 	// Resizes are the volume claim templates whose storage request changes
 	// (Field volumeClaimTemplates only).
 	Resizes []Resize
+	// OldSelector is a Deployment's selector before the change, as kubectl
+	// -l takes it; Adopts says whether the new selector matches the old
+	// pods' labels, so that the Deployment made again adopts their
+	// ReplicaSet (Field selector of a Deployment only).
+	OldSelector string
+	Adopts      bool
 }
 
 // Resize is a volume claim template whose storage request changes.
@@ -37,13 +52,43 @@ type Resize struct {
 }
 
 func (c FieldChange) String() string {
-	return fmt.Sprintf("StatefulSet %s: spec.%s changes from %s to %s", c.StatefulSet, c.Field, c.From, c.To)
+	return fmt.Sprintf("%s %s: spec.%s changes from %s to %s", c.Kind, c.Workload, c.Field, c.From, c.To)
 }
 
-// Immutable compares the StatefulSets present at both phases (by name) and
-// returns their immutable fields that differ, sorted by StatefulSet then
-// field. A StatefulSet present on one side only changes nothing in place.
-func Immutable(from, to map[string]*appsv1.StatefulSet) []FieldChange {
+// Immutable compares the StatefulSets and the Deployments present at both
+// phases (by name) and returns their immutable fields that differ:
+// StatefulSets first, sorted by name then field, then Deployments. A
+// workload present on one side only changes nothing in place.
+func Immutable(from, to manifest.Manifests) []FieldChange {
+	return append(statefulSetChanges(from.StatefulSets, to.StatefulSets), deploymentChanges(from.Deployments, to.Deployments)...)
+}
+
+// deploymentChanges are the selector changes of the Deployments on both
+// sides, sorted by name.
+func deploymentChanges(from, to map[string]*appsv1.Deployment) []FieldChange {
+	var out []FieldChange
+	for _, n := range slices.Sorted(maps.Keys(from)) {
+		b, ok := to[n]
+		if !ok {
+			continue
+		}
+		a := from[n]
+		if equality.Semantic.DeepEqual(a.Spec.Selector, b.Spec.Selector) {
+			continue
+		}
+		c := FieldChange{Kind: "Deployment", Workload: n, Namespace: b.Namespace, Field: FieldSelector,
+			From: describeSelector(a.Spec.Selector), To: describeSelector(b.Spec.Selector), OldSelector: metav1.FormatLabelSelector(a.Spec.Selector)}
+		if sel, err := metav1.LabelSelectorAsSelector(b.Spec.Selector); err == nil && b.Spec.Selector != nil {
+			c.Adopts = sel.Matches(labels.Set(a.Spec.Template.Labels))
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// statefulSetChanges are the immutable field changes of the StatefulSets
+// on both sides, sorted by name then field.
+func statefulSetChanges(from, to map[string]*appsv1.StatefulSet) []FieldChange {
 	names := make([]string, 0, len(from))
 	for n := range from {
 		if _, ok := to[n]; ok {
@@ -55,7 +100,7 @@ func Immutable(from, to map[string]*appsv1.StatefulSet) []FieldChange {
 	for _, n := range names {
 		a, b := from[n].Spec, to[n].Spec
 		ch := func(field, x, y string) FieldChange {
-			return FieldChange{StatefulSet: n, Namespace: to[n].Namespace, Field: field, From: x, To: y}
+			return FieldChange{Kind: "StatefulSet", Workload: n, Namespace: to[n].Namespace, Field: field, From: x, To: y}
 		}
 		if !equality.Semantic.DeepEqual(claims(a.VolumeClaimTemplates), claims(b.VolumeClaimTemplates)) {
 			c := ch(FieldVolumeClaimTemplates, describeClaims(a.VolumeClaimTemplates), describeClaims(b.VolumeClaimTemplates))

@@ -78,7 +78,7 @@ func TestPromoteLocalApplicationMoved(t *testing.T) {
 		t.Fatal(err)
 	}
 	mustContain(t, "PR body", out.Body, movedBodyWants...)
-	if strings.Contains(out.Body, "### Runbook: immutable StatefulSet fields change") {
+	if strings.Contains(out.Body, "### Runbook: immutable fields change") {
 		t.Errorf("body has the immutable-field runbook, nothing immutable changed")
 	}
 	var app argocd.App

@@ -4,7 +4,7 @@
 // manifests change, the semantic change (phase, replicas, HPA range, the
 // planner's HPA scale-up time and SLO peak, per-pod resources, alert
 // thresholds, soak, monthly cost and its delta), the gates a
-// promotion would apply (order, immutable StatefulSet fields, objects
+// promotion would apply (order, immutable fields of StatefulSets and Deployments, objects
 // Argo CD must prune) and the unified diff per object. An environment whose
 // inputs are byte-identical on both sides is not built at all; the others
 // are built on both sides concurrently with kbuild.BuildAll. The reports
@@ -19,8 +19,6 @@ import (
 	"slices"
 	"sort"
 	"strings"
-
-	appsv1 "k8s.io/api/apps/v1"
 
 	"github.com/coditect/phasegen/internal/argocd"
 	"github.com/coditect/phasegen/internal/base"
@@ -64,6 +62,9 @@ const (
 	GateImmutable = "immutable-field"
 	GateRemoved   = "removed-object"
 	GateMoved     = "application-moved"
+	// GateHPADropped fires for the HPA of a workload that stays: Argo CD
+	// sets its replicas again.
+	GateHPADropped = "hpa-dropped"
 )
 
 // Report is the outcome of a review, in the JSON shape the README documents.
@@ -392,6 +393,22 @@ func addApplication(objs fileset.Set, es *envSide) error {
 	return nil
 }
 
+// workloads decodes the Deployments and StatefulSets among objs (built
+// objects keyed "Kind/name"), for the gates.
+func workloads(objs fileset.Set) (manifest.Manifests, error) {
+	var stream []byte
+	for _, k := range slices.Sorted(maps.Keys(objs)) {
+		if strings.HasPrefix(k, "StatefulSet/") || strings.HasPrefix(k, "Deployment/") {
+			stream = append(append(stream, "---\n"...), objs[k]...)
+		}
+	}
+	m, err := manifest.Decode(stream, manifest.Lenient)
+	if err != nil {
+		return m, fmt.Errorf("decoding its workloads: %w", err)
+	}
+	return m, nil
+}
+
 // compare fills e from the built manifests of both sides. The gates are
 // the promotion's (internal/gate), fed only what changed: the StatefulSets
 // whose documents differ are decoded for the immutable-field gate, the
@@ -416,30 +433,32 @@ func compare(e *Env, from, to *envSide, phases []*config.Phase, fromBuilt, toBui
 	if o := gate.Order(e.Name, phases, from.phase, to.phase, false, ov); o.Refusal != "" {
 		e.Gates = append(e.Gates, Gate{Name: GateOrder, Message: o.Refusal})
 	}
-	fromSts, toSts := map[string]*appsv1.StatefulSet{}, map[string]*appsv1.StatefulSet{}
 	var removed []manifest.Object
+	gated := false // a workload or an HPA changes: the gates read the workloads
 	for i, d := range e.Diffs {
-		switch {
+		switch k := e.Objects[i].Kind; {
 		case d.Status == diff.Removed:
-			removed = append(removed, manifest.Object{Kind: e.Objects[i].Kind, Name: e.Objects[i].Name})
-		case d.Status == diff.Modified && e.Objects[i].Kind == "StatefulSet":
-			a, err := manifest.Decode(fromObjs[d.Path], manifest.Lenient)
-			if err != nil {
-				return fmt.Errorf("%s at the base revision: %s: %w", e.Name, d.Path, err)
-			}
-			b, err := manifest.Decode(toObjs[d.Path], manifest.Lenient)
-			if err != nil {
-				return fmt.Errorf("%s: %s: %w", e.Name, d.Path, err)
-			}
-			maps.Copy(fromSts, a.StatefulSets)
-			maps.Copy(toSts, b.StatefulSets)
+			removed = append(removed, manifest.Object{Kind: k, Name: e.Objects[i].Name})
+			gated = true
+		case k == "StatefulSet" || k == "Deployment":
+			gated = true
+		}
+	}
+	var fromW, toW manifest.Manifests
+	if gated {
+		var err error
+		if fromW, err = workloads(fromObjs); err != nil {
+			return fmt.Errorf("%s at the base revision: %w", e.Name, err)
+		}
+		if toW, err = workloads(toObjs); err != nil {
+			return fmt.Errorf("%s: %w", e.Name, err)
 		}
 	}
 	if m := gate.Moved(to.env, from.env.Spec.ArgoCD.ApplicationNamespace()); m != nil {
 		e.Gates = append(e.Gates, Gate{Name: GateMoved, Message: m.Message() + "; a promotion needs " + ov.RecreateName() + " and the runbook"})
 		e.Runbook += m.Runbook()
 	}
-	changes := gate.Immutable(fromSts, toSts)
+	changes := gate.Immutable(fromW, toW)
 	for _, c := range changes {
 		e.Gates = append(e.Gates, Gate{Name: GateImmutable, Message: c.String() + ": Kubernetes cannot update this field in place; a promotion needs " + ov.RecreateName() + " and the runbook"})
 	}
@@ -447,11 +466,15 @@ func compare(e *Env, from, to *envSide, phases []*config.Phase, fromBuilt, toBui
 		e.Runbook += gate.Runbook(to.env, changes)
 	}
 	for _, o := range removed {
-		msg := fmt.Sprintf("%s is no longer generated: Argo CD must prune it (sync with prune), or it keeps running", o)
+		msg := gate.RemovedMessage(o, fromW, toW, from.phase, to.phase)
 		if w := gate.PruneWarning(to.env, o); w != "" {
 			msg += "; " + w
 		}
-		e.Gates = append(e.Gates, Gate{Name: GateRemoved, Message: msg})
+		name := GateRemoved
+		if gate.DroppedHPA(o, toW) {
+			name = GateHPADropped
+		}
+		e.Gates = append(e.Gates, Gate{Name: name, Message: msg})
 	}
 	return nil
 }
