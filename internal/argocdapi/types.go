@@ -25,6 +25,21 @@ type Status struct {
 	OperationState *OperationState `json:"operationState,omitempty"`
 	ReconciledAt   *time.Time      `json:"reconciledAt,omitempty"`
 	Conditions     []Condition     `json:"conditions,omitempty"`
+	// Resources are the objects the Application manages, each with its
+	// sync status and health (health is absent for kinds Argo CD does not
+	// assess).
+	Resources []ResourceStatus `json:"resources,omitempty"`
+}
+
+// ResourceStatus is one of status.resources.
+type ResourceStatus struct {
+	Group     string        `json:"group,omitempty"`
+	Version   string        `json:"version,omitempty"`
+	Kind      string        `json:"kind"`
+	Namespace string        `json:"namespace,omitempty"`
+	Name      string        `json:"name"`
+	Status    string        `json:"status,omitempty"`
+	Health    *HealthStatus `json:"health,omitempty"`
 }
 
 // SyncStatus is status.sync: Synced, OutOfSync or Unknown, against revision

@@ -61,6 +61,15 @@ type Scenario struct {
 	// FlapAt, when > 0, turns health Progressing for FlapFor once, FlapAt
 	// after the Application became Healthy.
 	FlapAt, FlapFor time.Duration
+	// Unhealthy, with End Degraded, is the one managed resource ("Kind/name")
+	// that ends Degraded with Message; the others end Healthy. Without it
+	// every workload of App.Resources ends Degraded.
+	Unhealthy string
+}
+
+// Resource is one object the Application manages (status.resources[]).
+type Resource struct {
+	Group, Version, Kind, Name string
 }
 
 // App is one Application the fake serves.
@@ -72,6 +81,12 @@ type App struct {
 	// repository on every request.
 	Head     func() (string, error)
 	Scenario Scenario
+	// Resources are the objects it manages, with their health in
+	// status.resources; default the example's StatefulSet and its HPA.
+	Resources []Resource
+	// DestNamespace is spec.destination.namespace, the resources'
+	// namespace; default "coditect-app".
+	DestNamespace string
 }
 
 // Fault is one injected answer, used by the next request.
@@ -146,6 +161,13 @@ func (s *Server) Add(app App, synced string) {
 	}
 	if app.Project == "" {
 		app.Project = "default"
+	}
+	if app.Resources == nil {
+		app.Resources = []Resource{{Group: "apps", Version: "v1", Kind: "StatefulSet", Name: "coditect-combined"},
+			{Group: "autoscaling", Version: "v2", Kind: "HorizontalPodAutoscaler", Name: "coditect-combined-hpa"}}
+	}
+	if app.DestNamespace == "" {
+		app.DestNamespace = "coditect-app"
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()

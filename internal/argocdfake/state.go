@@ -87,6 +87,35 @@ type condition struct{ typ, message string }
 
 func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
+// resources is status.resources: each managed object with its sync status
+// and, as Argo CD reports it, its health. A workload shares the
+// Application's health (the one named by Scenario.Unhealthy alone when the
+// sync ends Degraded); an HPA is Healthy; any other kind reports none.
+func (a *appState) resources(st status) []any {
+	out := make([]any, 0, len(a.Resources))
+	for _, r := range a.Resources {
+		sync := "Synced"
+		if st.sync != "Synced" {
+			sync = st.sync
+		}
+		e := map[string]any{"group": r.Group, "version": r.Version, "kind": r.Kind, "namespace": a.DestNamespace, "name": r.Name, "status": sync}
+		switch r.Kind {
+		case "Deployment", "StatefulSet":
+			h := map[string]any{"status": st.health}
+			if st.health == "Degraded" && a.Scenario.Unhealthy != "" && a.Scenario.Unhealthy != r.Kind+"/"+r.Name {
+				h = map[string]any{"status": "Healthy"}
+			} else if st.healthMsg != "" {
+				h["message"] = st.healthMsg
+			}
+			e["health"] = h
+		case "HorizontalPodAutoscaler":
+			e["health"] = map[string]any{"status": "Healthy"}
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
 // json lays st out as the Argo CD API does.
 func (a *appState) json(st status) map[string]any {
 	health := map[string]any{"status": st.health}
@@ -100,7 +129,7 @@ func (a *appState) json(st status) map[string]any {
 		"spec": map[string]any{
 			"project":     a.Project,
 			"source":      map[string]any{"repoURL": "https://github.com/coditect/argocd-apps.git", "path": "apps/coditect/overlays", "targetRevision": "main"},
-			"destination": map[string]any{"server": "https://kubernetes.default.svc", "namespace": "coditect-app"},
+			"destination": map[string]any{"server": "https://kubernetes.default.svc", "namespace": a.DestNamespace},
 		},
 	}
 	s := map[string]any{
@@ -109,7 +138,7 @@ func (a *appState) json(st status) map[string]any {
 			"revision": st.revision,
 			"comparedTo": map[string]any{
 				"source":      map[string]any{"repoURL": "https://github.com/coditect/argocd-apps.git", "targetRevision": "main"},
-				"destination": map[string]any{"server": "https://kubernetes.default.svc", "namespace": "coditect-app"},
+				"destination": map[string]any{"server": "https://kubernetes.default.svc", "namespace": a.DestNamespace},
 			},
 		},
 		"health":       health,
@@ -137,6 +166,7 @@ func (a *appState) json(st status) map[string]any {
 		}
 		s["conditions"] = cs
 	}
+	s["resources"] = a.resources(st)
 	out["status"] = s
 	return out
 }

@@ -101,9 +101,11 @@ func (t *PhasePlan) add(w *workload.Workload, wpp PhasePlan) {
 	t.CPUCores = Spread{t.CPUCores.Requests + wpp.CPUCores.Requests, t.CPUCores.Limits + wpp.CPUCores.Limits}
 	t.MemoryGiB = Spread{t.MemoryGiB.Requests + wpp.MemoryGiB.Requests, t.MemoryGiB.Limits + wpp.MemoryGiB.Limits}
 	t.StorageGiB += wpp.StorageGiB
-	t.MonthlyCost.Min += wpp.MonthlyCost.Min
-	t.MonthlyCost.Max += wpp.MonthlyCost.Max
-	t.MonthlyCost.MinAfterPeak += wpp.MonthlyCost.MinAfterPeak
+	// Money adds up in cents, as it is shown: the total is the sum of the
+	// workloads' figures printed beside it.
+	t.MonthlyCost.Min += cents(wpp.MonthlyCost.Min)
+	t.MonthlyCost.Max += cents(wpp.MonthlyCost.Max)
+	t.MonthlyCost.MinAfterPeak += cents(wpp.MonthlyCost.MinAfterPeak)
 	t.KeepsVolumes = t.KeepsVolumes || wpp.KeepsVolumes
 	t.Autoscaling = t.Autoscaling || wpp.Autoscaling
 	if wpp.UserSized {

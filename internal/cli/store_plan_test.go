@@ -104,10 +104,11 @@ func TestStorePlan(t *testing.T) {
 			if math.Abs(gw.MonthlyCost.Min-wantMin) > 0.006 || math.Abs(gw.MonthlyCost.Max-wantMax) > 0.006 {
 				t.Errorf("%s %s: monthly cost %+v, want %.2f-%.2f", p.Metadata.Name, gw.Name, gw.MonthlyCost, wantMin, wantMax)
 			}
-			sumMin += wantMin
-			sumMax += wantMax
+			// The total adds the workloads' costs as shown, in cents.
+			sumMin += math.Round(wantMin*100) / 100
+			sumMax += math.Round(wantMax*100) / 100
 		}
-		if math.Abs(gp.MonthlyCost.Min-sumMin) > 0.006 || math.Abs(gp.MonthlyCost.Max-sumMax) > 0.006 {
+		if math.Abs(gp.MonthlyCost.Min-sumMin) > 0.001 || math.Abs(gp.MonthlyCost.Max-sumMax) > 0.001 {
 			t.Errorf("%s: total %+v, want the sums %.2f-%.2f", p.Metadata.Name, gp.MonthlyCost, sumMin, sumMax)
 		}
 	}

@@ -119,6 +119,23 @@ type PDB struct {
 	MaxUnavailable *intstr.IntOrString `json:"maxUnavailable"`
 }
 
+// String is the budget as a PodDisruptionBudget states it: "maxUnavailable
+// 1" (the default, for a nil budget), "minAvailable 50%".
+func (b *PDB) String() string {
+	switch {
+	case b != nil && b.MinAvailable != nil:
+		return "minAvailable " + b.MinAvailable.String()
+	case b != nil && b.MaxUnavailable != nil:
+		return "maxUnavailable " + b.MaxUnavailable.String()
+	}
+	return "maxUnavailable 1"
+}
+
+// String is the thresholds in one line: "80% / 85% / 5m / 90% / 2".
+func (a Alerts) String() string {
+	return fmt.Sprintf("%d%% / %d%% / %s / %d%% / %d", a.CPUPercent, a.MemoryPercent, a.For, a.PVCUsagePercent, a.SessionsPerPod)
+}
+
 // PerWorkload reports whether the phase is in the per-workload form.
 func (p *Phase) PerWorkload() bool { return p.Spec.Workloads != nil }
 

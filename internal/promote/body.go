@@ -181,10 +181,12 @@ func workloadRows(pl *capacity.Planner, from, to *config.Phase, fp *capacity.Pha
 		if fp != nil {
 			wfp = &fp.Workloads[i].Plan
 		}
-		for _, r := range rows(w.Container.Resources, view(from, w.Name), view(to, w.Name), wfp, tp.Workloads[i].Plan) {
+		wtp := tp.Workloads[i].Plan
+		for _, r := range rows(w.Container.Resources, view(from, w.Name), view(to, w.Name), wfp, wtp) {
 			r.Name = w.Name + ": " + r.Name
 			out = append(out, r)
 		}
+		out = append(out, row{w.Name + ": Monthly cost change", "", costDelta(wfp, wtp)})
 	}
 	total := func(p *capacity.PhasePlan) string {
 		if p == nil {
@@ -197,11 +199,11 @@ func workloadRows(pl *capacity.Planner, from, to *config.Phase, fp *capacity.Pha
 
 func rows(baseRes corev1.ResourceRequirements, from, to *config.Phase, fp *capacity.PhasePlan, tp capacity.PhasePlan) []row {
 	type side struct {
-		replicas, hpa, cpu, mem, users, cost, afterPeak, toMax, peak string
+		replicas, hpa, cpu, mem, pdb, alerts, users, cost, afterPeak, toMax, peak string
 	}
 	of := func(ph *config.Phase, p *capacity.PhasePlan) side {
 		if ph == nil || p == nil {
-			return side{"–", "–", "–", "–", "–", "–", "–", "–", "–"}
+			return side{"–", "–", "–", "–", "–", "–", "–", "–", "–", "–", "–"}
 		}
 		res := ph.Spec.Resources.Apply(baseRes)
 		hpa := "none"
@@ -217,6 +219,8 @@ func rows(baseRes corev1.ResourceRequirements, from, to *config.Phase, fp *capac
 			hpa:       hpa,
 			cpu:       quantity(res.Requests, corev1.ResourceCPU) + " / " + quantity(res.Limits, corev1.ResourceCPU),
 			mem:       quantity(res.Requests, corev1.ResourceMemory) + " / " + quantity(res.Limits, corev1.ResourceMemory),
+			pdb:       ph.Spec.PDB.String(),
+			alerts:    ph.Spec.Alerts.String(),
 			users:     users,
 			cost:      capacity.Money(p.MonthlyCost.Min) + "–" + capacity.Money(p.MonthlyCost.Max),
 			afterPeak: afterPeak(p),
@@ -230,6 +234,8 @@ func rows(baseRes corev1.ResourceRequirements, from, to *config.Phase, fp *capac
 		{"HPA range", a.hpa, b.hpa},
 		{"CPU per pod (request / limit)", a.cpu, b.cpu},
 		{"Memory per pod (request / limit)", a.mem, b.mem},
+		{"Disruption budget", a.pdb, b.pdb},
+		{"Alerts: CPU / memory / for / PVC / sessions a pod", a.alerts, b.alerts},
 		{"Users served (conservative / optimistic)", a.users, b.users},
 		{"Monthly cost (min–max)", a.cost, b.cost},
 		{"Monthly cost at the floor after a peak", a.afterPeak, b.afterPeak},

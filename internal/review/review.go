@@ -84,6 +84,9 @@ type Env struct {
 	MonthlyCost CostDelta `json:"monthlyCost"`
 	Gates       []Gate    `json:"gates"`
 	Objects     []Object  `json:"objects"`
+	// Workloads are the environment's workloads (of either side), each
+	// with whether its objects change and its share of the cost.
+	Workloads []WorkloadChange `json:"workloads"`
 	// Scaling is the planner's HPA simulation on both sides (plan -o
 	// json's "scaling"), only when it differs; null on a side without an
 	// HPA or without the environment.
@@ -104,6 +107,32 @@ type Env struct {
 	// Runbook says how to apply an immutable-field change or an Application
 	// move by hand.
 	Runbook string `json:"-"`
+}
+
+// WorkloadChange is one workload of an environment under review.
+type WorkloadChange struct {
+	Name string `json:"name"`
+	Kind string `json:"kind"`
+	// Changed: one of its objects (itself, its HPA, PDB or
+	// PrometheusRule) differs.
+	Changed     bool      `json:"changed"`
+	MonthlyCost CostDelta `json:"monthlyCost"`
+}
+
+// owns reports whether the built object o is w's own or one phasegen
+// writes for it.
+func (w WorkloadChange) owns(o Object) bool {
+	switch o.Kind {
+	case "Deployment", "StatefulSet":
+		return o.Name == w.Name
+	case "HorizontalPodAutoscaler":
+		return o.Name == w.Name+"-hpa"
+	case "PodDisruptionBudget":
+		return o.Name == w.Name+"-pdb"
+	case "PrometheusRule":
+		return o.Name == w.Name+"-alerts"
+	}
+	return false
 }
 
 // FromTo is a phase name on each side; nil where the environment does not
@@ -425,7 +454,11 @@ func compare(e *Env, from, to *envSide, phases []*config.Phase, fromBuilt, toBui
 	e.Changed = len(e.Diffs) > 0
 	for _, d := range e.Diffs {
 		kind, name, _ := strings.Cut(d.Path, "/")
-		e.Objects = append(e.Objects, Object{Kind: kind, Name: name, Change: string(d.Status)})
+		o := Object{Kind: kind, Name: name, Change: string(d.Status)}
+		e.Objects = append(e.Objects, o)
+		for i := range e.Workloads {
+			e.Workloads[i].Changed = e.Workloads[i].Changed || e.Workloads[i].owns(o)
+		}
 	}
 	if from == nil || to == nil {
 		return nil // an environment added or removed: no promotion to gate

@@ -35,6 +35,7 @@ type costed struct {
 // costedWorkload is one workload at the phase.
 type costedWorkload struct {
 	name      string
+	kind      string
 	view      *config.Phase               // the phase as it sizes the workload
 	resources corev1.ResourceRequirements // the container's, the phase applied
 	plan      capacity.PhasePlan
@@ -60,7 +61,7 @@ func (c *coster) of(es *envSide) (costed, error) {
 		}
 		for _, wp := range c.planner.Workloads {
 			w := wp.Workload
-			cw := costedWorkload{name: w.Name, view: es.phase.For(w.Name)}
+			cw := costedWorkload{name: w.Name, kind: w.Kind, view: es.phase.For(w.Name)}
 			cw.resources = cw.view.Spec.Resources.Apply(w.Container.Resources)
 			if cw.plan, err = wp.PlanPhase(es.phase); err != nil {
 				return err
@@ -97,6 +98,7 @@ func semantic(e *Env, costs [2]*coster, from, to *envSide) error {
 	}
 	d.Delta = Money{Min: round(d.To.Min - d.From.Min), Max: round(d.To.Max - d.From.Max)}
 	e.MonthlyCost = d
+	e.Workloads = workloadCosts(a, b)
 	e.Rows = changedRows(fields(from, a), fields(to, b))
 	sa, sb := scalingOf(a), scalingOf(b)
 	ja, err := json.Marshal(sa)
@@ -114,6 +116,38 @@ func semantic(e *Env, costs [2]*coster, from, to *envSide) error {
 		e.Soak = &SoakDelta{From: ka, To: kb}
 	}
 	return nil
+}
+
+// workloadCosts are the workloads of either side with their cost on each;
+// a side without the workload (or the environment) costs nothing.
+func workloadCosts(a, b *costed) []WorkloadChange {
+	out := []WorkloadChange{}
+	index := map[string]int{}
+	for side, c := range []*costed{a, b} {
+		if c == nil {
+			continue
+		}
+		for _, cw := range c.workloads {
+			i, ok := index[cw.name]
+			if !ok {
+				i = len(out)
+				index[cw.name] = i
+				out = append(out, WorkloadChange{Name: cw.name})
+			}
+			out[i].Kind = cw.kind
+			m := cents(Money{Min: cw.plan.MonthlyCost.Min, Max: cw.plan.MonthlyCost.Max})
+			if side == 0 {
+				out[i].MonthlyCost.From = m
+			} else {
+				out[i].MonthlyCost.To = m
+			}
+		}
+	}
+	for i := range out {
+		d := &out[i].MonthlyCost
+		d.Delta = Money{Min: round(d.To.Min - d.From.Min), Max: round(d.To.Max - d.From.Max)}
+	}
+	return out
 }
 
 func scalingOf(c *costed) *capacity.Scaling {
@@ -198,6 +232,9 @@ func fields(es *envSide, c *costed) []field {
 		}
 		for i, v := range workloadValues(cw) {
 			out = append(out, field{prefix + workloadFieldNames[i], v})
+		}
+		if prefix != "" {
+			out = append(out, field{prefix + "Monthly cost (min–max)", capacity.Money(cw.plan.MonthlyCost.Min) + "–" + capacity.Money(cw.plan.MonthlyCost.Max)})
 		}
 	}
 	soak := "none"

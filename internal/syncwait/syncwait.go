@@ -71,7 +71,47 @@ type Result struct {
 	// Missing lists what the Application still lacked when the wait ended
 	// without success.
 	Missing []string `json:"missing,omitempty"`
+	// Unhealthy are the managed resources Argo CD last reported not
+	// Healthy (the workloads that hold the Application back).
+	Unhealthy []Resource `json:"unhealthy,omitempty"`
 	Error   string   `json:"error,omitempty"`
+}
+
+// Resource is a managed resource that is not Healthy.
+type Resource struct {
+	Kind    string `json:"kind"`
+	Name    string `json:"name"`
+	Health  string `json:"health"`
+	Message string `json:"message,omitempty"`
+}
+
+func (r Resource) String() string {
+	s := r.Kind + " " + r.Name + " " + r.Health
+	if r.Message != "" {
+		s += " (" + r.Message + ")"
+	}
+	return s
+}
+
+// unhealthy are app's managed resources whose health Argo CD reports and
+// is not Healthy, in its order.
+func unhealthy(app *argocdapi.Application) []Resource {
+	var out []Resource
+	for _, r := range app.Status.Resources {
+		if r.Health != nil && r.Health.Status != "" && r.Health.Status != "Healthy" {
+			out = append(out, Resource{Kind: r.Kind, Name: r.Name, Health: r.Health.Status, Message: r.Health.Message})
+		}
+	}
+	return out
+}
+
+// describe lists resources for a message.
+func describe(rs []Resource) string {
+	parts := make([]string, len(rs))
+	for i, r := range rs {
+		parts[i] = r.String()
+	}
+	return strings.Join(parts, "; ")
 }
 
 // ErrTimeout is wrapped by the error of a wait that ran out of time.
@@ -127,6 +167,7 @@ func Wait(ctx context.Context, o Options) (Result, error) {
 			if st.OperationState != nil {
 				res.Operation = st.OperationState.Phase
 			}
+			res.Unhealthy = unhealthy(app)
 			if err := failure(o, app); err != nil {
 				res.Error = err.Error()
 				return res, err
@@ -233,7 +274,13 @@ func failure(o Options, app *argocdapi.Application) error {
 	}
 	if st.Health.Status == "Degraded" && hasRevision(st.Sync.All(), o.Revision) {
 		msg := st.Health.Message
-		if msg == "" {
+		bad := unhealthy(app)
+		switch {
+		case len(bad) > 0 && msg != "":
+			msg += "; not Healthy: " + describe(bad)
+		case len(bad) > 0:
+			msg = "not Healthy: " + describe(bad)
+		case msg == "":
 			msg = "(Argo CD gave no message: see 'argocd app get " + o.App + "')"
 		}
 		return fmt.Errorf("argo cd reports %s Degraded at %s: %s", o.App, short(o.Revision), msg)
@@ -263,6 +310,9 @@ func missingFor(rev string, app *argocdapi.Application) []string {
 	}
 	if st.Health.Status != "Healthy" {
 		m = append(m, fmt.Sprintf("status.health.status Healthy (it is %s)", orNone(st.Health.Status)))
+	}
+	for _, r := range unhealthy(app) {
+		m = append(m, fmt.Sprintf("%s %s Healthy (it is %s)", r.Kind, r.Name, r.Health))
 	}
 	return m
 }
