@@ -98,7 +98,8 @@ func (c *Change) fields() string {
 		if i > 0 {
 			s += ", "
 		}
-		s += fmt.Sprintf("%s: %d", strings.TrimPrefix(x.Field, "spec.autoscaling."), x.To)
+		_, short, _ := strings.Cut(x.Field, "autoscaling.")
+		s += fmt.Sprintf("%s: %d", short, x.To)
 	}
 	return s
 }
@@ -116,6 +117,12 @@ func (m Model) planScaling(p *config.Phase) *Scaling {
 	}
 	if o := p.Spec.SLO; o != nil && m.Conservative > 0 {
 		sc.Peak = m.planPeak(a, o)
+		if c := sc.Peak.Change; c != nil {
+			// The fields as the phase's file spells them (per workload too).
+			for i := range c.Set {
+				c.Set[i].Field = p.Field(strings.TrimPrefix(c.Set[i].Field, "spec."))
+			}
+		}
 	}
 	return sc
 }

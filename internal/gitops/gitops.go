@@ -81,6 +81,16 @@ type Repo interface {
 	Write(ctx context.Context, c Change) (Result, error)
 }
 
+// Lister is a Repo that also lists a folder: the git blob id of each file
+// directly in dir on branch, by name, in one call whatever the folder holds
+// (an empty map when dir does not exist). Comparing blob ids with the local
+// files' tells which files differ without reading them. Both shipped
+// targets are Listers.
+type Lister interface {
+	Repo
+	ListDir(ctx context.Context, branch, dir string) (map[string]string, error)
+}
+
 // Revision is one commit of a branch's history that changed a file.
 type Revision struct {
 	Commit string

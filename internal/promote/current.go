@@ -18,20 +18,25 @@ import (
 	"github.com/coditect/phasegen/internal/kbuild"
 	"github.com/coditect/phasegen/internal/manifest"
 	"github.com/coditect/phasegen/internal/overlay"
+	"github.com/go-git/go-git/v5/plumbing"
 )
 
-// current is what the target holds for an environment, read with a constant
-// number of file reads: the overlay's kustomization.yaml (which names the
-// phase), the base file declaring the workload's StatefulSet (which holds
-// the fields the immutable-field gate compares) and, without --appset, the
-// environment's Application (whose namespace the move gate compares; with
-// --appset the ApplicationSet read by useAppSet tells).
+// current is what the target holds for an environment, read with a number
+// of calls that does not grow with the workloads: the overlay's
+// kustomization.yaml (which names the phase); the listing of the base
+// folder holding the workloads' files (their blob ids), and only those
+// files that differ from the local ones (they hold the fields the
+// immutable-field gates compare); and, without --appset, the environment's
+// Application (whose namespace the move gate compares; with --appset the
+// ApplicationSet read by useAppSet tells).
 type current struct {
 	kustomization []byte // nil: the target has no overlay for the environment
 	phase         string
-	workloadFile  string // path relative to the generated tree's top; "" when the base has none
-	workload      []byte // nil when the target lacks workloadFile
-	appNamespace  string // metadata.namespace of the Application held; "" when none is
+	// workloads are the base files declaring workloads that the target
+	// holds otherwise than the local base, by path from the generated
+	// tree's top.
+	workloads    fileset.Set
+	appNamespace string // metadata.namespace of the Application held; "" when none is
 }
 
 // readCurrent reads the environment's state on the GitOps branch; app says
@@ -51,16 +56,8 @@ func readCurrent(ctx context.Context, t gitops.Repo, env *config.Environment, b 
 	if c.phase, err = PhaseOf(data); err != nil {
 		return c, fmt.Errorf("%s on %s: %w", kpath, g.Branch, err)
 	}
-	if f := workloadFile(b, env.Spec.Workload); f != "" {
-		c.workloadFile = path.Join(base.Dir, f)
-		data, err := t.ReadFile(ctx, g.Branch, path.Join(g.Path, c.workloadFile))
-		switch {
-		case errors.Is(err, gitops.ErrNotFound):
-		case err != nil:
-			return c, fmt.Errorf("reading %s on %s: %w", c.workloadFile, g.Branch, err)
-		default:
-			c.workload = data
-		}
+	if c.workloads, err = heldWorkloads(ctx, t, g, b); err != nil {
+		return c, err
 	}
 	if app {
 		apath := path.Join(g.Path, overlay.ApplicationPath(env.Metadata.Name))
@@ -99,9 +96,49 @@ func applicationNamespace(data []byte) (string, error) {
 	return app.Metadata.Namespace, nil
 }
 
-// workloadFile returns the base file (relative to the base folder) that
-// declares StatefulSet name, or "".
-func workloadFile(b *base.Base, name string) string {
+// heldWorkloads reads the base files declaring workloads that the target
+// holds otherwise than b: one listing per folder holding them (one, for a
+// flat base) and one read per file that differs, so an unchanged base
+// costs a listing whatever the number of workloads. A target that cannot
+// list has each file read.
+func heldWorkloads(ctx context.Context, t gitops.Repo, g config.GitOps, b *base.Base) (fileset.Set, error) {
+	files := workloadFiles(b)
+	dirs := map[string]map[string]string{} // folder → held blob ids by name
+	lister, canList := t.(gitops.Lister)
+	out := fileset.Set{}
+	for _, f := range files {
+		rel := path.Join(base.Dir, f)
+		dir, name := path.Split(path.Join(g.Path, rel))
+		if canList {
+			held, ok := dirs[dir]
+			if !ok {
+				var err error
+				if held, err = lister.ListDir(ctx, g.Branch, path.Clean(dir)); err != nil {
+					return nil, fmt.Errorf("listing %s on %s: %w", path.Dir(rel), g.Branch, err)
+				}
+				dirs[dir] = held
+			}
+			sha, ok := held[name]
+			if !ok || sha == plumbing.ComputeHash(plumbing.BlobObject, b.Files[f]).String() {
+				continue // a new file, or the same as the local one
+			}
+		}
+		data, err := t.ReadFile(ctx, g.Branch, path.Join(g.Path, rel))
+		switch {
+		case errors.Is(err, gitops.ErrNotFound):
+		case err != nil:
+			return nil, fmt.Errorf("reading %s on %s: %w", rel, g.Branch, err)
+		default:
+			out[rel] = data
+		}
+	}
+	return out, nil
+}
+
+// workloadFiles returns the base files (relative to the base folder) that
+// declare a Deployment or a StatefulSet, sorted.
+func workloadFiles(b *base.Base) []string {
+	var out []string
 	for _, p := range b.Files.Paths() {
 		if !strings.HasSuffix(p, ".yaml") && !strings.HasSuffix(p, ".yml") {
 			continue
@@ -110,11 +147,11 @@ func workloadFile(b *base.Base, name string) string {
 		if err != nil {
 			continue
 		}
-		if _, ok := m.StatefulSets[name]; ok {
-			return p
+		if len(m.StatefulSets)+len(m.Deployments) > 0 {
+			out = append(out, p)
 		}
 	}
-	return ""
+	return out
 }
 
 // buildCurrent builds the environment at from as the target holds it: the
@@ -130,8 +167,8 @@ func buildCurrent(o Options, env *config.Environment, from *config.Phase, cur cu
 	dir := overlay.EnvDir(env.Metadata.Name)
 	held := local.Clone()
 	held[path.Join(dir, overlay.KustomizationFile)] = cur.kustomization
-	if cur.workload != nil {
-		held[cur.workloadFile] = cur.workload
+	for p, data := range cur.workloads {
+		held[p] = data
 	}
 	built, herr := kbuild.Build(held, dir)
 	if herr == nil {

@@ -243,3 +243,37 @@ func (t *Repo) readFile(ctx context.Context, branch, p string) ([]byte, error) {
 	}
 	return []byte(s), nil
 }
+
+// ListDir returns the blob id of each file directly in dir on branch, by
+// name, with one contents API call; an empty map when dir does not exist.
+func (t *Repo) ListDir(ctx context.Context, branch, dir string) (map[string]string, error) {
+	out, err := t.listDir(ctx, branch, dir)
+	return out, t.redact(err)
+}
+
+func (t *Repo) listDir(ctx context.Context, branch, dir string) (map[string]string, error) {
+	op := fmt.Sprintf("listing %s on branch %s", dir, branch)
+	var fc *github.RepositoryContent
+	var list []*github.RepositoryContent
+	err := t.call(ctx, op, func() (*github.Response, error) {
+		var resp *github.Response
+		var err error
+		fc, list, resp, err = t.gh.Repositories.GetContents(ctx, t.owner, t.repo, dir, &github.RepositoryContentGetOptions{Ref: branch})
+		return resp, err
+	})
+	out := map[string]string{}
+	switch {
+	case errors.Is(err, gitops.ErrNotFound):
+		return out, nil
+	case err != nil:
+		return nil, err
+	case fc != nil:
+		return nil, fmt.Errorf("%s: a file, not a folder", op)
+	}
+	for _, e := range list {
+		if e.GetType() == "file" {
+			out[e.GetName()] = e.GetSHA()
+		}
+	}
+	return out, nil
+}

@@ -341,3 +341,36 @@ func join(root, p string) string {
 	}
 	return j
 }
+
+// ListDir returns the blob id of each file directly in dir on branch, by
+// name; an empty map when dir does not exist.
+func (r *Repo) ListDir(ctx context.Context, branch, dir string) (map[string]string, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if !fileset.ValidPath(dir) || dir == "." {
+		return nil, fmt.Errorf("listing %q: invalid path", dir)
+	}
+	c, err := r.tip(branch)
+	if err != nil {
+		return nil, fmt.Errorf("listing %q: %w", dir, err)
+	}
+	root, err := c.Tree()
+	if err != nil {
+		return nil, fmt.Errorf("listing %q on branch %q: %w", dir, branch, err)
+	}
+	out := map[string]string{}
+	t, err := root.Tree(dir)
+	if errors.Is(err, object.ErrDirectoryNotFound) || errors.Is(err, object.ErrEntryNotFound) {
+		return out, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("listing %q on branch %q: %w", dir, branch, err)
+	}
+	for _, e := range t.Entries {
+		if e.Mode.IsFile() {
+			out[e.Name] = e.Hash.String()
+		}
+	}
+	return out, nil
+}
