@@ -308,3 +308,42 @@ func TestWaitApplicationInTeamNamespace(t *testing.T) {
 		t.Errorf("without spec.argocd.namespace wait sent %s", last.Query)
 	}
 }
+
+// TestWaitNamesTheUnhealthyWorkload: of an Application managing a
+// Deployment and a StatefulSet, the Deployment ends Degraded: wait exits 1
+// naming it (kind, name, health and Argo CD's message), and -o json lists
+// it under "unhealthy"; the Healthy StatefulSet is not named.
+func TestWaitNamesTheUnhealthyWorkload(t *testing.T) {
+	sc := rolloutCLI
+	sc.End, sc.Unhealthy = argocdfake.Degraded, "Deployment/store-api"
+	sc.Message = `Deployment "store-api" exceeded its progress deadline`
+	r := newWaitRig(t, sc)
+	repo, err := local.Open(r.gitDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The rig's Application, managing two workloads instead.
+	r.fake.Add(argocdfake.App{Name: "coditect-combined-production", Scenario: sc, DestNamespace: "coditect-app",
+		Resources: []argocdfake.Resource{
+			{Group: "apps", Version: "v1", Kind: "Deployment", Name: "store-api"},
+			{Group: "apps", Version: "v1", Kind: "StatefulSet", Name: "store-db"},
+			{Group: "policy", Version: "v1", Kind: "PodDisruptionBudget", Name: "store-api-pdb"},
+		},
+		Head: func() (string, error) { return repo.Head(context.Background(), "main") }}, "")
+	code, out := r.run("wait", "production", "--git-dir", r.gitDir, "-o", "json")
+	want := `not Healthy: Deployment store-api Degraded (Deployment "store-api" exceeded its progress deadline)`
+	if code != cli.ExitError || !strings.Contains(out, want) || strings.Contains(out, "StatefulSet store-db Degraded") {
+		t.Errorf("exit %d, want 1 naming the Deployment:\n%s", code, out)
+	}
+	js, _, _ := strings.Cut(out, "--- stderr\n")
+	var res struct {
+		Unhealthy []struct{ Kind, Name, Health, Message string }
+	}
+	if err := json.Unmarshal([]byte(js), &res); err != nil {
+		t.Fatalf("-o json: %v\n%s", err, js)
+	}
+	if len(res.Unhealthy) != 1 || res.Unhealthy[0].Kind != "Deployment" || res.Unhealthy[0].Name != "store-api" ||
+		res.Unhealthy[0].Health != "Degraded" || res.Unhealthy[0].Message != sc.Message {
+		t.Errorf("unhealthy = %+v", res.Unhealthy)
+	}
+}

@@ -101,8 +101,22 @@ func TestScripts(t *testing.T) {
 			"github":     cmdGitHub,
 			"gitcommit":  cmdGitCommit,
 			"prometheus": cmdPrometheus,
+			"usestore":   cmdUseStore,
 		},
 	})
+}
+
+// usestore: replace the seed's environments/, templates/base and overlays/
+// with those of the second shipped example, examples/store (a Deployment
+// and a StatefulSet).
+func cmdUseStore(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 0 {
+		ts.Fatalf("usage: usestore")
+	}
+	for _, d := range []string{"environments", "templates/base", "overlays"} {
+		ts.Check(os.RemoveAll(ts.MkAbs(d)))
+		ts.Check(copyTree(filepath.Join("..", "..", "examples", "store", d), ts.MkAbs(d)))
+	}
 }
 
 func copyTree(src, dst string) error {

@@ -211,7 +211,9 @@ func rows(baseRes corev1.ResourceRequirements, from, to *config.Phase, fp *capac
 			hpa = fmt.Sprintf("%d–%d", p.Replicas.Min, p.Replicas.Max)
 		}
 		users := fmt.Sprintf("%d / %d", p.UserCapacity.Conservative, p.UserCapacity.Optimistic)
-		if p.Replicas.Max != p.Replicas.Min {
+		if !p.UserSized {
+			users = "not sized by users"
+		} else if p.Replicas.Max != p.Replicas.Min {
 			users += fmt.Sprintf(" (%d / %d at %d pods)", p.MaxCapacity.Conservative, p.MaxCapacity.Optimistic, p.Replicas.Max)
 		}
 		return side{
@@ -246,6 +248,9 @@ func rows(baseRes corev1.ResourceRequirements, from, to *config.Phase, fp *capac
 
 // afterPeak is the floor's cost after a peak and whether the volumes stay.
 func afterPeak(p *capacity.PhasePlan) string {
+	if p.StorageGiB == 0 {
+		return capacity.Money(p.MonthlyCost.MinAfterPeak)
+	}
 	if p.KeepsVolumes && p.Replicas.Max > p.Replicas.Min {
 		return capacity.Money(p.MonthlyCost.MinAfterPeak) + " (volumes stay)"
 	}

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"path"
+	"slices"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -23,20 +25,15 @@ import (
 
 // current is what the target holds for an environment, read with a number
 // of calls that does not grow with the workloads: the overlay's
-// kustomization.yaml (which names the phase); the listing of the base
-// folder holding the workloads' files (their blob ids), and only those
-// files that differ from the local ones (they hold the fields the
-// immutable-field gates compare); and, without --appset, the environment's
-// Application (whose namespace the move gate compares; with --appset the
-// ApplicationSet read by useAppSet tells).
+// kustomization.yaml (which names the phase); and, without --appset, the
+// environment's Application (whose namespace the move gate compares; with
+// --appset the ApplicationSet read by useAppSet tells). heldTree then lists
+// the overlay's folder and the base's and reads only the files that differ
+// from the local render of that phase.
 type current struct {
 	kustomization []byte // nil: the target has no overlay for the environment
 	phase         string
-	// workloads are the base files declaring workloads that the target
-	// holds otherwise than the local base, by path from the generated
-	// tree's top.
-	workloads    fileset.Set
-	appNamespace string // metadata.namespace of the Application held; "" when none is
+	appNamespace  string // metadata.namespace of the Application held; "" when none is
 }
 
 // readCurrent reads the environment's state on the GitOps branch; app says
@@ -55,9 +52,6 @@ func readCurrent(ctx context.Context, t gitops.Repo, env *config.Environment, b 
 	c.kustomization = data
 	if c.phase, err = PhaseOf(data); err != nil {
 		return c, fmt.Errorf("%s on %s: %w", kpath, g.Branch, err)
-	}
-	if c.workloads, err = heldWorkloads(ctx, t, g, b); err != nil {
-		return c, err
 	}
 	if app {
 		apath := path.Join(g.Path, overlay.ApplicationPath(env.Metadata.Name))
@@ -96,79 +90,82 @@ func applicationNamespace(data []byte) (string, error) {
 	return app.Metadata.Namespace, nil
 }
 
-// heldWorkloads reads the base files declaring workloads that the target
-// holds otherwise than b: one listing per folder holding them (one, for a
-// flat base) and one read per file that differs, so an unchanged base
-// costs a listing whatever the number of workloads. A target that cannot
-// list has each file read.
-func heldWorkloads(ctx context.Context, t gitops.Repo, g config.GitOps, b *base.Base) (fileset.Set, error) {
-	files := workloadFiles(b)
-	dirs := map[string]map[string]string{} // folder → held blob ids by name
-	lister, canList := t.(gitops.Lister)
-	out := fileset.Set{}
-	for _, f := range files {
-		rel := path.Join(base.Dir, f)
-		dir, name := path.Split(path.Join(g.Path, rel))
-		if canList {
-			held, ok := dirs[dir]
-			if !ok {
-				var err error
-				if held, err = lister.ListDir(ctx, g.Branch, path.Clean(dir)); err != nil {
-					return nil, fmt.Errorf("listing %s on %s: %w", path.Dir(rel), g.Branch, err)
-				}
-				dirs[dir] = held
-			}
-			sha, ok := held[name]
-			if !ok || sha == plumbing.ComputeHash(plumbing.BlobObject, b.Files[f]).String() {
-				continue // a new file, or the same as the local one
+// heldTree returns the environment's overlay and the base as the target
+// holds them, from local, the local render of the phase it holds: each
+// folder (the overlay's, and the base's that declare workloads) is listed once, and only
+// the files whose blob differs from the local one, or that the local
+// render lacks, are read; a local file the target lacks is dropped. So the
+// calls do not grow with the workloads: an unchanged tree costs one
+// listing a folder. A target that cannot list gives local with the held
+// kustomization, as it is.
+func heldTree(ctx context.Context, t gitops.Repo, g config.GitOps, env string, local fileset.Set, kustomization []byte) (fileset.Set, error) {
+	held := local.Clone()
+	kpath := path.Join(overlay.EnvDir(env), overlay.KustomizationFile)
+	held[kpath] = kustomization
+	lister, ok := t.(gitops.Lister)
+	if !ok {
+		return held, nil
+	}
+	// The overlay's folder, and the base's folders that declare workloads
+	// (one for a flat base): what the gates compare. Other base files are
+	// taken as local.
+	dirs := map[string]bool{overlay.EnvDir(env): true}
+	for _, f := range workloadFiles(local) {
+		dirs[path.Dir(f)] = true
+	}
+	for _, dir := range slices.Sorted(maps.Keys(dirs)) {
+		listed, err := lister.ListDir(ctx, g.Branch, path.Join(g.Path, dir))
+		if err != nil {
+			return nil, fmt.Errorf("listing %s on %s: %w", dir, g.Branch, err)
+		}
+		for p := range local {
+			if path.Dir(p) == dir && listed[path.Base(p)] == "" {
+				delete(held, p)
 			}
 		}
-		data, err := t.ReadFile(ctx, g.Branch, path.Join(g.Path, rel))
-		switch {
-		case errors.Is(err, gitops.ErrNotFound):
-		case err != nil:
-			return nil, fmt.Errorf("reading %s on %s: %w", rel, g.Branch, err)
-		default:
-			out[rel] = data
+		for _, name := range slices.Sorted(maps.Keys(listed)) {
+			p := path.Join(dir, name)
+			data, have := local[p]
+			if p == kpath || (have && listed[name] == plumbing.ComputeHash(plumbing.BlobObject, data).String()) {
+				continue
+			}
+			if held[p], err = t.ReadFile(ctx, g.Branch, path.Join(g.Path, p)); err != nil {
+				return nil, fmt.Errorf("reading %s on %s: %w", p, g.Branch, err)
+			}
 		}
 	}
-	return out, nil
+	return held, nil
 }
 
-// workloadFiles returns the base files (relative to the base folder) that
+// workloadFiles returns the base files of tree (paths under base.Dir) that
 // declare a Deployment or a StatefulSet, sorted.
-func workloadFiles(b *base.Base) []string {
+func workloadFiles(tree fileset.Set) []string {
 	var out []string
-	for _, p := range b.Files.Paths() {
-		if !strings.HasSuffix(p, ".yaml") && !strings.HasSuffix(p, ".yml") {
+	for _, p := range tree.Paths() {
+		if !strings.HasPrefix(p, base.Dir+"/") || (!strings.HasSuffix(p, ".yaml") && !strings.HasSuffix(p, ".yml")) {
 			continue
 		}
-		m, err := manifest.Decode(b.Files[p], manifest.Lenient)
-		if err != nil {
-			continue
-		}
-		if len(m.StatefulSets)+len(m.Deployments) > 0 {
+		if m, err := manifest.Decode(tree[p], manifest.Lenient); err == nil && len(m.StatefulSets)+len(m.Deployments) > 0 {
 			out = append(out, p)
 		}
 	}
 	return out
 }
 
-// buildCurrent builds the environment at from as the target holds it: the
-// local render of from with the target's kustomization.yaml and workload
-// file laid over it, so a change of the base since the last promotion (a
-// grown volume) shows up. When that tree does not build, it falls back to
-// the local render and says so in a note.
-func buildCurrent(o Options, env *config.Environment, from *config.Phase, cur current) ([]byte, []string, error) {
+// buildCurrent builds the environment at from as the target holds it
+// (heldTree), so a change since the last promotion (a grown volume, a new
+// selector, a workload gone from the base, an HPA gone from the phase)
+// shows up. When that tree does not build, it falls back to the local
+// render and says so in a note.
+func buildCurrent(ctx context.Context, o Options, env *config.Environment, from *config.Phase, cur current) ([]byte, []string, error) {
 	local, err := overlay.Render(overlay.Input{Config: o.Config, Base: o.Base, Env: env, Phase: from})
 	if err != nil {
 		return nil, nil, fmt.Errorf("rendering %s at its current phase %s: %w", env.Metadata.Name, from.Metadata.Name, err)
 	}
 	dir := overlay.EnvDir(env.Metadata.Name)
-	held := local.Clone()
-	held[path.Join(dir, overlay.KustomizationFile)] = cur.kustomization
-	for p, data := range cur.workloads {
-		held[p] = data
+	held, err := heldTree(ctx, o.Target, env.Spec.GitOps, env.Metadata.Name, local, cur.kustomization)
+	if err != nil {
+		return nil, nil, err
 	}
 	built, herr := kbuild.Build(held, dir)
 	if herr == nil {

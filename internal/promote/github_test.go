@@ -225,20 +225,22 @@ func TestPromoteGitHubCallCount(t *testing.T) {
 		}
 	})
 	const (
-		// 3 contents reads (kustomization.yaml, statefulset.yaml, the
-		// Application, whose namespace the move gate compares); the soak:
+		// 4 contents calls (kustomization.yaml; the listings of the
+		// overlay's folder and of the base's, whose files are as local, so
+		// none is read; the Application, whose namespace the move gate
+		// compares); the soak:
 		// one commits list, one contents read per listed revision (here
 		// one: main got production's overlay in one commit) and the pull
 		// requests of the commit that brought the phase; Write: base
 		// ref, base tree, head ref (404), tree, commit, ref creation; OpenPR:
 		// list, create, labels, reviewers.
-		wantFirst = "GET commits/{sha}/pulls×1, GET commits×1, GET contents/{path...}×4, GET git/ref/heads/{branch...}×2, GET git/trees/{sha}×1, GET pulls×1, " +
+		wantFirst = "GET commits/{sha}/pulls×1, GET commits×1, GET contents/{path...}×5, GET git/ref/heads/{branch...}×2, GET git/trees/{sha}×1, GET pulls×1, " +
 			"POST git/commits×1, POST git/refs×1, POST git/trees×1, POST issues/{number}/labels×1, POST pulls/{number}/requested_reviewers×1, POST pulls×1"
-		wantFirstN = 16
-		// Rerun: 3 reads, the soak's 3, base ref, base tree, head ref, head
+		wantFirstN = 17
+		// Rerun: 4 reads, the soak's 3, base ref, base tree, head ref, head
 		// commit, PR list.
-		wantRerun  = "GET commits/{sha}/pulls×1, GET commits×1, GET contents/{path...}×4, GET git/commits/{sha}×1, GET git/ref/heads/{branch...}×2, GET git/trees/{sha}×1, GET pulls×1"
-		wantRerunN = 11
+		wantRerun  = "GET commits/{sha}/pulls×1, GET commits×1, GET contents/{path...}×5, GET git/commits/{sha}×1, GET git/ref/heads/{branch...}×2, GET git/trees/{sha}×1, GET pulls×1"
+		wantRerunN = 12
 	)
 	for _, tc := range []struct {
 		name string

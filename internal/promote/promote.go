@@ -235,7 +235,7 @@ func (p *promotion) build(ctx context.Context) error {
 		}
 	}
 	if p.from != nil {
-		p.fromBuilt, p.notes, err = buildCurrent(o, p.env, p.from, p.cur)
+		p.fromBuilt, p.notes, err = buildCurrent(ctx, o, p.env, p.from, p.cur)
 	}
 	return err
 }
