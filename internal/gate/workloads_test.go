@@ -39,8 +39,8 @@ func TestDeploymentSelector(t *testing.T) {
 	env.Spec.Namespace = "shop"
 	for _, c := range []struct {
 		name, oldLabels, newSelector, newLabels string
-		adopts                                 bool
-		want                                   []string
+		adopts                                  bool
+		want                                    []string
 	}{
 		{"narrower, still matching", "{app: api, tier: web}", "{app: api, tier: web}", "{app: api, tier: web}", true,
 			[]string{"kubectl delete deployment api -n shop --cascade=orphan", "adopts their ReplicaSet"}},

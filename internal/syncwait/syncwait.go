@@ -74,7 +74,7 @@ type Result struct {
 	// Unhealthy are the managed resources Argo CD last reported not
 	// Healthy (the workloads that hold the Application back).
 	Unhealthy []Resource `json:"unhealthy,omitempty"`
-	Error   string   `json:"error,omitempty"`
+	Error     string     `json:"error,omitempty"`
 }
 
 // Resource is a managed resource that is not Healthy.
