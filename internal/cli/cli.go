@@ -93,6 +93,7 @@ func (a *App) commands() []*command {
 		newTuneCmd(a),
 		newWaitCmd(a),
 		newReviewCmd(a),
+		newInitCmd(a),
 		newVersionCmd(a),
 	}
 	return cmds

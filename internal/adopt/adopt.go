@@ -1,0 +1,195 @@
+package adopt
+
+import (
+	"fmt"
+	"path"
+	"slices"
+	"strings"
+	"testing/fstest"
+
+	"k8s.io/apimachinery/pkg/util/validation"
+	sigsyaml "sigs.k8s.io/yaml"
+
+	"github.com/coditect/phasegen/internal/base"
+	"github.com/coditect/phasegen/internal/config"
+	"github.com/coditect/phasegen/internal/fileset"
+	"github.com/coditect/phasegen/internal/workload"
+)
+
+// Options say what to adopt and how to name it.
+type Options struct {
+	From       []string          // the manifests
+	Namespace  string            // default: the inputs' namespace
+	Env        string            // the Environment; default production
+	Phase      string            // the Phase; default current
+	GitOpsRepo string            // OWNER/NAME of the GitOps repository; default a placeholder
+	Containers map[string]string // workload → the container phasegen sizes
+	// ConfigDir and TemplatesDir are where the files go, relative to the
+	// config repository's top (environments, templates).
+	ConfigDir, TemplatesDir string
+}
+
+// Result is what Generate wrote (paths from the config repository's top)
+// and what the user should know: what was skipped, dropped or left to set.
+type Result struct {
+	Files fileset.Set
+	Notes []string
+}
+
+// placeholderRepo stands in for the GitOps repository until it is set.
+const placeholderRepo = "OWNER/NAME"
+
+// Generate reads the inputs and returns the configuration that reproduces
+// them, checked by loading it as phasegen will.
+func Generate(o Options) (*Result, error) {
+	o.defaults()
+	if err := o.check(); err != nil {
+		return nil, err
+	}
+	objs, err := read(o.From)
+	if err != nil {
+		return nil, err
+	}
+	if err := check(objs); err != nil {
+		return nil, err
+	}
+	r := &Result{Files: fileset.Set{}}
+	a, err := sort(objs, r)
+	if err != nil {
+		return nil, err
+	}
+	if o.Namespace == "" {
+		if o.Namespace, err = namespaceOf(objs); err != nil {
+			return nil, err
+		}
+	}
+	baseDir := path.Join(o.TemplatesDir, "base")
+	files, err := baseFiles(a.base)
+	if err != nil {
+		return nil, err
+	}
+	for p, data := range files {
+		r.Files[path.Join(baseDir, p)] = data
+	}
+	b, err := base.Load(subFS(files))
+	if err != nil {
+		return nil, fmt.Errorf("reading the inputs as a base: %w", err)
+	}
+	sizes, err := o.sizings(b, a, r)
+	if err != nil {
+		return nil, err
+	}
+	r.Files[path.Join(o.ConfigDir, "capacity.yaml")] = []byte(capacityYAML(o.Namespace, sizes))
+	r.Files[path.Join(o.ConfigDir, "phases", o.Phase+".yaml")] = []byte(phaseYAML(o.Phase, sizes))
+	r.Files[path.Join(o.ConfigDir, o.Env+".yaml")] = []byte(environmentYAML(o))
+	if o.GitOpsRepo == placeholderRepo {
+		r.Notes = append(r.Notes, fmt.Sprintf("set spec.gitops.repo in %s to the GitHub repository Argo CD reads", path.Join(o.ConfigDir, o.Env+".yaml")))
+	}
+	r.Notes = append(r.Notes, fmt.Sprintf("set usersPerPod for the workloads users load in %s, and spec.users in the phase, for plan to size them by users",
+		path.Join(o.ConfigDir, "capacity.yaml")))
+	return r, verify(o, r.Files, b)
+}
+
+func (o *Options) defaults() {
+	if o.Env == "" {
+		o.Env = "production"
+	}
+	if o.Phase == "" {
+		o.Phase = "current"
+	}
+	if o.GitOpsRepo == "" {
+		o.GitOpsRepo = placeholderRepo
+	}
+	if o.ConfigDir == "" {
+		o.ConfigDir = "environments"
+	}
+	if o.TemplatesDir == "" {
+		o.TemplatesDir = "templates"
+	}
+}
+
+// check refuses names the configuration could not hold.
+func (o *Options) check() error {
+	for _, f := range []struct{ what, v string }{{"environment name", o.Env}, {"phase name", o.Phase}} {
+		if errs := validation.IsDNS1123Label(f.v); len(errs) > 0 {
+			return fmt.Errorf("%s %q is not a DNS-1123 label", f.what, f.v)
+		}
+	}
+	if o.Env == config.ReservedEnvironmentName {
+		return fmt.Errorf("environment name %q is reserved for the Argo CD Applications' folder", o.Env)
+	}
+	if o.Namespace != "" {
+		if errs := validation.IsDNS1123Label(o.Namespace); len(errs) > 0 {
+			return fmt.Errorf("namespace %q is not a DNS-1123 label", o.Namespace)
+		}
+	}
+	return nil
+}
+
+// namespaceOf is the one namespace the inputs name.
+func namespaceOf(objs []object) (string, error) {
+	var names []string
+	for _, ob := range objs {
+		if ns := ob.namespace(); ns != "" && !slices.Contains(names, ns) {
+			names = append(names, ns)
+		}
+	}
+	switch len(names) {
+	case 0:
+		return "", fmt.Errorf("the inputs name no namespace: give the one the app runs in")
+	case 1:
+		return names[0], nil
+	}
+	slices.Sort(names)
+	return "", fmt.Errorf("the inputs name %d namespaces (%s), and an environment deploys to one: give the namespace", len(names), strings.Join(names, ", "))
+}
+
+// baseFiles are the base's files: each object in a file of its own,
+// <kind>-<name>.yaml, and a kustomization.yaml listing them.
+func baseFiles(objs []object) (fileset.Set, error) {
+	out := fileset.Set{}
+	var names []string
+	for _, ob := range sortedObjects(objs) {
+		data, err := sigsyaml.Marshal(ob.doc)
+		if err != nil {
+			return nil, fmt.Errorf("input %s: %w", ob.source, err)
+		}
+		name := strings.ToLower(ob.kind()) + "-" + ob.name() + ".yaml"
+		out[name] = data
+		names = append(names, name)
+	}
+	k := "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n"
+	for _, n := range names {
+		k += "- " + n + "\n"
+	}
+	out["kustomization.yaml"] = []byte(k)
+	return out, nil
+}
+
+// subFS serves a base's files as templates.FS does: under base/.
+func subFS(files fileset.Set) fstest.MapFS {
+	m := fstest.MapFS{}
+	for p, data := range files {
+		m["base/"+p] = &fstest.MapFile{Data: data}
+	}
+	return m
+}
+
+// verify loads the configuration as phasegen will, against the base: what
+// init writes must be a configuration phasegen accepts.
+func verify(o Options, files fileset.Set, b *base.Base) error {
+	m := fstest.MapFS{}
+	for p, data := range files {
+		if strings.HasPrefix(p, o.ConfigDir+"/") {
+			m[p] = &fstest.MapFile{Data: data}
+		}
+	}
+	cfg, err := config.LoadFSFrom(m, o.ConfigDir, nil)
+	if err == nil {
+		_, err = workload.Resolve(cfg, b)
+	}
+	if err != nil {
+		return fmt.Errorf("phasegen init made a configuration it cannot load (a bug; please report it with the inputs): %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,109 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/pflag"
+
+	"github.com/coditect/phasegen/internal/adopt"
+	"github.com/coditect/phasegen/internal/atomicfs"
+)
+
+type initOptions struct {
+	from                        []string
+	namespace, env, phase, repo string
+	containers                  []string
+}
+
+func newInitCmd(a *App) *command {
+	opts := &initOptions{}
+	return &command{
+		name:  "init",
+		usage: "init --from PATH... [--namespace NS] [--env NAME] [--phase NAME] [--gitops-repo OWNER/NAME] [--container WORKLOAD=NAME]...",
+		short: "Start a configuration from the manifests of an app that runs today",
+		long: `Reads the app's manifests (a Kustomize directory, YAML files, or directories
+of them; multi-document files and kind: List too) and writes a configuration
+that reproduces them: templates/base/ (the inputs, less the HPAs, which
+phasegen renders), environments/capacity.yaml (each Deployment's and
+StatefulSet's container), environments/phases/<phase>.yaml (one phase sizing
+every workload as the inputs do: replicas, resources, HPA range, targets and
+behaviour, disruption budget) and environments/<env>.yaml. After it,
+phasegen render and phasegen build <env> give the inputs back with only
+phasegen's additions (PDBs, PrometheusRules, the phase annotation).
+It writes nothing when any of those files exists, and says what it skipped.`,
+		example: "  phasegen init --from k8s/ --gitops-repo acme/argocd-apps\n  phasegen init --from deploy.yaml --from db.yaml --namespace shop --container db=mysql",
+		setFlags: func(fs *pflag.FlagSet) {
+			fs.StringArrayVar(&opts.from, "from", nil, "manifests to start from: a Kustomize directory, a YAML file or a directory of them (repeatable; more may follow as arguments)")
+			fs.StringVar(&opts.namespace, "namespace", "", "the namespace the app runs in (default: the one the inputs name)")
+			fs.StringVar(&opts.env, "env", "production", "the Environment to write")
+			fs.StringVar(&opts.phase, "phase", "current", "the Phase to write")
+			fs.StringVar(&opts.repo, "gitops-repo", "", "the GitHub OWNER/NAME of the repository Argo CD reads")
+			fs.StringArrayVar(&opts.containers, "container", nil, "WORKLOAD=NAME: the container phasegen sizes in a workload of several (repeatable)")
+		},
+		run: func(ctx context.Context, g *globalOptions, args []string) error {
+			return a.runInit(g, opts, args)
+		},
+	}
+}
+
+func (a *App) runInit(g *globalOptions, opts *initOptions, args []string) error {
+	from := append(append([]string(nil), opts.from...), args...)
+	if len(from) == 0 {
+		return usagef("init needs --from PATH: the manifests of the app as it runs today")
+	}
+	containers := map[string]string{}
+	for _, c := range opts.containers {
+		w, n, ok := strings.Cut(c, "=")
+		if !ok || w == "" || n == "" {
+			return usagef("--container %q: want WORKLOAD=NAME", c)
+		}
+		containers[w] = n
+	}
+	res, err := adopt.Generate(adopt.Options{From: from, Namespace: opts.namespace, Env: opts.env, Phase: opts.phase,
+		GitOpsRepo: opts.repo, Containers: containers,
+		ConfigDir: filepath.ToSlash(g.ConfigDir), TemplatesDir: filepath.ToSlash(g.TemplatesDir)})
+	var ce *adopt.ContainerError
+	switch {
+	case errors.As(err, &ce) && containers[ce.Workload] != "":
+		return fmt.Errorf("--container %s=%s: %w", ce.Workload, containers[ce.Workload], err)
+	case errors.As(err, &ce):
+		return fmt.Errorf("%w: choose it with --container %s=NAME", err, ce.Workload)
+	case err != nil:
+		return err
+	}
+	paths := res.Files.Paths()
+	var exist []string
+	for _, p := range paths {
+		if _, err := os.Lstat(filepath.FromSlash(p)); err == nil || !errors.Is(err, fs.ErrNotExist) {
+			exist = append(exist, p)
+		}
+	}
+	if len(exist) > 0 {
+		return fmt.Errorf("refusing to overwrite %s: phasegen init starts a configuration; move those away or run it in another directory (nothing was written)", strings.Join(exist, ", "))
+	}
+	for i, p := range paths {
+		f := filepath.FromSlash(p)
+		err := os.MkdirAll(filepath.Dir(f), 0o755)
+		if err == nil {
+			err = atomicfs.WriteFile(f, res.Files[p])
+		}
+		if err != nil {
+			for _, q := range paths[:i] {
+				_ = os.Remove(filepath.FromSlash(q))
+			}
+			return fmt.Errorf("writing %s: %w (what init had written is removed)", p, err)
+		}
+		fmt.Fprintf(a.Stderr, "wrote    %s\n", p)
+	}
+	for _, n := range res.Notes {
+		fmt.Fprintf(a.Stderr, "note: %s\n", n)
+	}
+	fmt.Fprintf(a.Stderr, "next: phasegen plan; phasegen render; phasegen build %s\n", opts.env)
+	return nil
+}
