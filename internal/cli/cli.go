@@ -17,7 +17,7 @@ import (
 	"github.com/coditect/phasegen/internal/retry"
 )
 
-// Exit codes, as the README documents them.
+// Exit codes, as docs/json.md documents them.
 const (
 	ExitOK    = 0
 	ExitError = 1

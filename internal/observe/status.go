@@ -22,7 +22,7 @@ const (
 	VerdictOversized = "oversized"
 )
 
-// Status is `phasegen status -o json`, as the README documents it.
+// Status is `phasegen status -o json`, as docs/json.md documents it.
 type Status struct {
 	Environment string `json:"environment"`
 	Phase       string `json:"phase"`

@@ -67,7 +67,7 @@ const (
 	GateHPADropped = "hpa-dropped"
 )
 
-// Report is the outcome of a review, in the JSON shape the README documents.
+// Report is the outcome of a review, in the JSON shape docs/json.md documents.
 type Report struct {
 	Base         string `json:"base"`
 	Environments []Env  `json:"environments"`

@@ -48,7 +48,7 @@ type Autoscaling struct {
 	TargetMemoryUtilizationPercentage *int32 `json:"targetMemoryUtilizationPercentage,omitempty"`
 }
 
-// Result is `phasegen tune -o json`, as the README documents it.
+// Result is `phasegen tune -o json`, as docs/json.md documents it.
 type Result struct {
 	Environment string `json:"environment"`
 	Phase       string `json:"phase"`
