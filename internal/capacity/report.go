@@ -62,12 +62,7 @@ func WriteTable(w io.Writer, plans []PhasePlan) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "PHASE\tORDER\tUSERS\tPODS\tHPA\tSERVES\tCORES req/lim\tMEMORY GiB req/lim\tSTORAGE GiB\t$/MONTH min-max\tAFTER PEAK\tREADY\tTO MAX\tPEAK pods/s/limit")
 	for _, p := range plans {
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%d\t%s\t%s\t%s/%s\t%s/%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
-			p.Name, p.Order, span(fmt.Sprint(p.Users.Min), fmt.Sprint(p.Users.Max)), p.Replicas.Min, p.HPA(),
-			span(fmt.Sprint(p.UserCapacity.Conservative), fmt.Sprint(p.UserCapacity.Optimistic)),
-			num(p.CPUCores.Requests), num(p.CPUCores.Limits), num(p.MemoryGiB.Requests), num(p.MemoryGiB.Limits),
-			num(p.StorageGiB), span(Money(p.MonthlyCost.Min), Money(p.MonthlyCost.Max)), Money(p.MonthlyCost.MinAfterPeak),
-			p.ReadyMark(), p.ToMax(), p.PeakCell())
+		fmt.Fprintln(tw, strings.Join(append([]string{p.Name, fmt.Sprint(p.Order), p.users()}, p.cells("/")...), "\t"))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -220,19 +215,10 @@ func writeWorkloadsTable(w io.Writer, plans []PhasePlan) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "PHASE\tWORKLOAD\tKIND\tUSERS\tPODS\tHPA\tSERVES\tCORES req/lim\tMEMORY GiB req/lim\tSTORAGE GiB\t$/MONTH min-max\tAFTER PEAK\tREADY\tTO MAX\tPEAK pods/s/limit")
 	for _, p := range plans {
-		users := span(fmt.Sprint(p.Users.Min), fmt.Sprint(p.Users.Max))
 		for _, wp := range p.Workloads {
-			q := wp.Plan
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s/%s\t%s/%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
-				p.Name, wp.Name, wp.Kind, users, q.Replicas.Min, q.HPA(), q.serves(),
-				num(q.CPUCores.Requests), num(q.CPUCores.Limits), num(q.MemoryGiB.Requests), num(q.MemoryGiB.Limits),
-				num(q.StorageGiB), span(Money(q.MonthlyCost.Min), Money(q.MonthlyCost.Max)), Money(q.MonthlyCost.MinAfterPeak),
-				q.readyCell(), q.ToMax(), q.PeakCell())
+			fmt.Fprintln(tw, strings.Join(append([]string{p.Name, wp.Name, wp.Kind, p.users()}, wp.Plan.cells("/")...), "\t"))
 		}
-		fmt.Fprintf(tw, "%s\tTOTAL\t\t%s\t\t\t%s\t%s/%s\t%s/%s\t%s\t%s\t%s\t%s\t\t\n",
-			p.Name, users, p.serves(),
-			num(p.CPUCores.Requests), num(p.CPUCores.Limits), num(p.MemoryGiB.Requests), num(p.MemoryGiB.Limits),
-			num(p.StorageGiB), span(Money(p.MonthlyCost.Min), Money(p.MonthlyCost.Max)), Money(p.MonthlyCost.MinAfterPeak), p.readyCell())
+		fmt.Fprintln(tw, strings.Join(append([]string{p.Name, "TOTAL", "", p.users()}, p.totalCells("/")...), "\t"))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -241,6 +227,26 @@ func writeWorkloadsTable(w io.Writer, plans []PhasePlan) error {
 		fmt.Fprintln(w, n)
 	}
 	return nil
+}
+
+// users is the phase's users, "min-max".
+func (p PhasePlan) users() string { return span(fmt.Sprint(p.Users.Min), fmt.Sprint(p.Users.Max)) }
+
+// cells are a plan's figures as table cells, from PODS to PEAK; slash
+// joins requests and limits.
+func (p PhasePlan) cells(slash string) []string {
+	return []string{fmt.Sprint(p.Replicas.Min), p.HPA(), p.serves(),
+		num(p.CPUCores.Requests) + slash + num(p.CPUCores.Limits), num(p.MemoryGiB.Requests) + slash + num(p.MemoryGiB.Limits),
+		num(p.StorageGiB), span(Money(p.MonthlyCost.Min), Money(p.MonthlyCost.Max)), Money(p.MonthlyCost.MinAfterPeak),
+		p.readyCell(), p.ToMax(), p.PeakCell()}
+}
+
+// totalCells are cells of a phase's totals: no pods, HPA or timing, which
+// are per workload.
+func (p PhasePlan) totalCells(slash string) []string {
+	c := p.cells(slash)
+	c[0], c[1], c[9], c[10] = "", "", "", ""
+	return c
 }
 
 // serves is the users the pods serve (conservatively-optimistically), "-"
@@ -388,11 +394,7 @@ func WriteMarkdown(w io.Writer, plans []PhasePlan) error {
 		fmt.Fprintf(w, "| Phase | Users | Pods | HPA | %s | Cores req/lim | Memory GiB req/lim | Storage GiB | $/month | After a peak | Ready | Floor → ceiling | Peak pods / s / limit |\n", serves)
 		fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|:---:|---:|---:|")
 		for _, p := range plans {
-			fmt.Fprintf(w, "| %s | %s | %d | %s | %s | %s / %s | %s / %s | %s | %s | %s | %s | %s | %s |\n",
-				p.Name, span(fmt.Sprint(p.Users.Min), fmt.Sprint(p.Users.Max)), p.Replicas.Min, p.HPA(), p.serves(),
-				num(p.CPUCores.Requests), num(p.CPUCores.Limits), num(p.MemoryGiB.Requests), num(p.MemoryGiB.Limits),
-				num(p.StorageGiB), span(Money(p.MonthlyCost.Min), Money(p.MonthlyCost.Max)), Money(p.MonthlyCost.MinAfterPeak),
-				p.readyCell(), p.ToMax(), p.PeakCell())
+			mdRow(w, append([]string{p.Name, p.users()}, p.cells(" / ")...))
 		}
 	}
 	if len(plans) == 0 {
@@ -439,20 +441,16 @@ func writeWorkloadsMarkdown(w io.Writer, plans []PhasePlan) {
 	fmt.Fprintln(w, "| Phase | Workload | Users | Pods | HPA | Serves | Cores req/lim | Memory GiB req/lim | Storage GiB | $/month | After a peak | Ready | Floor → ceiling | Peak pods / s / limit |")
 	fmt.Fprintln(w, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|:---:|---:|---:|")
 	for _, p := range plans {
-		users := span(fmt.Sprint(p.Users.Min), fmt.Sprint(p.Users.Max))
 		for _, wp := range p.Workloads {
-			q := wp.Plan
-			fmt.Fprintf(w, "| %s | %s (%s) | %s | %d | %s | %s | %s / %s | %s / %s | %s | %s | %s | %s | %s | %s |\n",
-				p.Name, wp.Name, wp.Kind, users, q.Replicas.Min, q.HPA(), q.serves(),
-				num(q.CPUCores.Requests), num(q.CPUCores.Limits), num(q.MemoryGiB.Requests), num(q.MemoryGiB.Limits),
-				num(q.StorageGiB), span(Money(q.MonthlyCost.Min), Money(q.MonthlyCost.Max)), Money(q.MonthlyCost.MinAfterPeak),
-				q.readyCell(), q.ToMax(), q.PeakCell())
+			mdRow(w, append([]string{p.Name, wp.Name + " (" + wp.Kind + ")", p.users()}, wp.Plan.cells(" / ")...))
 		}
-		fmt.Fprintf(w, "| %s | **total** | %s | | | %s | %s / %s | %s / %s | %s | %s | %s | %s | | |\n",
-			p.Name, users, p.serves(),
-			num(p.CPUCores.Requests), num(p.CPUCores.Limits), num(p.MemoryGiB.Requests), num(p.MemoryGiB.Limits),
-			num(p.StorageGiB), span(Money(p.MonthlyCost.Min), Money(p.MonthlyCost.Max)), Money(p.MonthlyCost.MinAfterPeak), p.readyCell())
+		mdRow(w, append([]string{p.Name, "**total**", p.users()}, p.totalCells(" / ")...))
 	}
+}
+
+// mdRow writes one row of a Markdown table.
+func mdRow(w io.Writer, cells []string) {
+	fmt.Fprintln(w, "| "+strings.Join(cells, " | ")+" |")
 }
 
 // maxChartPoints caps a peak chart's points; longer traces are sampled.

@@ -27,15 +27,7 @@ func BenchmarkStoreBuildVsKrusty(b *testing.B) {
 	if err := fleet.WriteApp(dir, filepath.Join("..", "..", "examples", "store"), storeFleet); err != nil {
 		b.Fatal(err)
 	}
-	global := []string{
-		"--config", filepath.Join(dir, fleet.ConfigDir),
-		"--templates", filepath.Join(dir, fleet.TemplatesDir),
-		"--overlays", filepath.Join(dir, fleet.OverlaysDir),
-	}
-	a := NewTestApp(b, nil).App
-	if code := a.Run(context.Background(), append([]string{"render"}, global...)); code != ExitOK {
-		b.Fatalf("render: exit %d", code)
-	}
+	a, global := renderedFleet(b, dir)
 	fsys := filesys.MakeFsOnDisk()
 	bare := func() {
 		for i := 0; i < storeFleet; i++ {

@@ -17,15 +17,7 @@ func benchCommand(b *testing.B, args ...string) {
 		if err := fleet.Write(dir, filepath.Join("..", "testdata", "example", "environments"), n); err != nil {
 			b.Fatal(err)
 		}
-		global := []string{
-			"--config", filepath.Join(dir, fleet.ConfigDir),
-			"--templates", filepath.Join(dir, fleet.TemplatesDir),
-			"--overlays", filepath.Join(dir, fleet.OverlaysDir),
-		}
-		a := NewTestApp(b, nil).App
-		if code := a.Run(context.Background(), append([]string{"render"}, global...)); code != ExitOK {
-			b.Fatalf("render: exit %d", code)
-		}
+		a, global := renderedFleet(b, dir)
 		full := append(append([]string{}, args...), global...)
 		b.Run(fleet.SubName(n), func(b *testing.B) {
 			b.ReportAllocs()
@@ -37,6 +29,22 @@ func benchCommand(b *testing.B, args ...string) {
 			b.ReportMetric(fleet.MsPerEnv(b.Elapsed().Seconds()/float64(b.N), n), fleet.PerEnv)
 		})
 	}
+}
+
+// renderedFleet returns an App and the global flags that point at the
+// fleet laid out in dir, after rendering it.
+func renderedFleet(b *testing.B, dir string) (*App, []string) {
+	b.Helper()
+	global := []string{
+		"--config", filepath.Join(dir, fleet.ConfigDir),
+		"--templates", filepath.Join(dir, fleet.TemplatesDir),
+		"--overlays", filepath.Join(dir, fleet.OverlaysDir),
+	}
+	a := NewTestApp(b, nil).App
+	if code := a.Run(context.Background(), append([]string{"render"}, global...)); code != ExitOK {
+		b.Fatalf("render: exit %d", code)
+	}
+	return a, global
 }
 
 // BenchmarkBuildCommand is `phasegen build` of every environment.

@@ -185,8 +185,15 @@ spec:
 			t.Errorf("%s built as\n%v\nwant the input\n%v", key, got, exp)
 		}
 	}
+	checkInitHPA(t, built["HorizontalPodAutoscaler/api-hpa"])
+	checkInitRefusesOverwrite(t, dir, in)
+}
+
+// checkInitHPA: the HPA built is the input's, spec for spec.
+func checkInitHPA(t *testing.T, built []byte) {
+	t.Helper()
 	var hpa autoscalingv2.HorizontalPodAutoscaler
-	if err := sigsyaml.Unmarshal(built["HorizontalPodAutoscaler/api-hpa"], &hpa); err != nil {
+	if err := sigsyaml.Unmarshal(built, &hpa); err != nil {
 		t.Fatal(err)
 	}
 	var in2 autoscalingv2.HorizontalPodAutoscaler
@@ -201,8 +208,14 @@ spec:
 		t.Errorf("HPA spec\n%+v\nwant the input's\n%+v", hpa.Spec, in2.Spec)
 	}
 
+}
+
+// checkInitRefusesOverwrite: a second init exits 1, naming the files, and
+// changes nothing.
+func checkInitRefusesOverwrite(t *testing.T, dir, in string) {
+	t.Helper()
 	before := listFiles(t, dir)
-	code, out = initRun(t, dir, "init", "--from", in, "--container", "api=server")
+	code, out := initRun(t, dir, "init", "--from", in, "--container", "api=server")
 	if code != cli.ExitError || !strings.Contains(out, "refusing to overwrite environments/capacity.yaml, environments/phases/current.yaml, environments/production.yaml") {
 		t.Errorf("second init: exit %d\n%s", code, out)
 	}

@@ -49,29 +49,7 @@ func TestStorePlan(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pods := map[string]corev1.PodTemplateSpec{}
-	storage := map[string]float64{}
-	for _, f := range []string{"api-deployment.yaml", "db-statefulset.yaml"} {
-		var obj struct {
-			Metadata struct{ Name string }
-			Spec     struct {
-				Template             corev1.PodTemplateSpec
-				VolumeClaimTemplates []corev1.PersistentVolumeClaim
-			}
-		}
-		data, err := os.ReadFile(filepath.Join(store, "templates", "base", f))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := sigsyaml.Unmarshal(data, &obj); err != nil {
-			t.Fatal(err)
-		}
-		pods[obj.Metadata.Name] = obj.Spec.Template
-		for _, c := range obj.Spec.VolumeClaimTemplates {
-			q := c.Spec.Resources.Requests[corev1.ResourceStorage]
-			storage[obj.Metadata.Name] += q.AsApproximateFloat64() / (1 << 30)
-		}
-	}
+	pods, storage := storeBase(t, store)
 	price := cfg.Capacity.Spec.Pricing
 	if len(got.Phases) != len(cfg.Phases) {
 		t.Fatalf("%d phases planned, want %d", len(got.Phases), len(cfg.Phases))
@@ -112,6 +90,36 @@ func TestStorePlan(t *testing.T) {
 			t.Errorf("%s: total %+v, want the sums %.2f-%.2f", p.Metadata.Name, gp.MonthlyCost, sumMin, sumMax)
 		}
 	}
+}
+
+// storeBase reads the store example's pod templates and each workload's
+// storage per pod (GiB) from its manifests.
+func storeBase(t *testing.T, store string) (map[string]corev1.PodTemplateSpec, map[string]float64) {
+	t.Helper()
+	pods := map[string]corev1.PodTemplateSpec{}
+	storage := map[string]float64{}
+	for _, f := range []string{"api-deployment.yaml", "db-statefulset.yaml"} {
+		var obj struct {
+			Metadata struct{ Name string }
+			Spec     struct {
+				Template             corev1.PodTemplateSpec
+				VolumeClaimTemplates []corev1.PersistentVolumeClaim
+			}
+		}
+		data, err := os.ReadFile(filepath.Join(store, "templates", "base", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := sigsyaml.Unmarshal(data, &obj); err != nil {
+			t.Fatal(err)
+		}
+		pods[obj.Metadata.Name] = obj.Spec.Template
+		for _, c := range obj.Spec.VolumeClaimTemplates {
+			q := c.Spec.Resources.Requests[corev1.ResourceStorage]
+			storage[obj.Metadata.Name] += q.AsApproximateFloat64() / (1 << 30)
+		}
+	}
+	return pods, storage
 }
 
 // billed is a container's limit of r, or its request without one.

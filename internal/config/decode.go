@@ -192,14 +192,25 @@ func fieldIndexes(t reflect.Type, into map[string][]int, prefix []int) {
 	}
 }
 
-// mapping reads a mapping of names to values (spec.workloads): every key a
-// plain string, none twice.
+// mapping reads a mapping of names to values (spec.workloads).
 func (d *decoder) mapping(n *yaml.Node, v reflect.Value, field string) {
 	if n.Kind != yaml.MappingNode {
 		d.fail(n, field, "must be a mapping, not %s", kindName(n))
 		return
 	}
 	m := reflect.MakeMapWithSize(v.Type(), len(n.Content)/2)
+	d.entries(n, field, func(k, val *yaml.Node, path string) {
+		elem := reflect.New(v.Type().Elem()).Elem()
+		d.decode(val, elem, path)
+		d.lines[path] = k.Line // an entry's problems point at its name
+		m.SetMapIndex(reflect.ValueOf(k.Value), elem)
+	})
+	v.Set(m)
+}
+
+// entries calls visit for each key and value of the mapping n, keys being
+// plain strings and none twice (problems otherwise).
+func (d *decoder) entries(n *yaml.Node, field string, visit func(k, val *yaml.Node, path string)) {
 	seen := map[string]bool{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, val := n.Content[i], n.Content[i+1]
@@ -213,12 +224,8 @@ func (d *decoder) mapping(n *yaml.Node, v reflect.Value, field string) {
 			continue
 		}
 		seen[k.Value] = true
-		elem := reflect.New(v.Type().Elem()).Elem()
-		d.decode(val, elem, path)
-		d.lines[path] = k.Line // an entry's problems point at its name
-		m.SetMapIndex(reflect.ValueOf(k.Value), elem)
+		visit(k, val, path)
 	}
-	v.Set(m)
 }
 
 func (d *decoder) structure(n *yaml.Node, v reflect.Value, field string) {
@@ -228,27 +235,15 @@ func (d *decoder) structure(n *yaml.Node, v reflect.Value, field string) {
 	}
 	fields := map[string][]int{}
 	fieldIndexes(v.Type(), fields, nil)
-	seen := map[string]bool{}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, val := n.Content[i], n.Content[i+1]
-		if k.Kind != yaml.ScalarNode {
-			d.fail(k, field, "keys must be plain strings")
-			continue
-		}
-		path := join(field, k.Value)
-		if seen[k.Value] {
-			d.fail(k, path, "duplicate key")
-			continue
-		}
-		seen[k.Value] = true
+	d.entries(n, field, func(k, val *yaml.Node, path string) {
 		idx, ok := fields[k.Value]
 		if !ok {
 			d.fail(k, path, "unknown field")
-			continue
+			return
 		}
 		d.decode(val, v.FieldByIndex(idx), path)
 		d.lines[path] = k.Line // a field's problems point at its name
-	}
+	})
 }
 
 func (d *decoder) sequence(n *yaml.Node, v reflect.Value, field string) {

@@ -109,32 +109,6 @@ type Env struct {
 	Runbook string `json:"-"`
 }
 
-// WorkloadChange is one workload of an environment under review.
-type WorkloadChange struct {
-	Name string `json:"name"`
-	Kind string `json:"kind"`
-	// Changed: one of its objects (itself, its HPA, PDB or
-	// PrometheusRule) differs.
-	Changed     bool      `json:"changed"`
-	MonthlyCost CostDelta `json:"monthlyCost"`
-}
-
-// owns reports whether the built object o is w's own or one phasegen
-// writes for it.
-func (w WorkloadChange) owns(o Object) bool {
-	switch o.Kind {
-	case "Deployment", "StatefulSet":
-		return o.Name == w.Name
-	case "HorizontalPodAutoscaler":
-		return o.Name == w.Name+"-hpa"
-	case "PodDisruptionBudget":
-		return o.Name == w.Name+"-pdb"
-	case "PrometheusRule":
-		return o.Name == w.Name+"-alerts"
-	}
-	return false
-}
-
 // FromTo is a phase name on each side; nil where the environment does not
 // exist.
 type FromTo struct {
@@ -254,6 +228,18 @@ func sameInputs(a, b *envSide) bool {
 		a.next == b.next
 }
 
+// start names e and its phases on each side.
+func (e *Env) start(name string, from, to *envSide) {
+	e.Name = name
+	e.Added, e.Removed = from == nil, to == nil
+	if from != nil {
+		e.Phase.From = &from.phase.Metadata.Name
+	}
+	if to != nil {
+		e.Phase.To = &to.phase.Metadata.Name
+	}
+}
+
 // Run reviews in.
 func Run(in Input) (*Report, error) {
 	if in.To.Config == nil || in.To.Base == nil {
@@ -283,14 +269,7 @@ func Run(in Input) (*Report, error) {
 			return nil, err
 		}
 		e := &rep.Environments[i]
-		e.Name = n
-		e.Added, e.Removed = from == nil, to == nil
-		if from != nil {
-			e.Phase.From = &from.phase.Metadata.Name
-		}
-		if to != nil {
-			e.Phase.To = &to.phase.Metadata.Name
-		}
+		e.start(n, from, to)
 		if err := semantic(e, costs, from, to); err != nil {
 			return nil, err
 		}
@@ -316,12 +295,8 @@ func Run(in Input) (*Report, error) {
 		renderers[0] = overlay.NewRenderer(in.From.Config, in.From.Base)
 	}
 	renderers[1] = overlay.NewRenderer(in.To.Config, in.To.Base)
-	for _, j := range jobs {
-		ws, err := renderers[j.side].Workloads()
-		if err != nil {
-			return nil, sideError(j.side, err)
-		}
-		j.es.hpaOwned = argocd.HPAOwned(ws, j.es.phase)
+	if err := setHPAOwned(jobs, renderers); err != nil {
+		return nil, err
 	}
 	built, err := kbuild.BuildAll(len(jobs), func(i int) (kbuild.Job, error) {
 		j := jobs[i]
@@ -420,22 +395,6 @@ func addApplication(objs fileset.Set, es *envSide) error {
 	}
 	objs["Application/"+app.Metadata.Name] = data
 	return nil
-}
-
-// workloads decodes the Deployments and StatefulSets among objs (built
-// objects keyed "Kind/name"), for the gates.
-func workloads(objs fileset.Set) (manifest.Manifests, error) {
-	var stream []byte
-	for _, k := range slices.Sorted(maps.Keys(objs)) {
-		if strings.HasPrefix(k, "StatefulSet/") || strings.HasPrefix(k, "Deployment/") {
-			stream = append(append(stream, "---\n"...), objs[k]...)
-		}
-	}
-	m, err := manifest.Decode(stream, manifest.Lenient)
-	if err != nil {
-		return m, fmt.Errorf("decoding its workloads: %w", err)
-	}
-	return m, nil
 }
 
 // compare fills e from the built manifests of both sides. The gates are

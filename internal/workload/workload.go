@@ -7,6 +7,7 @@ package workload
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -111,9 +112,16 @@ func checkCapacity(c *config.CapacityModel, names []string, have string) config.
 		}
 		return ps
 	}
-	for _, n := range c.WorkloadNames() {
+	return append(ps, unknownEntries(c.WorkloadNames(), names, have, c.Problem)...)
+}
+
+// unknownEntries are the problems of the spec.workloads entries that name
+// no workload of the base.
+func unknownEntries(entries, names []string, have string, problem func(field, format string, args ...any) config.Problem) config.Problems {
+	var ps config.Problems
+	for _, n := range entries {
 		if !contains(names, n) {
-			ps = append(ps, c.Problem("spec.workloads."+n, "%q names no Deployment or StatefulSet of the templates base (have: %s)", n, have))
+			ps = append(ps, problem("spec.workloads."+n, "%q names no Deployment or StatefulSet of the templates base (have: %s)", n, have))
 		}
 	}
 	return ps
@@ -147,11 +155,7 @@ func checkPhase(p *config.Phase, names []string, have string) config.Problems {
 		}
 		return ps
 	}
-	for _, n := range p.WorkloadNames() {
-		if !contains(names, n) {
-			ps = append(ps, p.Problem("spec.workloads."+n, "%q names no Deployment or StatefulSet of the templates base (have: %s)", n, have))
-		}
-	}
+	ps = unknownEntries(p.WorkloadNames(), names, have, p.Problem)
 	var missing []string
 	for _, n := range names {
 		if p.For(n) == nil {
@@ -202,11 +206,4 @@ func checkEnvironment(e *config.Environment, names []string, have string) config
 	return nil
 }
 
-func contains(names []string, n string) bool {
-	for _, m := range names {
-		if m == n {
-			return true
-		}
-	}
-	return false
-}
+func contains(names []string, n string) bool { return slices.Contains(names, n) }
