@@ -132,6 +132,10 @@ func TestTokenNeverLeaks(t *testing.T) {
 	// Help, version and usage errors.
 	help := run(cli.ExitOK, "help")
 	run(cli.ExitOK, "version")
+	// init reads no token; here it refuses to overwrite the configuration.
+	if out := run(cli.ExitError, "init", "--from", "templates/base"); !strings.Contains(out, "refusing to overwrite") {
+		t.Fatalf("init over a configuration: %s", out)
+	}
 	run(cli.ExitOK, "help", "promote")
 	run(cli.ExitOK, "promote", "--help")
 	run(cli.ExitUsage)
