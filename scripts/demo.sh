@@ -5,7 +5,8 @@
 # production in a local Prometheus over generated history (status, tune).
 set -euo pipefail
 bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1") scratch=$2
-step() { printf '\n\033[1m==> %s\033[0m\n' "$*" >&2; }
+# shellcheck source=step.sh
+. "$(dirname "$0")/step.sh"
 
 step "phasegen plan: capacity and monthly cost of each phase"
 "$bin" plan

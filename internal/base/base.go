@@ -11,6 +11,7 @@ import (
 	"maps"
 	"path"
 	"slices"
+	"strconv"
 	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -42,8 +43,12 @@ type Base struct {
 }
 
 // Load reads every regular file under base/ of fsys (the templates
-// directory) and parses the resources its kustomization.yaml lists.
-func Load(fsys fs.FS) (*Base, error) {
+// directory) and parses the resources its kustomization.yaml lists. Errors
+// name the files under "templates/".
+func Load(fsys fs.FS) (*Base, error) { return LoadNamed(fsys, "templates") }
+
+// LoadNamed is Load with the templates directory shown as shown in errors.
+func LoadNamed(fsys fs.FS, shown string) (*Base, error) {
 	b := &Base{Files: fileset.Set{}, StatefulSets: map[string]*appsv1.StatefulSet{}, Workloads: map[string]*Workload{}, Services: map[string]*corev1.Service{}}
 	err := fs.WalkDir(fsys, "base", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -77,9 +82,14 @@ func Load(fsys fs.FS) (*Base, error) {
 	if err := sigsyaml.Unmarshal(kust, &k); err != nil {
 		return nil, fmt.Errorf("reading templates base: base/kustomization.yaml: %w", err)
 	}
-	for _, r := range slices.Concat(k.Resources, k.Components, k.Bases) {
-		if !b.local(r) {
-			return nil, fmt.Errorf("reading templates base: base/kustomization.yaml: %q is not a file or directory of the base: remote and out-of-tree resources are not allowed (phasegen never fetches anything)", r)
+	for _, field := range []struct {
+		name string
+		refs []string
+	}{{"resources", k.Resources}, {"components", k.Components}, {"bases", k.Bases}} {
+		for _, r := range field.refs {
+			if err := b.checkRef(kust, shown, field.name, r); err != nil {
+				return nil, err
+			}
 		}
 	}
 	for _, r := range k.Resources {
@@ -92,6 +102,31 @@ func Load(fsys fs.FS) (*Base, error) {
 		}
 	}
 	return b, nil
+}
+
+// checkRef refuses a reference of the kustomization (in field) that is
+// remote or out of the base, or a file or folder the base does not have,
+// at the kustomization's line.
+func (b *Base) checkRef(kust []byte, shown, field, r string) error {
+	if b.local(r) {
+		return nil
+	}
+	where := fmt.Sprintf("%s:%d: %s", path.Join(shown, "base", "kustomization.yaml"), lineOf(kust, r), field)
+	c := path.Clean(r)
+	if r == "" || path.IsAbs(r) || strings.Contains(r, "://") || c == ".." || strings.HasPrefix(c, "../") {
+		return fmt.Errorf("%s: %q is not a file or directory of the base: remote and out-of-tree resources are not allowed (phasegen never fetches anything)", where, r)
+	}
+	return fmt.Errorf("%s: %q does not exist: there is no %s", where, r, path.Join(shown, "base", c))
+}
+
+// lineOf is the line of data that lists r (1 when none does).
+func lineOf(data []byte, r string) int {
+	for i, l := range strings.Split(string(data), "\n") {
+		if t := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(l), "-")); t == r || t == strconv.Quote(r) || t == "'"+r+"'" {
+			return i + 1
+		}
+	}
+	return 1
 }
 
 // local reports whether r names a file or a directory of the base.

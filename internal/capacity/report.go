@@ -146,7 +146,7 @@ func Notes(plans []PhasePlan) []string {
 		}
 		out = append(out, p.Name+": "+p.Scaling.Peak.verdict())
 	}
-	if len(plans) > 0 {
+	if len(plans) > 0 && plans[0].StorageGiB > 0 {
 		out = append(out, storageNote(plans[0].KeepsVolumes))
 		out = append(out, pricingNotes(plans, func(p PhasePlan) []PhasePlan { return []PhasePlan{p} })...)
 	}
@@ -276,8 +276,10 @@ func (k *Peak) verdict() string {
 	switch {
 	case !k.Reached:
 		fmt.Fprintf(&b, "the HPA does not set them within %d s", autoscaler.MaxSeconds)
-	case k.Seconds == 0:
+	case k.Pods <= k.Floor:
 		fmt.Fprintf(&b, "the floor already runs them")
+	case k.Seconds == 0:
+		fmt.Fprintf(&b, "the HPA sets them at its first sync")
 	case k.ReadySeconds > 0:
 		fmt.Fprintf(&b, "the HPA has set them and they are Ready after %d s (%d s of pod start-up)", k.Seconds, k.ReadySeconds)
 	default:

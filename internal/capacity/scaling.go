@@ -41,6 +41,7 @@ type Peak struct {
 	Change *Change `json:"change,omitempty"`
 
 	ReadySeconds int               `json:"-"`
+	Floor        int               `json:"-"` // the HPA's minReplicas
 	Trace        []autoscaler.Sync `json:"-"` // the HPA's syncs up to max(Seconds, Within, Change.Seconds)
 	ChangeTrace  []autoscaler.Sync `json:"-"` // the same with Change applied
 }
@@ -145,7 +146,7 @@ func (m Model) planPeak(a *config.Autoscaling, o *config.SLO) *Peak {
 	need := int32(Pods(o.PeakUsers, m.Conservative))
 	target := min(max(need, a.MinReplicas), a.MaxReplicas)
 	h := autoscaler.Of(a)
-	pk := &Peak{Users: o.PeakUsers, Pods: int(target), Within: o.WithinSeconds, ReadySeconds: int(o.PodReadySeconds)}
+	pk := &Peak{Users: o.PeakUsers, Pods: int(target), Within: o.WithinSeconds, ReadySeconds: int(o.PodReadySeconds), Floor: int(a.MinReplicas)}
 	if need > a.MaxReplicas {
 		pk.Needed = int(need)
 	}

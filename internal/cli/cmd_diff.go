@@ -66,7 +66,7 @@ func (a *App) runDiff(g *globalOptions, opts *diffOptions, args []string) error 
 		return nil
 	}
 	fmt.Fprintf(a.Stderr, "%s: %s → %s\n", env.Metadata.Name, from.Metadata.Name, to.Metadata.Name)
-	if a.IsTerminal {
+	if a.IsTerminal && a.Getenv("NO_COLOR") == "" {
 		text = diff.Colorize(text)
 	}
 	_, err = io.WriteString(a.Stdout, text)

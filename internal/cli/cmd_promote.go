@@ -114,7 +114,18 @@ func (a *App) runPromote(ctx context.Context, g *globalOptions, opts *promoteOpt
 			return err
 		}
 	}
-	tg, pr, where, err := a.promoteTarget(env, &opts.target, permsPromote())
+	perms := permsPromote()
+	if opts.dryRun {
+		perms = permsRead()
+	}
+	tg, pr, where, err := a.promoteTarget(env, &opts.target, perms)
+	if errors.Is(err, errNoGitHubCredentials) && opts.dryRun {
+		// A dry run writes nothing: it may read a public repository
+		// without credentials, and says what it cannot read.
+		if tg, pr, where, err = a.anonymousTarget(ctx, env, &opts.target); err != nil {
+			return err
+		}
+	}
 	if err != nil {
 		return err
 	}
@@ -174,7 +185,7 @@ func (a *App) promoteTarget(env *config.Environment, opts *targetOptions, perms 
 	owner, name, _ := strings.Cut(repo, "/")
 	o, err := a.githubOptions(owner, name, perms)
 	if errors.Is(err, errNoGitHubCredentials) {
-		return nil, nil, "", errors.New("no GitHub token: set GITHUB_TOKEN or GH_TOKEN (a token that can push branches and open pull requests), or GitHub App credentials (GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY), or pass --git-dir DIR for a local repository")
+		return nil, nil, "", fmt.Errorf("no GitHub token: set GITHUB_TOKEN or GH_TOKEN (a token that can push branches and open pull requests), or GitHub App credentials (GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY), or pass --git-dir DIR for a local repository: %w", errNoGitHubCredentials)
 	}
 	if err != nil {
 		return nil, nil, "", err
@@ -183,6 +194,29 @@ func (a *App) promoteTarget(env *config.Environment, opts *targetOptions, perms 
 	gh, err := github.New(o)
 	if err != nil {
 		return nil, nil, "", err
+	}
+	return gh, gh, "github.com/" + repo, nil
+}
+
+// anonymousTarget opens the environment's GitHub repository without
+// credentials, for a dry run: it reads the GitOps branch's head first, so
+// that a repository anonymous reads cannot see (a private one answers 404)
+// is said to be unreadable, not taken for one without the environment.
+func (a *App) anonymousTarget(ctx context.Context, env *config.Environment, opts *targetOptions) (gitops.Repo, promote.PROpener, string, error) {
+	repo := opts.repo
+	if repo == "" {
+		repo = env.Spec.GitOps.Repo
+	}
+	owner, name, _ := strings.Cut(repo, "/")
+	gh, err := github.New(github.Options{BaseURL: a.Getenv("GITHUB_API_URL"), Owner: owner, Repo: name,
+		HTTPClient: a.HTTPClient, Sleep: a.Sleep, Now: a.Now, Log: a.Stderr, MaxWait: opts.maxWait})
+	if err != nil {
+		return nil, nil, "", err
+	}
+	fmt.Fprintf(a.Stderr, "github: no credentials: the dry run reads github.com/%s anonymously\n", repo)
+	if _, err := gh.Head(ctx, env.Spec.GitOps.Branch); err != nil {
+		return nil, nil, "", fmt.Errorf("the dry run could not read branch %s of github.com/%s without credentials (%v): a private repository answers anonymous reads with 404; set GITHUB_TOKEN or GH_TOKEN to a token that can read it (Contents: read is enough for a dry run)",
+			env.Spec.GitOps.Branch, repo, err)
 	}
 	return gh, gh, "github.com/" + repo, nil
 }

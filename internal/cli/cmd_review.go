@@ -114,7 +114,13 @@ func (a *App) runReview(ctx context.Context, g *globalOptions, opts *reviewOptio
 	}()
 	defer func() { <-warmed }()
 
-	repo, err := gittree.Open(".")
+	// The repository is the configuration's, wherever phasegen runs from
+	// (--config may be an absolute path into another checkout).
+	at := g.ConfigDir
+	if _, err := os.Stat(at); err != nil {
+		at = "."
+	}
+	repo, err := gittree.Open(at)
 	if err != nil {
 		return err
 	}

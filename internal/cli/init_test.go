@@ -14,9 +14,10 @@ import (
 	"github.com/coditect/phasegen/internal/manifest"
 )
 
-// The app as it runs: a kind: List with a Deployment (two containers) and
-// its HPA, a StatefulSet with a volume claim and its PDB, a Service, and
-// an HPA of something else; exported with what a cluster adds.
+// The app as it runs: a kind: List with a Deployment (two containers, no
+// replicas: its HPA owns them) and its HPA, a StatefulSet with a volume
+// claim, a sidecar and a PDB of its own, a Service, and an HPA of something
+// else; exported with what a cluster adds.
 const initInputs = `# the shop, as kubectl get -o yaml gave it
 apiVersion: v1
 kind: List
@@ -31,7 +32,6 @@ items:
     resourceVersion: "12345"
     annotations: {kubectl.kubernetes.io/last-applied-configuration: "{}", team: web}
   spec:
-    replicas: 3
     selector: {matchLabels: {app: api}}
     template:
       metadata: {labels: {app: api}}
@@ -77,6 +77,9 @@ spec:
       - name: mysql
         image: mysql:8.4
         resources: {requests: {cpu: 500m, memory: 1Gi}, limits: {cpu: "1", memory: 2Gi}}
+      - name: exporter
+        image: prom/mysqld-exporter:v0.16.0
+        resources: {requests: {cpu: 50m, memory: 64Mi}, limits: {cpu: 100m, memory: 128Mi}}
   volumeClaimTemplates:
   - metadata: {name: data}
     spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 20Gi}}}
@@ -122,7 +125,7 @@ func TestInitRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	code, out := initRun(t, dir, "init", "--from", in, "--container", "api=server", "--gitops-repo", "acme/argocd-apps")
+	code, out := initRun(t, dir, "init", "--from", in, "--container", "api=server", "--container", "db=mysql", "--gitops-repo", "acme/argocd-apps")
 	if code != cli.ExitOK {
 		t.Fatalf("init: exit %d\n%s", code, out)
 	}
@@ -153,6 +156,8 @@ func TestInitRoundTrip(t *testing.T) {
 		t.Errorf("phasegen's additions: %s", got)
 	}
 	want := map[string]string{
+		// phasegen writes the HPA's floor as replicas, never leaving the
+		// field out (a sync would then take the Deployment to 1 pod).
 		"Deployment/api": `apiVersion: apps/v1
 kind: Deployment
 metadata: {name: api, namespace: shop, labels: {app: api}, annotations: {team: web}}
@@ -185,6 +190,10 @@ spec:
 			t.Errorf("%s built as\n%v\nwant the input\n%v", key, got, exp)
 		}
 	}
+	// The StatefulSet's own PDB became the phase's pdb: one budget, its.
+	if pdb := decodedObject(t, built["PodDisruptionBudget/db-pdb"]); pdb["spec"].(map[string]any)["maxUnavailable"] != float64(0) {
+		t.Errorf("db-pdb: %v, want the input's maxUnavailable: 0", pdb["spec"])
+	}
 	checkInitHPA(t, built["HorizontalPodAutoscaler/api-hpa"])
 	checkInitRefusesOverwrite(t, dir, in)
 }
@@ -215,7 +224,7 @@ func checkInitHPA(t *testing.T, built []byte) {
 func checkInitRefusesOverwrite(t *testing.T, dir, in string) {
 	t.Helper()
 	before := listFiles(t, dir)
-	code, out := initRun(t, dir, "init", "--from", in, "--container", "api=server")
+	code, out := initRun(t, dir, "init", "--from", in, "--container", "api=server", "--container", "db=mysql")
 	if code != cli.ExitError || !strings.Contains(out, "refusing to overwrite environments/capacity.yaml, environments/phases/current.yaml, environments/production.yaml") {
 		t.Errorf("second init: exit %d\n%s", code, out)
 	}

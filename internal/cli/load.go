@@ -14,6 +14,10 @@ import (
 
 // loadConfig loads and validates the configs under --config.
 func (a *App) loadConfig(g *globalOptions) (*config.Set, error) {
+	if _, err := os.Stat(g.ConfigDir); errors.Is(err, fs.ErrNotExist) {
+		abs, _ := filepath.Abs(g.ConfigDir)
+		return nil, fmt.Errorf("no configuration here: %s (%s) does not exist; run phasegen in a configuration repository, point --config at its configuration, or start one with `phasegen init --from PATH`", g.ConfigDir, abs)
+	}
 	return config.Load(g.ConfigDir)
 }
 
@@ -46,5 +50,5 @@ func (a *App) loadBase(g *globalOptions) (*base.Base, error) {
 	if err != nil {
 		return nil, err
 	}
-	return base.Load(fsys)
+	return base.LoadNamed(fsys, g.TemplatesDir)
 }

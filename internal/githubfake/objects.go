@@ -3,7 +3,9 @@ package githubfake
 import (
 	"fmt"
 	"io"
+	"net/http"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing"
@@ -255,4 +257,38 @@ func typeOf(m filemode.FileMode) string {
 		return "commit"
 	}
 	return "blob"
+}
+
+// listBranches answers GET /repos/{owner}/{repo}/branches as GitHub does:
+// the branches in name order, each with its tip commit, a page of per_page
+// (default 30, at most 100).
+func (s *Server) listBranches(r *request) response {
+	refs, err := s.st.IterReferences()
+	if err != nil {
+		return errorResponse(http.StatusInternalServerError, err.Error())
+	}
+	type branch struct{ name, sha string }
+	var all []branch
+	_ = refs.ForEach(func(ref *plumbing.Reference) error {
+		if ref.Name().IsBranch() && ref.Type() == plumbing.HashReference {
+			all = append(all, branch{ref.Name().Short(), ref.Hash().String()})
+		}
+		return nil
+	})
+	sort.Slice(all, func(i, j int) bool { return all[i].name < all[j].name })
+	perPage := 30
+	if v := r.q("per_page"); v != "" {
+		if n, err := strconv.Atoi(v); err == nil && n > 0 {
+			perPage = min(n, 100)
+		}
+	}
+	list := []any{}
+	for _, b := range all[:min(perPage, len(all))] {
+		list = append(list, map[string]any{
+			"name":      b.name,
+			"commit":    map[string]any{"sha": b.sha, "url": s.repoURL(r) + "/commits/" + b.sha},
+			"protected": false,
+		})
+	}
+	return jsonResponse(http.StatusOK, list)
 }

@@ -347,6 +347,7 @@ func routes() []struct{ method, pattern string } {
 		{http.MethodGet, "git/blobs/{sha}"},
 		{http.MethodPost, "git/blobs"},
 		{http.MethodGet, "contents/{path...}"},
+		{http.MethodGet, "branches"},
 		{http.MethodGet, "commits"},
 		{http.MethodGet, "commits/{sha}/pulls"},
 		{http.MethodGet, "compare/{basehead}"},
@@ -428,6 +429,8 @@ func (s *Server) handle(r *request) response {
 		return s.createBlob(r)
 	case "GET contents/{path...}":
 		return s.getContents(r)
+	case "GET branches":
+		return s.listBranches(r)
 	case "GET commits":
 		return s.listCommits(r)
 	case "GET commits/{sha}/pulls":

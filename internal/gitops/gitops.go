@@ -91,6 +91,14 @@ type Lister interface {
 	ListDir(ctx context.Context, branch, dir string) (map[string]string, error)
 }
 
+// Brancher is a Repo that also lists its branches (at most 100, by name),
+// to say which exist when the configured one does not. Both shipped
+// targets are Branchers.
+type Brancher interface {
+	Repo
+	Branches(ctx context.Context) ([]string, error)
+}
+
 // Revision is one commit of a branch's history that changed a file.
 type Revision struct {
 	Commit string

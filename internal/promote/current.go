@@ -46,6 +46,8 @@ func readCurrent(ctx context.Context, t gitops.Repo, env *config.Environment, b 
 	switch {
 	case errors.Is(err, gitops.ErrNotFound):
 		return c, nil
+	case errors.Is(err, gitops.ErrNoBranch):
+		return c, noBranch(ctx, t, env)
 	case err != nil:
 		return c, fmt.Errorf("reading the current phase from %s on %s: %w", kpath, g.Branch, err)
 	}
@@ -67,6 +69,22 @@ func readCurrent(ctx context.Context, t gitops.Repo, env *config.Environment, b 
 		}
 	}
 	return c, nil
+}
+
+// noBranch says that the environment's branch is not in the repository,
+// and which branches are, when the target can list them.
+func noBranch(ctx context.Context, t gitops.Repo, env *config.Environment) error {
+	have := ""
+	if b, ok := t.(gitops.Brancher); ok {
+		if names, err := b.Branches(ctx); err == nil {
+			have = fmt.Sprintf(" (it has: %s)", strings.Join(names, ", "))
+			if len(names) == 0 {
+				have = " (it has none)"
+			}
+		}
+	}
+	return fmt.Errorf("branch %q does not exist in the GitOps repository%s: set spec.gitops.branch in %s to the branch Argo CD reads: %w",
+		env.Spec.GitOps.Branch, have, env.Source.File, gitops.ErrNoBranch)
 }
 
 // applicationNamespace returns the metadata.namespace of an Application

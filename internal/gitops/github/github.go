@@ -277,3 +277,23 @@ func (t *Repo) listDir(ctx context.Context, branch, dir string) (map[string]stri
 	}
 	return out, nil
 }
+
+// Branches returns the repository's branches, by name (at most 100), with
+// one call.
+func (t *Repo) Branches(ctx context.Context) ([]string, error) {
+	var list []*github.Branch
+	err := t.call(ctx, "listing branches", func() (*github.Response, error) {
+		var resp *github.Response
+		var err error
+		list, resp, err = t.gh.Repositories.ListBranches(ctx, t.owner, t.repo, &github.BranchListOptions{ListOptions: github.ListOptions{PerPage: 100}})
+		return resp, err
+	})
+	if err != nil {
+		return nil, t.redact(err)
+	}
+	out := make([]string, len(list))
+	for i, b := range list {
+		out[i] = b.GetName()
+	}
+	return out, nil
+}

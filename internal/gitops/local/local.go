@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"path"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -373,4 +374,24 @@ func (r *Repo) ListDir(ctx context.Context, branch, dir string) (map[string]stri
 		}
 	}
 	return out, nil
+}
+
+// Branches returns the repository's branches, by name (at most 100).
+func (r *Repo) Branches(ctx context.Context) ([]string, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	refs, err := r.repo.References()
+	if err != nil {
+		return nil, fmt.Errorf("listing branches: %w", err)
+	}
+	var out []string
+	err = refs.ForEach(func(ref *plumbing.Reference) error {
+		if ref.Name().IsBranch() {
+			out = append(out, ref.Name().Short())
+		}
+		return nil
+	})
+	slices.Sort(out)
+	return out[:min(len(out), 100)], err
 }
