@@ -51,8 +51,11 @@ func Names(phase *config.Phase, w Workload) []string {
 type Workload struct {
 	Name, Kind string // Kind: base.KindDeployment or base.KindStatefulSet
 	Container  string
-	Selector   string   // matchLabels as kubectl -l takes them
-	Claims     []string // volumeClaimTemplates (StatefulSets only)
+	// Sidecars are the pod's other containers: the generated tests give
+	// them usage the alerts must not count.
+	Sidecars []string
+	Selector string   // matchLabels as kubectl -l takes them
+	Claims   []string // volumeClaimTemplates (StatefulSets only)
 	// ExactClaims selects the claims by template name (<claim>-<name>-N),
 	// not by the pod suffix alone (.*-<name>-N): set when the app has other
 	// workloads whose claims could end alike.
@@ -65,7 +68,13 @@ type Workload struct {
 // For describes w for its alerts; several says the app has other
 // workloads beside it.
 func For(w *workload.Workload, several bool) Workload {
-	a := Workload{Name: w.Name, Kind: w.Kind, Container: w.Container.Name, Selector: w.SelectorString(),
+	var sidecars []string
+	for _, c := range w.ContainerNames() {
+		if c != w.Container.Name {
+			sidecars = append(sidecars, c)
+		}
+	}
+	a := Workload{Name: w.Name, Kind: w.Kind, Container: w.Container.Name, Sidecars: sidecars, Selector: w.SelectorString(),
 		ExactClaims: several, SessionMetric: w.Model.SessionMetric, Impact: w.Model.Impact, Sticky: len(w.Sticky) > 0}
 	for _, c := range w.ClaimTemplates() {
 		a.Claims = append(a.Claims, c.Name)

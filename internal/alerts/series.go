@@ -147,6 +147,10 @@ func (g *generator) perPod(usage string, usageLabels []string, limitLabels []str
 	for _, d := range g.decoyPods() {
 		noise = append(noise, g.container(usage, ns, d, c, usageLabels, value(limit)), limits(ns, d, c))
 	}
+	// The pod's own sidecars, busy, with limits of their own.
+	for _, sc := range g.t.w.Sidecars {
+		noise = append(noise, g.container(usage, ns, g.pod(1), sc, usageLabels, value(limit)), limits(ns, g.pod(1), sc))
+	}
 	for _, set := range []struct {
 		out *[]inputSeries
 		pct float64

@@ -13,12 +13,12 @@ import (
 // whose main container is not named after it, with a session metric, and
 // a StatefulSet with two volume claim templates, selected by name.
 func apiWorkload() Workload {
-	return Workload{Name: "api", Kind: "Deployment", Container: "server", Selector: "app.kubernetes.io/name=api",
+	return Workload{Name: "api", Kind: "Deployment", Container: "server", Sidecars: []string{"shipper"}, Selector: "app.kubernetes.io/name=api",
 		ExactClaims: true, SessionMetric: "shop_sessions"}
 }
 
 func dbWorkload() Workload {
-	return Workload{Name: "db", Kind: "StatefulSet", Container: "mysql", Selector: "app.kubernetes.io/name=db",
+	return Workload{Name: "db", Kind: "StatefulSet", Container: "mysql", Sidecars: []string{"exporter"}, Selector: "app.kubernetes.io/name=db",
 		Claims: []string{"data", "binlog"}, ExactClaims: true}
 }
 

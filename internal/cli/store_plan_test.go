@@ -167,6 +167,10 @@ func TestStoreRules(t *testing.T) {
 			if !strings.Contains(string(test), decoy) {
 				t.Errorf("%s %s: the test's series have no pods of %s", env, w, decoy)
 			}
+			sidecar := map[string]string{"store-api": "log-shipper", "store-db": "mysqld-exporter"}[w]
+			if !strings.Contains(string(test), `container="`+sidecar+`"`) {
+				t.Errorf("%s %s: the test's series have no sidecar %s", env, w, sidecar)
+			}
 		}
 	}
 }
