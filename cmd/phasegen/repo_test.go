@@ -18,12 +18,11 @@ func TestRepositoryStandsAlone(t *testing.T) {
 	if err != nil {
 		t.Skipf("not a git checkout: %v", err)
 	}
-	outside := regexp.MustCompile(`\.\./shared|DESIGN\.md|scaling-analysis`)
+	// The names are put together here so that this file, which must
+	// spell them, does not itself point outside the repository.
+	outside := regexp.MustCompile(`\.\./` + "shared|" + "DESIGN" + `\.md|` + "scaling-" + "analysis")
 	link := regexp.MustCompile(`\]\(([^)#:]+)(#[^)]*)?\)`)
 	for _, f := range strings.Split(strings.TrimSpace(string(out)), "\n") {
-		if f == "cmd/phasegen/repo_test.go" {
-			continue
-		}
 		data, err := os.ReadFile(filepath.Join(top, f))
 		if err != nil {
 			continue // listed but deleted in the working tree
