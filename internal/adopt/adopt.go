@@ -178,13 +178,15 @@ func subFS(files fileset.Set) fstest.MapFS {
 // verify loads the configuration as phasegen will, against the base: what
 // init writes must be a configuration phasegen accepts.
 func verify(o Options, files fileset.Set, b *base.Base) error {
+	// Under a folder of its own: --config may be an absolute path, which an
+	// fs.FS cannot hold.
 	m := fstest.MapFS{}
 	for p, data := range files {
-		if strings.HasPrefix(p, o.ConfigDir+"/") {
-			m[p] = &fstest.MapFile{Data: data}
+		if rel, ok := strings.CutPrefix(p, o.ConfigDir+"/"); ok {
+			m["config/"+rel] = &fstest.MapFile{Data: data}
 		}
 	}
-	cfg, err := config.LoadFSFrom(m, o.ConfigDir, nil)
+	cfg, err := config.LoadFSFrom(m, "config", nil)
 	if err == nil {
 		_, err = workload.Resolve(cfg, b)
 	}
