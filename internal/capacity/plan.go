@@ -43,7 +43,8 @@ type PhasePlan struct {
 	Users        MinMax[int] `json:"users"`
 	Replicas     MinMax[int] `json:"replicas,omitzero"` // per workload only when there are several
 	Autoscaling  bool        `json:"-"`
-	Pod          Pod         `json:"-"`
+	Pod          Pod         `json:"-"`                     // every container of a pod, as priced
+	Container    Pod         `json:"-"`                     // the sized container alone
 	UserCapacity Capacity    `json:"userCapacity,omitzero"` // none when no workload is sized by users
 	MaxCapacity  Capacity    `json:"-"`
 	CPUCores     Spread      `json:"cpuCores"`
@@ -98,6 +99,7 @@ func (m Model) PlanPhase(p *config.Phase, container string, baseResources corev1
 		Replicas:     MinMax[int]{Min: lo, Max: hi},
 		Autoscaling:  p.Spec.Autoscaling != nil,
 		Pod:          pod,
+		Container:    main,
 		UserCapacity: Capacity{Conservative: Served(lo, m.Conservative), Optimistic: Served(lo, m.Optimistic)},
 		MaxCapacity:  Capacity{Conservative: Served(hi, m.Conservative), Optimistic: Served(hi, m.Optimistic)},
 		CPUCores:     Spread{Requests: n * pod.CPURequest, Limits: n * pod.CPULimit},

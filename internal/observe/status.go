@@ -87,7 +87,7 @@ type Judge struct {
 // the average ready pods; storage for them too, or, when the StatefulSet
 // keeps the volumes of the pods a scale-down removes, for the most pods seen.
 func (j Judge) ObservedMonthlyCost(o *Observation) float64 {
-	one := j.Model.MonthlyCost(1, j.Plan.Pod)
+	one := j.Model.MonthlyCost(1, j.Plan.Pod) // the whole pod, sidecars too
 	storagePods := o.PodsAvg
 	if j.Model.KeepsVolumes {
 		storagePods = o.PodsMax
@@ -139,19 +139,19 @@ func (j Judge) verdict(o *Observation) Verdict {
 		}
 	}
 	cpuPct, memPct := 0.0, 0.0
-	if j.Plan.Pod.CPULimit > 0 {
-		cpuPct = o.CPUP95PerPod / j.Plan.Pod.CPULimit * 100
+	if j.Plan.Container.CPULimit > 0 {
+		cpuPct = o.CPUP95PerPod / j.Plan.Container.CPULimit * 100
 	}
-	if j.Plan.Pod.MemoryLimit > 0 {
-		memPct = o.MemoryP95PerPod / gib / j.Plan.Pod.MemoryLimit * 100
+	if j.Plan.Container.MemoryLimit > 0 {
+		memPct = o.MemoryP95PerPod / gib / j.Plan.Container.MemoryLimit * 100
 	}
 	if cpuPct > float64(a.CPUPercent) {
 		up = append(up, fmt.Sprintf("The busiest pod's p95 CPU (%s cores) is %s of its %s-core limit, over the %d%% alert threshold.",
-			num(o.CPUP95PerPod), pct(cpuPct), num(j.Plan.Pod.CPULimit), a.CPUPercent))
+			num(o.CPUP95PerPod), pct(cpuPct), num(j.Plan.Container.CPULimit), a.CPUPercent))
 	}
 	if memPct > float64(a.MemoryPercent) {
 		up = append(up, fmt.Sprintf("The busiest pod's p95 memory (%s GiB) is %s of its %s GiB limit, over the %d%% alert threshold.",
-			num(o.MemoryP95PerPod/gib), pct(memPct), num(j.Plan.Pod.MemoryLimit), a.MemoryPercent))
+			num(o.MemoryP95PerPod/gib), pct(memPct), num(j.Plan.Container.MemoryLimit), a.MemoryPercent))
 	}
 	if len(up) > 0 {
 		if j.Next == nil {

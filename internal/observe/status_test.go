@@ -6,6 +6,9 @@ import (
 	"testing"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+
 	"github.com/coditect/phasegen/internal/base"
 	"github.com/coditect/phasegen/internal/capacity"
 	"github.com/coditect/phasegen/internal/config"
@@ -162,5 +165,28 @@ func TestVerdictHeldBySoak(t *testing.T) {
 		if got != c.want || (!c.want && len(s.Verdict.Reasons) != n) || s.Soak != c.soak {
 			t.Errorf("%s: reasons %q", c.name, s.Verdict.Reasons)
 		}
+	}
+}
+
+// TestSidecarNotInTheLimit: the busiest pod's CPU (the sized container's)
+// is judged against that container's limit, not the pod's with a sidecar's
+// beside it, which would hide a container at its limit.
+func TestSidecarNotInTheLimit(t *testing.T) {
+	j := judge(t, "pre-launch")
+	sidecar, err := capacity.PodOf("exporter", corev1.ResourceRequirements{Limits: corev1.ResourceList{
+		corev1.ResourceCPU: resource.MustParse("2"), corev1.ResourceMemory: resource.MustParse("2Gi")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	j.Model.Sidecars = sidecar
+	if j.Plan, err = j.Model.PlanPhase(j.Phase, "coditect-combined", corev1.ResourceRequirements{Limits: corev1.ResourceList{
+		corev1.ResourceCPU: resource.MustParse("2"), corev1.ResourceMemory: resource.MustParse("2Gi")}}); err != nil {
+		t.Fatal(err)
+	}
+	o := quiet()
+	o.CPUP95PerPod = 1.7
+	v := j.Status(o, "7d").Verdict
+	if v.Status != VerdictPromote || !strings.Contains(strings.Join(v.Reasons, " "), "is 85% of its 2-core limit") {
+		t.Errorf("verdict %+v: want the container's 85%% of its own 2 cores, not 42.5%% of the pod's 4", v)
 	}
 }
