@@ -54,7 +54,7 @@ func Generate(o Options) (*Result, error) {
 		return nil, err
 	}
 	r := &Result{Files: fileset.Set{}}
-	a, err := sort(objs, r)
+	a, err := classify(objs, r)
 	if err != nil {
 		return nil, err
 	}

@@ -153,7 +153,7 @@ func decode(file string, data []byte) ([]object, error) {
 			continue
 		}
 		src := fmt.Sprintf("%s, document %d", file, i)
-		if k, _ := doc["kind"].(string); k == "List" || strings.HasSuffix(k, "List") && doc["items"] != nil {
+		if k, _ := doc["kind"].(string); k == "List" || (strings.HasSuffix(k, "List") && doc["items"] != nil) {
 			items, _ := doc["items"].([]any)
 			for j, it := range items {
 				m, ok := it.(map[string]any)

@@ -24,11 +24,11 @@ type inputs struct {
 	pdbs []object          // PodDisruptionBudgets: a workload's goes into the phase
 }
 
-// sort sorts the inputs: HPAs leave the base (phasegen renders them); an
+// classify sorts the inputs: HPAs leave the base (phasegen renders them); an
 // HPA targeting nothing among the inputs is skipped; PDBs wait for the
 // workloads to be known; the rest is the base. What is skipped or passed
 // through is noted.
-func sort(objs []object, r *Result) (inputs, error) {
+func classify(objs []object, r *Result) (inputs, error) {
 	in := inputs{hpas: map[string]object{}}
 	workloads := map[string]string{}
 	for _, ob := range objs {
