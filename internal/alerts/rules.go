@@ -8,6 +8,7 @@ import (
 
 	"github.com/coditect/phasegen/internal/base"
 	"github.com/coditect/phasegen/internal/config"
+	"github.com/coditect/phasegen/internal/podquery"
 )
 
 // rateWindow is the range CPU usage is averaged over.
@@ -26,42 +27,14 @@ func Groups(env *config.Environment, phase *config.Phase, w Workload, opts Optio
 // found through their owners rather than by name.
 func (t *target) deployment() bool { return t.w.Kind == base.KindDeployment }
 
-// Selectors, each scoped to the namespace and the workload's objects. A
-// StatefulSet's pods are <name>-N; a Deployment's carry no name phasegen
-// can match (<name>-<hash>-<suffix> is shared with any workload whose name
-// extends this one's), so podSel selects the namespace only and owned
-// joins the workload's pods in.
-func (t *target) podSel(extra ...string) string {
-	m := []string{fmt.Sprintf("namespace=%q", t.ns)}
-	if !t.deployment() {
-		m = append(m, fmt.Sprintf("pod=~%q", t.workload+"-[0-9]+"))
-	}
-	return "{" + strings.Join(append(m, extra...), ", ") + "}"
+// pods selects the workload's pods and container (package podquery).
+func (t *target) pods() podquery.Workload {
+	return podquery.Workload{Namespace: t.ns, Name: t.workload, Deployment: t.deployment(), Container: t.w.Container}
 }
 
-func (t *target) containerSel(extra ...string) string {
-	return t.podSel(append([]string{fmt.Sprintf("container=%q", t.w.Container)}, extra...)...)
-}
-
-// ownedPods is 1 for each (namespace, pod) of the Deployment: pods owned by
-// a ReplicaSet the Deployment owns (kube-state-metrics' kube_pod_owner and
-// kube_replicaset_owner), however many ReplicaSets a rollout leaves.
-func (t *target) ownedPods() string {
-	return fmt.Sprintf("max by (namespace, pod) (kube_pod_owner{namespace=%q, owner_kind=\"ReplicaSet\"}\n"+
-		"    * on (namespace, owner_name) group_left ()\n"+
-		"    label_replace(max by (namespace, replicaset) (kube_replicaset_owner{namespace=%q, owner_kind=\"Deployment\", owner_name=%q}), \"owner_name\", \"$1\", \"replicaset\", \"(.*)\"))",
-		t.ns, t.ns, t.workload)
-}
-
-// owned limits expr, a vector with namespace and pod labels, to the
-// workload's pods: as it is for a StatefulSet (its selector names them),
-// joined with ownedPods for a Deployment.
-func (t *target) owned(expr string) string {
-	if !t.deployment() {
-		return expr
-	}
-	return expr + "\n    * on (namespace, pod) group_left () " + t.ownedPods()
-}
+func (t *target) podSel(extra ...string) string       { return t.pods().PodSel(extra...) }
+func (t *target) containerSel(extra ...string) string { return t.pods().ContainerSel(extra...) }
+func (t *target) owned(expr string) string            { return t.pods().Owned(expr) }
 
 func (t *target) hpaName() string { return t.workload + "-hpa" }
 

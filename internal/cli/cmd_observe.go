@@ -119,16 +119,14 @@ func (a *App) observeEnv(ctx context.Context, g *globalOptions, o *observeOption
 		return nil, err
 	}
 	w := planner.Workload
-	if w.Kind != base.KindStatefulSet {
-		return nil, fmt.Errorf("phasegen status and tune find a StatefulSet's pods by name (<name>-N); %s's pods are found through their owners, which they do not do yet", w)
-	}
 	phase = phase.For(w.Name)
 	client, err := a.promClient(&o.promOptions)
 	if err != nil {
 		return nil, err
 	}
 	scope := observe.Scope{Namespace: env.Spec.Namespace, Workload: w.Name, Container: w.Container.Name,
-		SessionMetric: w.Model.SessionMetric, HPA: phase.Spec.Autoscaling != nil}
+		SessionMetric: w.Model.SessionMetric, HPA: phase.Spec.Autoscaling != nil,
+		Deployment: w.Kind == base.KindDeployment, NoVolumes: len(w.ClaimTemplates()) == 0}
 	fmt.Fprintf(a.Stderr, "observing %s (namespace %s, phase %s) in %s over the %s before %s\n",
 		env.Metadata.Name, scope.Namespace, phase.Metadata.Name, client.URL(), observe.FormatWindow(window), at.Format(time.RFC3339))
 	obs, err := observe.Observe(ctx, client, scope, window, at)

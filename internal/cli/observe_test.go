@@ -88,7 +88,7 @@ type statusJSON struct {
 	Sessions                       struct{ Peak, P95 float64 }
 	CPUCores                       struct{ P95PerPod, MaxPerPod float64 }
 	MemoryGiB                      struct{ MaxPerPod float64 }
-	PVCUsedPercent                 struct{ Max float64 }
+	PVCUsedPercent                 struct{ Max *float64 }
 	HPA                            struct{ AtMaxFraction *float64 }
 	UsersPerPod                    struct{ Observed, Assumed float64 }
 	MonthlyCost                    struct {
@@ -143,7 +143,10 @@ func TestStatusAgainstPrometheus(t *testing.T) {
 	near(t, "cpuCores.p95PerPod", s.CPUCores.P95PerPod, e.cpuP95)
 	near(t, "cpuCores.maxPerPod", s.CPUCores.MaxPerPod, e.cpuMax)
 	near(t, "memoryGiB.maxPerPod", s.MemoryGiB.MaxPerPod, e.memMax/(1<<30))
-	near(t, "pvcUsedPercent.max", s.PVCUsedPercent.Max, e.pvcMax)
+	if s.PVCUsedPercent.Max == nil {
+		t.Fatal("pvcUsedPercent.max is null for a StatefulSet with claims")
+	}
+	near(t, "pvcUsedPercent.max", *s.PVCUsedPercent.Max, e.pvcMax)
 	if s.HPA.AtMaxFraction == nil {
 		t.Fatal("hpa.atMaxFraction is null for an autoscaling phase")
 	}

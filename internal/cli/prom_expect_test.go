@@ -41,7 +41,8 @@ func soloOptions() history.Options {
 // production, fleet and solo histories and the alerts of firingAlerts.
 var promServer = &promtest.Shared{Build: func() *history.History {
 	return history.Merge(history.Generate(history.Production(historyEnd)),
-		history.Generate(fleetOptions()), history.Generate(soloOptions()), history.Alerts(firingAlerts()...))
+		history.Generate(fleetOptions()), history.Generate(soloOptions()), history.Generate(shopOptions()),
+		history.Alerts(firingAlerts()...))
 }}
 
 // firingAlerts are ALERTS series over the last 6 hours of the history:
@@ -159,18 +160,55 @@ func steps(window time.Duration, at time.Time) []int64 {
 	return out
 }
 
-// expect computes the status figures of namespace ns from h.
+// expect computes the status figures of namespace ns from h, for the
+// StatefulSet workload (pods <workload>-N, container named like it).
 func expect(h *history.History, ns, workload, sessionMetric string, window time.Duration, at time.Time) expected {
-	var e expected
 	podRe := regexp.MustCompile("^" + workload + "-[0-9]+$")
 	pvcRe := regexp.MustCompile("^.*-" + workload + "-[0-9]+$")
+	return expectOf(h, ns, podRe.MatchString, workload, sessionMetric, pvcRe, window, at)
+}
+
+// ownedBy is whether a pod of ns belongs to Deployment name, read from
+// kube-state-metrics' owner series in h: owned by a ReplicaSet the
+// Deployment owns.
+func ownedBy(h *history.History, ns, name string) func(pod string) bool {
 	nsL := history.Label{Name: "namespace", Value: ns}
-	ready := filter(h.Select("kube_pod_status_ready", nsL, history.Label{Name: "condition", Value: "true"}), "pod", podRe)
+	rs := map[string]bool{}
+	for _, s := range h.Select("kube_replicaset_owner", nsL, history.Label{Name: "owner_kind", Value: "Deployment"}, history.Label{Name: "owner_name", Value: name}) {
+		rs[s.Label("replicaset")] = true
+	}
+	pods := map[string]bool{}
+	for _, s := range h.Select("kube_pod_owner", nsL, history.Label{Name: "owner_kind", Value: "ReplicaSet"}) {
+		if rs[s.Label("owner_name")] {
+			pods[s.Label("pod")] = true
+		}
+	}
+	return func(pod string) bool { return pods[pod] }
+}
+
+// expectOf computes the status figures of the pods of ns that owns
+// matches, their container, and the claims pvcRe matches (nil: none).
+func expectOf(h *history.History, ns string, owns func(pod string) bool, container, sessionMetric string, pvcRe *regexp.Regexp, window time.Duration, at time.Time) expected {
+	var e expected
+	nsL := history.Label{Name: "namespace", Value: ns}
+	mine := func(ss []*history.Series) []*history.Series {
+		var out []*history.Series
+		for _, s := range ss {
+			if owns(s.Label("pod")) {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	ready := mine(h.Select("kube_pod_status_ready", nsL, history.Label{Name: "condition", Value: "true"}))
 	sessions := h.Select(sessionMetric, nsL)
-	cpu := filter(h.Select("container_cpu_usage_seconds_total", nsL, history.Label{Name: "container", Value: workload}), "pod", podRe)
-	mem := filter(h.Select("container_memory_working_set_bytes", nsL, history.Label{Name: "container", Value: workload}), "pod", podRe)
-	used := filter(h.Select("kubelet_volume_stats_used_bytes", nsL), "persistentvolumeclaim", pvcRe)
-	capa := filter(h.Select("kubelet_volume_stats_capacity_bytes", nsL), "persistentvolumeclaim", pvcRe)
+	cpu := mine(h.Select("container_cpu_usage_seconds_total", nsL, history.Label{Name: "container", Value: container}))
+	mem := mine(h.Select("container_memory_working_set_bytes", nsL, history.Label{Name: "container", Value: container}))
+	var used, capa []*history.Series
+	if pvcRe != nil {
+		used = filter(h.Select("kubelet_volume_stats_used_bytes", nsL), "persistentvolumeclaim", pvcRe)
+		capa = filter(h.Select("kubelet_volume_stats_capacity_bytes", nsL), "persistentvolumeclaim", pvcRe)
+	}
 	hpaCur := h.Select("kube_horizontalpodautoscaler_status_current_replicas", nsL)
 	hpaMax := h.Select("kube_horizontalpodautoscaler_spec_max_replicas", nsL)
 

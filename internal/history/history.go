@@ -53,8 +53,27 @@ type Options struct {
 	CPULimit       float64
 	MemoryLimit    float64 // bytes
 	// Decoys adds series the workload's selectors must not pick up: another
-	// StatefulSet's PVC in the namespace, a sidecar container.
+	// StatefulSet's PVC in the namespace, a sidecar container; for a
+	// Deployment also a Deployment <workload>-v2's pod and a Job's pod
+	// named like the workload's, busier than any of its pods.
 	Decoys bool
+	// Deployment makes the workload a Deployment: its pods are
+	// <workload>-<template hash>-<suffix>, kube-state-metrics' owner series
+	// tie them to their ReplicaSets and those to the Deployment, and it has
+	// no volumes. RolloutAt (after Start; 0: none) is when a rollout
+	// replaces every pod with one of a new ReplicaSet.
+	Deployment bool
+	RolloutAt  time.Duration
+	// Container is the sized container's name; default Workload.
+	Container string
+}
+
+// container is the sized container's name.
+func (o Options) container() string {
+	if o.Container != "" {
+		return o.Container
+	}
+	return o.Workload
 }
 
 // Production is the shipped production environment's history as the tests
@@ -171,7 +190,7 @@ func (o Options) podsFor(sessions float64) int {
 // Generate builds the history o describes.
 func Generate(o Options) *History {
 	steps := int(o.Duration / Step)
-	g := &generator{o: o, steps: steps, pods: make([]*podSeries, o.MaxPods),
+	g := &generator{o: o, steps: steps, pods: map[string]*podSeries{},
 		h: &History{Options: o, End: o.Start.Add(time.Duration(steps-1) * Step), types: map[string]string{}}}
 	w, ns := o.Workload, o.Namespace
 	if o.HPA {
@@ -182,7 +201,10 @@ func Generate(o Options) *History {
 	if o.Decoys {
 		g.decoyUsed = g.add("gauge", "kubelet_volume_stats_used_bytes", lbl("namespace", ns, "persistentvolumeclaim", "data-postgres-0")...)
 		g.decoyCap = g.add("gauge", "kubelet_volume_stats_capacity_bytes", lbl("namespace", ns, "persistentvolumeclaim", "data-postgres-0")...)
-		g.decoyCPU = g.add("counter", "container_cpu_usage_seconds_total", lbl("container", "log-shipper", "namespace", ns, "pod", w+"-0")...)
+		g.decoyCPU = g.add("counter", "container_cpu_usage_seconds_total", lbl("container", "log-shipper", "namespace", ns, "pod", g.podName(0, 0))...)
+	}
+	if o.Deployment {
+		g.deploymentSeries()
 	}
 	for s := 0; s < steps; s++ {
 		g.step(s)
@@ -195,7 +217,9 @@ type generator struct {
 	o     Options
 	h     *History
 	steps int
-	pods  []*podSeries
+	pods  map[string]*podSeries // by pod name
+
+	deployment deploymentSeries
 
 	hpaCur, hpaMax, decoyUsed, decoyCap, decoyCPU *Series
 	decoyCounter                                  float64
@@ -207,6 +231,7 @@ type podSeries struct {
 	ready                                    [3]*Series
 	limCPU, limMem, sessions                 *Series
 	wsUsed, wsCap, cfgUsed, cfgCap           *Series
+	owner                                    *Series // a Deployment's pod: kube_pod_owner
 	counter, counterPod                      float64
 }
 
@@ -226,12 +251,12 @@ func lbl(kv ...string) []Label {
 }
 
 // series returns pod i's series, made the first time the pod runs.
-func (g *generator) series(i int) *podSeries {
-	if g.pods[i] != nil {
-		return g.pods[i]
+func (g *generator) series(i int, since time.Duration) *podSeries {
+	pod := g.podName(i, since)
+	if g.pods[pod] != nil {
+		return g.pods[pod]
 	}
-	w, ns := g.o.Workload, g.o.Namespace
-	pod := fmt.Sprintf("%s-%d", w, i)
+	w, ns := g.o.container(), g.o.Namespace
 	cad := func(metric, container string) *Series {
 		return g.add(map[bool]string{true: "counter", false: "gauge"}[strings.HasSuffix(metric, "_total")], metric,
 			lbl("container", container, "namespace", ns, "pod", pod)...)
@@ -248,12 +273,17 @@ func (g *generator) series(i int) *podSeries {
 	ps.limCPU = g.add("gauge", "kube_pod_container_resource_limits", lbl("container", w, "namespace", ns, "pod", pod, "resource", "cpu", "unit", "core")...)
 	ps.limMem = g.add("gauge", "kube_pod_container_resource_limits", lbl("container", w, "namespace", ns, "pod", pod, "resource", "memory", "unit", "byte")...)
 	ps.sessions = g.add("gauge", g.o.SessionMetric, lbl("namespace", ns, "pod", pod)...)
+	if g.o.Deployment {
+		ps.owner = g.podOwner(pod, g.replicaSet(since))
+		g.pods[pod] = ps
+		return ps
+	}
 	vol := func(metric, claim string) *Series {
 		return g.add("gauge", metric, lbl("namespace", ns, "persistentvolumeclaim", claim+"-"+pod)...)
 	}
 	ps.wsUsed, ps.wsCap = vol("kubelet_volume_stats_used_bytes", "workspace"), vol("kubelet_volume_stats_capacity_bytes", "workspace")
 	ps.cfgUsed, ps.cfgCap = vol("kubelet_volume_stats_used_bytes", "config"), vol("kubelet_volume_stats_capacity_bytes", "config")
-	g.pods[i] = ps
+	g.pods[pod] = ps
 	return ps
 }
 
@@ -278,17 +308,20 @@ func (g *generator) step(s int) {
 			st.cpu, st.memory = 0.01, 400*mib
 		}
 		if !st.alive {
-			if g.pods[i] != nil {
+			if ps := g.pods[g.podName(i, since)]; ps != nil {
 				// A pod that left and comes back starts a new container.
-				g.pods[i].counter, g.pods[i].counterPod = 0, 0
+				ps.counter, ps.counterPod = 0, 0
 			}
 			continue
 		}
-		g.record(g.series(i), st, i, ms, since)
+		g.record(g.series(i, since), st, i, ms, since)
 	}
 	if o.HPA {
 		g.hpaCur.Samples = append(g.hpaCur.Samples, Sample{ms, float64(n)})
 		g.hpaMax.Samples = append(g.hpaMax.Samples, Sample{ms, float64(o.MaxPods)})
+	}
+	if o.Deployment {
+		g.deploymentStep(ms)
 	}
 	if o.Decoys {
 		g.decoyCounter += 1.5 * Step.Seconds()
@@ -344,6 +377,10 @@ func (g *generator) record(ps *podSeries, st podState, i int, ms int64, since ti
 	push(ps.limCPU, o.CPULimit)
 	push(ps.limMem, o.MemoryLimit)
 	push(ps.sessions, st.sessions)
+	if o.Deployment {
+		push(ps.owner, 1)
+		return
+	}
 	used := 5*gib + 0.5*gib*float64(i)
 	if i == 0 {
 		used = 20*gib + 21*gib*since.Seconds()/o.Duration.Seconds()

@@ -22,7 +22,7 @@ func golden(t *testing.T, name string, got []byte) {
 func TestStatusGolden(t *testing.T) {
 	o := quiet()
 	o.At = time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC)
-	o.SessionsPeak, o.HPAAtMaxMinutes, o.HPAAtMaxFraction, o.PVCUsedPercentMax = 11, 90, 90.0/10080, 71.234
+	o.SessionsPeak, o.HPAAtMaxMinutes, o.HPAAtMaxFraction, o.PVCUsedPercentMax, o.Volumes = 11, 90, 90.0/10080, 71.234, true
 	s := judge(t, "pre-launch").Status(o, "7d")
 	goldenpkg.AssertWrites(t, filepath.Join("testdata", "golden"), map[string]func(*bytes.Buffer) error{
 		"status.json": func(b *bytes.Buffer) error { return WriteStatusJSON(b, s) },

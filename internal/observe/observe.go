@@ -26,7 +26,8 @@ type Observation struct {
 	CPUP95PerPod, CPUMaxPerPod float64 // cores, the busiest pod's
 	MemoryMaxPerPod            float64 // bytes
 	MemoryP95PerPod            float64 // bytes, the busiest pod's 95th percentile
-	PVCUsedPercentMax          float64
+	PVCUsedPercentMax          float64 // with Volumes
+	Volumes                    bool    // the workload has volume claims
 	HPA                        bool
 	HPAAtMaxMinutes            float64 // with HPA: minutes of the window at its maximum
 	HPAAtMaxFraction           float64 // and their share of the window
@@ -49,7 +50,7 @@ func (e *MissingDataError) Error() string {
 
 // Observe runs the scope's queries over window ending at at.
 func Observe(ctx context.Context, q Querier, s Scope, window time.Duration, at time.Time) (*Observation, error) {
-	o := &Observation{Window: window, At: at, HPA: s.HPA}
+	o := &Observation{Window: window, At: at, HPA: s.HPA, Volumes: !s.NoVolumes}
 	dst := map[string]*float64{
 		"podsMin": &o.PodsMin, "podsMax": &o.PodsMax, "podsAvg": &o.PodsAvg,
 		"sessionsPeak": &o.SessionsPeak, "sessionsP95": &o.SessionsP95, "usersPerPod": &o.UsersPerPod,

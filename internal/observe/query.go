@@ -1,8 +1,10 @@
 // Package observe reads what a running phase did from a Prometheus-compatible
 // API: the same metrics its alerts use (cAdvisor, kube-state-metrics, kubelet
 // volume stats and the application's session gauge), scoped to the
-// environment's namespace, the workload's pods <workload>-N and its container
-// (never cAdvisor's pod-level container="" or pause container="POD" series).
+// environment's namespace, the workload's pods (a StatefulSet's <name>-N, a
+// Deployment's through their owners, as package podquery picks them) and its
+// container (never cAdvisor's pod-level container="" or pause container="POD"
+// series).
 // Every figure is one instant query with a subquery over the window, so a
 // command makes the same number of queries whatever the window, the pod count
 // or the fleet. Status judges the figures against the phase; the tune package
@@ -14,6 +16,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/coditect/phasegen/internal/podquery"
 )
 
 // subStep is the resolution of every subquery over the window.
@@ -27,6 +31,16 @@ type Scope struct {
 	Namespace, Workload, SessionMetric string
 	Container                          string // the workload's sized container
 	HPA                                bool   // the phase autoscales: read the HPA's status
+	// Deployment: the workload's pods are found through their owners, not
+	// by name (package podquery).
+	Deployment bool
+	// NoVolumes: the workload has no volume claims; no volume figure.
+	NoVolumes bool
+}
+
+// pods selects the workload's pods and container.
+func (s Scope) pods() podquery.Workload {
+	return podquery.Workload{Namespace: s.Namespace, Name: s.Workload, Deployment: s.Deployment, Container: s.Container}
 }
 
 // figure is one query and what it needs.
@@ -38,12 +52,9 @@ type figure struct {
 	exporter string
 }
 
-func (s Scope) podSel(extra ...string) string {
-	m := append([]string{fmt.Sprintf("namespace=%q", s.Namespace), fmt.Sprintf("pod=~%q", s.Workload+"-[0-9]+")}, extra...)
-	return "{" + strings.Join(m, ", ") + "}"
-}
+func (s Scope) podSel(extra ...string) string { return s.pods().PodSel(extra...) }
 
-func (s Scope) containerSel() string { return s.podSel(fmt.Sprintf("container=%q", s.Container)) }
+func (s Scope) containerSel() string { return s.pods().ContainerSel() }
 
 func (s Scope) hpaSel() string {
 	return fmt.Sprintf("{namespace=%q, horizontalpodautoscaler=%q}", s.Namespace, s.Workload+"-hpa")
@@ -66,10 +77,10 @@ func (s Scope) figures(window time.Duration, at time.Time) []figure {
 		ksm      = "kube-state-metrics"
 		kubelet  = "the kubelet's volume stats (/metrics)"
 	)
-	ready := "sum(kube_pod_status_ready" + s.podSel(`condition="true"`) + ")"
+	ready := "sum(" + s.pods().Owned("kube_pod_status_ready"+s.podSel(`condition="true"`)) + ")"
 	sessions := "sum(" + s.SessionMetric + s.sessionSel() + ")"
-	cpu := "sum by (pod) (rate(container_cpu_usage_seconds_total" + s.containerSel() + "[" + rateWindow + "]))"
-	mem := "max by (pod) (container_memory_working_set_bytes" + s.containerSel() + ")"
+	cpu := "sum by (pod) (" + s.pods().Owned("rate(container_cpu_usage_seconds_total"+s.containerSel()+"["+rateWindow+"])") + ")"
+	mem := "max by (pod) (" + s.pods().Owned("container_memory_working_set_bytes"+s.containerSel()) + ")"
 	pvc := "max by (persistentvolumeclaim) (kubelet_volume_stats_used_bytes" + s.pvcSel() + ")" +
 		" / max by (persistentvolumeclaim) (kubelet_volume_stats_capacity_bytes" + s.pvcSel() + ")"
 	readyF := func(name, fn string) figure {
@@ -79,7 +90,13 @@ func (s Scope) figures(window time.Duration, at time.Time) []figure {
 		return figure{name, q, s.SessionMetric, s.sessionSel(), "the application (capacity.yaml spec.sessionMetric)"}
 	}
 	cpuSel := "container_cpu_usage_seconds_total" + s.containerSel()
-	memSel := "container_memory_working_set_bytes" + s.containerSel()
+	memSel := s.pods().Owned("container_memory_working_set_bytes" + s.containerSel())
+	// The raw samples of the workload's containers: a Deployment's are those
+	// of pods it owned at some point of the window.
+	samples := "sum(count_over_time(" + cpuSel + "[" + promDuration(window) + "]))"
+	if s.Deployment {
+		samples = "sum(count_over_time(" + cpuSel + "[" + promDuration(window) + "])\n    * on (namespace, pod) group_left () max_over_time(" + s.pods().OwnedPods() + w + "))"
+	}
 	fs := []figure{
 		readyF("podsMin", "min_over_time"),
 		readyF("podsMax", "max_over_time"),
@@ -94,10 +111,12 @@ func (s Scope) figures(window time.Duration, at time.Time) []figure {
 		{"cpuMax", "max(max_over_time(" + cpu + w + "))", "container_cpu_usage_seconds_total", s.containerSel(), cadvisor},
 		{"memMax", "max(max_over_time(" + mem + w + "))", "container_memory_working_set_bytes", s.containerSel(), cadvisor},
 		{"memP95", "max(quantile_over_time(0.95, " + mem + w + "))", "container_memory_working_set_bytes", s.containerSel(), cadvisor},
-		{"pvcMax", "max(max_over_time((" + pvc + ")" + w + ")) * 100", "kubelet_volume_stats_used_bytes", s.pvcSel(), kubelet},
 		// Minutes with data and raw samples, for tune's refusal.
 		{"dataMinutes", "count_over_time(max(" + memSel + ")" + w + ")", "container_memory_working_set_bytes", s.containerSel(), cadvisor},
-		{"samples", "sum(count_over_time(" + cpuSel + "[" + promDuration(window) + "]))", "container_cpu_usage_seconds_total", s.containerSel(), cadvisor},
+		{"samples", samples, "container_cpu_usage_seconds_total", s.containerSel(), cadvisor},
+	}
+	if !s.NoVolumes {
+		fs = append(fs, figure{"pvcMax", "max(max_over_time((" + pvc + ")" + w + ")) * 100", "kubelet_volume_stats_used_bytes", s.pvcSel(), kubelet})
 	}
 	if s.HPA {
 		fs = append(fs, figure{"hpaAtMax",

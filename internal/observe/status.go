@@ -44,7 +44,7 @@ type Status struct {
 		MaxPerPod float64 `json:"maxPerPod"`
 	} `json:"memoryGiB"`
 	PVCUsedPercent struct {
-		Max float64 `json:"max"`
+		Max *float64 `json:"max"` // null for a workload without volume claims
 	} `json:"pvcUsedPercent"`
 	HPA struct {
 		AtMaxFraction *float64 `json:"atMaxFraction"` // null without an HPA
@@ -103,7 +103,10 @@ func (j Judge) Status(o *Observation, window string) Status {
 	s.Sessions.Peak, s.Sessions.P95 = round(o.SessionsPeak, 3), round(o.SessionsP95, 3)
 	s.CPUCores.P95PerPod, s.CPUCores.MaxPerPod = round(o.CPUP95PerPod, 4), round(o.CPUMaxPerPod, 4)
 	s.MemoryGiB.MaxPerPod = round(o.MemoryMaxPerPod/gib, 4)
-	s.PVCUsedPercent.Max = round(o.PVCUsedPercentMax, 2)
+	if o.Volumes {
+		v := round(o.PVCUsedPercentMax, 2)
+		s.PVCUsedPercent.Max = &v
+	}
 	if o.HPA {
 		f := round(o.HPAAtMaxFraction, 4)
 		s.HPA.AtMaxFraction = &f
@@ -206,7 +209,7 @@ func (s Status) rows() [][2]string {
 		{"sessions", fmt.Sprintf("peak %s, p95 %s", num(s.Sessions.Peak), num(s.Sessions.P95))},
 		{"CPU cores per pod (busiest)", fmt.Sprintf("p95 %s, max %s", num(s.CPUCores.P95PerPod), num(s.CPUCores.MaxPerPod))},
 		{"memory GiB per pod (largest)", num(s.MemoryGiB.MaxPerPod)},
-		{"fullest PVC", pct(s.PVCUsedPercent.Max)},
+		{"fullest PVC", fullest(s.PVCUsedPercent.Max)},
 		{"HPA", hpa},
 		{"users per pod", fmt.Sprintf("%s observed at the busiest sample, %s assumed", num(s.UsersPerPod.Observed), num(s.UsersPerPod.Assumed))},
 		{"monthly cost", fmt.Sprintf("%s observed, %s planned", capacity.Money(s.MonthlyCost.Observed),
@@ -216,6 +219,15 @@ func (s Status) rows() [][2]string {
 		rows = append(rows, [2]string{"soak", s.Soak.line()})
 	}
 	return rows
+}
+
+// fullest is the fullest volume's use, "none" for a workload without
+// volume claims.
+func fullest(v *float64) string {
+	if v == nil {
+		return "none (no volume claims)"
+	}
+	return pct(*v)
 }
 
 func span(lo, hi string) string {

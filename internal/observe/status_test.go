@@ -46,7 +46,7 @@ func judge(t *testing.T, phase string) Judge {
 func quiet() *Observation {
 	return &Observation{Window: 7 * 24 * time.Hour, At: time.Unix(0, 0), PodsMin: 10, PodsMax: 10, PodsAvg: 10,
 		SessionsPeak: 9, SessionsP95: 7, UsersPerPod: 0.9, CPUP95PerPod: 0.4, CPUMaxPerPod: 0.8,
-		MemoryMaxPerPod: 1 << 30, MemoryP95PerPod: 0.8 * (1 << 30), HPA: true}
+		MemoryMaxPerPod: 1 << 30, MemoryP95PerPod: 0.8 * (1 << 30), HPA: true, Volumes: true}
 }
 
 func TestVerdicts(t *testing.T) {
