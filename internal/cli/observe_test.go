@@ -427,7 +427,7 @@ func TestQueryCountConstant(t *testing.T) {
 		"environments/fleet.yaml": envFile("fleet", fleetNS, "beta"),
 		"environments/solo.yaml":  envFile("solo", soloNS, "pre-launch"),
 	})
-	const want = 14 // the figures of an autoscaling phase, one query each
+	const want = 16 // the figures of an autoscaling phase and the two by pod (imbalance), one query each
 	for _, cmd := range []string{"status", "tune"} {
 		for _, env := range []string{"solo", "fleet", "production"} {
 			for _, window := range []string{"1d", "30d"} {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/coditect/phasegen/internal/promapi"
@@ -33,10 +35,12 @@ type Observation struct {
 	HPAAtMaxFraction           float64 // and their share of the window
 	DataMinutes                float64 // minutes of the window with workload data
 	Samples                    float64 // raw CPU samples of the workload's containers
+	Imbalance                  Imbalance
 }
 
 // MissingDataError says a figure's metric had no data in the window.
 type MissingDataError struct {
+	Workload                   string
 	Metric, Selector, Exporter string
 	Window                     time.Duration
 	At                         time.Time
@@ -50,41 +54,157 @@ func (e *MissingDataError) Error() string {
 
 // Observe runs the scope's queries over window ending at at.
 func Observe(ctx context.Context, q Querier, s Scope, window time.Duration, at time.Time) (*Observation, error) {
-	o := &Observation{Window: window, At: at, HPA: s.HPA, Volumes: !s.NoVolumes}
-	dst := map[string]*float64{
+	obs, missing, err := ObserveAll(ctx, q, []Scope{s}, window, at)
+	if err != nil {
+		return nil, err
+	}
+	if err := missing[s.Workload]; err != nil {
+		return nil, err
+	}
+	return obs[s.Workload], nil
+}
+
+// fields are where each figure goes.
+func (o *Observation) fields() map[string]*float64 {
+	return map[string]*float64{
 		"podsMin": &o.PodsMin, "podsMax": &o.PodsMax, "podsAvg": &o.PodsAvg,
 		"sessionsPeak": &o.SessionsPeak, "sessionsP95": &o.SessionsP95, "usersPerPod": &o.UsersPerPod,
 		"cpuP95": &o.CPUP95PerPod, "cpuMax": &o.CPUMaxPerPod, "memMax": &o.MemoryMaxPerPod, "memP95": &o.MemoryP95PerPod,
 		"pvcMax": &o.PVCUsedPercentMax, "hpaAtMax": &o.HPAAtMaxMinutes,
 		"dataMinutes": &o.DataMinutes, "samples": &o.Samples,
 	}
-	for _, f := range s.figures(window, at) {
-		res, err := q.Query(ctx, f.query, at)
-		if err != nil {
-			return nil, err
+}
+
+// part is one workload's query of a figure.
+type part struct {
+	s Scope
+	f figure
+}
+
+// ObserveAll observes every scope (the workloads of one environment) over
+// window ending at at, with one query per figure whatever the number of
+// workloads: each workload's part labelled with label_replace(…,
+// "workload", …) and the parts joined with or. It returns each workload's
+// observation, and, for a workload a figure has no data for, the
+// MissingDataError saying which; an answer phasegen cannot use is an error.
+func ObserveAll(ctx context.Context, q Querier, scopes []Scope, window time.Duration, at time.Time) (map[string]*Observation, map[string]error, error) {
+	obs, missing := map[string]*Observation{}, map[string]error{}
+	byName, order := map[string][]part{}, []string(nil)
+	for _, s := range scopes {
+		obs[s.Workload] = &Observation{Window: window, At: at, HPA: s.HPA, Volumes: !s.NoVolumes}
+		for _, f := range append(s.figures(window, at), s.podFigures(window)...) {
+			if _, ok := byName[f.name]; !ok {
+				order = append(order, f.name)
+			}
+			byName[f.name] = append(byName[f.name], part{s, f})
 		}
-		v, ok, err := single(res)
-		if err != nil {
-			return nil, fmt.Errorf("prometheus %s: %s (query: %s)", q.URL(), err, f.query)
-		}
-		if !ok {
-			return nil, &MissingDataError{Metric: f.metric, Selector: f.selector, Exporter: f.exporter, Window: window, At: at, URL: q.URL()}
-		}
-		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return nil, fmt.Errorf("prometheus %s: the answer is %v, not a number (query: %s)", q.URL(), v, f.query)
-		}
-		if v < 0 {
-			return nil, fmt.Errorf("prometheus %s: the answer %g is negative (query: %s)", q.URL(), v, f.query)
-		}
-		if most, what := limit(f.name); v > most {
-			return nil, fmt.Errorf("prometheus %s: the answer %g is beyond %s (at most %g); nothing is computed from it (query: %s)", q.URL(), v, what, most, f.query)
-		}
-		*dst[f.name] = v
 	}
-	if s.HPA {
-		o.HPAAtMaxFraction = min(o.HPAAtMaxMinutes/window.Minutes(), 1)
+	for _, name := range order {
+		parts := byName[name]
+		query := joined(parts)
+		res, err := q.Query(ctx, query, at)
+		if err != nil {
+			return nil, nil, err
+		}
+		byWorkload, err := perWorkload(res, parts)
+		if err != nil {
+			return nil, nil, fmt.Errorf("prometheus %s: %s (query: %s)", q.URL(), err, query)
+		}
+		for _, p := range parts {
+			w := p.s.Workload
+			samples := byWorkload[w]
+			if len(samples) == 0 {
+				if missing[w] == nil && !strings.HasSuffix(name, "ByPod") {
+					missing[w] = &MissingDataError{Workload: w, Metric: p.f.metric, Selector: p.f.selector, Exporter: p.f.exporter, Window: window, At: at, URL: q.URL()}
+				}
+				continue
+			}
+			if err := obs[w].set(name, samples); err != nil {
+				return nil, nil, fmt.Errorf("prometheus %s: %s (query: %s)", q.URL(), err, query)
+			}
+		}
 	}
-	return o, nil
+	for _, o := range obs {
+		if o.HPA {
+			o.HPAAtMaxFraction = min(o.HPAAtMaxMinutes/window.Minutes(), 1)
+		}
+	}
+	return obs, missing, nil
+}
+
+// joined is one query for the parts of a figure: the one workload's as it
+// is, several workloads' each labelled with its name and joined with or.
+func joined(parts []part) string {
+	if len(parts) == 1 {
+		return parts[0].f.query
+	}
+	qs := make([]string, len(parts))
+	for i, p := range parts {
+		qs[i] = fmt.Sprintf("label_replace(%s, \"workload\", %q, \"\", \"\")", p.f.query, p.s.Workload)
+	}
+	return strings.Join(qs, "\nor ")
+}
+
+// perWorkload sorts the answer's samples by workload: all of them for the
+// one workload of a single part; else by the workload label each part
+// put on its own.
+func perWorkload(r promapi.Result, parts []part) (map[string][]promapi.Sample, error) {
+	out := map[string][]promapi.Sample{}
+	switch r.Type {
+	case "scalar":
+		if len(parts) != 1 {
+			return nil, fmt.Errorf("the answer is a scalar where a vector by workload was expected")
+		}
+		out[parts[0].s.Workload] = []promapi.Sample{{Value: r.Scalar}}
+		return out, nil
+	case "vector":
+	default:
+		return nil, fmt.Errorf("the answer is a %q where an instant vector or scalar was expected", r.Type)
+	}
+	for _, smp := range r.Vector {
+		w := parts[0].s.Workload
+		if len(parts) > 1 {
+			w = smp.Metric["workload"]
+		}
+		out[w] = append(out[w], smp)
+	}
+	for w := range out {
+		if !slices.ContainsFunc(parts, func(p part) bool { return p.s.Workload == w }) {
+			return nil, fmt.Errorf("the answer has a series of workload %q, which was not asked for", w)
+		}
+	}
+	return out, nil
+}
+
+// set records figure name from its samples: one value, checked; or, for a
+// figure by pod, the imbalance it shows.
+func (o *Observation) set(name string, samples []promapi.Sample) error {
+	if strings.HasSuffix(name, "ByPod") {
+		return o.setByPod(name, samples)
+	}
+	if len(samples) != 1 {
+		return fmt.Errorf("the answer has %d series where one was expected", len(samples))
+	}
+	v := samples[0].Value
+	if err := checkValue(name, v); err != nil {
+		return err
+	}
+	*o.fields()[name] = v
+	return nil
+}
+
+// checkValue refuses a figure phasegen cannot compute with.
+func checkValue(name string, v float64) error {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return fmt.Errorf("the answer is %v, not a number", v)
+	}
+	if v < 0 {
+		return fmt.Errorf("the answer %g is negative", v)
+	}
+	if most, what := limit(name); v > most {
+		return fmt.Errorf("the answer %g is beyond %s (at most %g); nothing is computed from it", v, what, most)
+	}
+	return nil
 }
 
 // Bounds of the figures a Prometheus answer may give.
@@ -102,9 +222,9 @@ const (
 // arithmetic on them (millicores, MiB, percentages of a limit) overflows.
 func limit(name string) (float64, string) {
 	switch name {
-	case "podsMin", "podsMax", "podsAvg", "sessionsPeak", "sessionsP95", "usersPerPod":
+	case "podsMin", "podsMax", "podsAvg", "sessionsPeak", "sessionsP95", "usersPerPod", "sessionsPeakByPod":
 		return MaxCount, "what a replica count (int32) holds"
-	case "cpuP95", "cpuMax":
+	case "cpuP95", "cpuMax", "cpuP95ByPod":
 		return MaxCoresPerPod, "any pod's CPU in cores"
 	case "memMax", "memP95":
 		return MaxBytesPerPod, "any pod's memory in bytes"
@@ -112,23 +232,6 @@ func limit(name string) (float64, string) {
 		return MaxPercent, "a percentage of a volume"
 	}
 	return MaxSampleCounts, "a count of minutes or samples"
-}
-
-// single reads a one-element vector or a scalar.
-func single(r promapi.Result) (float64, bool, error) {
-	switch r.Type {
-	case "scalar":
-		return r.Scalar, true, nil
-	case "vector":
-		switch len(r.Vector) {
-		case 0:
-			return 0, false, nil
-		case 1:
-			return r.Vector[0].Value, true, nil
-		}
-		return 0, false, fmt.Errorf("the answer has %d series where one was expected", len(r.Vector))
-	}
-	return 0, false, fmt.Errorf("the answer is a %q where an instant vector was expected", r.Type)
 }
 
 // FormatWindow writes d as the largest whole units (7d, 36h, 1d12h).

@@ -101,12 +101,17 @@ func (s Scope) figures(window time.Duration, at time.Time) []figure {
 		readyF("podsMin", "min_over_time"),
 		readyF("podsMax", "max_over_time"),
 		readyF("podsAvg", "avg_over_time"),
-		sessF("sessionsPeak", "max_over_time("+sessions+w+")"),
-		sessF("sessionsP95", "quantile_over_time(0.95, "+sessions+w+")"),
-		// Sessions per ready pod at the busiest sample: the ratio where the
-		// sessions equal their peak over the whole window (pinned with @).
-		sessF("usersPerPod", fmt.Sprintf("max_over_time(((%s / %s) and on() (%s >= on() scalar(max_over_time(%s%s @ %d))))%s)",
-			sessions, ready, sessions, sessions, w, at.Unix(), w)),
+	}
+	if s.SessionMetric != "" {
+		fs = append(fs,
+			sessF("sessionsPeak", "max_over_time("+sessions+w+")"),
+			sessF("sessionsP95", "quantile_over_time(0.95, "+sessions+w+")"),
+			// Sessions per ready pod at the busiest sample: the ratio where the
+			// sessions equal their peak over the whole window (pinned with @).
+			sessF("usersPerPod", fmt.Sprintf("max_over_time(((%s / %s) and on() (%s >= on() scalar(max_over_time(%s%s @ %d))))%s)",
+				sessions, ready, sessions, sessions, w, at.Unix(), w)))
+	}
+	fs = append(fs, []figure{
 		{"cpuP95", "max(quantile_over_time(0.95, " + cpu + w + "))", "container_cpu_usage_seconds_total", s.containerSel(), cadvisor},
 		{"cpuMax", "max(max_over_time(" + cpu + w + "))", "container_cpu_usage_seconds_total", s.containerSel(), cadvisor},
 		{"memMax", "max(max_over_time(" + mem + w + "))", "container_memory_working_set_bytes", s.containerSel(), cadvisor},
@@ -114,7 +119,7 @@ func (s Scope) figures(window time.Duration, at time.Time) []figure {
 		// Minutes with data and raw samples, for tune's refusal.
 		{"dataMinutes", "count_over_time(max(" + memSel + ")" + w + ")", "container_memory_working_set_bytes", s.containerSel(), cadvisor},
 		{"samples", samples, "container_cpu_usage_seconds_total", s.containerSel(), cadvisor},
-	}
+	}...)
 	if !s.NoVolumes {
 		fs = append(fs, figure{"pvcMax", "max(max_over_time((" + pvc + ")" + w + ")) * 100", "kubelet_volume_stats_used_bytes", s.pvcSel(), kubelet})
 	}
@@ -127,9 +132,31 @@ func (s Scope) figures(window time.Duration, at time.Time) []figure {
 	return fs
 }
 
-// QueryCount is the number of queries an observation makes: the same for
-// any window, pod count or fleet.
-func (s Scope) QueryCount() int { return len(s.figures(time.Hour, time.Unix(0, 0))) }
+// podFigures are the queries of the imbalance figures: each pod's p95 CPU
+// and, with a session metric, each pod's peak sessions, by pod.
+func (s Scope) podFigures(window time.Duration) []figure {
+	w := "[" + promDuration(window) + ":" + subStep + "]"
+	cpu := "sum by (pod) (" + s.pods().Owned("rate(container_cpu_usage_seconds_total"+s.containerSel()+"["+rateWindow+"])") + ")"
+	fs := []figure{{"cpuP95ByPod", "quantile_over_time(0.95, " + cpu + w + ")", "container_cpu_usage_seconds_total", s.containerSel(), "cAdvisor (the kubelet's /metrics/cadvisor)"}}
+	if s.SessionMetric != "" {
+		sessions := "sum by (pod) (" + s.pods().Owned(s.SessionMetric+s.podSel()) + ")"
+		fs = append(fs, figure{"sessionsPeakByPod", "max_over_time(" + sessions + w + ")", s.SessionMetric, s.podSel(), "the application (capacity.yaml sessionMetric)"})
+	}
+	return fs
+}
+
+// QueryCount is the number of queries observing scopes makes: the same for
+// any window, pod count or fleet, and for any number of workloads with the
+// same figures (each figure is one query for all of them).
+func QueryCount(scopes []Scope) int {
+	names := map[string]bool{}
+	for _, s := range scopes {
+		for _, f := range append(s.figures(time.Hour, time.Unix(0, 0)), s.podFigures(time.Hour)...) {
+			names[f.name] = true
+		}
+	}
+	return len(names)
+}
 
 // ParseWindow reads a Prometheus-style duration of whole units (7d, 36h,
 // 1w2d, 90m) between an hour and 90 days.

@@ -1,7 +1,9 @@
 package observe
 
 import (
+	"context"
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +14,7 @@ import (
 	"github.com/coditect/phasegen/internal/base"
 	"github.com/coditect/phasegen/internal/capacity"
 	"github.com/coditect/phasegen/internal/config"
+	"github.com/coditect/phasegen/internal/promapi"
 	"github.com/coditect/phasegen/templates"
 )
 
@@ -123,8 +126,8 @@ func TestParseWindowAndTime(t *testing.T) {
 // pause container="POD" series never count.
 func TestQueriesSelectTheContainer(t *testing.T) {
 	s := Scope{Namespace: "ns", Workload: "w", Container: "w", SessionMetric: "m", HPA: true}
-	fs := s.figures(7*24*time.Hour, time.Unix(0, 0))
-	if len(fs) != s.QueryCount() || s.QueryCount() != 14 {
+	fs := append(s.figures(7*24*time.Hour, time.Unix(0, 0)), s.podFigures(7*24*time.Hour)...)
+	if len(fs) != QueryCount([]Scope{s}) || len(fs) != 16 {
 		t.Fatalf("%d figures", len(fs))
 	}
 	for _, f := range fs {
@@ -134,6 +137,62 @@ func TestQueriesSelectTheContainer(t *testing.T) {
 		if !strings.Contains(f.query, `namespace="ns"`) {
 			t.Errorf("%s is not scoped to the namespace: %s", f.name, f.query)
 		}
+	}
+}
+
+// countingQuerier answers every query with one series per workload the
+// query names (label_replace(…, "workload", "NAME", …)), or one unlabelled
+// series for one workload, and counts the queries.
+type countingQuerier struct{ n int }
+
+func (c *countingQuerier) URL() string { return "http://prometheus.test" }
+
+func (c *countingQuerier) Query(_ context.Context, expr string, _ time.Time) (promapi.Result, error) {
+	c.n++
+	r := promapi.Result{Type: "vector"}
+	names := regexp.MustCompile(`"workload", "([^"]+)"`).FindAllStringSubmatch(expr, -1)
+	if len(names) == 0 {
+		names = [][]string{{"", ""}}
+	}
+	for _, m := range names {
+		r.Vector = append(r.Vector, promapi.Sample{Metric: map[string]string{"workload": m[1], "pod": "p-0"}, Value: 1})
+	}
+	return r, nil
+}
+
+// TestQueryCountIsConstant: one query per figure, whatever the number of
+// workloads (1 or 3, of both kinds, with the same figures between them)
+// and the window (1 or 30 days); every workload gets every figure.
+func TestQueryCountIsConstant(t *testing.T) {
+	one := []Scope{{Namespace: "ns", Workload: "db", Container: "mysql", SessionMetric: "m", HPA: true}}
+	three := append(append([]Scope(nil), one...),
+		Scope{Namespace: "ns", Workload: "api", Container: "server", Deployment: true, NoVolumes: true, HPA: true},
+		Scope{Namespace: "ns", Workload: "cache", Container: "redis", NoVolumes: true})
+	counts := map[string]int{}
+	for _, c := range []struct {
+		name   string
+		scopes []Scope
+		window time.Duration
+	}{{"1 workload, 1 day", one, 24 * time.Hour}, {"1 workload, 30 days", one, 30 * 24 * time.Hour},
+		{"3 workloads, 1 day", three, 24 * time.Hour}, {"3 workloads, 30 days", three, 30 * 24 * time.Hour}} {
+		q := &countingQuerier{}
+		obs, missing, err := ObserveAll(context.Background(), q, c.scopes, c.window, time.Unix(1e9, 0))
+		if err != nil || len(missing) != 0 {
+			t.Fatalf("%s: %v %v", c.name, err, missing)
+		}
+		if len(obs) != len(c.scopes) || obs[c.scopes[0].Workload].CPUP95PerPod != 1 {
+			t.Fatalf("%s: observations %v", c.name, obs)
+		}
+		counts[c.name] = q.n
+	}
+	want := QueryCount(one)
+	for name, n := range counts {
+		if n != want {
+			t.Errorf("%s: %d queries, want %d (%v)", name, n, want, counts)
+		}
+	}
+	if want != 16 {
+		t.Errorf("%d queries, pinned at 16", want)
 	}
 }
 
