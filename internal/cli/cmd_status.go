@@ -87,7 +87,7 @@ func (a *App) runStatus(ctx context.Context, g *globalOptions, opts *statusOptio
 	if err != nil {
 		return err
 	}
-	j := observe.Judge{Env: ob.env, Phase: ob.phase, Next: next, Model: ob.planner.Model, Plan: plan}
+	j := observe.Judge{Env: ob.env, Phase: ob.phase, Next: next, Model: ob.planner.Model, Plan: plan, Sticky: ob.planner.Workload.Sticky}
 	s := j.Status(ob.obs, ob.window)
 	s.WithSoak(soak, gateFlags().Early)
 	switch opts.output {

@@ -89,9 +89,13 @@ type statusJSON struct {
 	CPUCores                       struct{ P95PerPod, MaxPerPod float64 }
 	MemoryGiB                      struct{ MaxPerPod float64 }
 	PVCUsedPercent                 struct{ Max *float64 }
-	HPA                            struct{ AtMaxFraction *float64 }
-	UsersPerPod                    struct{ Observed, Assumed float64 }
-	MonthlyCost                    struct {
+	Imbalance                      *struct {
+		CPUP95Ratio, SessionsPeakRatio float64
+		Pod                            string
+	}
+	HPA         struct{ AtMaxFraction *float64 }
+	UsersPerPod struct{ Observed, Assumed float64 }
+	MonthlyCost struct {
 		Observed float64
 		Planned  struct{ Min, Max float64 }
 	}
@@ -147,6 +151,10 @@ func TestStatusAgainstPrometheus(t *testing.T) {
 		t.Fatal("pvcUsedPercent.max is null for a StatefulSet with claims")
 	}
 	near(t, "pvcUsedPercent.max", *s.PVCUsedPercent.Max, e.pvcMax)
+	if s.Imbalance == nil || s.Imbalance.Pod != e.busiest {
+		t.Fatalf("imbalance %+v, want the busiest pod %s", s.Imbalance, e.busiest)
+	}
+	near(t, "imbalance.cpuP95Ratio", s.Imbalance.CPUP95Ratio, e.cpuRatio)
 	if s.HPA.AtMaxFraction == nil {
 		t.Fatal("hpa.atMaxFraction is null for an autoscaling phase")
 	}
@@ -170,8 +178,14 @@ func TestStatusAgainstPrometheus(t *testing.T) {
 		t.Errorf("header: %+v", s)
 	}
 	if s.Verdict.Status != "promote" || s.Verdict.Command != "phasegen promote production --to beta" ||
-		len(s.Verdict.Reasons) != 1 || !strings.Contains(s.Verdict.Reasons[0], "reached the phase's maximum of 10 users") {
+		len(s.Verdict.Reasons) != 2 || !strings.Contains(s.Verdict.Reasons[0], "reached the phase's maximum of 10 users") {
 		t.Errorf("verdict %+v, want promote to beta because sessions reached 10", s.Verdict)
+	}
+	// The hot pod is an imbalance, and the Service's ClientIP affinity its
+	// likely cause (the base's coditect-combined Service, 3 hours).
+	if len(s.Verdict.Reasons) == 2 && (!strings.Contains(s.Verdict.Reasons[1], "pod "+e.busiest+"'s p95 CPU is") ||
+		!strings.Contains(s.Verdict.Reasons[1], "Likely cause: Service coditect-combined pins each client to one pod for 3h (sessionAffinity: ClientIP, timeoutSeconds 10800)")) {
+		t.Errorf("imbalance reason: %q", s.Verdict.Reasons[1])
 	}
 
 	// The table and markdown say the same.

@@ -88,6 +88,9 @@ type expected struct {
 	pvcMax                    float64
 	hpaAtMax                  float64
 	dataMinutes               float64
+	// The busiest pod's p95 CPU against the median pod's, and which pod.
+	cpuRatio float64
+	busiest  string
 }
 
 // valueAt is the series' value at t (ms), or false.
@@ -273,11 +276,19 @@ func expectOf(h *history.History, ns string, owns func(pod string) bool, contain
 			e.usersPerPod = math.Max(e.usersPerPod, p.s/p.r)
 		}
 	}
-	for _, vs := range cpuBy {
-		e.cpuP95 = math.Max(e.cpuP95, quantile(0.95, vs))
+	var p95s []float64
+	for pod, vs := range cpuBy {
+		q := quantile(0.95, vs)
+		p95s = append(p95s, q)
+		if q > e.cpuP95 || (q == e.cpuP95 && pod < e.busiest) {
+			e.cpuP95, e.busiest = q, pod
+		}
 		for _, v := range vs {
 			e.cpuMax = math.Max(e.cpuMax, v)
 		}
+	}
+	if m := quantile(0.5, p95s); len(p95s) > 1 && m > 0 {
+		e.cpuRatio = e.cpuP95 / m
 	}
 	// The share of the window's 1m steps, whether or not the HPA had data.
 	e.hpaAtMax = float64(hpaAt) / float64(len(windowSteps))

@@ -9,6 +9,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
+
 	"github.com/coditect/phasegen/internal/capacity"
 	"github.com/coditect/phasegen/internal/config"
 )
@@ -57,7 +59,10 @@ type Status struct {
 		Observed float64                  `json:"observed"`
 		Planned  capacity.MinMax[float64] `json:"planned"`
 	} `json:"monthlyCost"`
-	Verdict Verdict `json:"verdict"`
+	// Imbalance is the busiest pod against the median pod; absent with
+	// fewer than two pods.
+	Imbalance *Imbalance `json:"imbalance,omitempty"`
+	Verdict   Verdict    `json:"verdict"`
 	// Soak is read from the GitOps branch, when a target could be read
 	// (an addition to the documented shape; omitted otherwise).
 	Soak *Soak `json:"soak,omitempty"`
@@ -81,6 +86,10 @@ type Judge struct {
 	Next  *config.Phase
 	Model capacity.Model
 	Plan  capacity.PhasePlan
+	// Sticky are the Services that pin each client to one of the
+	// workload's pods (sessionAffinity: ClientIP): the likely cause of an
+	// imbalance.
+	Sticky []*corev1.Service
 }
 
 // ObservedMonthlyCost prices the window as plan prices pods: compute for
@@ -115,7 +124,36 @@ func (j Judge) Status(o *Observation, window string) Status {
 	s.MonthlyCost.Observed = round(j.ObservedMonthlyCost(o), 2)
 	s.MonthlyCost.Planned = capacity.MinMax[float64]{Min: round(j.Plan.MonthlyCost.Min, 2), Max: round(j.Plan.MonthlyCost.Max, 2)}
 	s.Verdict = j.verdict(o)
+	if im := o.Imbalance; im.CPUP95Ratio > 0 || im.SessionsPeakRatio > 0 {
+		s.Imbalance = &Imbalance{CPUP95Ratio: round(im.CPUP95Ratio, 3), SessionsPeakRatio: round(im.SessionsPeakRatio, 3), Pod: im.Pod}
+		if r := j.imbalanceReason(im); r != "" {
+			s.Verdict.Reasons = append(s.Verdict.Reasons, r)
+		}
+	}
 	return s
+}
+
+// imbalanceReason says when the busiest pod works more than ImbalanceLimit
+// times the median pod, naming it, and the Services' ClientIP affinity as
+// the likely cause when there is one.
+func (j Judge) imbalanceReason(im Imbalance) string {
+	if im.CPUP95Ratio <= ImbalanceLimit && im.SessionsPeakRatio <= ImbalanceLimit {
+		return ""
+	}
+	r := fmt.Sprintf("The load is not balanced: pod %s's p95 CPU is %s× the median pod's", im.Pod, num(round(im.CPUP95Ratio, 2)))
+	if im.SessionsPeakRatio > ImbalanceLimit {
+		r += fmt.Sprintf(", and the busiest pod's peak sessions %s× the median's", num(round(im.SessionsPeakRatio, 2)))
+	}
+	r += "; tune sizes the busiest pod, so the others get more than they use."
+	for _, svc := range j.Sticky {
+		timeout := int32(10800) // the API's default for ClientIP
+		if c := svc.Spec.SessionAffinityConfig; c != nil && c.ClientIP != nil && c.ClientIP.TimeoutSeconds != nil {
+			timeout = *c.ClientIP.TimeoutSeconds
+		}
+		r += fmt.Sprintf(" Likely cause: Service %s pins each client to one pod for %s (sessionAffinity: ClientIP, timeoutSeconds %d).",
+			svc.Name, FormatWindow(time.Duration(timeout)*time.Second), timeout)
+	}
+	return r
 }
 
 func round(v float64, digits int) float64 {
@@ -214,6 +252,13 @@ func (s Status) rows() [][2]string {
 		{"users per pod", fmt.Sprintf("%s observed at the busiest sample, %s assumed", num(s.UsersPerPod.Observed), num(s.UsersPerPod.Assumed))},
 		{"monthly cost", fmt.Sprintf("%s observed, %s planned", capacity.Money(s.MonthlyCost.Observed),
 			span(capacity.Money(s.MonthlyCost.Planned.Min), capacity.Money(s.MonthlyCost.Planned.Max)))},
+	}
+	if im := s.Imbalance; im != nil {
+		line := fmt.Sprintf("busiest pod %s: p95 CPU %s× the median pod's", im.Pod, num(im.CPUP95Ratio))
+		if im.SessionsPeakRatio > 0 {
+			line += fmt.Sprintf(", peak sessions %s×", num(im.SessionsPeakRatio))
+		}
+		rows = append(rows, [2]string{"imbalance", line})
 	}
 	if s.Soak != nil {
 		rows = append(rows, [2]string{"soak", s.Soak.line()})
