@@ -63,15 +63,23 @@ func (o *observeOptions) setFlags(fs *pflag.FlagSet) {
 	fs.StringVarP(&o.output, "output", "o", "table", "output format: table, json or markdown")
 }
 
-// observed is what status and tune start from.
+// observed is what status and tune start from: the environment at its
+// declared phase, and each workload observed.
 type observed struct {
-	cfg     *config.Set
-	base    *base.Base
-	env     *config.Environment
-	phase   *config.Phase
-	planner *capacity.WorkloadPlanner // the app's one workload
+	cfg       *config.Set
+	base      *base.Base
+	env       *config.Environment
+	phase     *config.Phase // the environment's declared phase
+	workloads []*observedWorkload
+	window    string
+}
+
+// observedWorkload is one workload of the environment, observed.
+type observedWorkload struct {
+	planner *capacity.WorkloadPlanner
+	phase   *config.Phase // the phase as it sizes the workload
 	obs     *observe.Observation
-	window  string
+	missing error // a figure without data, for this workload
 }
 
 // observeEnv checks the arguments, loads the configs and runs the
@@ -114,24 +122,29 @@ func (a *App) observeEnv(ctx context.Context, g *globalOptions, o *observeOption
 	if err != nil {
 		return nil, err
 	}
-	planner, err := all.Single("phasegen status and tune")
-	if err != nil {
-		return nil, err
-	}
-	w := planner.Workload
-	phase = phase.For(w.Name)
 	client, err := a.promClient(&o.promOptions)
 	if err != nil {
 		return nil, err
 	}
-	scope := observe.Scope{Namespace: env.Spec.Namespace, Workload: w.Name, Container: w.Container.Name,
-		SessionMetric: w.Model.SessionMetric, HPA: phase.Spec.Autoscaling != nil,
-		Deployment: w.Kind == base.KindDeployment, NoVolumes: len(w.ClaimTemplates()) == 0}
+	out := &observed{cfg: cfg, base: b, env: env, phase: phase, window: o.window}
+	var scopes []observe.Scope
+	for _, wp := range all.Workloads {
+		w := wp.Workload
+		view := phase.For(w.Name)
+		out.workloads = append(out.workloads, &observedWorkload{planner: wp, phase: view})
+		scopes = append(scopes, observe.Scope{Namespace: env.Spec.Namespace, Workload: w.Name, Container: w.Container.Name,
+			SessionMetric: w.Model.SessionMetric, HPA: view.Spec.Autoscaling != nil,
+			Deployment: w.Kind == base.KindDeployment, NoVolumes: len(w.ClaimTemplates()) == 0})
+	}
 	fmt.Fprintf(a.Stderr, "observing %s (namespace %s, phase %s) in %s over the %s before %s\n",
-		env.Metadata.Name, scope.Namespace, phase.Metadata.Name, client.URL(), observe.FormatWindow(window), at.Format(time.RFC3339))
-	obs, err := observe.Observe(ctx, client, scope, window, at)
+		env.Metadata.Name, env.Spec.Namespace, phase.Metadata.Name, client.URL(), observe.FormatWindow(window), at.Format(time.RFC3339))
+	obs, missing, err := observe.ObserveAll(ctx, client, scopes, window, at)
 	if err != nil {
 		return nil, err
 	}
-	return &observed{cfg: cfg, base: b, env: env, phase: phase, planner: planner, obs: obs, window: o.window}, nil
+	for _, ow := range out.workloads {
+		name := ow.planner.Workload.Name
+		ow.obs, ow.missing = obs[name], missing[name]
+	}
+	return out, nil
 }

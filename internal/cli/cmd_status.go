@@ -83,20 +83,39 @@ func (a *App) runStatus(ctx context.Context, g *globalOptions, opts *statusOptio
 	if !ok {
 		next = nil
 	}
-	plan, err := ob.planner.PlanPhase(ob.phase)
-	if err != nil {
-		return err
+	var ws []observe.WorkloadStatus
+	for _, ow := range ob.workloads {
+		if ow.missing != nil {
+			return ow.missing
+		}
+		plan, err := ow.planner.PlanPhase(ob.phase)
+		if err != nil {
+			return err
+		}
+		w := ow.planner.Workload
+		j := observe.Judge{Env: ob.env, Phase: ow.phase, Next: next, Model: ow.planner.Model, Plan: plan, Sticky: w.Sticky}
+		ws = append(ws, observe.WorkloadStatus{Name: w.Name, Kind: w.Kind, UserSized: w.UserSized(), Status: j.Status(ow.obs, ob.window)})
 	}
-	j := observe.Judge{Env: ob.env, Phase: ob.phase, Next: next, Model: ob.planner.Model, Plan: plan, Sticky: ob.planner.Workload.Sticky}
-	s := j.Status(ob.obs, ob.window)
+	if len(ws) == 1 {
+		s := ws[0].Status
+		s.WithSoak(soak, gateFlags().Early)
+		switch opts.output {
+		case "json":
+			return observe.WriteStatusJSON(a.Stdout, s)
+		case "markdown":
+			return observe.WriteStatusMarkdown(a.Stdout, s)
+		}
+		return observe.WriteStatusTable(a.Stdout, s)
+	}
+	s := observe.Combine(ob.env.Metadata.Name, ob.phase.Metadata.Name, ob.window, ws[0].At, ws)
 	s.WithSoak(soak, gateFlags().Early)
 	switch opts.output {
 	case "json":
-		return observe.WriteStatusJSON(a.Stdout, s)
+		return observe.WriteEnvStatusJSON(a.Stdout, s)
 	case "markdown":
-		return observe.WriteStatusMarkdown(a.Stdout, s)
+		return observe.WriteEnvStatusMarkdown(a.Stdout, s)
 	}
-	return observe.WriteStatusTable(a.Stdout, s)
+	return observe.WriteEnvStatusTable(a.Stdout, s)
 }
 
 // statusSoak reads since when env has been at phase on its gitops branch.

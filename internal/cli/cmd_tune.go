@@ -65,51 +65,115 @@ func (a *App) runTune(ctx context.Context, g *globalOptions, opts *tuneOptions, 
 	if err != nil {
 		return err
 	}
-	r, err := tune.Recommend(ob.env, ob.phase, ob.planner, ob.obs)
-	var refused *tune.RefusedError
-	if errors.As(err, &refused) {
-		refused.WindowOption = "--window"
-	}
+	rs, err := a.recommend(ob)
 	if err != nil {
 		return err
 	}
 	if opts.write {
-		file := ob.phase.Source.File
-		out, err := tune.Rewrite(ob.phase, r)
-		if err != nil {
+		if err := a.writeTuned(g, ob, rs); err != nil {
 			return err
 		}
-		changed, err := replaceConfig(g.ConfigDir, file, ob.phase.Source.Raw, out)
-		if errors.Is(err, atomicfs.ErrChanged) {
-			return fmt.Errorf("%s changed while phasegen ran; rerun tune", file)
+	}
+	if len(rs) == 1 && len(ob.workloads) == 1 {
+		switch opts.output {
+		case "json":
+			return tune.WriteJSON(a.Stdout, rs[0])
+		case "markdown":
+			return tune.WriteMarkdown(a.Stdout, rs[0])
 		}
-		if err != nil {
+		return tune.WriteTable(a.Stdout, rs[0])
+	}
+	if opts.output == "json" {
+		return tune.WriteAllJSON(a.Stdout, ob.env.Metadata.Name, ob.phase.Metadata.Name, rs)
+	}
+	for i, r := range rs {
+		if i > 0 {
+			fmt.Fprintln(a.Stdout)
+		}
+		write := tune.WriteTable
+		if opts.output == "markdown" {
+			write = tune.WriteMarkdown
+		}
+		if err := write(a.Stdout, r); err != nil {
 			return err
 		}
-		if !changed {
-			fmt.Fprintf(a.Stderr, "%s already holds the recommended values\n", file)
-		} else {
-			fields := make([]string, len(r.Edits))
-			for i, e := range r.Edits {
-				fields[i] = strings.TrimPrefix(e.Path, "spec.")
+	}
+	return nil
+}
+
+// recommend tunes each workload. A workload without enough data (or with
+// none) is named on stderr and left as it is while the others are tuned;
+// when none can be, that is the error (one workload: its own).
+func (a *App) recommend(ob *observed) ([]*tune.Result, error) {
+	var rs []*tune.Result
+	var first error
+	for _, ow := range ob.workloads {
+		name := ow.planner.Workload.Name
+		err := ow.missing
+		var r *tune.Result
+		if err == nil {
+			r, err = tune.Recommend(ob.env, ow.phase, ow.planner, ow.obs)
+		}
+		var refused *tune.RefusedError
+		if errors.As(err, &refused) {
+			refused.WindowOption = "--window"
+		}
+		if err != nil {
+			if first == nil {
+				first = err
 			}
-			fmt.Fprintf(a.Stderr, "wrote %s to %s; next: phasegen render, then review with phasegen diff or promote\n", strings.Join(fields, ", "), file)
-			var others []string
-			for _, e := range ob.cfg.Environments {
-				if e.Spec.Phase == ob.phase.Metadata.Name && e.Metadata.Name != ob.env.Metadata.Name {
-					others = append(others, e.Metadata.Name)
-				}
+			if len(ob.workloads) > 1 {
+				fmt.Fprintf(a.Stderr, "%s: not tuned, left as it is: %v\n", name, err)
 			}
-			if len(others) > 0 {
-				fmt.Fprintf(a.Stderr, "warning: phase %s is also the phase of %s, which the change applies to as well\n", ob.phase.Metadata.Name, strings.Join(others, ", "))
-			}
+			continue
+		}
+		if len(ob.workloads) > 1 {
+			r.Workload = name
+		}
+		rs = append(rs, r)
+	}
+	if len(rs) == 0 {
+		return nil, first
+	}
+	return rs, nil
+}
+
+// writeTuned writes every workload's recommended values into the phase's
+// file at once, comments kept.
+func (a *App) writeTuned(g *globalOptions, ob *observed, rs []*tune.Result) error {
+	all := &tune.Result{}
+	for _, r := range rs {
+		all.Edits = append(all.Edits, r.Edits...)
+	}
+	file := ob.phase.Source.File
+	out, err := tune.Rewrite(ob.phase, all)
+	if err != nil {
+		return err
+	}
+	changed, err := replaceConfig(g.ConfigDir, file, ob.phase.Source.Raw, out)
+	if errors.Is(err, atomicfs.ErrChanged) {
+		return fmt.Errorf("%s changed while phasegen ran; rerun tune", file)
+	}
+	if err != nil {
+		return err
+	}
+	if !changed {
+		fmt.Fprintf(a.Stderr, "%s already holds the recommended values\n", file)
+		return nil
+	}
+	fields := make([]string, len(all.Edits))
+	for i, e := range all.Edits {
+		fields[i] = strings.TrimPrefix(e.Path, "spec.")
+	}
+	fmt.Fprintf(a.Stderr, "wrote %s to %s; next: phasegen render, then review with phasegen diff or promote\n", strings.Join(fields, ", "), file)
+	var others []string
+	for _, e := range ob.cfg.Environments {
+		if e.Spec.Phase == ob.phase.Metadata.Name && e.Metadata.Name != ob.env.Metadata.Name {
+			others = append(others, e.Metadata.Name)
 		}
 	}
-	switch opts.output {
-	case "json":
-		return tune.WriteJSON(a.Stdout, r)
-	case "markdown":
-		return tune.WriteMarkdown(a.Stdout, r)
+	if len(others) > 0 {
+		fmt.Fprintf(a.Stderr, "warning: phase %s is also the phase of %s, which the change applies to as well\n", ob.phase.Metadata.Name, strings.Join(others, ", "))
 	}
-	return tune.WriteTable(a.Stdout, r)
+	return nil
 }

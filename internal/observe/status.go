@@ -231,10 +231,12 @@ func num(v float64) string {
 func pct(v float64) string { return num(round(v, 1)) + "%" }
 
 // WriteStatusJSON prints the status as the documented JSON.
-func WriteStatusJSON(w io.Writer, s Status) error {
+func WriteStatusJSON(w io.Writer, s Status) error { return writeJSON(w, s) }
+
+func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
-	return enc.Encode(s)
+	return enc.Encode(v)
 }
 
 func (s Status) rows() [][2]string {
@@ -285,21 +287,29 @@ func span(lo, hi string) string {
 // WriteStatusTable prints the status for a terminal.
 func WriteStatusTable(w io.Writer, s Status) error {
 	fmt.Fprintf(w, "%s at phase %s, the %s before %s:\n", s.Environment, s.Phase, s.Window, s.At)
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	for _, r := range s.rows() {
-		fmt.Fprintf(tw, "  %s\t%s\n", r[0], r[1])
-	}
-	if err := tw.Flush(); err != nil {
+	if err := writeRows(w, s.rows()); err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "verdict: %s\n", s.Verdict.Status)
-	for _, r := range s.Verdict.Reasons {
+	writeVerdict(w, s.Verdict)
+	return nil
+}
+
+func writeRows(w io.Writer, rows [][2]string) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for _, r := range rows {
+		fmt.Fprintf(tw, "  %s\t%s\n", r[0], r[1])
+	}
+	return tw.Flush()
+}
+
+func writeVerdict(w io.Writer, v Verdict) {
+	fmt.Fprintf(w, "verdict: %s\n", v.Status)
+	for _, r := range v.Reasons {
 		fmt.Fprintf(w, "  - %s\n", r)
 	}
-	if s.Verdict.Command != "" {
-		fmt.Fprintf(w, "next: %s\n", s.Verdict.Command)
+	if v.Command != "" {
+		fmt.Fprintf(w, "next: %s\n", v.Command)
 	}
-	return nil
 }
 
 // WriteStatusMarkdown prints the status as a GitHub table.
@@ -308,12 +318,16 @@ func WriteStatusMarkdown(w io.Writer, s Status) error {
 	for _, r := range s.rows() {
 		fmt.Fprintf(w, "| %s | %s |\n", r[0], r[1])
 	}
+	writeMarkdownVerdict(w, s.Verdict)
+	return nil
+}
+
+func writeMarkdownVerdict(w io.Writer, v Verdict) {
 	fmt.Fprintln(w)
-	for _, r := range s.Verdict.Reasons {
+	for _, r := range v.Reasons {
 		fmt.Fprintf(w, "- %s\n", r)
 	}
-	if s.Verdict.Command != "" {
-		fmt.Fprintf(w, "\nNext: `%s`\n", s.Verdict.Command)
+	if v.Command != "" {
+		fmt.Fprintf(w, "\nNext: `%s`\n", v.Command)
 	}
-	return nil
 }

@@ -50,6 +50,7 @@ type Autoscaling struct {
 
 // Result is `phasegen tune -o json`, as docs/json.md documents it.
 type Result struct {
+	Workload    string `json:"workload,omitempty"` // with several workloads
 	Environment string `json:"environment"`
 	Phase       string `json:"phase"`
 	Recommended struct {
@@ -109,14 +110,33 @@ func Recommend(env *config.Environment, p *config.Phase, wp *capacity.WorkloadPl
 	}
 	rc := &recommendation{r: &Result{Environment: env.Metadata.Name, Phase: p.Metadata.Name}, p: p, o: o, tuned: *p}
 	rc.resources(base)
-	if err := rc.scale(model); err != nil {
-		return nil, err
+	if model.Conservative > 0 {
+		if err := rc.scale(model); err != nil {
+			return nil, err
+		}
+	} else {
+		// Not sized by users: no session count says how many pods it
+		// needs, so its replicas and HPA stay as the phase has them.
+		rc.rules = append(rc.rules, "replicas and HPA kept: the workload has no usersPerPod, so no session count sizes its pods")
+		rc.keepScale()
 	}
 	if err := rc.cost(model, container, base); err != nil {
 		return nil, err
 	}
 	rc.r.Rules, rc.r.Edits, rc.r.Tuned = rc.rules, rc.edits, &rc.tuned
 	return rc.r, nil
+}
+
+// keepScale reports the phase's replicas or HPA as they are.
+func (rc *recommendation) keepScale() {
+	p, r := rc.p, rc.r
+	if a := p.Spec.Autoscaling; a != nil {
+		r.Recommended.Autoscaling = &Autoscaling{MinReplicas: a.MinReplicas, MaxReplicas: a.MaxReplicas,
+			TargetCPUUtilizationPercentage: a.TargetCPUUtilizationPercentage, TargetMemoryUtilizationPercentage: a.TargetMemoryUtilizationPercentage}
+		return
+	}
+	n := p.Spec.Replicas
+	r.Recommended.Replicas = &n
 }
 
 // recommendation is Recommend's work in progress: the result, the rules it
@@ -300,6 +320,19 @@ func span(m capacity.MinMax[float64]) string {
 		return capacity.Money(m.Min)
 	}
 	return capacity.Money(m.Min) + "-" + capacity.Money(m.Max)
+}
+
+// WriteAllJSON prints the results of several workloads:
+// {"environment", "phase", "workloads": [<each result>]}.
+func WriteAllJSON(w io.Writer, env, phase string, rs []*Result) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(struct {
+		Environment string    `json:"environment"`
+		Phase       string    `json:"phase"`
+		Workloads   []*Result `json:"workloads"`
+	}{env, phase, rs})
 }
 
 // WriteJSON prints the result as the documented JSON.
