@@ -92,6 +92,8 @@ if command -v prometheus >/dev/null 2>&1 && command -v promtool >/dev/null 2>&1;
   step "phasegen status production --git-dir: with the soak, read from the scratch repository (beta since its merge)"
   "$bin" status production --at "$end" "${flags[@]}"
   "$bin" tune production --at "$end"
+  step "examples/store: status and tune of two workloads (the API's pods found through their owners; the database has only 12 hours of data, so tune leaves it alone)"
+  (cd "$store" && "$bin" status production --at "$end" && "$bin" tune production --at "$end")
   step "phasegen tune production --write: the recommendation in the phase file, then check shows the stale overlay"
   rm -rf "$scratch/tune-config" && cp -r environments "$scratch/tune-config"
   "$bin" tune production --at "$end" --write --config "$scratch/tune-config" -o json >/dev/null

@@ -93,7 +93,8 @@ func (a *App) runStatus(ctx context.Context, g *globalOptions, opts *statusOptio
 			return err
 		}
 		w := ow.planner.Workload
-		j := observe.Judge{Env: ob.env, Phase: ow.phase, Next: next, Model: ow.planner.Model, Plan: plan, Sticky: w.Sticky}
+		j := observe.Judge{Env: ob.env, Phase: ow.phase, Next: next, Model: ow.planner.Model, Plan: plan, Sticky: w.Sticky,
+			NoSessions: w.Model.SessionMetric == ""}
 		ws = append(ws, observe.WorkloadStatus{Name: w.Name, Kind: w.Kind, UserSized: w.UserSized(), Status: j.Status(ow.obs, ob.window)})
 	}
 	if len(ws) == 1 {

@@ -42,6 +42,7 @@ func soloOptions() history.Options {
 var promServer = &promtest.Shared{Build: func() *history.History {
 	return history.Merge(history.Generate(history.Production(historyEnd)),
 		history.Generate(fleetOptions()), history.Generate(soloOptions()), history.Generate(shopOptions()),
+		history.Generate(storeAPIOptions()), history.Generate(storeDBOptions()),
 		history.Alerts(firingAlerts()...))
 }}
 
@@ -270,7 +271,9 @@ func expectOf(h *history.History, ns string, owns func(pod string) bool, contain
 	for _, v := range sessV {
 		e.sessionsPeak = math.Max(e.sessionsPeak, v)
 	}
-	e.sessionsP95 = quantile(0.95, sessV)
+	if len(sessV) > 0 {
+		e.sessionsP95 = quantile(0.95, sessV)
+	}
 	for _, p := range pairs {
 		if p.s >= e.sessionsPeak {
 			e.usersPerPod = math.Max(e.usersPerPod, p.s/p.r)

@@ -96,3 +96,28 @@ func (g *generator) deploymentStep(ms int64) {
 		push(dp.limMem, g.o.MemoryLimit)
 	}
 }
+
+// StoreAPI is the history of examples/store's API Deployment in its
+// production namespace: 3 days ending at end, 2-4 pods under an HPA, a
+// rollout after 30 hours, owner series and decoys.
+func StoreAPI(end time.Time) Options {
+	d := 72 * time.Hour
+	return Options{
+		Namespace: "store", Workload: "store-api", Container: "server",
+		Start: end.Add(-d + Step), Duration: d, MinPods: 2, MaxPods: 4, HPA: true,
+		PeakSessions: 24, NightSessions: 4, PodsPerSession: 0.2, HotPod: 1,
+		CPULimit: 1, MemoryLimit: 512 * mib, Decoys: true, Deployment: true, RolloutAt: 30 * time.Hour,
+	}
+}
+
+// StoreDB is the history of examples/store's database StatefulSet: one
+// pod, for only the 12 hours before end (too short for tune).
+func StoreDB(end time.Time) Options {
+	d := 12 * time.Hour
+	return Options{
+		Namespace: "store", Workload: "store-db", Container: "mysql",
+		Start: end.Add(-d + Step), Duration: d, MinPods: 1, MaxPods: 1,
+		PeakSessions: 24, NightSessions: 4, PodsPerSession: 0.2, HotPod: -1,
+		CPULimit: 1, MemoryLimit: 2 * gib,
+	}
+}

@@ -272,7 +272,9 @@ func (g *generator) series(i int, since time.Duration) *podSeries {
 	}
 	ps.limCPU = g.add("gauge", "kube_pod_container_resource_limits", lbl("container", w, "namespace", ns, "pod", pod, "resource", "cpu", "unit", "core")...)
 	ps.limMem = g.add("gauge", "kube_pod_container_resource_limits", lbl("container", w, "namespace", ns, "pod", pod, "resource", "memory", "unit", "byte")...)
-	ps.sessions = g.add("gauge", g.o.SessionMetric, lbl("namespace", ns, "pod", pod)...)
+	if g.o.SessionMetric != "" {
+		ps.sessions = g.add("gauge", g.o.SessionMetric, lbl("namespace", ns, "pod", pod)...)
+	}
 	if g.o.Deployment {
 		ps.owner = g.podOwner(pod, g.replicaSet(since))
 		g.pods[pod] = ps
@@ -376,7 +378,9 @@ func (g *generator) record(ps *podSeries, st podState, i int, ms int64, since ti
 	push(ps.ready[2], 0)
 	push(ps.limCPU, o.CPULimit)
 	push(ps.limMem, o.MemoryLimit)
-	push(ps.sessions, st.sessions)
+	if ps.sessions != nil {
+		push(ps.sessions, st.sessions)
+	}
 	if o.Deployment {
 		push(ps.owner, 1)
 		return

@@ -59,6 +59,9 @@ type Status struct {
 		Observed float64                  `json:"observed"`
 		Planned  capacity.MinMax[float64] `json:"planned"`
 	} `json:"monthlyCost"`
+	// NoSessions: the workload has no session metric (its session figures
+	// are not observed).
+	NoSessions bool `json:"-"`
 	// Imbalance is the busiest pod against the median pod; absent with
 	// fewer than two pods.
 	Imbalance *Imbalance `json:"imbalance,omitempty"`
@@ -86,6 +89,9 @@ type Judge struct {
 	Next  *config.Phase
 	Model capacity.Model
 	Plan  capacity.PhasePlan
+	// NoSessions: the workload has no session metric, so no session figure
+	// speaks for or against the phase.
+	NoSessions bool
 	// Sticky are the Services that pin each client to one of the
 	// workload's pods (sessionAffinity: ClientIP): the likely cause of an
 	// imbalance.
@@ -124,6 +130,7 @@ func (j Judge) Status(o *Observation, window string) Status {
 	s.MonthlyCost.Observed = round(j.ObservedMonthlyCost(o), 2)
 	s.MonthlyCost.Planned = capacity.MinMax[float64]{Min: round(j.Plan.MonthlyCost.Min, 2), Max: round(j.Plan.MonthlyCost.Max, 2)}
 	s.Verdict = j.verdict(o)
+	s.NoSessions = j.NoSessions
 	if im := o.Imbalance; im.CPUP95Ratio > 0 || im.SessionsPeakRatio > 0 {
 		s.Imbalance = &Imbalance{CPUP95Ratio: round(im.CPUP95Ratio, 3), SessionsPeakRatio: round(im.SessionsPeakRatio, 3), Pod: im.Pod}
 		if r := j.imbalanceReason(im); r != "" {
@@ -165,7 +172,7 @@ func (j Judge) verdict(o *Observation) Verdict {
 	p, env := j.Phase, j.Env.Metadata.Name
 	a := p.Spec.Alerts
 	var up []string
-	if o.SessionsPeak >= float64(p.Spec.Users.Max) {
+	if !j.NoSessions && o.SessionsPeak >= float64(p.Spec.Users.Max) {
 		up = append(up, fmt.Sprintf("Peak sessions (%s) reached the phase's maximum of %d users.", num(o.SessionsPeak), p.Spec.Users.Max))
 	}
 	forDur, err := time.ParseDuration(a.For)
@@ -203,7 +210,7 @@ func (j Judge) verdict(o *Observation) Verdict {
 	}
 	floor := int(p.MinReplicas())
 	serves := capacity.Served(floor, j.Model.Conservative)
-	if o.SessionsPeak < float64(serves)/2 {
+	if !j.NoSessions && o.SessionsPeak < float64(serves)/2 {
 		return Verdict{Status: VerdictOversized, Command: "phasegen tune " + env, Reasons: []string{
 			fmt.Sprintf("Peak sessions (%s) are under half of the %d users the floor of %d pods serves conservatively (%s a pod).",
 				num(o.SessionsPeak), serves, floor, num(j.Model.Conservative)),
@@ -244,14 +251,19 @@ func (s Status) rows() [][2]string {
 	if s.HPA.AtMaxFraction != nil {
 		hpa = pct(*s.HPA.AtMaxFraction*100) + " of the window at its maximum"
 	}
+	sessions := fmt.Sprintf("peak %s, p95 %s", num(s.Sessions.Peak), num(s.Sessions.P95))
+	users := fmt.Sprintf("%s observed at the busiest sample, %s assumed", num(s.UsersPerPod.Observed), num(s.UsersPerPod.Assumed))
+	if s.NoSessions {
+		sessions, users = "none (no session metric)", "not observed (no session metric), "+num(s.UsersPerPod.Assumed)+" assumed"
+	}
 	rows := [][2]string{
 		{"ready pods", span(num(s.Pods.Min), num(s.Pods.Max))},
-		{"sessions", fmt.Sprintf("peak %s, p95 %s", num(s.Sessions.Peak), num(s.Sessions.P95))},
+		{"sessions", sessions},
 		{"CPU cores per pod (busiest)", fmt.Sprintf("p95 %s, max %s", num(s.CPUCores.P95PerPod), num(s.CPUCores.MaxPerPod))},
 		{"memory GiB per pod (largest)", num(s.MemoryGiB.MaxPerPod)},
 		{"fullest PVC", fullest(s.PVCUsedPercent.Max)},
 		{"HPA", hpa},
-		{"users per pod", fmt.Sprintf("%s observed at the busiest sample, %s assumed", num(s.UsersPerPod.Observed), num(s.UsersPerPod.Assumed))},
+		{"users per pod", users},
 		{"monthly cost", fmt.Sprintf("%s observed, %s planned", capacity.Money(s.MonthlyCost.Observed),
 			span(capacity.Money(s.MonthlyCost.Planned.Min), capacity.Money(s.MonthlyCost.Planned.Max)))},
 	}

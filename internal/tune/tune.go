@@ -110,14 +110,14 @@ func Recommend(env *config.Environment, p *config.Phase, wp *capacity.WorkloadPl
 	}
 	rc := &recommendation{r: &Result{Environment: env.Metadata.Name, Phase: p.Metadata.Name}, p: p, o: o, tuned: *p}
 	rc.resources(base)
-	if model.Conservative > 0 {
+	if model.Conservative > 0 && wp.Workload.Model.SessionMetric != "" {
 		if err := rc.scale(model); err != nil {
 			return nil, err
 		}
 	} else {
-		// Not sized by users: no session count says how many pods it
-		// needs, so its replicas and HPA stay as the phase has them.
-		rc.rules = append(rc.rules, "replicas and HPA kept: the workload has no usersPerPod, so no session count sizes its pods")
+		// Not sized by sessions: nothing says how many pods it needs, so
+		// its replicas and HPA stay as the phase has them.
+		rc.rules = append(rc.rules, "replicas and HPA kept: the workload has no usersPerPod or no session metric, so no session count sizes its pods")
 		rc.keepScale()
 	}
 	if err := rc.cost(model, container, base); err != nil {

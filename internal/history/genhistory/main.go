@@ -1,4 +1,5 @@
-// Command genhistory writes the production history of package history as
+// Command genhistory writes the production histories of package history
+// (the shipped example's and examples/store's) as
 // OpenMetrics to the file given, and prints the last sample's time (unix
 // seconds) for `phasegen status --at`. `make demo` runs it.
 package main
@@ -24,7 +25,8 @@ func main() {
 
 func run(file string) error {
 	end := time.Now().UTC().Truncate(time.Hour)
-	h := history.Generate(history.Production(end))
+	h := history.Merge(history.Generate(history.Production(end)),
+		history.Generate(history.StoreAPI(end)), history.Generate(history.StoreDB(end)))
 	f, err := os.Create(file)
 	if err != nil {
 		return err
