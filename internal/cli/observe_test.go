@@ -268,6 +268,10 @@ func TestTuneAgainstPrometheus(t *testing.T) {
 	}
 	var r tuneJSON
 	decodeStrict(t, out, &r)
+	// The hot pod's imbalance is what sizes the CPU request: tune says so.
+	if !strings.Contains(strings.Join(r.Rules, "\n"), "the imbalance drives the CPU request: it is sized for the busiest pod, "+e.busiest) {
+		t.Errorf("tune does not say the imbalance drives the request: %q", r.Rules)
+	}
 	res := r.Recommended.Resources
 	if res.Requests.CPU != wantCPU || res.Requests.Memory != wantMem || res.Limits.Memory != wantMem || res.Limits.CPU != "2" {
 		t.Errorf("resources %+v, want requests cpu %s, memory %s = limits.memory, limits.cpu 2 kept", res, wantCPU, wantMem)

@@ -53,7 +53,7 @@ type Options struct {
 	CPULimit       float64
 	MemoryLimit    float64 // bytes
 	// Decoys adds series the workload's selectors must not pick up: another
-	// StatefulSet's PVC in the namespace, a sidecar container; for a
+	// StatefulSet's PVC in the namespace, a busy sidecar in every pod; for a
 	// Deployment also a Deployment <workload>-v2's pod and a Job's pod
 	// named like the workload's, busier than any of its pods.
 	Decoys bool
@@ -201,7 +201,6 @@ func Generate(o Options) *History {
 	if o.Decoys {
 		g.decoyUsed = g.add("gauge", "kubelet_volume_stats_used_bytes", lbl("namespace", ns, "persistentvolumeclaim", "data-postgres-0")...)
 		g.decoyCap = g.add("gauge", "kubelet_volume_stats_capacity_bytes", lbl("namespace", ns, "persistentvolumeclaim", "data-postgres-0")...)
-		g.decoyCPU = g.add("counter", "container_cpu_usage_seconds_total", lbl("container", "log-shipper", "namespace", ns, "pod", g.podName(0, 0))...)
 	}
 	if o.Deployment {
 		g.deploymentSeries()
@@ -221,18 +220,18 @@ type generator struct {
 
 	deployment deploymentSeries
 
-	hpaCur, hpaMax, decoyUsed, decoyCap, decoyCPU *Series
-	decoyCounter                                  float64
+	hpaCur, hpaMax, decoyUsed, decoyCap *Series
 }
 
 // podSeries are the series of one pod (by ordinal).
 type podSeries struct {
 	cpu, cpuPod, cpuAll, mem, memPod, memAll *Series
+	sideCPU, sideMem                         *Series // the log-shipper sidecar (with Decoys)
 	ready                                    [3]*Series
 	limCPU, limMem, sessions                 *Series
 	wsUsed, wsCap, cfgUsed, cfgCap           *Series
 	owner                                    *Series // a Deployment's pod: kube_pod_owner
-	counter, counterPod                      float64
+	counter, counterPod, counterSide         float64
 }
 
 func (g *generator) add(typ, metric string, labels ...Label) *Series {
@@ -266,6 +265,11 @@ func (g *generator) series(i int, since time.Duration) *podSeries {
 		cpuAll: cad("container_cpu_usage_seconds_total", ""),
 		mem:    cad("container_memory_working_set_bytes", w), memPod: cad("container_memory_working_set_bytes", "POD"),
 		memAll: cad("container_memory_working_set_bytes", ""),
+	}
+	if g.o.Decoys {
+		// A sidecar in every pod, busy: a selector that loses the
+		// container would count it.
+		ps.sideCPU, ps.sideMem = cad("container_cpu_usage_seconds_total", "log-shipper"), cad("container_memory_working_set_bytes", "log-shipper")
 	}
 	for j, c := range []string{"true", "false", "unknown"} {
 		ps.ready[j] = g.add("gauge", "kube_pod_status_ready", lbl("condition", c, "namespace", ns, "pod", pod, "uid", fmt.Sprintf("uid-%s-%d", ns, i))...)
@@ -312,7 +316,7 @@ func (g *generator) step(s int) {
 		if !st.alive {
 			if ps := g.pods[g.podName(i, since)]; ps != nil {
 				// A pod that left and comes back starts a new container.
-				ps.counter, ps.counterPod = 0, 0
+				ps.counter, ps.counterPod, ps.counterSide = 0, 0, 0
 			}
 			continue
 		}
@@ -326,10 +330,8 @@ func (g *generator) step(s int) {
 		g.deploymentStep(ms)
 	}
 	if o.Decoys {
-		g.decoyCounter += 1.5 * Step.Seconds()
 		g.decoyUsed.Samples = append(g.decoyUsed.Samples, Sample{ms, 47.5 * gib})
 		g.decoyCap.Samples = append(g.decoyCap.Samples, Sample{ms, 50 * gib})
-		g.decoyCPU.Samples = append(g.decoyCPU.Samples, Sample{ms, g.decoyCounter})
 	}
 }
 
@@ -368,6 +370,11 @@ func (g *generator) record(ps *podSeries, st podState, i int, ms int64, since ti
 	ps.counterPod += 0.001 * Step.Seconds()
 	push := func(se *Series, v float64) { se.Samples = append(se.Samples, Sample{ms, v}) }
 	push(ps.cpu, ps.counter)
+	if ps.sideCPU != nil {
+		ps.counterSide += 1.5 * Step.Seconds()
+		push(ps.sideCPU, ps.counterSide)
+		push(ps.sideMem, 900*mib)
+	}
 	push(ps.cpuPod, ps.counterPod)
 	push(ps.cpuAll, ps.counter+ps.counterPod)
 	push(ps.mem, st.memory)

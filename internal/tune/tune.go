@@ -110,6 +110,10 @@ func Recommend(env *config.Environment, p *config.Phase, wp *capacity.WorkloadPl
 	}
 	rc := &recommendation{r: &Result{Environment: env.Metadata.Name, Phase: p.Metadata.Name}, p: p, o: o, tuned: *p}
 	rc.resources(base)
+	if im := o.Imbalance; im.CPUP95Ratio > observe.ImbalanceLimit {
+		rc.rules = append(rc.rules, fmt.Sprintf("the imbalance drives the CPU request: it is sized for the busiest pod, %s, whose p95 CPU is %s× the median pod's; balancing the load would let it come down",
+			im.Pod, trim(im.CPUP95Ratio, 2)))
+	}
 	if model.Conservative > 0 && wp.Workload.Model.SessionMetric != "" {
 		if err := rc.scale(model); err != nil {
 			return nil, err
