@@ -162,3 +162,46 @@ func TestTuneTwoWorkloads(t *testing.T) {
 		t.Errorf("check after render: exit %d, want 0", code)
 	}
 }
+
+// skewNS holds a history whose pod 2 carries twice its CPU for one day of
+// three, and no other hot pod.
+const skewNS = "coditect-skew"
+
+func skewOptions() history.Options {
+	o := history.Production(historyEnd)
+	o.Namespace, o.Decoys, o.HotPod = skewNS, false, -1
+	o.MinPods, o.MaxPods = 4, 4
+	o.SkewPod, o.SkewFrom, o.SkewFor = 2, 24*time.Hour, 24*time.Hour
+	return o
+}
+
+// TestStatusImbalance: the pod carrying twice its CPU for a day is the
+// busiest; its p95 CPU against the median pod's is within 1% of the ratio
+// computed from the samples, and the verdict's reason names the pod and
+// the base's Service pinning clients (ClientIP, 3 hours) as the likely
+// cause.
+func TestStatusImbalance(t *testing.T) {
+	srv, h := promServer.Get(t)
+	dir := promRepo(t, map[string]string{"environments/skew.yaml": envFile("skew", skewNS, "pre-launch")})
+	code, out, errs := runIn(t, dir, map[string]string{"PROMETHEUS_URL": srv.URL}, "status", "skew", "--at", at(), "-o", "json")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errs)
+	}
+	var s statusJSON
+	decodeStrict(t, out, &s)
+	e := expect(h, skewNS, "coditect-combined", "coditect_active_sessions", 7*24*time.Hour, historyEnd)
+	if e.busiest != "coditect-combined-2" || e.cpuRatio < 1.5 {
+		t.Fatalf("the history lost its shape: busiest %s at %v× the median", e.busiest, e.cpuRatio)
+	}
+	if s.Imbalance == nil || s.Imbalance.Pod != e.busiest {
+		t.Fatalf("imbalance %+v, want pod %s", s.Imbalance, e.busiest)
+	}
+	near(t, "imbalance.cpuP95Ratio", s.Imbalance.CPUP95Ratio, e.cpuRatio)
+	reasons := strings.Join(s.Verdict.Reasons, "\n")
+	for _, want := range []string{"The load is not balanced: pod coditect-combined-2's p95 CPU is",
+		"Likely cause: Service coditect-combined pins each client to one pod for 3h (sessionAffinity: ClientIP, timeoutSeconds 10800)"} {
+		if !strings.Contains(reasons, want) {
+			t.Errorf("the verdict does not say %q:\n%s", want, reasons)
+		}
+	}
+}

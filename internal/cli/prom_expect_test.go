@@ -42,7 +42,7 @@ func soloOptions() history.Options {
 var promServer = &promtest.Shared{Build: func() *history.History {
 	return history.Merge(history.Generate(history.Production(historyEnd)),
 		history.Generate(fleetOptions()), history.Generate(soloOptions()), history.Generate(shopOptions()),
-		history.Generate(storeAPIOptions()), history.Generate(storeDBOptions()),
+		history.Generate(storeAPIOptions()), history.Generate(storeDBOptions()), history.Generate(skewOptions()),
 		history.Alerts(firingAlerts()...))
 }}
 

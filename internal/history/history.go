@@ -66,6 +66,10 @@ type Options struct {
 	RolloutAt  time.Duration
 	// Container is the sized container's name; default Workload.
 	Container string
+	// SkewPod, with SkewFor > 0, carries twice its CPU from SkewFrom
+	// (after Start) for SkewFor: a pod a sticky client keeps busy.
+	SkewPod           int
+	SkewFrom, SkewFor time.Duration
 }
 
 // container is the sized container's name.
@@ -351,6 +355,9 @@ func (g *generator) state(s, i, n int, sessions float64, since time.Duration) po
 	load := sessions / o.PeakSessions
 	st.cpu = 0.05 + 0.12*st.sessions + 0.2*load + 0.01*float64(i%3)
 	st.memory = 400*mib + 180*mib*st.sessions + 8*mib*float64(i%4) + float64((s*7919+i*104729)%997)*4096
+	if o.SkewFor > 0 && i == o.SkewPod && since >= o.SkewFrom && since < o.SkewFrom+o.SkewFor {
+		st.cpu *= 2
+	}
 	if i == o.HotPod {
 		// The hot pod: a heavy user's builds, and one half hour of a
 		// runaway job in the middle of the history.
