@@ -8,6 +8,10 @@
 //     serviceName, selector or podManagementPolicy, or to a Deployment's
 //     selector, is refused unless recreating is allowed, and comes with a
 //     runbook;
+//   - rollout strategy: a Deployment's strategy going to Recreate, or a
+//     StatefulSet's updateStrategy to OnDelete, is refused unless
+//     recreating is allowed (the live rollingUpdate block makes the API
+//     server refuse the sync), and comes with a runbook;
 //   - Application moved: the Application the target holds in another
 //     namespace than spec.argocd.namespace is refused unless recreating is
 //     allowed (Argo CD creates a new one and the old one's deletion cascades),
@@ -94,8 +98,14 @@ type Report struct {
 	Rollback bool
 	// Changes are the immutable fields (StatefulSets', Deployments' selectors) the promotion changes.
 	Changes []FieldChange
+	// Strategies are the workloads whose rollout strategy leaves
+	// RollingUpdate, which the sync cannot apply alone.
+	Strategies []StrategyChange
 	// Runbook, set when Changes is not empty, says how to apply them by hand.
 	Runbook string
+	// StrategyRunbook, set when Strategies is not empty, says how to let
+	// the sync through.
+	StrategyRunbook string
 	// Removed are the objects the promotion stops generating.
 	Removed []manifest.Object
 	// Move is set when the Application changes namespace.
@@ -170,6 +180,8 @@ func Check(in Input) (Report, error) {
 		}
 	}
 
+	checkStrategies(&r, in, from, to)
+
 	if m := Moved(in.Env, in.FromAppNamespace); m != nil {
 		r.Move, r.MoveRunbook = m, m.Runbook()
 		if in.AllowRecreate {
@@ -189,6 +201,28 @@ func Check(in Input) (Report, error) {
 		}
 	}
 	return r, nil
+}
+
+// checkStrategies refuses (or, with AllowRecreate, warns of) a rollout
+// strategy leaving RollingUpdate, and adds its runbook.
+func checkStrategies(r *Report, in Input, from, to manifest.Manifests) {
+	r.Strategies = Strategies(from, to)
+	if len(r.Strategies) == 0 {
+		return
+	}
+	runbook := StrategyRunbook(in.Env, r.Strategies)
+	r.StrategyRunbook = runbook
+	var msgs []string
+	for _, c := range r.Strategies {
+		msgs = append(msgs, c.String())
+	}
+	if in.AllowRecreate {
+		r.Warnings = append(r.Warnings, fmt.Sprintf("%s (%s given): follow the runbook before syncing, or the sync fails",
+			strings.Join(msgs, "; "), in.Overrides.recreate()))
+		return
+	}
+	r.Refusals = append(r.Refusals, fmt.Sprintf("%s: follow the runbook below and pass %s, or keep the strategy as it is in templates/base\n%s",
+		strings.Join(msgs, "; "), in.Overrides.recreate(), runbook))
 }
 
 // OrderResult is the outcome of the order gate.

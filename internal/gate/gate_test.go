@@ -213,6 +213,9 @@ spec:
 		{"podManagementPolicy", sts("db-headless", "Parallel", "db", "10Gi"), []string{"podManagementPolicy"}},
 		{"selector", sts("db-headless", "OrderedReady", "db2", "10Gi"), []string{"selector"}},
 		{"all", sts("x", "Parallel", "y", "20Gi"), []string{"volumeClaimTemplates", "serviceName", "selector", "podManagementPolicy"}},
+		// The server defaults volumeMode before comparing (test/kube).
+		{"volumeMode Filesystem written out", []byte(strings.Replace(string(base), "      resources:", "      volumeMode: Filesystem\n      resources:", 1)), nil},
+		{"volumeMode Block", []byte(strings.Replace(string(base), "      resources:", "      volumeMode: Block\n      resources:", 1)), []string{"volumeClaimTemplates"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -120,14 +120,19 @@ func statefulSetChanges(from, to map[string]*appsv1.StatefulSet) []FieldChange {
 	return out
 }
 
-// claims drops what the API server ignores or fills in (status, type meta)
-// so that only declared differences count.
+// claims drops what the API server ignores (status, type meta) and fills
+// in what it defaults (volumeMode Filesystem), as it does before comparing
+// the templates, so that only differences it refuses count.
 func claims(in []corev1.PersistentVolumeClaim) []corev1.PersistentVolumeClaim {
 	out := make([]corev1.PersistentVolumeClaim, len(in))
 	for i, c := range in {
 		c = *c.DeepCopy()
 		c.TypeMeta = metav1.TypeMeta{}
 		c.Status = corev1.PersistentVolumeClaimStatus{}
+		if c.Spec.VolumeMode == nil {
+			fs := corev1.PersistentVolumeFilesystem
+			c.Spec.VolumeMode = &fs
+		}
 		out[i] = c
 	}
 	return out

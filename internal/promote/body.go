@@ -36,14 +36,16 @@ type bodyData struct {
 	Warnings      []string
 	Runbook       string
 	MoveRunbook   string // the Application changes namespace
-	Checklist     []string
-	Plan          string // capacity.WriteMarkdown of the two phases
-	DiffSummary   string
-	Diff          string
-	Cut           string // what was left out of Diff, "" when nothing
-	Command       string
-	Soak          *soakView
-	Fence         string // a code fence longer than any backtick run in the body's blocks
+	// StrategyRunbook: a workload's rollout strategy leaves RollingUpdate.
+	StrategyRunbook string
+	Checklist       []string
+	Plan            string // capacity.WriteMarkdown of the two phases
+	DiffSummary     string
+	Diff            string
+	Cut             string // what was left out of Diff, "" when nothing
+	Command         string
+	Soak            *soakView
+	Fence           string // a code fence longer than any backtick run in the body's blocks
 }
 
 type row struct{ Name, From, To string }
@@ -103,7 +105,7 @@ func composeBody(o Options, env *config.Environment, from, to *config.Phase, rep
 		Env: env.Metadata.Name, From: NoPhase, To: to.Metadata.Name,
 		Branch: env.Spec.GitOps.Branch, First: from == nil, Rollback: rep.Rollback,
 		Description: to.Spec.Description,
-		Warnings:    rep.Warnings, Runbook: rep.Runbook, MoveRunbook: rep.MoveRunbook, Checklist: to.Spec.Checklist,
+		Warnings:    rep.Warnings, Runbook: rep.Runbook, MoveRunbook: rep.MoveRunbook, StrategyRunbook: rep.StrategyRunbook, Checklist: to.Spec.Checklist,
 		Plan:    plan.String(),
 		Command: o.Command,
 		Soak:    newSoakView(soak, to, o.Overrides.Early),
@@ -122,7 +124,7 @@ func composeBody(o Options, env *config.Environment, from, to *config.Phase, rep
 
 	diffs := diff.Files(manifest.Split(fromBuilt), manifest.Split(toBuilt))
 	d.DiffSummary = summary(diffs)
-	d.Fence = diff.Fence(d.Runbook + d.MoveRunbook + diff.Join(diffs))
+	d.Fence = diff.Fence(d.Runbook + d.MoveRunbook + d.StrategyRunbook + diff.Join(diffs))
 
 	d.Cut = "(reserved)"
 	fixed, err := execute(d)

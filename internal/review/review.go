@@ -60,8 +60,11 @@ type Input struct {
 const (
 	GateOrder     = "order"
 	GateImmutable = "immutable-field"
-	GateRemoved   = "removed-object"
-	GateMoved     = "application-moved"
+	// GateStrategy: a workload's rollout strategy leaves RollingUpdate,
+	// which the API server refuses until the live rollingUpdate is removed.
+	GateStrategy = "strategy-change"
+	GateRemoved  = "removed-object"
+	GateMoved    = "application-moved"
 	// GateHPADropped fires for the HPA of a workload that stays: Argo CD
 	// sets its replicas again.
 	GateHPADropped = "hpa-dropped"
@@ -457,6 +460,11 @@ func compare(e *Env, from, to *envSide, phases []*config.Phase, fromBuilt, toBui
 	if len(changes) > 0 {
 		e.Runbook += gate.Runbook(to.env, changes)
 	}
+	strategies := gate.Strategies(fromW, toW)
+	for _, c := range strategies {
+		e.Gates = append(e.Gates, Gate{Name: GateStrategy, Message: c.String() + "; a promotion needs " + ov.RecreateName() + " and the runbook"})
+	}
+	e.Runbook += gate.StrategyRunbook(to.env, strategies)
 	for _, o := range removed {
 		msg := gate.RemovedMessage(o, fromW, toW, from.phase, to.phase)
 		if w := gate.PruneWarning(to.env, o); w != "" {
