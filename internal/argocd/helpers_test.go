@@ -4,11 +4,8 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/coditect/phasegen/internal/argocd/crdtest"
-
 	goldenpkg "github.com/coditect/phasegen/internal/golden"
 
-	"github.com/coditect/phasegen/internal/argocd/crdschema"
 	"github.com/coditect/phasegen/internal/config"
 )
 
@@ -121,15 +118,6 @@ spec:
 		items[i].HPAOwned = hpaOwned(items[i].Env, items[i].Phase)
 	}
 	return items
-}
-
-func loadCRD(t *testing.T, file string) *crdschema.Schema {
-	t.Helper()
-	s, err := crdschema.Load(crdtest.Path(t, "manifests/crds/"+file), "v1alpha1")
-	if err != nil {
-		t.Fatalf("Argo CD CRD %s from %s: %v", file, crdtest.Module, err)
-	}
-	return s
 }
 
 // golden compares got with testdata/name (-update rewrites it).
