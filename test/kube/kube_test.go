@@ -28,6 +28,7 @@ func TestKubeAPIServer(t *testing.T) {
 	t.Run("BrokenObjectsRefused", func(t *testing.T) { brokenObjectsRefused(t, c, bin, exs[1]) })
 	t.Run("GatesAgreeWithTheServer", func(t *testing.T) { gatesAgreeWithTheServer(t, c, bin) })
 	t.Run("ArgoCDObjects", func(t *testing.T) { argoCDObjects(t, c) })
+	t.Run("HPAControllerAgreesWithPlan", func(t *testing.T) { hpaControllerAgreesWithPlan(t, c, bin) })
 }
 
 // everyObjectAccepted: every object of every environment of both examples,
@@ -154,15 +155,22 @@ func brokenObjectsRefused(t *testing.T, c *cluster, bin string, ex example) {
 	for _, tc := range cases {
 		o := tc.obj()
 		c.namespace(t, o.GetNamespace())
-		err := c.apply(o, true)
-		switch {
-		case err == nil:
-			t.Errorf("%s: accepted", tc.name)
-		case !strings.Contains(err.Error(), tc.wants):
-			t.Errorf("%s: refused for another reason (want %q): %v", tc.name, tc.wants, err)
-		default:
-			t.Logf("%s: refused: %v", tc.name, err)
-		}
+		refusedFor(t, c, tc.name, tc.wants, o)
+	}
+}
+
+// refusedFor applies o as a dry run and checks that the server refuses it
+// with a message containing wants.
+func refusedFor(t *testing.T, c *cluster, name, wants string, o *unstructured.Unstructured) {
+	t.Helper()
+	err := c.apply(o, true)
+	switch {
+	case err == nil:
+		t.Errorf("%s: accepted", name)
+	case !strings.Contains(err.Error(), wants):
+		t.Errorf("%s: refused for another reason (want %q): %v", name, wants, err)
+	default:
+		t.Logf("%s: refused: %v", name, err)
 	}
 }
 
@@ -218,14 +226,6 @@ func argoCDObjects(t *testing.T, c *cluster) {
 	} {
 		o := app.DeepCopy()
 		tc.edit(o)
-		err := c.apply(o, true)
-		switch {
-		case err == nil:
-			t.Errorf("%s: accepted", tc.name)
-		case !strings.Contains(err.Error(), tc.wants):
-			t.Errorf("%s: refused for another reason (want %q): %v", tc.name, tc.wants, err)
-		default:
-			t.Logf("%s: refused: %v", tc.name, err)
-		}
+		refusedFor(t, c, tc.name, tc.wants, o)
 	}
 }
