@@ -34,7 +34,7 @@ import (
 // builds for each autoscaling phase of the shipped example: the target
 // runs steadily at minReplicas, then demand jumps beyond maxReplicas (1.2
 // times its worth of CPU: at exactly maxReplicas' worth the controller's
-// 10% tolerance stops one step short, at 28 of 30, which the simulation,
+// 10% tolerance stops it short, at 28 of 30, which the simulation,
 // fed pods rather than utilization, does not model). The seconds from the first sync after the jump until the scale
 // reaches maxReplicas must be what `phasegen plan` reports as secondsToMax
 // (internal/autoscaler's simulation). The HPA is the one the API server
