@@ -24,6 +24,9 @@ type Options struct {
 	Phase      string            // the Phase; default current
 	GitOpsRepo string            // OWNER/NAME of the GitOps repository; default a placeholder
 	Containers map[string]string // workload → the container phasegen sizes
+	// IncludeSecrets writes Secrets with their values into the base; by
+	// default they are left out, and said.
+	IncludeSecrets bool
 	// ConfigDir and TemplatesDir are where the files go, relative to the
 	// config repository's top (environments, templates).
 	ConfigDir, TemplatesDir string
@@ -34,6 +37,10 @@ type Options struct {
 type Result struct {
 	Files fileset.Set
 	Notes []string
+	// Warnings are what the user must act on: a Secret left out.
+	Warnings []string
+
+	passed []object // PDBs of no workload, for the base
 }
 
 // placeholderRepo stands in for the GitOps repository until it is set.
@@ -54,14 +61,14 @@ func Generate(o Options) (*Result, error) {
 		return nil, err
 	}
 	r := &Result{Files: fileset.Set{}}
-	a, err := classify(objs, r)
-	if err != nil {
-		return nil, err
-	}
 	if o.Namespace == "" {
 		if o.Namespace, err = namespaceOf(objs); err != nil {
 			return nil, err
 		}
+	}
+	a, err := classify(objs, o.Namespace, o.IncludeSecrets, r)
+	if err != nil {
+		return nil, err
 	}
 	baseDir := path.Join(o.TemplatesDir, "base")
 	files, err := baseFiles(a.base)
@@ -78,6 +85,15 @@ func Generate(o Options) (*Result, error) {
 	sizes, err := o.sizings(b, a, r)
 	if err != nil {
 		return nil, err
+	}
+	if len(r.passed) > 0 {
+		// PDBs that select none of the workloads stay as they are.
+		if files, err = baseFiles(append(a.base, r.passed...)); err != nil {
+			return nil, err
+		}
+		for p, data := range files {
+			r.Files[path.Join(baseDir, p)] = data
+		}
 	}
 	r.Files[path.Join(o.ConfigDir, "capacity.yaml")] = []byte(capacityYAML(o.Namespace, sizes))
 	r.Files[path.Join(o.ConfigDir, "phases", o.Phase+".yaml")] = []byte(phaseYAML(o.Phase, sizes))
@@ -126,10 +142,14 @@ func (o *Options) check() error {
 	return nil
 }
 
-// namespaceOf is the one namespace the inputs name.
+// namespaceOf is the one namespace the inputs name (what controllers made
+// and cluster-scoped objects aside).
 func namespaceOf(objs []object) (string, error) {
 	var names []string
 	for _, ob := range objs {
+		if controllerOf(ob) != "" || scopeOf(ob) != namespaced {
+			continue
+		}
 		if ns := ob.namespace(); ns != "" && !slices.Contains(names, ns) {
 			names = append(names, ns)
 		}
@@ -191,7 +211,9 @@ func verify(o Options, files fileset.Set, b *base.Base) error {
 		_, err = workload.Resolve(cfg, b)
 	}
 	if err != nil {
-		return fmt.Errorf("phasegen init made a configuration it cannot load (a bug; please report it with the inputs): %w", err)
+		// Name the files as they would be written, not the folder above.
+		msg := strings.ReplaceAll(err.Error(), "config/", o.ConfigDir+"/")
+		return fmt.Errorf("phasegen init made a configuration it cannot load (a bug; please report it with the inputs): %s", msg)
 	}
 	return nil
 }

@@ -18,12 +18,14 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"unicode"
 
 	"go.yaml.in/yaml/v3"
-	"sigs.k8s.io/kustomize/api/krusty"
-	"sigs.k8s.io/kustomize/kyaml/filesys"
+	"k8s.io/apimachinery/pkg/api/validation/path"
+	"k8s.io/apimachinery/pkg/util/validation"
 
-	"github.com/coditect/phasegen/internal/kbuild"
+	"github.com/coditect/phasegen/internal/base"
+	"github.com/coditect/phasegen/internal/secret"
 )
 
 // MaxFileSize caps each input file.
@@ -75,18 +77,20 @@ func readPath(p string) ([]object, error) {
 		}
 		return decode(p, data)
 	}
-	for _, k := range []string{"kustomization.yaml", "kustomization.yml", "Kustomization"} {
-		if _, err := os.Stat(filepath.Join(p, k)); err == nil {
-			return build(p)
-		}
+	if kustomizationIn(p) != "" {
+		return build(p)
 	}
 	var out []object
+	read := 0
 	err = filepath.WalkDir(p, func(f string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
 		if d.IsDir() || !(strings.HasSuffix(f, ".yaml") || strings.HasSuffix(f, ".yml")) {
 			return nil
+		}
+		if read++; read > MaxTreeFiles {
+			return fmt.Errorf("input %s: more than %d YAML files", p, MaxTreeFiles)
 		}
 		data, err := readCapped(f)
 		if err != nil {
@@ -102,8 +106,21 @@ func readPath(p string) ([]object, error) {
 	return out, nil
 }
 
+// readCapped reads a regular file of at most MaxFileSize bytes. Anything
+// else is refused before it is opened: a FIFO would block init until a
+// writer came, a device could be read without end.
 func readCapped(p string) ([]byte, error) {
-	f, err := os.Open(p)
+	fi, err := os.Stat(p)
+	if err != nil {
+		return nil, fmt.Errorf("input %s: %w", p, err)
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("input %s: not a regular file (%s)", p, fi.Mode().Type())
+	}
+	if fi.Size() > MaxFileSize {
+		return nil, fmt.Errorf("input %s: larger than %d bytes", p, MaxFileSize)
+	}
+	f, err := os.OpenFile(p, os.O_RDONLY|syscallNonblock, 0)
 	if err != nil {
 		return nil, fmt.Errorf("input %s: %w", p, err)
 	}
@@ -116,23 +133,6 @@ func readCapped(p string) ([]byte, error) {
 		return nil, fmt.Errorf("input %s: larger than %d bytes", p, MaxFileSize)
 	}
 	return data, nil
-}
-
-// build runs kustomize on dir as `kubectl kustomize` does.
-func build(dir string) ([]object, error) {
-	abs, err := filepath.Abs(dir)
-	if err != nil {
-		return nil, err
-	}
-	m, err := krusty.MakeKustomizer(kbuild.Options()).Run(filesys.MakeFsOnDisk(), abs)
-	if err != nil {
-		return nil, fmt.Errorf("input %s: kustomize build: %w", dir, err)
-	}
-	data, err := m.AsYaml()
-	if err != nil {
-		return nil, fmt.Errorf("input %s: %w", dir, err)
-	}
-	return decode(dir+" (kustomize build)", data)
 }
 
 // decode reads the documents of one file: objects, and the items of a
@@ -168,13 +168,17 @@ func decode(file string, data []byte) ([]object, error) {
 	}
 }
 
-// check refuses objects without a kind or a name, and the same object
-// twice.
+// check refuses objects without a kind or a name, names the API server
+// would refuse (which init would also make file names of), and the same
+// object twice.
 func check(objs []object) error {
 	seen := map[string]string{}
 	for _, o := range objs {
 		if o.kind() == "" || o.name() == "" {
 			return fmt.Errorf("input %s: an object needs kind and metadata.name", o.source)
+		}
+		if err := checkName(o); err != nil {
+			return fmt.Errorf("input %s: %s: %w", o.source, secret.Escape(o.String()), err)
 		}
 		if prev, ok := seen[o.String()]; ok {
 			return fmt.Errorf("input %s: %s is already in %s", o.source, o, prev)
@@ -194,6 +198,17 @@ func clean(o object) bool {
 		delete(o.doc, "status")
 		dropped = true
 	}
+	if o.kind() == "Service" {
+		// An address the cluster assigned: another environment's Service
+		// (another namespace, or cluster) could not take it.
+		if spec, ok := o.doc["spec"].(map[string]any); ok {
+			if ip, _ := spec["clusterIP"].(string); ip != "" && ip != "None" {
+				delete(spec, "clusterIP")
+				delete(spec, "clusterIPs")
+				dropped = true
+			}
+		}
+	}
 	md := o.meta()
 	for _, k := range []string{"uid", "resourceVersion", "generation", "creationTimestamp", "managedFields", "selfLink"} {
 		if _, ok := md[k]; ok {
@@ -211,6 +226,29 @@ func clean(o object) bool {
 		}
 	}
 	return dropped
+}
+
+// checkName refuses a name the API server would: one that is no path
+// segment (with "/", "%", or "." or ".."), or holds a control character; a
+// workload's must be a DNS-1123 subdomain, and a namespace a DNS-1123
+// label.
+func checkName(o object) error {
+	n := o.name()
+	if msgs := path.ValidatePathSegmentName(n, false); len(msgs) > 0 || strings.ContainsFunc(n, unicode.IsControl) || strings.ContainsAny(n, " \t") {
+		return fmt.Errorf("metadata.name %q is not a name the API server accepts", secret.Escape(n))
+	}
+	switch o.kind() {
+	case base.KindDeployment, base.KindStatefulSet:
+		if msgs := validation.IsDNS1123Subdomain(n); len(msgs) > 0 {
+			return fmt.Errorf("metadata.name %q is not a DNS-1123 subdomain: %s", n, strings.Join(msgs, "; "))
+		}
+	}
+	if ns := o.namespace(); ns != "" {
+		if msgs := validation.IsDNS1123Label(ns); len(msgs) > 0 {
+			return fmt.Errorf("metadata.namespace %q is not a DNS-1123 label", secret.Escape(ns))
+		}
+	}
+	return nil
 }
 
 func sortedObjects(objs []object) []object {

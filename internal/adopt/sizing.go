@@ -17,63 +17,6 @@ import (
 	"github.com/coditect/phasegen/internal/base"
 )
 
-// inputs are the objects sorted by what becomes of them.
-type inputs struct {
-	base []object          // what templates/base holds
-	hpas map[string]object // a workload's HPA, by workload: the phase carries it
-	pdbs []object          // PodDisruptionBudgets: a workload's goes into the phase
-}
-
-// classify sorts the inputs: HPAs leave the base (phasegen renders them); an
-// HPA targeting nothing among the inputs is skipped; PDBs wait for the
-// workloads to be known; the rest is the base. What is skipped or passed
-// through is noted.
-func classify(objs []object, r *Result) (inputs, error) {
-	in := inputs{hpas: map[string]object{}}
-	workloads := map[string]string{}
-	for _, ob := range objs {
-		if k := ob.kind(); k == base.KindDeployment || k == base.KindStatefulSet {
-			workloads[ob.name()] = k
-		}
-	}
-	if len(workloads) == 0 {
-		return in, fmt.Errorf("the inputs hold no Deployment or StatefulSet: phasegen sizes those, so name the manifests that declare them")
-	}
-	var passed []string
-	for _, ob := range objs {
-		if clean(ob) {
-			r.Notes = append(r.Notes, fmt.Sprintf("%s: dropped what the cluster adds (status, uid, resourceVersion, managedFields, last-applied-configuration)", ob))
-		}
-		switch ob.kind() {
-		case "HorizontalPodAutoscaler":
-			spec, _ := ob.doc["spec"].(map[string]any)
-			ref, _ := spec["scaleTargetRef"].(map[string]any)
-			kind, _ := ref["kind"].(string)
-			name, _ := ref["name"].(string)
-			if workloads[name] == "" || workloads[name] != kind {
-				r.Notes = append(r.Notes, fmt.Sprintf("skipped %s: it targets %s/%s, which is not among the inputs", ob, kind, name))
-				continue
-			}
-			if prev, ok := in.hpas[name]; ok {
-				return in, fmt.Errorf("%s and %s both scale %s %s: keep one", prev, ob, kind, name)
-			}
-			in.hpas[name] = ob
-		case "PodDisruptionBudget":
-			in.pdbs = append(in.pdbs, ob)
-		case base.KindDeployment, base.KindStatefulSet:
-			in.base = append(in.base, ob)
-		default:
-			in.base = append(in.base, ob)
-			passed = append(passed, ob.String())
-		}
-	}
-	if len(passed) > 0 {
-		slices.Sort(passed)
-		r.Notes = append(r.Notes, "passed through to the base as they are: "+strings.Join(passed, ", "))
-	}
-	return in, nil
-}
-
 // ContainerError is a workload whose container phasegen cannot know, or a
 // container named for a workload the inputs lack: the caller says how to
 // name one.
@@ -94,39 +37,42 @@ type sizing struct {
 	pdb             *policyv1.PodDisruptionBudgetSpec
 }
 
-// sizings reads each workload's replicas, container resources, HPA and PDB;
-// a PDB of no workload passes through to the base.
+// sizings reads each workload's replicas, container resources, HPA and PDB.
+// A PDB that selects one workload's pods becomes its phase's budget; one
+// that selects no workload's passes through to the base; one that selects
+// several workloads' pods, or workloads whose selectors overlap, are
+// refused: each would leave pods under two budgets, which the eviction API
+// refuses to evict.
 func (o *Options) sizings(b *base.Base, in inputs, r *Result) ([]sizing, error) {
 	for _, w := range slices.Sorted(maps.Keys(o.Containers)) {
 		if _, ok := b.Workloads[w]; !ok {
 			return nil, &ContainerError{Workload: w, Err: fmt.Errorf("a container is named for %s, which is no Deployment or StatefulSet among the inputs (have: %s)", w, strings.Join(b.WorkloadNames(), ", "))}
 		}
 	}
+	if err := overlapping(b); err != nil {
+		return nil, err
+	}
+	pdbs, err := budgets(b, in.pdbs, r)
+	if err != nil {
+		return nil, err
+	}
 	var out []sizing
-	pdbs := slices.Clone(in.pdbs)
 	for _, name := range b.WorkloadNames() {
 		w := b.Workloads[name]
 		c, err := w.Container(o.Containers[name])
 		if err != nil {
 			return nil, &ContainerError{Workload: name, Err: err}
 		}
-		s := sizing{name: name, container: c.Name, replicas: 1, resources: c.Resources}
+		s := sizing{name: name, container: c.Name, replicas: 1, resources: c.Resources, pdb: pdbs[name]}
 		if n := replicasOf(w); n != nil {
 			s.replicas = *n
 		}
 		if ob, ok := in.hpas[name]; ok {
-			if s.hpa, err = hpaSpec(ob); err != nil {
+			if s.hpa, err = hpaSpec(ob, r); err != nil {
 				return nil, err
 			}
 		}
-		s.pdb, pdbs, err = pdbOf(w, pdbs, r)
-		if err != nil {
-			return nil, err
-		}
 		out = append(out, s)
-	}
-	if len(pdbs) > 0 {
-		return nil, fmt.Errorf("%s selects none of the workloads' pods alone: phasegen writes each workload's PodDisruptionBudget, so remove it from the inputs or keep it outside phasegen's base", pdbs[0])
 	}
 	return out, nil
 }
@@ -138,22 +84,62 @@ func replicasOf(w *base.Workload) *int32 {
 	return w.StatefulSet.Spec.Replicas
 }
 
-// pdbOf takes from pdbs the PodDisruptionBudget whose selector is w's own:
-// its budget goes into the phase, the object leaves the base.
-func pdbOf(w *base.Workload, pdbs []object, r *Result) (*policyv1.PodDisruptionBudgetSpec, []object, error) {
-	for i, ob := range pdbs {
+// overlapping refuses two workloads of which one's selector selects the
+// other's pods.
+func overlapping(b *base.Base) error {
+	for _, a := range b.WorkloadNames() {
+		wa := b.Workloads[a]
+		sel, err := metav1.LabelSelectorAsSelector(wa.PodSelector())
+		if err != nil {
+			return fmt.Errorf("%s: spec.selector: %w", wa, err)
+		}
+		for _, other := range b.WorkloadNames() {
+			wb := b.Workloads[other]
+			if other != a && sel.Matches(labels.Set(wb.Template.Labels)) {
+				return fmt.Errorf("%s's selector (%s) also selects the pods of %s: phasegen writes a PodDisruptionBudget per workload over its selector, so %s's pods would be under two budgets and the eviction API would refuse to evict them (every node drain would block); give each workload a label of its own in its selector and pod template", wa, sel, wb, wb.Name)
+			}
+		}
+	}
+	return nil
+}
+
+// budgets gives each workload the PDB that selects its pods, by workload;
+// a PDB selecting no workload's pods passes through (noted), one
+// selecting several is refused.
+func budgets(b *base.Base, pdbs []object, r *Result) (map[string]*policyv1.PodDisruptionBudgetSpec, error) {
+	out := map[string]*policyv1.PodDisruptionBudgetSpec{}
+	from := map[string]object{}
+	for _, ob := range pdbs {
 		var pdb policyv1.PodDisruptionBudget
 		if err := typed(ob, &pdb); err != nil {
-			return nil, pdbs, err
+			return nil, err
 		}
-		sel, err := metav1.LabelSelectorAsSelector(pdb.Spec.Selector)
-		if err != nil || pdb.Spec.Selector == nil || !sel.Matches(labels.Set(w.Template.Labels)) {
+		var selected []string
+		if sel, err := metav1.LabelSelectorAsSelector(pdb.Spec.Selector); err == nil && pdb.Spec.Selector != nil {
+			for _, name := range b.WorkloadNames() {
+				if sel.Matches(labels.Set(b.Workloads[name].Template.Labels)) {
+					selected = append(selected, name)
+				}
+			}
+		}
+		switch {
+		case len(selected) > 1:
+			return nil, fmt.Errorf("%s (%s) selects the pods of %s: phasegen writes one PodDisruptionBudget per workload, and a pod under two budgets cannot be evicted (every node drain would block); split it into one budget per workload, or leave it out of the inputs", ob, ob.source, strings.Join(selected, " and "))
+		case len(selected) == 0:
+			r.Notes = append(r.Notes, fmt.Sprintf("passed through %s as it is: it selects none of the workloads' pods", ob))
+			r.passed = append(r.passed, ob)
 			continue
 		}
-		r.Notes = append(r.Notes, fmt.Sprintf("%s: its budget is the phase's pdb of %s; phasegen writes %s-pdb", ob, w.Name, w.Name))
-		return &pdb.Spec, slices.Delete(slices.Clone(pdbs), i, i+1), nil
+		w := selected[0]
+		if prev, ok := from[w]; ok {
+			return nil, fmt.Errorf("%s and %s both select the pods of %s: keep one (a pod under two budgets cannot be evicted)", prev, ob, w)
+		}
+		from[w] = ob
+		spec := pdb.Spec
+		out[w] = &spec
+		r.Notes = append(r.Notes, fmt.Sprintf("%s: its budget is the phase's pdb of %s; phasegen writes %s-pdb", ob, w, w))
 	}
-	return nil, pdbs, nil
+	return out, nil
 }
 
 // typed decodes an input object into a Kubernetes type.
@@ -170,8 +156,55 @@ func typed(ob object, into any) error {
 
 // hpaSpec reads an HPA (autoscaling/v2, or v1's CPU target) as a phase can
 // hold it: CPU and memory utilization targets and, per direction, one Pods
-// policy; anything else is refused, naming the field.
-func hpaSpec(ob object) (*autoscalingv2.HorizontalPodAutoscalerSpec, error) {
+// policy; anything else is refused, naming the field. What the API server
+// fills in (minReplicas 1, a CPU target of 80% when none is given, the
+// default rules of a direction left out of behavior) reads as left out.
+func hpaSpec(ob object, r *Result) (*autoscalingv2.HorizontalPodAutoscalerSpec, error) {
+	refuse := func(what string) error {
+		return fmt.Errorf("%s (%s): %s, which a phase cannot hold (it holds CPU and memory utilization targets and, per direction, one Pods policy); change the HPA or leave it out of the inputs", ob, ob.source, what)
+	}
+	spec, err := hpaV2(ob)
+	if err != nil {
+		return nil, err
+	}
+	if spec.MinReplicas != nil && *spec.MinReplicas < 1 {
+		return nil, refuse(fmt.Sprintf("spec.minReplicas is %d (scaling to zero needs the HPAScaleToZero feature gate)", *spec.MinReplicas))
+	}
+	if len(spec.Metrics) == 0 {
+		spec.Metrics = []autoscalingv2.MetricSpec{utilization(corev1.ResourceCPU, defaultCPUUtilization)}
+		r.Notes = append(r.Notes, fmt.Sprintf("%s sets no target: the phase holds the API server's default, %d%% CPU", ob, defaultCPUUtilization))
+	}
+	for i, m := range spec.Metrics {
+		if m.Type != autoscalingv2.ResourceMetricSourceType || m.Resource == nil || m.Resource.Target.Type != autoscalingv2.UtilizationMetricType ||
+			(m.Resource.Name != corev1.ResourceCPU && m.Resource.Name != corev1.ResourceMemory) || m.Resource.Target.AverageUtilization == nil {
+			return nil, refuse(fmt.Sprintf("spec.metrics[%d] is not a CPU or memory utilization target", i))
+		}
+	}
+	if b := spec.Behavior; b != nil {
+		if equalRules(b.ScaleUp, defaultScaleUp()) {
+			b.ScaleUp = nil
+		}
+		if equalRules(b.ScaleDown, defaultScaleDown()) {
+			b.ScaleDown = nil
+		}
+		for _, d := range []struct {
+			name  string
+			rules *autoscalingv2.HPAScalingRules
+		}{{"scaleUp", b.ScaleUp}, {"scaleDown", b.ScaleDown}} {
+			if r := d.rules; r != nil && (len(r.Policies) != 1 || r.Policies[0].Type != autoscalingv2.PodsScalingPolicy ||
+				(r.SelectPolicy != nil && *r.SelectPolicy != autoscalingv2.MaxChangePolicySelect)) {
+				return nil, refuse("spec.behavior." + d.name + " is not a single Pods policy")
+			}
+		}
+		if b.ScaleUp == nil && b.ScaleDown == nil {
+			spec.Behavior = nil
+		}
+	}
+	return spec, nil
+}
+
+// hpaV2 reads an HPA of autoscaling/v1 or v2 as v2's spec.
+func hpaV2(ob object) (*autoscalingv2.HorizontalPodAutoscalerSpec, error) {
 	if v, _ := ob.doc["apiVersion"].(string); v == "autoscaling/v1" {
 		var h autoscalingv1.HorizontalPodAutoscaler
 		if err := typed(ob, &h); err != nil {
@@ -187,27 +220,47 @@ func hpaSpec(ob object) (*autoscalingv2.HorizontalPodAutoscalerSpec, error) {
 	if err := typed(ob, &h); err != nil {
 		return nil, err
 	}
-	refuse := func(what string) error {
-		return fmt.Errorf("%s (%s): %s, which a phase cannot hold (it holds CPU and memory utilization targets and, per direction, one Pods policy); change the HPA or leave it out of the inputs", ob, ob.source, what)
-	}
-	for i, m := range h.Spec.Metrics {
-		if m.Type != autoscalingv2.ResourceMetricSourceType || m.Resource == nil || m.Resource.Target.Type != autoscalingv2.UtilizationMetricType ||
-			(m.Resource.Name != corev1.ResourceCPU && m.Resource.Name != corev1.ResourceMemory) {
-			return nil, refuse(fmt.Sprintf("spec.metrics[%d] is not a CPU or memory utilization target", i))
-		}
-	}
-	if b := h.Spec.Behavior; b != nil {
-		for _, d := range []struct {
-			name  string
-			rules *autoscalingv2.HPAScalingRules
-		}{{"scaleUp", b.ScaleUp}, {"scaleDown", b.ScaleDown}} {
-			if r := d.rules; r != nil && (len(r.Policies) != 1 || r.Policies[0].Type != autoscalingv2.PodsScalingPolicy ||
-				(r.SelectPolicy != nil && *r.SelectPolicy != autoscalingv2.MaxChangePolicySelect)) {
-				return nil, refuse("spec.behavior." + d.name + " is not a single Pods policy")
-			}
-		}
-	}
 	return &h.Spec, nil
+}
+
+// defaultCPUUtilization is the target the API server gives an HPA without
+// metrics (autoscaling.DefaultCPUUtilization).
+const defaultCPUUtilization = 80
+
+// defaultScaleUp and defaultScaleDown are the rules the API server fills in
+// for a direction behavior leaves out (k8s.io/kubernetes
+// pkg/apis/autoscaling/v2/defaults.go): a kubectl get -o yaml export
+// carries them.
+func defaultScaleUp() *autoscalingv2.HPAScalingRules {
+	zero, max := int32(0), autoscalingv2.MaxChangePolicySelect
+	return &autoscalingv2.HPAScalingRules{StabilizationWindowSeconds: &zero, SelectPolicy: &max, Policies: []autoscalingv2.HPAScalingPolicy{
+		{Type: autoscalingv2.PodsScalingPolicy, Value: 4, PeriodSeconds: 15},
+		{Type: autoscalingv2.PercentScalingPolicy, Value: 100, PeriodSeconds: 15},
+	}}
+}
+
+func defaultScaleDown() *autoscalingv2.HPAScalingRules {
+	max := autoscalingv2.MaxChangePolicySelect
+	return &autoscalingv2.HPAScalingRules{SelectPolicy: &max, Policies: []autoscalingv2.HPAScalingPolicy{
+		{Type: autoscalingv2.PercentScalingPolicy, Value: 100, PeriodSeconds: 15},
+	}}
+}
+
+// equalRules reports whether a is exactly b (a nil window is the
+// controller's default, so only another nil equals it).
+func equalRules(a, b *autoscalingv2.HPAScalingRules) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	eq := func(x, y *int32) bool { return (x == nil) == (y == nil) && (x == nil || *x == *y) }
+	sp := func(x *autoscalingv2.ScalingPolicySelect) autoscalingv2.ScalingPolicySelect {
+		if x == nil {
+			return autoscalingv2.MaxChangePolicySelect
+		}
+		return *x
+	}
+	return eq(a.StabilizationWindowSeconds, b.StabilizationWindowSeconds) && sp(a.SelectPolicy) == sp(b.SelectPolicy) &&
+		slices.Equal(a.Policies, b.Policies) && a.Tolerance == nil
 }
 
 func utilization(name corev1.ResourceName, v int32) autoscalingv2.MetricSpec {

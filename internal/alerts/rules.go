@@ -2,6 +2,7 @@ package alerts
 
 import (
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -45,9 +46,13 @@ func (t *target) hpaSel() string {
 func (t *target) pvcSel() string {
 	claims := ".*"
 	if t.w.ExactClaims {
-		claims = "(" + strings.Join(t.w.Claims, "|") + ")"
+		quoted := make([]string, len(t.w.Claims))
+		for i, c := range t.w.Claims {
+			quoted[i] = regexp.QuoteMeta(c)
+		}
+		claims = "(" + strings.Join(quoted, "|") + ")"
 	}
-	return fmt.Sprintf("{namespace=%q, persistentvolumeclaim=~%q}", t.ns, claims+"-"+t.workload+"-[0-9]+")
+	return fmt.Sprintf("{namespace=%q, persistentvolumeclaim=~%q}", t.ns, claims+"-"+regexp.QuoteMeta(t.workload)+"-[0-9]+")
 }
 
 func (t *target) rules() []Rule {

@@ -16,6 +16,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	policyv1 "k8s.io/api/policy/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	sigsyaml "sigs.k8s.io/yaml"
 
@@ -40,6 +41,15 @@ type Base struct {
 	Workloads map[string]*Workload
 	// Services are its Services, by name.
 	Services map[string]*corev1.Service
+	// PDBs are its own PodDisruptionBudgets, by name, each with the file
+	// that declares it.
+	PDBs map[string]PDB
+}
+
+// PDB is a PodDisruptionBudget of the base and the file it is in.
+type PDB struct {
+	*policyv1.PodDisruptionBudget
+	File string // "base/<file>"
 }
 
 // Load reads every regular file under base/ of fsys (the templates
@@ -49,7 +59,7 @@ func Load(fsys fs.FS) (*Base, error) { return LoadNamed(fsys, "templates") }
 
 // LoadNamed is Load with the templates directory shown as shown in errors.
 func LoadNamed(fsys fs.FS, shown string) (*Base, error) {
-	b := &Base{Files: fileset.Set{}, StatefulSets: map[string]*appsv1.StatefulSet{}, Workloads: map[string]*Workload{}, Services: map[string]*corev1.Service{}}
+	b := &Base{Files: fileset.Set{}, StatefulSets: map[string]*appsv1.StatefulSet{}, Workloads: map[string]*Workload{}, Services: map[string]*corev1.Service{}, PDBs: map[string]PDB{}}
 	err := fs.WalkDir(fsys, "base", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -176,6 +186,7 @@ func (b *Base) parse(name string, data []byte) error {
 		}
 		b.StatefulSets[n] = s
 		b.Workloads[n] = statefulSetWorkload(s)
+		b.Workloads[n].File = name
 	}
 	for n, svc := range m.Services {
 		b.Services[n] = svc
@@ -185,6 +196,10 @@ func (b *Base) parse(name string, data []byte) error {
 			return fmt.Errorf("%s: Deployment %s: the base already has %s: two workloads of one name", name, n, w)
 		}
 		b.Workloads[n] = deploymentWorkload(d)
+		b.Workloads[n].File = name
+	}
+	for n, pdb := range m.PodDisruptionBudgets {
+		b.PDBs[n] = PDB{PodDisruptionBudget: pdb, File: name}
 	}
 	return nil
 }

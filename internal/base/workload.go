@@ -9,6 +9,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
 )
 
 // The kinds of workload phasegen sizes.
@@ -31,6 +32,15 @@ type Workload struct {
 	StatefulSet *appsv1.StatefulSet
 	// Deployment is the object when Kind is KindDeployment.
 	Deployment *appsv1.Deployment
+	// File is the base's file that declares it ("base/<file>").
+	File string
+}
+
+// Selects reports whether the workload's selector selects the pods of a
+// template labelled l.
+func (w *Workload) Selects(l map[string]string) bool {
+	sel, err := metav1.LabelSelectorAsSelector(w.PodSelector())
+	return err == nil && !sel.Empty() && sel.Matches(labels.Set(l))
 }
 
 func statefulSetWorkload(s *appsv1.StatefulSet) *Workload {

@@ -19,6 +19,7 @@ type initOptions struct {
 	from                        []string
 	namespace, env, phase, repo string
 	containers                  []string
+	includeSecrets              bool
 }
 
 func newInitCmd(a *App) *command {
@@ -36,7 +37,17 @@ every workload as the inputs do: replicas, resources, HPA range, targets and
 behaviour, disruption budget) and environments/<env>.yaml. After it,
 phasegen render and phasegen build <env> give the inputs back with only
 phasegen's additions (PDBs, PrometheusRules, the phase annotation).
-It writes nothing when any of those files exists, and says what it skipped.`,
+It writes nothing when any of those files exists, and says what it skipped.
+
+What init leaves out, each named on stderr: objects a controller made
+(ReplicaSets, Pods, the output of kubectl get all), objects of another
+namespace (every environment puts all of the app's objects in its own),
+cluster-scoped kinds Kustomize does not know, and the values of Secrets,
+which would be committed to git (keep them in SOPS, Sealed Secrets or the
+External Secrets Operator; --include-secrets writes them deliberately).
+An HPA or PodDisruptionBudget of something phasegen does not size (an Argo
+Rollout) passes through as it is. A Kustomize directory is built without
+the network: a remote resource, base or component is refused at its line.`,
 		example: "  phasegen init --from k8s/ --gitops-repo acme/argocd-apps\n  phasegen init --from deploy.yaml --from db.yaml --namespace shop --container db=mysql",
 		setFlags: func(fs *pflag.FlagSet) {
 			fs.StringArrayVar(&opts.from, "from", nil, "manifests to start from: a Kustomize directory, a YAML file or a directory of them (repeatable; more may follow as arguments)")
@@ -45,6 +56,7 @@ It writes nothing when any of those files exists, and says what it skipped.`,
 			fs.StringVar(&opts.phase, "phase", "current", "the Phase to write")
 			fs.StringVar(&opts.repo, "gitops-repo", "", "the GitHub OWNER/NAME of the repository Argo CD reads")
 			fs.StringArrayVar(&opts.containers, "container", nil, "WORKLOAD=NAME: the container phasegen sizes in a workload of several (repeatable)")
+			fs.BoolVar(&opts.includeSecrets, "include-secrets", false, "write Secrets with their values into templates/base (by default they are left out, and said)")
 		},
 		run: func(ctx context.Context, g *globalOptions, args []string) error {
 			return a.runInit(g, opts, args)
@@ -66,7 +78,7 @@ func (a *App) runInit(g *globalOptions, opts *initOptions, args []string) error 
 		containers[w] = n
 	}
 	res, err := adopt.Generate(adopt.Options{From: from, Namespace: opts.namespace, Env: opts.env, Phase: opts.phase,
-		GitOpsRepo: opts.repo, Containers: containers,
+		GitOpsRepo: opts.repo, Containers: containers, IncludeSecrets: opts.includeSecrets,
 		ConfigDir: filepath.ToSlash(g.ConfigDir), TemplatesDir: filepath.ToSlash(g.TemplatesDir)})
 	var ce *adopt.ContainerError
 	switch {
@@ -103,6 +115,9 @@ func (a *App) runInit(g *globalOptions, opts *initOptions, args []string) error 
 	}
 	for _, n := range res.Notes {
 		fmt.Fprintf(a.Stderr, "note: %s\n", n)
+	}
+	for _, w := range res.Warnings {
+		fmt.Fprintf(a.Stderr, "warning: %s\n", w)
 	}
 	fmt.Fprintf(a.Stderr, "next: phasegen plan; phasegen render; phasegen build %s\n", opts.env)
 	return nil

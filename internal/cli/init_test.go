@@ -117,7 +117,7 @@ func initRun(t *testing.T, dir string, args ...string) (int, string) {
 // TestInitRoundTrip: init from the inputs, render, and build the
 // environment: every input object comes back with its replicas, resources
 // and everything else as it was (the cluster's additions dropped), the
-// HPA's spec too; phasegen adds only PDBs, PrometheusRules and the phase
+// HPA's spec too, and the HPA of a workload not among the inputs as it is; phasegen adds only PDBs, PrometheusRules and the phase
 // annotation; check is green. A second init refuses to overwrite.
 func TestInitRoundTrip(t *testing.T) {
 	in := filepath.Join(t.TempDir(), "app.yaml")
@@ -129,7 +129,7 @@ func TestInitRoundTrip(t *testing.T) {
 	if code != cli.ExitOK {
 		t.Fatalf("init: exit %d\n%s", code, out)
 	}
-	for _, want := range []string{"skipped HorizontalPodAutoscaler/worker: it targets Deployment/worker, which is not among the inputs",
+	for _, want := range []string{"passed through HorizontalPodAutoscaler/worker as it is: it scales Deployment/worker, which is no Deployment or StatefulSet among the inputs",
 		"Deployment/api: dropped what the cluster adds", "passed through to the base as they are: Service/api"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("init does not say %q:\n%s", want, out)

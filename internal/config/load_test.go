@@ -45,7 +45,7 @@ func TestInvalidFixtures(t *testing.T) {
 		{"invalid-replicas-not-floor.yaml", 8, "spec.replicas", "must equal spec.autoscaling.minReplicas (10)"},
 		{"invalid-replicas-overflow.yaml", 8, "spec.replicas", "out of range"},
 		{"invalid-replicas-string.yaml", 8, "spec.replicas", "must be a whole number"},
-		{"invalid-replicas-zero.yaml", 8, "spec.replicas", "at least 1"},
+		{"invalid-replicas-negative.yaml", 8, "spec.replicas", "must not be negative"},
 		{"invalid-requests-above-limits.yaml", 10, "spec.resources.requests.cpu", "above the limit"},
 		{"invalid-scale-policy.yaml", 12, "spec.autoscaling.scaleUp.pods", "at least 1"},
 		{"invalid-session-metric.yaml", 11, "spec.sessionMetric", "not a Prometheus metric name"},
@@ -360,5 +360,22 @@ func TestSharedNamespaceRefused(t *testing.T) {
 	files["staging.yaml"] = strings.Replace(files["staging.yaml"], "    server: https://kubernetes.default.svc\n", "    server: https://staging.example.com\n", 1)
 	if _, err := Load(write(t, files)); err != nil {
 		t.Fatalf("one namespace on two clusters: %v", err)
+	}
+}
+
+// TestValidFixtures: every testdata/valid-*.yaml parses without a problem.
+func TestValidFixtures(t *testing.T) {
+	files, err := filepath.Glob("testdata/valid-*.yaml")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no valid fixtures: %v", err)
+	}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, ps := Parse(f, data, ""); len(ps) > 0 {
+			t.Errorf("%s: %v", f, ps)
+		}
 	}
 }

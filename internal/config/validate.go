@@ -17,6 +17,10 @@ import (
 // Applications, so no environment may take it.
 const ReservedEnvironmentName = "argocd"
 
+// dnsSubdomainRule is what a workload's name must be, as the API server
+// takes a Deployment's or a StatefulSet's.
+const dnsSubdomainRule = "is not a DNS-1123 subdomain (at most 253 lowercase letters, digits, '-' and '.', starting and ending with a letter or digit)"
+
 const dnsLabelRule = "is not a DNS-1123 label (at most 63 lowercase letters, digits and '-', starting and ending with a letter or digit)"
 
 // checker collects the problems of one document.
@@ -151,8 +155,8 @@ func validateEnvironment(e *Environment) Problems {
 		c.fail("spec.namespace", "%q %s", s.Namespace, dnsLabelRule)
 	}
 	if c.src.Has("spec.workload") {
-		if errs := validation.IsDNS1123Label(s.Workload); len(errs) > 0 {
-			c.fail("spec.workload", "%q %s", s.Workload, dnsLabelRule)
+		if errs := validation.IsDNS1123Subdomain(s.Workload); len(errs) > 0 {
+			c.fail("spec.workload", "%q %s", s.Workload, dnsSubdomainRule)
 		}
 	}
 	if r := s.PrometheusRule; r != nil {
@@ -239,8 +243,8 @@ func validateCapacity(m *CapacityModel) Problems {
 		}
 		for _, name := range sortedKeys(s.Workloads) {
 			field := "spec.workloads." + name
-			if errs := validation.IsDNS1123Label(name); len(errs) > 0 {
-				c.fail(field, "%q %s", name, dnsLabelRule)
+			if errs := validation.IsDNS1123Subdomain(name); len(errs) > 0 {
+				c.fail(field, "%q %s", name, dnsSubdomainRule)
 			}
 			if s.Workloads[name] == nil {
 				s.Workloads[name] = &WorkloadModel{}

@@ -31,8 +31,8 @@ func validateWorkloadSizings(c *checker, p *Phase) {
 	s.views = make(map[string]*Phase, len(s.Workloads))
 	for _, name := range sortedKeys(s.Workloads) {
 		field := "spec.workloads." + name
-		if errs := validation.IsDNS1123Label(name); len(errs) > 0 {
-			c.fail(field, "%q %s", name, dnsLabelRule)
+		if errs := validation.IsDNS1123Subdomain(name); len(errs) > 0 {
+			c.fail(field, "%q %s", name, dnsSubdomainRule)
 		}
 		z := s.Workloads[name]
 		if z == nil {
@@ -70,8 +70,9 @@ func validateSizing(c *checker, prefix string, s *Sizing) {
 		} else if s.Replicas != a.MinReplicas {
 			c.fail(f("replicas"), "is %d but with autoscaling it must equal %s (%d), the HPA floor", s.Replicas, f("autoscaling.minReplicas"), a.MinReplicas)
 		}
-	} else if s.Replicas < 1 {
-		c.fail(f("replicas"), "must be at least 1")
+	} else if s.Replicas < 0 {
+		// 0 is a workload scaled to zero, as a Deployment may be.
+		c.fail(f("replicas"), "must not be negative")
 	}
 	if r := s.Resources; r != nil {
 		checkNotAbove(c, f("resources"), "cpu", r.Requests.CPU, r.Limits.CPU)

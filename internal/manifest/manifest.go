@@ -14,6 +14,7 @@ import (
 	"go.yaml.in/yaml/v3"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	policyv1 "k8s.io/api/policy/v1"
 	sigsyaml "sigs.k8s.io/yaml"
 )
 
@@ -35,6 +36,8 @@ type Manifests struct {
 	Deployments map[string]*appsv1.Deployment
 	// Services are the Services, by name.
 	Services map[string]*corev1.Service
+	// PodDisruptionBudgets are the PodDisruptionBudgets, by name.
+	PodDisruptionBudgets map[string]*policyv1.PodDisruptionBudget
 }
 
 // Strictness says how a typed object is decoded.
@@ -52,7 +55,8 @@ const (
 // empty documents are skipped. Errors name the document (1-based) and, for
 // a typed object, its kind and name.
 func Decode(stream []byte, s Strictness) (Manifests, error) {
-	m := Manifests{StatefulSets: map[string]*appsv1.StatefulSet{}, Deployments: map[string]*appsv1.Deployment{}, Services: map[string]*corev1.Service{}}
+	m := Manifests{StatefulSets: map[string]*appsv1.StatefulSet{}, Deployments: map[string]*appsv1.Deployment{}, Services: map[string]*corev1.Service{},
+		PodDisruptionBudgets: map[string]*policyv1.PodDisruptionBudget{}}
 	dec := yaml.NewDecoder(bytes.NewReader(stream))
 	for i := 1; ; i++ {
 		var doc map[string]any
@@ -89,6 +93,12 @@ func Decode(stream []byte, s Strictness) (Manifests, error) {
 				return m, fmt.Errorf("document %d: Service %s: %w", i, name, err)
 			}
 			m.Services[svc.Name] = &svc
+		case "PodDisruptionBudget":
+			var pdb policyv1.PodDisruptionBudget
+			if err := typed(doc, &pdb, s); err != nil {
+				return m, fmt.Errorf("document %d: PodDisruptionBudget %s: %w", i, name, err)
+			}
+			m.PodDisruptionBudgets[pdb.Name] = &pdb
 		}
 	}
 }

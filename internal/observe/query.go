@@ -13,6 +13,7 @@ package observe
 
 import (
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -61,7 +62,7 @@ func (s Scope) hpaSel() string {
 }
 
 func (s Scope) pvcSel() string {
-	return fmt.Sprintf("{namespace=%q, persistentvolumeclaim=~%q}", s.Namespace, ".*-"+s.Workload+"-[0-9]+")
+	return fmt.Sprintf("{namespace=%q, persistentvolumeclaim=~%q}", s.Namespace, ".*-"+regexp.QuoteMeta(s.Workload)+"-[0-9]+")
 }
 
 func (s Scope) sessionSel() string { return fmt.Sprintf("{namespace=%q}", s.Namespace) }

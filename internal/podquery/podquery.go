@@ -8,6 +8,7 @@ package podquery
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 )
 
@@ -24,7 +25,7 @@ type Workload struct {
 func (w Workload) PodSel(extra ...string) string {
 	m := []string{fmt.Sprintf("namespace=%q", w.Namespace)}
 	if !w.Deployment {
-		m = append(m, fmt.Sprintf("pod=~%q", w.Name+"-[0-9]+"))
+		m = append(m, fmt.Sprintf("pod=~%q", regexp.QuoteMeta(w.Name)+"-[0-9]+"))
 	}
 	return "{" + strings.Join(append(m, extra...), ", ") + "}"
 }

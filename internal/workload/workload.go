@@ -7,10 +7,13 @@ package workload
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
 
 	"github.com/coditect/phasegen/internal/base"
 	"github.com/coditect/phasegen/internal/config"
@@ -88,6 +91,9 @@ func Resolve(cfg *config.Set, b *base.Base) (*Set, error) {
 		}
 		w.Container = ctr
 		s.All = append(s.All, w)
+	}
+	if err := checkBudgets(b); err != nil {
+		return nil, err
 	}
 	for _, p := range cfg.Phases {
 		ps = append(ps, checkPhase(p, names, have)...)
@@ -207,3 +213,35 @@ func checkEnvironment(e *config.Environment, names []string, have string) config
 }
 
 func contains(names []string, n string) bool { return slices.Contains(names, n) }
+
+// checkBudgets refuses a base whose pods would be under two
+// PodDisruptionBudgets, which the eviction API refuses to evict (every
+// node drain blocks): a workload whose selector selects another's pods
+// (phasegen writes a budget per workload over its selector), and a
+// budget of the base's own over a workload's pods (beside phasegen's).
+func checkBudgets(b *base.Base) error {
+	names := b.WorkloadNames()
+	for _, a := range names {
+		wa := b.Workloads[a]
+		for _, other := range names {
+			if wb := b.Workloads[other]; other != a && wa.Selects(wb.Template.Labels) {
+				return fmt.Errorf("%s: %s's selector also selects the pods of %s (%s): phasegen writes a PodDisruptionBudget per workload over its selector, so those pods would be under two budgets and the eviction API would refuse to evict them; give each workload a label of its own in its selector and pod template",
+					wa.File, wa, wb, wb.File)
+			}
+		}
+	}
+	for _, n := range slices.Sorted(maps.Keys(b.PDBs)) {
+		pdb := b.PDBs[n]
+		sel, err := metav1.LabelSelectorAsSelector(pdb.Spec.Selector)
+		if err != nil || pdb.Spec.Selector == nil {
+			continue
+		}
+		for _, name := range names {
+			if w := b.Workloads[name]; sel.Matches(labels.Set(w.Template.Labels)) {
+				return fmt.Errorf("%s: PodDisruptionBudget %s selects the pods of %s, whose budget phasegen writes (the phase's pdb): a pod under two budgets cannot be evicted; move its budget into the phase's spec.workloads.%s.pdb and remove it from the base",
+					pdb.File, n, w, w.Name)
+			}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,5 @@
+//go:build !unix
+
+package adopt
+
+const syscallNonblock = 0
