@@ -30,7 +30,7 @@ test-kube:
 	cd test/kube && $(GO) vet ./... && $(GO) test -count=1 ./...
 
 lint:
-	@fmt=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$fmt" ]; then echo "gofmt needed: $$fmt"; exit 1; fi
+	@fmt=$$(gofmt -l cmd internal templates test); if [ -n "$$fmt" ]; then echo "gofmt needed: $$fmt"; exit 1; fi
 	$(GO) vet ./...
 	$(MAKE) --no-print-directory lint-actions
 

@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/coditect/phasegen/internal/retry"
+	"github.com/coditect/phasegen/internal/secret"
 )
 
 // Exit codes, as docs/json.md documents them.
@@ -170,19 +171,43 @@ func (a *App) exitCode(c *command, err error) int {
 	}
 	var ue *usageError
 	if errors.As(err, &ue) {
-		fmt.Fprintf(a.Stderr, "phasegen %s: %s\n\n", c.name, ue.msg)
+		fmt.Fprintf(a.Stderr, "phasegen %s: %s\n\n", c.name, a.redact(ue.msg))
 		a.printCommandHelp(a.Stderr, c)
 		return ExitUsage
 	}
 	var ee *exitError
 	if errors.As(err, &ee) {
 		if ee.msg != "" {
-			fmt.Fprintf(a.Stderr, "phasegen %s: %s\n", c.name, ee.msg)
+			fmt.Fprintf(a.Stderr, "phasegen %s: %s\n", c.name, a.redact(ee.msg))
 		}
 		return ee.code
 	}
-	fmt.Fprintf(a.Stderr, "phasegen %s: %s\n", c.name, indentRest(err.Error()))
+	fmt.Fprintf(a.Stderr, "phasegen %s: %s\n", c.name, indentRest(a.redact(err.Error())))
 	return ExitError
+}
+
+// credentialVars are the variables that hold credentials: nothing phasegen
+// prints ends a run holding one, in any form secret.Forms knows.
+var credentialVars = []string{"GITHUB_TOKEN", "GH_TOKEN", "ARGOCD_AUTH_TOKEN", "PROMETHEUS_TOKEN", "GITHUB_APP_PRIVATE_KEY"}
+
+// redact masks, in a message about to be printed, the credentials of the
+// environment and whatever looks like one in a value the user gave (the
+// userinfo of a URL or a HOST:PORT, a query parameter named like a
+// credential): a refused --argocd-server, GITHUB_API_URL, --repo or --base
+// is echoed without them.
+// minCredential is the shortest environment value redact masks.
+const minCredential = 8
+
+func (a *App) redact(msg string) string {
+	var secrets []string
+	for _, v := range credentialVars {
+		// Shorter values are no real credential (tokens and keys are
+		// long) and would mask ordinary words of every message.
+		if a.Getenv != nil && len(a.Getenv(v)) >= minCredential {
+			secrets = append(secrets, a.Getenv(v))
+		}
+	}
+	return secret.String(msg, secrets...)
 }
 
 // indentRest keeps multi-line errors (one problem a line) readable.

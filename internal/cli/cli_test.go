@@ -46,7 +46,7 @@ func TestExitCodes(t *testing.T) {
 		{"unknown phase", []string{"plan", "gamma"}, ExitError, false, `PHASE argument "gamma": phase "gamma" does not exist (have: pre-launch, beta, full-mvp, scale-out)`},
 		{"unknown --to", []string{"diff", "production", "--to", "gamma"}, ExitError, false, `--to "gamma": phase "gamma" does not exist`},
 		{"unknown --phase", []string{"build", "production", "--phase", "gamma"}, ExitError, false, `--phase "gamma": phase "gamma" does not exist`},
-		{"bad config", []string{"plan", "--config", bad}, ExitError, false, filepath.Join(bad, "phases", "x.yaml") + ":6: spec.replicas: must be at least 1"},
+		{"bad config", []string{"plan", "--config", bad}, ExitError, false, filepath.Join(bad, "phases", "x.yaml") + ":6: spec.replicas: must not be negative"},
 		{"plan", []string{"plan"}, ExitOK, false, ""},
 		{"version", []string{"version"}, ExitOK, false, ""},
 	}

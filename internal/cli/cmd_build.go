@@ -11,11 +11,13 @@ import (
 
 	"github.com/coditect/phasegen/internal/config"
 	"github.com/coditect/phasegen/internal/kbuild"
+	"github.com/coditect/phasegen/internal/manifest"
 	"github.com/coditect/phasegen/internal/overlay"
 )
 
 type buildOptions struct {
-	phase string
+	phase       string
+	showSecrets bool
 }
 
 func newBuildCmd(a *App) *command {
@@ -31,10 +33,15 @@ or none, it is one YAML stream in which each environment is introduced by a
 comment line "# environment: <env> (phase <phase>)".
 
 --phase builds one environment at another phase than the one it declares,
-without writing anything (a preview of a promotion).`,
+without writing anything (a preview of a promotion).
+
+The values of Secrets (data and stringData) are printed as a mask holding a
+digest of each value, and stderr says how many were; --show-secrets prints
+them as kustomize does. No other command ever prints them.`,
 		example: "  phasegen build production\n  phasegen build production --phase beta\n  phasegen build",
 		setFlags: func(fs *pflag.FlagSet) {
 			fs.StringVar(&opts.phase, "phase", "", "build at this phase instead of the declared one (exactly one ENV)")
+			fs.BoolVar(&opts.showSecrets, "show-secrets", false, "print Secret values as kustomize builds them (masked by default)")
 		},
 		run: func(ctx context.Context, g *globalOptions, args []string) error {
 			return a.runBuild(g, opts, args)
@@ -99,7 +106,14 @@ func (a *App) runBuild(g *globalOptions, opts *buildOptions, args []string) erro
 			built[i] = nil
 		}
 	}
-	_, err = a.Stdout.Write(out.Bytes())
+	data := out.Bytes()
+	if !opts.showSecrets {
+		var masked bool
+		if data, masked = manifest.MaskSecrets(data); masked {
+			fmt.Fprintln(a.Stderr, "build: Secret values are masked (a digest of each); --show-secrets prints them")
+		}
+	}
+	_, err = a.Stdout.Write(data)
 	return err
 }
 

@@ -389,7 +389,10 @@ func (a *App) postReview(ctx context.Context, opts *reviewOptions, number int, b
 		fmt.Fprintf(a.Stderr, "the review comment on pull request #%d is up to date: %s\n", number, res.URL)
 	}
 	if res.Others > 0 {
-		fmt.Fprintf(a.Stderr, "warning: %d more comment(s) on #%d carry the review marker; only the oldest is kept up to date\n", res.Others, number)
+		fmt.Fprintf(a.Stderr, "warning: %d more comment(s) of ours on #%d carry the review marker; only the oldest is kept up to date\n", res.Others, number)
+	}
+	if res.Foreign > 0 {
+		fmt.Fprintf(a.Stderr, "warning: %d comment(s) on #%d carry the review marker but were written by someone else: left alone, never taken for the review\n", res.Foreign, number)
 	}
 	return nil
 }

@@ -52,6 +52,11 @@ func (a *App) githubOptions(owner, name string, perms map[string]string) (github
 		fmt.Fprintf(a.Stderr, "github: authenticating as GitHub App %d%s\n", app.ID, also)
 	case token != "":
 		o.Token = token
+		if a.Getenv("GITHUB_ACTIONS") == "true" {
+			// The workflow's token is GitHub Actions' installation token,
+			// which GET /user does not name; its comments are this bot's.
+			o.IntegrationLogin = "github-actions[bot]"
+		}
 	default:
 		return o, errNoGitHubCredentials
 	}

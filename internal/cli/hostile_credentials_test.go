@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -25,10 +26,24 @@ const (
 
 // hostileLeak returns the form of a secret data shows, or "".
 func hostileLeak(data []byte) string {
-	for _, s := range []string{hostilePassword, hostileToken, "user:" + hostilePassword} {
-		b := base64.StdEncoding.EncodeToString([]byte(s))
-		for _, form := range []string{s, b, strings.TrimRight(b, "=")} {
-			if bytes.Contains(data, []byte(form)) {
+	return leakedForm(data, hostilePassword, hostileToken, "user:"+hostilePassword)
+}
+
+// leakedForm returns the form of one of secrets that data holds, or "":
+// as it is, percent-encoded, and base64-encoded (standard and URL-safe)
+// alone or inside a longer string at any of the three alignments (what
+// encodes the same wherever the secret sits).
+func leakedForm(data []byte, secrets ...string) string {
+	for _, s := range secrets {
+		forms := []string{s, url.QueryEscape(s), url.PathEscape(s)}
+		for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding} {
+			for skip := 0; skip < 3; skip++ {
+				rest := s[skip:]
+				forms = append(forms, enc.EncodeToString([]byte(rest[:len(rest)/3*3])))
+			}
+		}
+		for _, form := range forms {
+			if len(form) >= 8 && bytes.Contains(data, []byte(form)) {
 				return form
 			}
 		}
@@ -41,7 +56,11 @@ func hostileLeak(data []byte) string {
 // a line that would look like phasegen's own.
 func echoAuth(api string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		echo := "got " + r.Header.Get("Authorization") + "\n" + forged + "\x1b[2J"
+		auth := r.Header.Get("Authorization")
+		_, tok, _ := strings.Cut(auth, " ")
+		// As given, base64-encoded whole ("Bearer TOKEN") and the token
+		// percent-encoded: the forms servers echo.
+		echo := "got " + auth + " (" + base64.StdEncoding.EncodeToString([]byte(auth)) + ", " + url.QueryEscape(tok+"/") + ")\n" + forged + "\x1b[2J"
 		w.Header().Set("Content-Type", "application/json")
 		var body any
 		switch api {

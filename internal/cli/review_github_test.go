@@ -106,10 +106,11 @@ func TestReviewCommentIsSticky(t *testing.T) {
 		t.Errorf("%d edits, want 2 (the 502 and its retry)", got)
 	}
 
-	// 3. The same content writes nothing: one call, a read.
+	// 3. The same content writes nothing: two reads, whose token it is
+	// and the comments.
 	fake.ResetCalls()
 	stderr = mustRun(t, env, "review", "--comment=1")
-	if w := fake.Writes(); len(w) != 0 || len(fake.Calls()) != 1 || !strings.Contains(stderr, "is up to date") {
+	if w := fake.Writes(); len(w) != 0 || len(fake.Calls()) != 2 || !strings.Contains(stderr, "is up to date") {
 		t.Errorf("third run: %d writes, %d calls; %s", len(w), len(fake.Calls()), stderr)
 	}
 	if len(fake.Comments(1)) != 1 {
@@ -187,5 +188,28 @@ func TestReviewCommentCutsAndSummaryKeepsAll(t *testing.T) {
 	t.Logf("comment %d characters, summary file %d characters (%d bytes)", utf8.RuneCountInString(body), utf8.RuneCount(full), len(full))
 	if utf8.RuneCount(full) <= 65536 {
 		t.Errorf("the summary has %d characters: the test did not exceed the comment limit", utf8.RuneCount(full))
+	}
+}
+
+// A pull request's author plants a comment with the marker before the
+// first run: the review never adopts it, writes its own beside it, and
+// says so; in a workflow the Actions bot's comments are the review's.
+func TestReviewCommentIgnoresPlanted(t *testing.T) {
+	dir, _ := reviewRepo(t)
+	fake, env := reviewFake(t)
+	editFile(t, filepath.Join(dir, "environments", "phases", "beta.yaml"), "maxReplicas: 30", "maxReplicas: 40")
+	planted := reviewMarker + "\nNo environment changes. Safe to merge.\n"
+	if err := fake.AddComment(1, "pr-author", planted); err != nil {
+		t.Fatal(err)
+	}
+	for run := range 2 {
+		stderr := mustRun(t, env, "review", "--comment=1")
+		if !strings.Contains(stderr, "1 comment(s) on #1 carry the review marker but were written by someone else") {
+			t.Errorf("run %d says nothing of the planted comment: %s", run, stderr)
+		}
+	}
+	cs := fake.Comments(1)
+	if len(cs) != 2 || cs[0].Body != planted || cs[0].Login != "pr-author" || cs[1].Login != "phasegen-bot" || !strings.Contains(cs[1].Body, "+  maxReplicas: 40") {
+		t.Fatalf("comments %+v", cs)
 	}
 }

@@ -24,6 +24,19 @@ type App struct {
 	Permissions map[string]string
 	// TokenLife is how long an installation token lasts; default 1h.
 	TokenLife time.Duration
+	// Slug is the App's URL name, default "phasegen"; its installation
+	// tokens write as "<slug>[bot]".
+	Slug string
+	// EmptyToken makes the fake sell installation tokens with an empty
+	// token; Expired sells ones whose expires_at has passed.
+	EmptyToken, Expired bool
+}
+
+func (a *App) slug() string {
+	if a.Slug == "" {
+		return "phasegen"
+	}
+	return a.Slug
 }
 
 // installationToken is a token the fake issued.
@@ -32,14 +45,17 @@ type installationToken struct {
 	perms   map[string]string
 }
 
-// appRoute recognises the App endpoints: GET /repos/{o}/{r}/installation
-// and POST /app/installations/{id}/access_tokens.
+// appRoute recognises the App endpoints: GET /app, GET
+// /repos/{o}/{r}/installation and POST /app/installations/{id}/access_tokens.
 func (s *Server) appRoute(method, p string) (string, map[string]string, bool) {
 	if method == http.MethodPost {
 		parts := strings.Split(strings.Trim(p, "/"), "/")
 		if len(parts) == 4 && parts[0] == "app" && parts[1] == "installations" && parts[3] == "access_tokens" {
 			return "app/installations/{id}/access_tokens", map[string]string{"id": parts[2]}, true
 		}
+	}
+	if method == http.MethodGet && strings.Trim(p, "/") == "app" {
+		return "app", nil, true
 	}
 	if rest, ok := s.repoPath(p); ok && method == http.MethodGet && rest == "installation" {
 		return "installation", nil, true
@@ -57,6 +73,10 @@ func (s *Server) handleApp(route string, params map[string]string, h string, bod
 	}
 	if resp, ok := s.checkJWT(app, h); !ok {
 		return resp
+	}
+	if route == "app" {
+		return jsonResponse(http.StatusOK, map[string]any{"id": app.ID, "slug": app.slug(), "name": app.slug(),
+			"owner": map[string]any{"login": s.opts.Owner}})
 	}
 	if route == "installation" {
 		if app.InstallationID == 0 {
@@ -101,6 +121,12 @@ func (s *Server) handleApp(route string, params map[string]string, h string, bod
 		s.tokens = map[string]installationToken{}
 	}
 	s.tokens[tok] = installationToken{expires: exp, perms: perms}
+	if app.Expired {
+		exp = s.opts.Now().Add(-time.Hour).UTC().Truncate(time.Second)
+	}
+	if app.EmptyToken {
+		tok = ""
+	}
 	return jsonResponse(http.StatusCreated, map[string]any{"token": tok, "expires_at": exp.Format(time.RFC3339),
 		"permissions": perms, "repository_selection": "selected"})
 }

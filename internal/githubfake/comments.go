@@ -152,7 +152,7 @@ func (s *Server) createComment(r *request) response {
 		return resp
 	}
 	now := s.opts.Now()
-	c := &comment{id: firstCommentID + int64(len(s.comments)), issue: n, body: body, login: s.opts.Login, created: now, updated: now}
+	c := &comment{id: firstCommentID + int64(len(s.comments)), issue: n, body: body, login: s.login(r.header.Get("Authorization")), created: now, updated: now}
 	s.comments = append(s.comments, c)
 	return jsonResponse(http.StatusCreated, s.commentJSON(r, c))
 }

@@ -30,6 +30,10 @@ type Options struct {
 	Token         string           // the only token accepted ("Bearer T" or "token T"); "" accepts any request
 	DefaultBranch string           // default "main"
 	Login         string           // login of the token's user, default "phasegen-bot"
+	// TokenIntegration makes Token an installation token, as GitHub
+	// Actions' GITHUB_TOKEN is: GET /user answers 403 and its comments are
+	// Login's (set it to "github-actions[bot]").
+	TokenIntegration bool
 	Now           func() time.Time // clock for commit dates and rate-limit headers, default time.Now
 	// App, when set, is a GitHub App that can buy installation tokens
 	// (accepted besides Token, within their permissions and life).
@@ -222,6 +226,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeResponse(w, resp)
 		return
 	}
+	if r.Method == http.MethodGet && p == "/user" {
+		s.mu.Lock()
+		resp := s.user(r.Header.Get("Authorization"))
+		s.calls = append(s.calls, Call{Method: r.Method, Route: "user", Path: "user", Header: req.header, Status: resp.status})
+		s.mu.Unlock()
+		writeResponse(w, resp)
+		return
+	}
 	rest, repoOK := s.repoPath(p)
 	if repoOK {
 		req.route, req.params = match(r.Method, rest)
@@ -296,13 +308,7 @@ func (s *Server) authError(h, method, route string, resp *response) bool {
 	if s.opts.Token == "" && s.opts.App == nil {
 		return false
 	}
-	tok := ""
-	for _, scheme := range []string{"Bearer ", "bearer ", "token ", "Token "} {
-		if t, ok := strings.CutPrefix(h, scheme); ok {
-			tok = t
-			break
-		}
-	}
+	tok := bearer(h)
 	if tok != "" && tok == s.opts.Token {
 		return false
 	}
@@ -316,6 +322,40 @@ func (s *Server) authError(h, method, route string, resp *response) bool {
 		*resp = errorResponse(http.StatusUnauthorized, "Bad credentials")
 	}
 	return true
+}
+
+// bearer is the token of an Authorization header ("Bearer T", "token T").
+func bearer(h string) string {
+	for _, scheme := range []string{"Bearer ", "bearer ", "token ", "Token "} {
+		if t, ok := strings.CutPrefix(h, scheme); ok {
+			return t
+		}
+	}
+	return ""
+}
+
+// user answers GET /user: the token's user, 403 for an installation token
+// (GitHub's "Resource not accessible by integration"), 401 for a token it
+// does not know.
+func (s *Server) user(h string) response {
+	tok := bearer(h)
+	_, installation := s.tokens[tok]
+	switch {
+	case tok != "" && tok == s.opts.Token && !s.opts.TokenIntegration, s.opts.Token == "" && s.opts.App == nil:
+		return jsonResponse(http.StatusOK, map[string]any{"login": s.opts.Login, "id": 1, "type": "User"})
+	case tok != "" && tok == s.opts.Token, installation:
+		return errorResponse(http.StatusForbidden, "Resource not accessible by integration")
+	}
+	return errorResponse(http.StatusUnauthorized, "Bad credentials")
+}
+
+// login is whose name a write with Authorization h goes under: the App's
+// bot for its installation tokens, Login otherwise.
+func (s *Server) login(h string) string {
+	if _, ok := s.tokens[bearer(h)]; ok && s.opts.App != nil {
+		return s.opts.App.slug() + "[bot]"
+	}
+	return s.opts.Login
 }
 
 // repoPath strips /repos/{owner}/{repo}/ (owner and repo compared

@@ -119,7 +119,16 @@ func documents(s string) []string {
 }
 
 // BuiltDiff returns the unified diff, object by object, of two built YAML
-// streams ("" when they are equal).
+// streams ("" when they are equal), Secret values masked (MaskSecrets).
 func BuiltDiff(from, to []byte) string {
-	return diff.Join(diff.Files(Split(from), Split(to)))
+	return diff.Join(SecretsMaskedDiff(from, to))
+}
+
+// SecretsMaskedDiff is the per-object diff of two built YAML streams with
+// every Secret value masked on both sides (MaskSecrets): what any diff
+// phasegen shows is made of.
+func SecretsMaskedDiff(from, to []byte) []diff.FileDiff {
+	from, _ = MaskSecrets(from)
+	to, _ = MaskSecrets(to)
+	return diff.Files(Split(from), Split(to))
 }

@@ -21,6 +21,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -41,6 +42,9 @@ const (
 
 // ErrNoURL is returned by New without a URL.
 var ErrNoURL = errors.New("no Prometheus URL")
+
+// promFloat is a sample value as Prometheus writes it.
+var promFloat = regexp.MustCompile(`^-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$`)
 
 // ErrAuth is a 401 or 403 from the server: the token is missing or refused.
 var ErrAuth = errors.New("authentication failed")
@@ -325,7 +329,7 @@ func (c *Client) decode(expr string, resp *http.Response, body []byte, n int) (R
 	if status != http.StatusOK {
 		return Result{}, -1, c.fail(expr, status, fmt.Sprintf("HTTP %d with a success answer", status), nil)
 	}
-	res, err := parseData(env.Data)
+	res, err := parseData(env.Data, c.redact)
 	if err != nil {
 		return Result{}, -1, c.fail(expr, status, err.Error(), err)
 	}
@@ -337,7 +341,7 @@ func looksHTML(b []byte) bool {
 	return strings.HasPrefix(s, "<!doctype html") || strings.HasPrefix(s, "<html")
 }
 
-func parseData(raw json.RawMessage) (Result, error) {
+func parseData(raw json.RawMessage, redact func(string) string) (Result, error) {
 	var d struct {
 		ResultType string          `json:"resultType"`
 		Result     json.RawMessage `json:"result"`
@@ -361,7 +365,7 @@ func parseData(raw json.RawMessage) (Result, error) {
 				return Result{}, err
 			}
 			for k, lv := range e.Metric {
-				e.Metric[k] = secret.Escape(lv) // label values are printed (pod names)
+				e.Metric[k] = redact(lv) // label values are printed (pod names): credentials masked, escaped
 			}
 			res.Vector = append(res.Vector, Sample{Metric: e.Metric, Value: v})
 		}
@@ -396,6 +400,11 @@ func parsePoint(raw json.RawMessage) (float64, error) {
 		return math.Inf(1), nil
 	case "-Inf":
 		return math.Inf(-1), nil
+	}
+	// Only the forms Prometheus writes (strconv's 'f', or 'e' for the very
+	// small and large): Go would also read 1_000 and 0x1p4.
+	if !promFloat.MatchString(s) {
+		return 0, fmt.Errorf("a sample value %q is not a number as Prometheus writes one", truncate(s, 60))
 	}
 	v, err := strconv.ParseFloat(s, 64)
 	if err != nil || math.IsInf(v, 0) || math.IsNaN(v) {

@@ -142,3 +142,27 @@ func TestNewRefuses(t *testing.T) {
 		t.Errorf("Display = %s", got)
 	}
 }
+
+// Sample values are read only in the forms Prometheus writes ('f', and 'e'
+// for the very small and large); Go's other float syntax (1_000, 0x1p4,
+// +1, " 1") is refused, so tune can never write "cpu: 1k" from it. A label
+// value holding the token is masked.
+func TestSampleForms(t *testing.T) {
+	for v, ok := range map[string]bool{"1.5": true, "-0.25": true, "1e-07": true, "1e+21": true, "3": true,
+		"1_000": false, "0x1p4": false, "+1": false, " 1": false, "1.": false, ".5": false, "Infinity": false, "1e": false} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			fmt.Fprintf(w, `{"status":"success","data":{"resultType":"vector","result":[{"metric":{"pod":"tok-secret-0"},"value":[1,%q]}]}}`, v)
+		}))
+		c, _ := client(t, srv.URL, Options{Token: "tok-secret", MaxAttempts: 1})
+		res, err := c.Query(context.Background(), "up", at)
+		srv.Close()
+		switch {
+		case ok && err != nil:
+			t.Errorf("%q refused: %v", v, err)
+		case !ok && (err == nil || !strings.Contains(err.Error(), "not a number as Prometheus writes one")):
+			t.Errorf("%q: %v %+v", v, err, res)
+		case ok && strings.Contains(res.Vector[0].Metric["pod"], "tok-secret"):
+			t.Errorf("the token shows in a label value: %q", res.Vector[0].Metric["pod"])
+		}
+	}
+}

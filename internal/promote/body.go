@@ -122,7 +122,7 @@ func composeBody(o Options, env *config.Environment, from, to *config.Phase, rep
 	d.Rows = workloadRows(pl, from, to, fromPlan, toPlan)
 	d.CostDelta = costDelta(fromPlan, toPlan)
 
-	diffs := diff.Files(manifest.Split(fromBuilt), manifest.Split(toBuilt))
+	diffs := manifest.SecretsMaskedDiff(fromBuilt, toBuilt)
 	d.DiffSummary = summary(diffs)
 	d.Fence = diff.Fence(d.Runbook + d.MoveRunbook + d.StrategyRunbook + diff.Join(diffs))
 

@@ -405,7 +405,11 @@ func addApplication(objs fileset.Set, es *envSide) error {
 // whose documents differ are decoded for the immutable-field gate, the
 // objects only the base side builds are the ones Argo CD must prune.
 func compare(e *Env, from, to *envSide, phases []*config.Phase, fromBuilt, toBuilt []byte, ov gate.Overrides) error {
-	fromObjs, toObjs := manifest.Split(fromBuilt), manifest.Split(toBuilt)
+	// Secret values are masked before anything is compared or shown: a
+	// changed value is a changed digest.
+	fromMasked, _ := manifest.MaskSecrets(fromBuilt)
+	toMasked, _ := manifest.MaskSecrets(toBuilt)
+	fromObjs, toObjs := manifest.Split(fromMasked), manifest.Split(toMasked)
 	if err := addApplication(fromObjs, from); err != nil {
 		return fmt.Errorf("%s at the base revision: %w", e.Name, err)
 	}

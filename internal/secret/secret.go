@@ -24,28 +24,71 @@ const Mask = "[REDACTED]"
 // "scheme://user:password@" keeps "scheme://" and loses the rest.
 var userinfo = regexp.MustCompile(`(?i)\b([a-z][a-z0-9+.-]*://)[^/?#@\s"'<>]+@`)
 
-// String returns s with every non-empty secret replaced by Mask, and the
-// userinfo of every URL in it (user:password@) replaced by Mask@.
+// bareUserinfo matches "user:password@host" written without a scheme (a
+// HOST[:PORT] value such as ARGOCD_SERVER): the pair is lost, the host kept.
+var bareUserinfo = regexp.MustCompile(`(^|[\s"'(\[=,;])[^\s/?#@"'<>:()\[\]=,;]+:[^\s/?#@"'<>]*@([a-zA-Z0-9\[])`)
+
+// credentialParam matches a query parameter whose name says it carries a
+// credential (token, auth, password, secret, key, signature, session):
+// the value is lost, the name kept.
+var credentialParam = regexp.MustCompile(`(?i)([?&;][a-z0-9_.\-]*(?:token|auth|passw|pwd|secret|key|sig|credential|session)[a-z0-9_.\-]*=)[^&;#\s"'<>:]*`)
+
+// String returns s with every non-empty secret replaced by Mask, in every
+// form Forms gives; the userinfo of every URL in it (user:password@, with
+// a scheme or without) replaced by Mask@; and the value of every query
+// parameter named like a credential replaced by Mask.
 func String(s string, secrets ...string) string {
 	for _, v := range Forms(secrets...) {
 		s = strings.ReplaceAll(s, v, Mask)
 	}
-	return userinfo.ReplaceAllString(s, "${1}"+Mask+"@")
+	s = userinfo.ReplaceAllString(s, "${1}"+Mask+"@")
+	s = bareUserinfo.ReplaceAllString(s, "${1}"+Mask+"@${2}")
+	return credentialParam.ReplaceAllString(s, "${1}"+Mask)
 }
 
+// minCore is the shortest encoded run of a secret Forms masks inside a
+// longer text: shorter runs could match ordinary text.
+const minCore = 8
+
 // Forms returns the secrets with the forms a server may echo them in: each
-// as given and base64-encoded (with and without padding), which for a
-// "user:password" pair is its Authorization: Basic header. Longest first,
-// so a secret that contains another is masked whole; empty ones are left
-// out.
+// as given; base64-encoded, standard and URL-safe, with and without
+// padding (for a "user:password" pair, its Authorization: Basic header);
+// the part of its base64 that is the same wherever it sits inside a longer
+// string ("Bearer TOKEN", "x-access-token:TOKEN"), at each of the three
+// alignments; and percent-encoded, as a query or a path. Longest first, so
+// a secret that contains another is masked whole; empty ones are left out.
 func Forms(secrets ...string) []string {
 	var out []string
+	seen := map[string]bool{}
+	add := func(f string) {
+		if f != "" && !seen[f] {
+			seen[f] = true
+			out = append(out, f)
+		}
+	}
 	for _, v := range secrets {
 		if v == "" {
 			continue
 		}
-		b := base64.StdEncoding.EncodeToString([]byte(v))
-		out = append(out, v, b, strings.TrimRight(b, "="))
+		add(v)
+		add(url.QueryEscape(v))
+		add(url.PathEscape(v))
+		for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding} {
+			b := enc.EncodeToString([]byte(v))
+			add(b)
+			add(strings.TrimRight(b, "="))
+			// Inside a longer string, the encoding of the bytes from the
+			// first whole group of three on does not depend on what
+			// comes before or after.
+			for skip := 0; skip < 3 && skip < len(v); skip++ {
+				rest := v[skip:]
+				if n := len(rest) / 3 * 3; n > 0 {
+					if core := enc.EncodeToString([]byte(rest[:n])); len(core) >= minCore {
+						add(core)
+					}
+				}
+			}
+		}
 	}
 	sort.SliceStable(out, func(i, j int) bool { return len(out[i]) > len(out[j]) })
 	return out

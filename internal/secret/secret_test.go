@@ -105,3 +105,42 @@ func TestClientRefusesCrossOriginRedirects(t *testing.T) {
 		t.Error("default port and case should not matter")
 	}
 }
+
+// A server may echo a token inside a longer string and then encode it
+// (base64 of "Bearer TOKEN", at any offset), or percent-encode it: every
+// such form is masked.
+func TestStringMasksEncodedForms(t *testing.T) {
+	tok := "ghs_phasegenInstallationTOKEN0123456789"
+	for _, prefix := range []string{"Bearer ", "x", "xy", "x-access-token:", ""} {
+		for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding, base64.RawStdEncoding} {
+			echoed := enc.EncodeToString([]byte(prefix + tok + " trailing"))
+			got := String("server says: "+echoed, tok)
+			core := enc.EncodeToString([]byte(tok[3:21]))
+			if strings.Contains(got, core) || !strings.Contains(got, Mask) {
+				t.Errorf("%q + token, %v: %q", prefix, enc == base64.URLEncoding, got)
+			}
+		}
+	}
+	sp := "tok/en+with space&more"
+	for _, echoed := range []string{url.QueryEscape(sp), url.PathEscape(sp)} {
+		if got := String("echo "+echoed, sp); strings.Contains(got, echoed) {
+			t.Errorf("percent-encoded: %q", got)
+		}
+	}
+}
+
+// Credentials in a value phasegen echoes back: a HOST:PORT with userinfo
+// and no scheme, a query parameter named like a credential.
+func TestStringMasksURLishValues(t *testing.T) {
+	for in, want := range map[string]string{
+		`argo cd server "admin:pw@argocd.example:8080": want HOST[:PORT]`: `argo cd server "` + Mask + `@argocd.example:8080": want HOST[:PORT]`,
+		"github api url admin:hunter2@ghe.example/api/v3: not absolute":   "github api url " + Mask + "@ghe.example/api/v3: not absolute",
+		"https://prom/api?auth_token=abc123&q=up":                         "https://prom/api?auth_token=" + Mask + "&q=up",
+		"GET /x?X-Amz-Signature=deadbeef;session=s1&page=2":               "GET /x?X-Amz-Signature=" + Mask + ";session=" + Mask + "&page=2",
+		"mail phasegen@users.noreply.github.com and git@github.com:o/r":   "mail phasegen@users.noreply.github.com and git@github.com:o/r",
+	} {
+		if got := String(in); got != want {
+			t.Errorf("String(%q)\n = %q\nwant %q", in, got, want)
+		}
+	}
+}

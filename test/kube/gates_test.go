@@ -303,10 +303,21 @@ func restore(t *testing.T, dir string) {
 	git(t, dir, "checkout", "-q", "--", ".")
 }
 
+// isolatedEnv is the environment for git and phasegen in these tests: no
+// user or system git configuration (a developer's signing, hooks or
+// default branch must not change what they see), a home of their own.
+func isolatedEnv(t *testing.T) []string {
+	t.Helper()
+	home := t.TempDir()
+	return append(os.Environ(), "HOME="+home, "XDG_CONFIG_HOME="+home,
+		"GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_SYSTEM=/dev/null", "GIT_CONFIG_NOSYSTEM=1")
+}
+
 func git(t *testing.T, dir string, args ...string) {
 	t.Helper()
 	cmd := exec.Command("git", args...)
 	cmd.Dir = dir
+	cmd.Env = isolatedEnv(t)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("git %v: %v\n%s", args, err, out)
 	}

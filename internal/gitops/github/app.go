@@ -60,16 +60,18 @@ type appTokens struct {
 	mu      sync.Mutex // held while a token is bought
 	token   string
 	expires time.Time
+	renewAt time.Time // when the token is bought again
 
 	seenMu sync.Mutex // apart from mu: a retry's log line redacts while a token is bought
 	seen   []string   // every JWT and token issued, for redaction
 }
 
-// Token returns an installation token valid for at least renewBefore.
+// Token returns an installation token, bought again renewBefore ahead of
+// its expiry (at half its life when that is shorter).
 func (a *appTokens) Token(ctx context.Context) (string, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if a.token != "" && a.now().Add(renewBefore).Before(a.expires) {
+	if a.token != "" && a.now().Before(a.renewAt) {
 		return a.token, nil
 	}
 	signed, err := a.jwt()
@@ -103,7 +105,27 @@ func (a *appTokens) Token(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", appError(err)
 	}
-	a.token, a.expires = tok.GetToken(), tok.GetExpiresAt().Time
+	return a.keep(tok)
+}
+
+// keep checks a bought token and keeps it: an empty one is GitHub's fault,
+// one that has already expired by this clock the machine's (buying again
+// would only buy another).
+func (a *appTokens) keep(tok *github.InstallationToken) (string, error) {
+	exp := tok.GetExpiresAt().Time
+	switch now := a.now(); {
+	case tok.GetToken() == "":
+		return "", errors.New("github sold the App an empty installation token")
+	case !exp.After(now):
+		return "", fmt.Errorf("%w: the installation token github sold expires at %s, which this machine's clock (%s) says has passed",
+			ErrAppClock, exp.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339))
+	case exp.Sub(now) < 2*renewBefore:
+		// A short life (or a clock far ahead): renew at half of it, not before every call.
+		a.renewAt = now.Add(exp.Sub(now) / 2)
+	default:
+		a.renewAt = exp.Add(-renewBefore)
+	}
+	a.token, a.expires = tok.GetToken(), exp
 	a.remember(a.token)
 	return a.token, nil
 }

@@ -130,3 +130,94 @@ func TestAppRefusals(t *testing.T) {
 		})
 	}
 }
+
+// What GitHub sells is checked: an empty token is never sent as a bearer,
+// one already expired by this machine's clock says so once instead of
+// buying again before every call, and a 401 on the App path blames the
+// App's token, not variables that are not set.
+func TestAppTokenChecks(t *testing.T) {
+	ctx := context.Background()
+	for name, c := range map[string]struct {
+		fake   func(*githubfake.App)
+		inject bool
+		want   string
+		is     error
+	}{
+		"empty token":   {func(a *githubfake.App) { a.EmptyToken = true }, false, "empty installation token", nil},
+		"expired token": {func(a *githubfake.App) { a.Expired = true }, false, "this machine's clock", github.ErrAppClock},
+		"401":           {nil, true, "the App's installation token was refused", github.ErrAuth},
+	} {
+		t.Run(name, func(t *testing.T) {
+			e, key := appEnv(t, c.fake)
+			if c.inject {
+				for nth := range 2 {
+					e.fake.Inject(githubfake.Fault{Route: "GET contents/{path...}", Nth: nth + 1, Kind: githubfake.Status, Status: 401})
+				}
+			}
+			tg := e.target(asApp(key, map[string]string{"contents": "read"}))
+			for range 2 {
+				_, err := tg.ReadFile(ctx, "main", "README.md")
+				if err == nil || !strings.Contains(err.Error(), c.want) || (c.is != nil && !errors.Is(err, c.is)) {
+					t.Fatalf("err = %v, want one saying %q", err, c.want)
+				}
+				if strings.Contains(err.Error(), "GITHUB_TOKEN") || strings.Contains(err.Error(), "GH_TOKEN") {
+					t.Errorf("an App failure blames the token variables: %v", err)
+				}
+			}
+			for _, call := range e.fake.Calls() {
+				if h := call.Header.Get("Authorization"); strings.TrimSpace(h) == "Bearer" || strings.TrimSpace(h) == "token" {
+					t.Errorf("%s sent an empty bearer", call.Key())
+				}
+			}
+			if n, max := e.fake.Count("POST app/installations/{id}/access_tokens"), 2; n > max {
+				t.Errorf("%d tokens bought for two reads", n)
+			}
+		})
+	}
+}
+
+// A short-lived token is renewed at half its life, not before every call.
+func TestAppShortTokenNoRebuyLoop(t *testing.T) {
+	e, key := appEnv(t, func(a *githubfake.App) { a.TokenLife = 4 * time.Minute })
+	tg := e.target(asApp(key, map[string]string{"contents": "read"}))
+	ctx := context.Background()
+	for range 5 {
+		if _, err := tg.ReadFile(ctx, "main", "README.md"); err != nil {
+			t.Fatal(err)
+		}
+		_ = e.clock.Sleep(ctx, 30*time.Second)
+	}
+	// 0s..2m on the first token (renewed at 2m of its 4m): 2 bought.
+	if n := e.fake.Count("POST app/installations/{id}/access_tokens"); n != 2 {
+		t.Errorf("%d tokens bought for 5 calls over 2.5 min, want 2", n)
+	}
+}
+
+// The App's comments are its bot's: a planted marker comment is left alone
+// and the App's own is found again.
+func TestAppStickyComment(t *testing.T) {
+	e, key := appEnv(t, func(a *githubfake.App) { a.Slug = "phasegen-review" })
+	if _, err := e.fake.CommitFiles("feature", "feature work", map[string][]byte{"README.md": []byte("changed\n")}); err != nil {
+		t.Fatal(err)
+	}
+	pr, err := e.target(asApp(key, writePerms)).OpenPR(context.Background(), github.PR{Base: "main", Head: "feature", Title: "feature"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := pr.Number
+	if err := e.fake.AddComment(n, "phasegen-review", marker+"\nplanted by a user named like the App\n"); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for run := range 2 {
+		tg := e.target(asApp(key, writePerms))
+		res, err := tg.StickyComment(ctx, n, marker, marker+"\nreview\n"+strings.Repeat("!", run))
+		if err != nil || res.Foreign != 1 || res.Created != (run == 0) {
+			t.Fatalf("run %d: %+v, %v", run, res, err)
+		}
+	}
+	cs := e.fake.Comments(n)
+	if len(cs) != 2 || cs[1].Login != "phasegen-review[bot]" || cs[1].Body != marker+"\nreview\n!" {
+		t.Errorf("comments %+v", cs)
+	}
+}

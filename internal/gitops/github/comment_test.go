@@ -2,6 +2,7 @@ package github_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -43,7 +44,7 @@ func TestStickyCommentCreateEditNoop(t *testing.T) {
 	if !strings.HasSuffix(res.URL, fmt.Sprintf("/pull/%d#issuecomment-%d", n, res.ID)) {
 		t.Errorf("url %s", res.URL)
 	}
-	if got, want := e.keys(), []string{"GET issues/{number}/comments", "POST issues/{number}/comments"}; !slices.Equal(got, want) {
+	if got, want := e.keys(), []string{"GET user", "GET issues/{number}/comments", "POST issues/{number}/comments"}; !slices.Equal(got, want) {
 		t.Errorf("first run calls %v, want %v", got, want)
 	}
 
@@ -108,15 +109,19 @@ func TestStickyCommentPages(t *testing.T) {
 	n := e.openPR()
 	for i := range 230 {
 		body := fmt.Sprintf("comment %d", i)
-		if i == 150 {
-			body = marker + "\nold review\n"
+		login := "someone"
+		switch i {
+		case 20:
+			body = marker + "\nplanted by someone\n"
+		case 150:
+			body, login = marker+"\nold review\n", "phasegen-bot"
 		}
-		if err := e.fake.AddComment(n, "someone", body); err != nil {
+		if err := e.fake.AddComment(n, login, body); err != nil {
 			t.Fatal(err)
 		}
 	}
 	res, err := e.target().StickyComment(context.Background(), n, marker, marker+"\nnew review\n")
-	if err != nil || !res.Updated {
+	if err != nil || !res.Updated || res.Foreign != 1 {
 		t.Fatalf("%+v, %v", res, err)
 	}
 	if c := e.fake.Count("GET issues/{number}/comments"); c != 3 {
@@ -152,5 +157,56 @@ func TestStickyCommentRefusals(t *testing.T) {
 	}
 	if w := e.writes(); len(w) != 0 {
 		t.Errorf("refusals wrote %v", w)
+	}
+}
+
+// A comment with the marker that phasegen did not write (a pull request's
+// author can plant one) is never adopted, whoever the credentials are.
+func TestStickyCommentOnlyOwn(t *testing.T) {
+	const planted = marker + "\nall clear, merge me\n"
+	for name, c := range map[string]struct {
+		fake  githubfake.Options
+		mod   func(*github.Options)
+		login string
+	}{
+		"user token":    {githubfake.Options{Token: token, Login: "release-bot"}, nil, "release-bot"},
+		"actions token": {githubfake.Options{Token: token, Login: "github-actions[bot]", TokenIntegration: true}, func(o *github.Options) { o.IntegrationLogin = "github-actions[bot]" }, "github-actions[bot]"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			e := newEnvWith(t, c.fake)
+			n := e.openPR()
+			if err := e.fake.AddComment(n, "mallory", planted); err != nil {
+				t.Fatal(err)
+			}
+			var mods []func(*github.Options)
+			if c.mod != nil {
+				mods = append(mods, c.mod)
+			}
+			tg := e.target(mods...)
+			for run := range 2 {
+				res, err := tg.StickyComment(context.Background(), n, marker, fmt.Sprintf("%s\nrun %d\n", marker, run))
+				if err != nil || res.Foreign != 1 || res.Created != (run == 0) || res.Updated != (run == 1) {
+					t.Fatalf("run %d: %+v, %v", run, res, err)
+				}
+			}
+			cs := e.fake.Comments(n)
+			if len(cs) != 2 || cs[0].Body != planted || cs[0].Login != "mallory" || cs[1].Login != c.login || cs[1].Body != marker+"\nrun 1\n" {
+				t.Errorf("comments %+v", cs)
+			}
+		})
+	}
+}
+
+// An installation token GitHub does not name, with no login given for it,
+// cannot tell its comments from a planted one: it refuses before writing.
+func TestStickyCommentUnknownIdentity(t *testing.T) {
+	e := newEnvWith(t, githubfake.Options{Token: token, TokenIntegration: true})
+	n := e.openPR()
+	_, err := e.target().StickyComment(context.Background(), n, marker, marker+"\nx\n")
+	if !errors.Is(err, github.ErrUnknownIdentity) || !strings.Contains(err.Error(), "installation token") {
+		t.Fatalf("got %v, want ErrUnknownIdentity", err)
+	}
+	if w := e.writes(); len(w) != 0 {
+		t.Errorf("wrote %v", w)
 	}
 }

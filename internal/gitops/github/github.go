@@ -39,7 +39,7 @@ const DefaultBaseURL = "https://api.github.com/"
 const DefaultMaxAttempts = 6
 
 // ErrAuth is wrapped by errors caused by a rejected or missing token.
-var ErrAuth = errors.New("github authentication failed (bad or missing GITHUB_TOKEN/GH_TOKEN)")
+var ErrAuth = errors.New("github authentication failed")
 
 // ErrRateLimited is wrapped by errors caused by a rate limit that lasts
 // longer than Options.MaxWait.
@@ -56,6 +56,11 @@ type Options struct {
 	// installation token for the repository, bought with the App's JWT and
 	// renewed before it expires.
 	App *App
+	// IntegrationLogin is the login GitHub gives the comments of Token
+	// when Token is an installation token, which GitHub does not name
+	// (GitHub Actions' GITHUB_TOKEN writes as "github-actions[bot]").
+	// Empty: such a token cannot keep a sticky comment.
+	IntegrationLogin string
 	// Owner and Repo name the repository.
 	Owner, Repo string
 	// HTTPClient sends the requests; default a new http.Client.
@@ -91,6 +96,10 @@ type Repo struct {
 
 	logMu sync.Mutex
 	log   io.Writer
+
+	integrationLogin string
+	identMu          sync.Mutex
+	ident            string // the login comments are written under, once known
 }
 
 var _ gitops.Repo = (*Repo)(nil)
@@ -124,6 +133,7 @@ func New(o Options) (*Repo, error) {
 	t := &Repo{
 		owner: o.Owner, repo: o.Repo, secrets: append([]string{o.Token}, secret.OfURL(base)...),
 		sleep: o.Sleep, now: o.Now, maxWait: o.MaxWait, log: o.Log, rand: o.Rand, maxAttempts: o.MaxAttempts,
+		integrationLogin: o.IntegrationLogin,
 	}
 	t.gh = github.NewClient(hc)
 	switch {

@@ -89,7 +89,7 @@ func (t *Repo) classify(resp *github.Response, err error, attempt int) (wait tim
 	var er *github.ErrorResponse
 	switch {
 	case status == http.StatusUnauthorized:
-		return 0, "", fmt.Errorf("%w: %w", ErrAuth, err)
+		return 0, "", fmt.Errorf("%w (%s): %w", ErrAuth, t.credentials(), err)
 	case status == http.StatusNotFound && strings.Contains(apiMessage(err), "No commit found for the ref"):
 		// The contents API names a missing branch this way.
 		return 0, "", fmt.Errorf("%w: %w", gitops.ErrNoBranch, err)
@@ -242,4 +242,15 @@ func plainError(resp *github.Response, err error) error {
 		msg = rl.Message
 	}
 	return &textError{text: fmt.Sprintf("%s %s: %d %s", resp.Request.Method, resp.Request.URL.Redacted(), resp.StatusCode, msg), err: err}
+}
+
+// credentials says which credentials a 401 refused.
+func (t *Repo) credentials() string {
+	switch {
+	case t.app != nil:
+		return "the App's installation token was refused: revoked, or this machine's clock is off"
+	case t.secrets[0] == "":
+		return "no token was given: set GITHUB_TOKEN or GH_TOKEN"
+	}
+	return "bad or expired GITHUB_TOKEN/GH_TOKEN"
 }
