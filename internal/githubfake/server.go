@@ -25,16 +25,16 @@ import (
 
 // Options configures a Server.
 type Options struct {
-	Owner         string           // repository owner, e.g. "coditect"
-	Repo          string           // repository name, e.g. "argocd-apps"
-	Token         string           // the only token accepted ("Bearer T" or "token T"); "" accepts any request
-	DefaultBranch string           // default "main"
-	Login         string           // login of the token's user, default "phasegen-bot"
+	Owner         string // repository owner, e.g. "coditect"
+	Repo          string // repository name, e.g. "argocd-apps"
+	Token         string // the only token accepted ("Bearer T" or "token T"); "" accepts any request
+	DefaultBranch string // default "main"
+	Login         string // login of the token's user, default "phasegen-bot"
 	// TokenIntegration makes Token an installation token, as GitHub
 	// Actions' GITHUB_TOKEN is: GET /user answers 403 and its comments are
 	// Login's (set it to "github-actions[bot]").
 	TokenIntegration bool
-	Now           func() time.Time // clock for commit dates and rate-limit headers, default time.Now
+	Now              func() time.Time // clock for commit dates and rate-limit headers, default time.Now
 	// App, when set, is a GitHub App that can buy installation tokens
 	// (accepted besides Token, within their permissions and life).
 	App *App
