@@ -103,6 +103,9 @@ func (a *App) runReview(ctx context.Context, g *globalOptions, opts *reviewOptio
 	if opts.repo != "" && opts.comment == "" {
 		return usagef("--repo is for --comment")
 	}
+	if a.Getenv("GITHUB_EVENT_NAME") == "pull_request_target" {
+		return errPullRequestTarget
+	}
 	number, args, err := a.commentNumber(opts, args)
 	if err != nil {
 		return err
@@ -283,30 +286,52 @@ func (a *App) commentNumber(opts *reviewOptions, args []string) (int, []string, 
 	return n, args, nil
 }
 
-// eventPullRequest reads the pull request number of the GitHub Actions
-// event (GITHUB_EVENT_PATH): pull_request.number, or issue.number for a
-// comment on a pull request.
-func (a *App) eventPullRequest() (int, error) {
+// actionsEvent is what review reads of the GitHub Actions event.
+type actionsEvent struct {
+	PullRequest *struct {
+		Number int `json:"number"`
+		Head   struct {
+			Repo struct {
+				FullName string `json:"full_name"`
+			} `json:"repo"`
+		} `json:"head"`
+		Base struct {
+			Repo struct {
+				FullName string `json:"full_name"`
+			} `json:"repo"`
+		} `json:"base"`
+	} `json:"pull_request"`
+	Issue *struct {
+		Number int `json:"number"`
+		// Set on an issue that is a pull request (issue_comment events).
+		PullRequest *json.RawMessage `json:"pull_request"`
+	} `json:"issue"`
+}
+
+// readEvent reads the GitHub Actions event (GITHUB_EVENT_PATH).
+func (a *App) readEvent() (*actionsEvent, string, error) {
 	p := a.Getenv("GITHUB_EVENT_PATH")
 	if p == "" {
-		return 0, usagef("--comment without a number reads the pull request from GITHUB_EVENT_PATH, which is not set: give --comment=N")
+		return nil, "", usagef("--comment without a number reads the pull request from GITHUB_EVENT_PATH, which is not set: give --comment=N")
 	}
 	data, err := readRegular(p, maxEventSize)
 	if err != nil {
-		return 0, fmt.Errorf("reading the GitHub Actions event: %w", err)
+		return nil, p, fmt.Errorf("reading the GitHub Actions event: %w", err)
 	}
-	var ev struct {
-		PullRequest *struct {
-			Number int `json:"number"`
-		} `json:"pull_request"`
-		Issue *struct {
-			Number int `json:"number"`
-			// Set on an issue that is a pull request (issue_comment events).
-			PullRequest *json.RawMessage `json:"pull_request"`
-		} `json:"issue"`
-	}
+	var ev actionsEvent
 	if err := json.Unmarshal(data, &ev); err != nil {
-		return 0, fmt.Errorf("reading the GitHub Actions event %s: %w", p, err)
+		return nil, p, fmt.Errorf("reading the GitHub Actions event %s: %w", p, err)
+	}
+	return &ev, p, nil
+}
+
+// eventPullRequest reads the pull request number of the GitHub Actions
+// event: pull_request.number, or issue.number for a comment on a pull
+// request.
+func (a *App) eventPullRequest() (int, error) {
+	ev, p, err := a.readEvent()
+	if err != nil {
+		return 0, err
 	}
 	switch {
 	case ev.PullRequest != nil && ev.PullRequest.Number > 0:
@@ -318,6 +343,23 @@ func (a *App) eventPullRequest() (int, error) {
 	}
 	return 0, fmt.Errorf("the GitHub Actions event %s is not about a pull request: give --comment=N", p)
 }
+
+// fromFork reports whether the GitHub Actions event is a pull request from
+// another repository (a fork), whose workflow token is read-only.
+func (a *App) fromFork() bool {
+	if a.Getenv("GITHUB_EVENT_PATH") == "" {
+		return false
+	}
+	ev, _, err := a.readEvent()
+	if err != nil || ev.PullRequest == nil {
+		return false
+	}
+	head, base := ev.PullRequest.Head.Repo.FullName, ev.PullRequest.Base.Repo.FullName
+	return head != "" && base != "" && !strings.EqualFold(head, base)
+}
+
+// errPullRequestTarget refuses the event that reviews the wrong code.
+var errPullRequestTarget = errors.New("refusing to review on a pull_request_target event: it checks out the base branch, so the review compares the base with itself (\"0 of N environments change\" whatever the pull request does), and checking out the pull request's head there hands a write token to its code; run review on pull_request (for forks: a read-only job writing the job summary, see the GitHub Action docs)")
 
 // maxEventSize bounds the GitHub Actions event file read.
 const maxEventSize = 16 << 20
@@ -377,6 +419,10 @@ func (a *App) postReview(ctx context.Context, opts *reviewOptions, number int, b
 		return err
 	}
 	res, err := gh.StickyComment(ctx, number, review.Marker, body)
+	if errors.Is(err, github.ErrForbidden) && a.fromFork() {
+		fmt.Fprintf(a.Stderr, "note: not commenting on #%d: it comes from a fork, whose workflow token GitHub makes read-only (%v); the review is in the job summary\n", number, err)
+		return nil
+	}
 	if err != nil {
 		return fmt.Errorf("commenting on github.com/%s pull request #%d: %w", repo, number, err)
 	}

@@ -213,3 +213,55 @@ func TestReviewCommentIgnoresPlanted(t *testing.T) {
 		t.Fatalf("comments %+v", cs)
 	}
 }
+
+// pull_request_target reviews the base against itself and tempts a
+// checkout of the head with a write token: refused, whatever the flags.
+func TestReviewRefusesPullRequestTarget(t *testing.T) {
+	reviewRepo(t)
+	_, env := reviewFake(t)
+	env["GITHUB_EVENT_NAME"] = "pull_request_target"
+	for _, args := range [][]string{{"review"}, {"review", "--comment=1"}} {
+		code, out, stderr := runCLI(t, env, args...)
+		if code != cli.ExitError || out != "" || !strings.Contains(stderr, "refusing to review on a pull_request_target event") || !strings.Contains(stderr, "run review on pull_request") {
+			t.Errorf("%v: exit %d\n%s%s", args, code, out, stderr)
+		}
+	}
+}
+
+// A fork's pull request: the workflow token is read-only, GitHub answers
+// the comment with 403. The summary is written, a note says why there is no
+// comment, exit 0; the same 403 on the repository's own pull request fails.
+func TestReviewForkCommentForbidden(t *testing.T) {
+	for _, c := range []struct {
+		head string
+		code int
+	}{{"mallory/phasegen", cli.ExitOK}, {"coditect/phasegen", cli.ExitError}} {
+		t.Run(c.head, func(t *testing.T) {
+			dir, _ := reviewRepo(t)
+			fake, env := reviewFake(t)
+			editFile(t, filepath.Join(dir, "environments", "phases", "beta.yaml"), "maxReplicas: 30", "maxReplicas: 40")
+			event := filepath.Join(t.TempDir(), "event.json")
+			ev := `{"number":1,"pull_request":{"number":1,"head":{"repo":{"full_name":"` + c.head + `"}},"base":{"repo":{"full_name":"coditect/phasegen"}}}}`
+			if err := os.WriteFile(event, []byte(ev), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			summary := filepath.Join(t.TempDir(), "summary.md")
+			env["GITHUB_EVENT_PATH"], env["GITHUB_EVENT_NAME"] = event, "pull_request"
+			fake.Inject(githubfake.Fault{Route: "POST issues/{number}/comments", Kind: githubfake.Status, Status: 403})
+			code, _, stderr := runCLI(t, env, "review", "--comment", "--summary-file", summary)
+			if code != c.code {
+				t.Fatalf("exit %d, want %d\n%s", code, c.code, stderr)
+			}
+			fork := strings.Contains(stderr, "note: not commenting on #1: it comes from a fork")
+			if fork != (c.code == cli.ExitOK) {
+				t.Errorf("fork note %v:\n%s", fork, stderr)
+			}
+			if b, err := os.ReadFile(summary); err != nil || !strings.Contains(string(b), "+  maxReplicas: 40") {
+				t.Errorf("summary: %v\n%s", err, b)
+			}
+			if len(fake.Comments(1)) != 0 {
+				t.Error("a comment was written")
+			}
+		})
+	}
+}

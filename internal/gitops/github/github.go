@@ -41,6 +41,10 @@ const DefaultMaxAttempts = 6
 // ErrAuth is wrapped by errors caused by a rejected or missing token.
 var ErrAuth = errors.New("github authentication failed")
 
+// ErrForbidden is wrapped by errors of a request the credentials may not
+// make (403, no rate limit).
+var ErrForbidden = errors.New("permission denied")
+
 // ErrRateLimited is wrapped by errors caused by a rate limit that lasts
 // longer than Options.MaxWait.
 var ErrRateLimited = errors.New("github rate limit exceeded")

@@ -122,7 +122,7 @@ func (t *Repo) classify(resp *github.Response, err error, attempt int) (wait tim
 	case status == 0 && transient(err):
 		return t.backoff(attempt), "connection failed: " + err.Error(), nil
 	case errors.As(err, &er) && status == http.StatusForbidden:
-		return 0, "", fmt.Errorf("permission denied (does the token have contents and pull-requests write access?): %w", err)
+		return 0, "", fmt.Errorf("%w (does the token have contents and pull-requests write access?): %w", ErrForbidden, err)
 	}
 	return 0, "", err
 }
