@@ -61,6 +61,7 @@ type Workload struct {
 	// workloads whose claims could end alike.
 	ExactClaims   bool
 	SessionMetric string
+	SessionLabels map[string]string // picks the workload's series of SessionMetric
 	Impact        config.Impact
 	Sticky        bool // a Service pins each client to one pod
 }
@@ -75,7 +76,7 @@ func For(w *workload.Workload, several bool) Workload {
 		}
 	}
 	a := Workload{Name: w.Name, Kind: w.Kind, Container: w.Container.Name, Sidecars: sidecars, Selector: w.SelectorString(),
-		ExactClaims: several, SessionMetric: w.Model.SessionMetric, Impact: w.Model.Impact, Sticky: len(w.Sticky) > 0}
+		ExactClaims: several, SessionMetric: w.Model.SessionMetric, SessionLabels: w.Model.SessionLabels, Impact: w.Model.Impact, Sticky: len(w.Sticky) > 0}
 	for _, c := range w.ClaimTemplates() {
 		a.Claims = append(a.Claims, c.Name)
 	}

@@ -182,9 +182,9 @@ func (t *target) pvcRule(percent int32) Rule {
 }
 
 func (t *target) sessionsRule(perPod int32) Rule {
-	expr := fmt.Sprintf("sum by (namespace) (%s{namespace=%q})\n"+
+	expr := fmt.Sprintf("sum by (namespace) (%s%s)\n"+
 		"  > sum by (namespace) (%s) * %d",
-		t.sessionMetric, t.ns, t.owned("kube_pod_status_ready"+t.podSel(`condition="true"`)), perPod)
+		t.sessionMetric, config.SessionSelector(t.ns, t.w.SessionLabels), t.owned("kube_pod_status_ready"+t.podSel(`condition="true"`)), perPod)
 	return Rule{
 		Alert:  AlertSessionsOverCapacity,
 		Expr:   expr,

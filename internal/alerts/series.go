@@ -2,6 +2,8 @@ package alerts
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 )
@@ -262,26 +264,40 @@ func (g *generator) sessions(perPod int) alertCase {
 		}
 		return out
 	}
-	sessions := func(ns, pod string, n int) inputSeries {
-		return inputSeries{Series: series(g.t.sessionMetric, q("namespace", ns), q("pod", pod)), Values: g.gauge(float64(n))}
+	sessions := func(ns, pod string, n int, labels map[string]string) inputSeries {
+		ls := []string{q("namespace", ns), q("pod", pod)}
+		for _, k := range slices.Sorted(maps.Keys(labels)) {
+			ls = append(ls, q(k, labels[k]))
+		}
+		return inputSeries{Series: series(g.t.sessionMetric, ls...), Values: g.gauge(float64(n))}
 	}
+	own := g.t.w.SessionLabels
 	var base []inputSeries
 	for i := 0; i < pods; i++ {
 		base = append(base, ready(ns, g.pod(i), i < pods-1)...)
 		if i > 0 && i < pods-1 {
-			base = append(base, sessions(ns, g.pod(i), perPod))
+			base = append(base, sessions(ns, g.pod(i), perPod, own))
 		}
+	}
+	if len(own) > 0 {
+		// Another workload's sessions in the namespace: a label of the
+		// workload's, another value.
+		other := maps.Clone(own)
+		for _, k := range slices.Sorted(maps.Keys(own))[:1] {
+			other[k] = own[k] + "-other"
+		}
+		base = append(base, sessions(ns, "other-0", 100*perPod, other))
 	}
 	for _, d := range g.decoyPods() {
 		base = append(base, ready(ns, d, true)...)
 	}
 	base = append(base, ready(ns+noiseSuffix, g.pod(0), true)...)
-	base = append(base, sessions(ns+noiseSuffix, g.pod(0), 100*perPod))
+	base = append(base, sessions(ns+noiseSuffix, g.pod(0), 100*perPod, own))
 	capacity := (pods - 1) * perPod
 	return alertCase{
 		alert:  AlertSessionsOverCapacity,
-		above:  append([]inputSeries{sessions(ns, g.pod(0), perPod+1)}, base...),
-		below:  append([]inputSeries{sessions(ns, g.pod(0), perPod)}, base...),
+		above:  append([]inputSeries{sessions(ns, g.pod(0), perPod+1, own)}, base...),
+		below:  append([]inputSeries{sessions(ns, g.pod(0), perPod, own)}, base...),
 		labels: map[string]string{"namespace": ns},
 		value:  float64(capacity + 1),
 	}

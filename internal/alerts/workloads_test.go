@@ -17,6 +17,14 @@ func apiWorkload() Workload {
 		ExactClaims: true, SessionMetric: "shop_sessions"}
 }
 
+// labelledAPI is api sharing its session metric with another workload of
+// the namespace, told apart by a label.
+func labelledAPI() Workload {
+	w := apiWorkload()
+	w.SessionLabels = map[string]string{"app": "api"}
+	return w
+}
+
 func dbWorkload() Workload {
 	return Workload{Name: "db", Kind: "StatefulSet", Container: "mysql", Sidecars: []string{"exporter"}, Selector: "app.kubernetes.io/name=db",
 		Claims: []string{"data", "binlog"}, ExactClaims: true}
@@ -125,7 +133,7 @@ func TestPromtoolWorkloads(t *testing.T) {
 			t.Fatal(err)
 		}
 		mutated := mutate(string(rules))
-		if mutated == string(rules) && name != "api" && name != "db" {
+		if mutated == string(rules) && name != "api" && name != "db" && name != "api-labelled" {
 			t.Fatalf("%s: the mutation changed nothing", name)
 		}
 		d := filepath.Join(dir, name)
@@ -140,8 +148,8 @@ func TestPromtoolWorkloads(t *testing.T) {
 		return d
 	}
 	same := func(s string) string { return s }
-	for _, w := range []Workload{apiWorkload(), dbWorkload()} {
-		d := write(w.Name, w, same)
+	for name, w := range map[string]Workload{"api": apiWorkload(), "db": dbWorkload(), "api-labelled": labelledAPI()} {
+		d := write(name, w, same)
 		if out, err := runPromtool(bin, d, "check", "rules", RulesFileName); err != nil {
 			t.Fatalf("%s: promtool check rules: %v\n%s", w.Name, err, out)
 		}
@@ -161,6 +169,10 @@ func TestPromtoolWorkloads(t *testing.T) {
 		}},
 		"api-every-container": {apiWorkload(), func(s string) string {
 			return strings.ReplaceAll(s, `, container="server"`, "")
+		}},
+		// Summed over the namespace, the other workload's sessions fire it.
+		"api-sessions-of-every-app": {labelledAPI(), func(s string) string {
+			return strings.ReplaceAll(s, `shop_sessions{namespace="shop", app="api"}`, `shop_sessions{namespace="shop"}`)
 		}},
 		"db-pods-by-prefix": {dbWorkload(), func(s string) string {
 			return strings.ReplaceAll(s, `pod=~"db-[0-9]+"`, `pod=~"db-.*"`)

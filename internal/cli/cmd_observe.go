@@ -133,7 +133,7 @@ func (a *App) observeEnv(ctx context.Context, g *globalOptions, o *observeOption
 		view := phase.For(w.Name)
 		out.workloads = append(out.workloads, &observedWorkload{planner: wp, phase: view})
 		scopes = append(scopes, observe.Scope{Namespace: env.Spec.Namespace, Workload: w.Name, Container: w.Container.Name,
-			SessionMetric: w.Model.SessionMetric, HPA: view.Spec.Autoscaling != nil,
+			SessionMetric: w.Model.SessionMetric, SessionLabels: w.Model.SessionLabels, HPA: view.Spec.Autoscaling != nil,
 			Deployment: w.Kind == base.KindDeployment, NoVolumes: len(w.ClaimTemplates()) == 0})
 	}
 	fmt.Fprintf(a.Stderr, "observing %s (namespace %s, phase %s) in %s over the %s before %s\n",

@@ -49,6 +49,7 @@ func TestInvalidFixtures(t *testing.T) {
 		{"invalid-requests-above-limits.yaml", 10, "spec.resources.requests.cpu", "above the limit"},
 		{"invalid-scale-policy.yaml", 12, "spec.autoscaling.scaleUp.pods", "at least 1"},
 		{"invalid-session-metric.yaml", 11, "spec.sessionMetric", "not a Prometheus metric name"},
+		{"invalid-session-metric-shared.yaml", 13, "spec.workloads.web.sessionMetric", "also workload api's session metric"},
 		{"invalid-soak.yaml", 9, "spec.soak", `"one day" is not a positive duration`},
 		{"invalid-soak-type.yaml", 9, "spec.soak", "must be a string"},
 		{"invalid-soak-zero.yaml", 9, "spec.soak", `"0h" is not a positive duration`},

@@ -7,6 +7,7 @@ package config
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -376,7 +377,27 @@ type WorkloadModel struct {
 	Container     string       `json:"container"`
 	UsersPerPod   *UsersPerPod `json:"usersPerPod"`
 	SessionMetric string       `json:"sessionMetric"`
-	Impact        Impact       `json:"impact"`
+	// SessionLabels are label matchers that pick this workload's series of
+	// SessionMetric ({app: api}): required when two workloads share one
+	// metric, which is otherwise summed over the namespace.
+	SessionLabels map[string]string `json:"sessionLabels"`
+	Impact        Impact            `json:"impact"`
+}
+
+// SessionSelector is the PromQL selector of the workload's sessions in
+// namespace: the namespace and SessionLabels, sorted.
+func (w WorkloadModel) SessionSelector(namespace string) string {
+	return SessionSelector(namespace, w.SessionLabels)
+}
+
+// SessionSelector is the PromQL selector of sessions in namespace with
+// labels, sorted.
+func SessionSelector(namespace string, labels map[string]string) string {
+	parts := []string{fmt.Sprintf("namespace=%q", namespace)}
+	for _, k := range sortedKeys(labels) {
+		parts = append(parts, fmt.Sprintf("%s=%q", k, labels[k]))
+	}
+	return "{" + strings.Join(parts, ", ") + "}"
 }
 
 // Impact words the alerts in the app's own terms; "" keeps the generic text.

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"k8s.io/apimachinery/pkg/util/validation"
 )
@@ -251,6 +252,7 @@ func validateCapacity(m *CapacityModel) Problems {
 			}
 			validateWorkloadModel(c, field, s.Workloads[name], false)
 		}
+		sharedSessions(c, s.Workloads)
 	}
 	if s.Pricing.CPUCoreHour < 0 {
 		c.fail("spec.pricing.cpuCoreHour", "must not be negative")
@@ -288,6 +290,16 @@ func validateWorkloadModel(c *checker, field string, w *WorkloadModel, needSessi
 	}
 	if (needSessions || w.SessionMetric != "") && !metricName.MatchString(w.SessionMetric) {
 		c.fail(field+".sessionMetric", "%q is not a Prometheus metric name", w.SessionMetric)
+	}
+	for _, k := range sortedKeys(w.SessionLabels) {
+		switch {
+		case w.SessionMetric == "":
+			c.fail(field+".sessionLabels", "is set without a sessionMetric")
+		case !labelName.MatchString(k) || k == "namespace" || strings.HasPrefix(k, "__"):
+			c.fail(field+".sessionLabels."+k, "%q is not a Prometheus label name phasegen can match on (namespace is matched already)", k)
+		case w.SessionLabels[k] == "" || !utf8.ValidString(w.SessionLabels[k]) || strings.ContainsAny(w.SessionLabels[k], "\n\r"):
+			c.fail(field+".sessionLabels."+k, "must be a non-empty one-line value")
+		}
 	}
 	for _, t := range []struct{ name, v string }{{"volumeFull", w.Impact.VolumeFull}, {"volumeData", w.Impact.VolumeData}} {
 		if strings.ContainsAny(t.v, "\n\r") || len(t.v) > 200 {
@@ -347,4 +359,38 @@ func (s *Set) sharedNamespaces() Problems {
 // Problem is a problem with field of the environment, at its line.
 func (e *Environment) Problem(field, format string, args ...any) Problem {
 	return Problem{File: e.Source.File, Line: e.Source.Line(field), Field: field, Msg: fmt.Sprintf(format, args...)}
+}
+
+// labelName is a Prometheus label name.
+var labelName = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_]*$`)
+
+// sharedSessions refuses two workloads counting their sessions with one
+// metric unless their sessionLabels tell them apart (a label both match
+// on, with different values): else each one's sessions alert, status and
+// tune would count the other's. The later (in name order) is named at its
+// line.
+func sharedSessions(c *checker, ws map[string]*WorkloadModel) {
+	names := sortedKeys(ws)
+	for i, name := range names {
+		w := ws[name]
+		for _, other := range names[:i] {
+			o := ws[other]
+			if w.SessionMetric == "" || o.SessionMetric != w.SessionMetric || apart(w.SessionLabels, o.SessionLabels) {
+				continue
+			}
+			c.fail("spec.workloads."+name+".sessionMetric", "%q is also workload %s's session metric, and their sessionLabels do not tell them apart: sessions are summed over the namespace, so each workload's sessions alert, status and tune would count the other's; give both a sessionLabels with a label whose value differs (e.g. {app: %s} and {app: %s}), or each a metric of its own", w.SessionMetric, other, other, name)
+			break
+		}
+	}
+}
+
+// apart reports whether label matchers a and b can never select the same
+// series: a label both name, with different values.
+func apart(a, b map[string]string) bool {
+	for k, v := range a {
+		if bv, ok := b[k]; ok && bv != v {
+			return true
+		}
+	}
+	return false
 }

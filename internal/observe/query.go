@@ -18,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/coditect/phasegen/internal/config"
 	"github.com/coditect/phasegen/internal/podquery"
 )
 
@@ -30,7 +31,8 @@ const rateWindow = "5m"
 // Scope is what the queries select.
 type Scope struct {
 	Namespace, Workload, SessionMetric string
-	Container                          string // the workload's sized container
+	SessionLabels                      map[string]string // pick the workload's series of SessionMetric
+	Container                          string            // the workload's sized container
 	HPA                                bool   // the phase autoscales: read the HPA's status
 	// Deployment: the workload's pods are found through their owners, not
 	// by name (package podquery).
@@ -65,7 +67,7 @@ func (s Scope) pvcSel() string {
 	return fmt.Sprintf("{namespace=%q, persistentvolumeclaim=~%q}", s.Namespace, ".*-"+regexp.QuoteMeta(s.Workload)+"-[0-9]+")
 }
 
-func (s Scope) sessionSel() string { return fmt.Sprintf("{namespace=%q}", s.Namespace) }
+func (s Scope) sessionSel() string { return config.SessionSelector(s.Namespace, s.SessionLabels) }
 
 // promDuration writes d as a Prometheus duration in whole seconds.
 func promDuration(d time.Duration) string { return strconv.FormatInt(int64(d/time.Second), 10) + "s" }
