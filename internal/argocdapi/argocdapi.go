@@ -22,6 +22,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/coditect/phasegen/internal/httpbody"
 	"github.com/coditect/phasegen/internal/secret"
 )
 
@@ -183,6 +184,9 @@ func TLSError(err error) bool {
 		strings.Contains(err.Error(), "server gave HTTP response to HTTPS client")
 }
 
+// MaxBody is the most bytes of an Argo CD answer read.
+const MaxBody = 32 << 20
+
 // Application reads one Application: GET /api/v1/applications/{name}.
 func (c *Client) Application(ctx context.Context, name string, q Query) (*Application, error) {
 	app, err := c.application(ctx, name, q)
@@ -217,8 +221,11 @@ func (c *Client) application(ctx context.Context, name string, q Query) (*Applic
 		return nil, fmt.Errorf("argo cd GET %s: %w", shown, err)
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 32<<20))
-	if err != nil {
+	body, err := httpbody.Read(resp.Body, MaxBody)
+	switch {
+	case errors.Is(err, httpbody.ErrTooLarge):
+		return nil, fmt.Errorf("argo cd GET %s (HTTP %d): %w", shown, resp.StatusCode, err)
+	case err != nil:
 		return nil, fmt.Errorf("argo cd GET %s: reading the answer: %w", shown, err)
 	}
 	if resp.StatusCode != http.StatusOK {
@@ -226,9 +233,15 @@ func (c *Client) application(ctx context.Context, name string, q Query) (*Applic
 		e.Message = secret.Untrusted(e.Message, c.token)
 		return nil, e
 	}
+	if err := httpbody.NotJSON(body, resp.Header.Get("Content-Type")); err != nil {
+		return nil, fmt.Errorf("argo cd GET %s: %w", shown, secret.Error(err, c.token))
+	}
 	var app Application
 	if err := json.Unmarshal(body, &app); err != nil {
 		return nil, fmt.Errorf("argo cd GET %s: not an Application: %w", shown, err)
+	}
+	if app.Metadata.Name != name {
+		return nil, fmt.Errorf("argo cd GET %s: the answer is Application %q, not %q: refusing to take another app's state for this one's", shown, secret.Untrusted(app.Metadata.Name, c.token), name)
 	}
 	// Every text of the answer is Argo CD's (or what it echoes): no token,
 	// no control character reaches the output.

@@ -102,3 +102,53 @@ func TestApplicationAnswers(t *testing.T) {
 		t.Errorf("bad server: %v", err)
 	}
 }
+
+// What an Argo CD (or a proxy before it) may answer besides the
+// Application asked for: another app's, an answer past the cap, an HTML
+// page, a redirect loop. Each is refused with the cause and the URL, and
+// none is worth a retry.
+func TestApplicationHostileAnswers(t *testing.T) {
+	hits := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits++
+		switch r.URL.Path {
+		case "/api/v1/applications/shop-production":
+			w.Write([]byte(`{"metadata":{"name":"other-team-app"},"status":{"sync":{"status":"Synced"},"health":{"status":"Healthy"}}}`))
+		case "/api/v1/applications/huge":
+			w.Write([]byte(`{"metadata":{"name":"huge"},"status":{"conditions":[{"message":"`))
+			chunk := []byte(strings.Repeat("x", 1<<20))
+			for range 35 {
+				w.Write(chunk)
+			}
+		case "/api/v1/applications/html":
+			w.Header().Set("Content-Type", "text/html")
+			w.Write([]byte("<html><body>Sign in to the corporate proxy</body></html>"))
+		default:
+			http.Redirect(w, r, r.URL.Path, http.StatusFound)
+		}
+	}))
+	defer srv.Close()
+	c, err := argocdapi.New(argocdapi.Options{Server: srv.URL, Token: tok})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]string{
+		"shop-production": `the answer is Application "other-team-app", not "shop-production"`,
+		"huge":            "larger than 32 MiB: cut",
+		"html":            `not JSON (Content-Type "text/html", beginning "<html><body>Sign in`,
+		"loop":            "stopped after 10 redirects",
+	} {
+		hits = 0
+		_, err := c.Application(context.Background(), name, argocdapi.Query{})
+		if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), srv.URL+"/api/v1/applications/"+name) {
+			t.Errorf("%s: %v, want %q with the URL", name, err, want)
+			continue
+		}
+		if argocdapi.Transient(err) {
+			t.Errorf("%s: retried: %v", name, err)
+		}
+		if name == "loop" && hits != 10 {
+			t.Errorf("loop: %d requests, want 10", hits)
+		}
+	}
+}

@@ -155,7 +155,12 @@ func (a *App) runWait(ctx context.Context, g *globalOptions, opts *waitOptions, 
 	rev := opts.revision
 	var head func(context.Context) (string, error)
 	if rev == "" {
-		if rev, head, err = a.gitopsHead(ctx, env, opts); err != nil {
+		// The branch is read inside the wait's deadline: a GitHub that
+		// trickles its answer cannot hold wait past --timeout.
+		hctx, cancel := context.WithTimeout(ctx, opts.timeout)
+		rev, head, err = a.gitopsHead(hctx, env, opts)
+		cancel()
+		if err != nil {
 			return err
 		}
 	}
@@ -175,11 +180,15 @@ func (a *App) runWait(ctx context.Context, g *globalOptions, opts *waitOptions, 
 	})
 	out := waitResult{Result: res}
 	var aerr error
+	// What is read after the wait has one query timeout in all, retries
+	// included.
+	after, cancel := context.WithTimeout(ctx, opts.prom.queryTimeout)
+	defer cancel()
 	if werr == nil && head != nil {
-		out.BranchHead = a.headAfter(ctx, head, env.Spec.GitOps.Branch, rev)
+		out.BranchHead = a.headAfter(after, head, env.Spec.GitOps.Branch, rev)
 	}
 	if werr == nil && prom != nil {
-		out.Alerts, aerr = a.waitAlerts(ctx, g, prom, cfg, env, phase)
+		out.Alerts, aerr = a.waitAlerts(after, g, prom, cfg, env, phase)
 	}
 	if res.Polls > 0 {
 		if err := a.printWait(opts.output, out); err != nil {

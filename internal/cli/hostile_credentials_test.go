@@ -254,3 +254,39 @@ func TestWaitDeadlineHolds(t *testing.T) {
 		t.Fatal("the server never saw the request")
 	}
 }
+
+// The GitOps branch read from a GitHub that trickles its answer is inside
+// the wait's deadline too: the request is cut at --timeout, not at the
+// server's pleasure.
+func TestWaitBranchReadInsideDeadline(t *testing.T) {
+	credSetup(t)
+	cut := make(chan bool, 8)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusOK)
+		fmt.Fprint(w, "{")
+		w.(http.Flusher).Flush()
+		select {
+		case <-r.Context().Done():
+			cut <- true
+		case <-time.After(20 * time.Second):
+			cut <- false
+		}
+	}))
+	t.Cleanup(srv.Close)
+	a := cli.NewTestApp(t, map[string]string{"ARGOCD_SERVER": "http://127.0.0.1:1", "ARGOCD_AUTH_TOKEN": hostileToken,
+		"GITHUB_TOKEN": hostileToken, "GITHUB_API_URL": srv.URL + "/"})
+	a.HTTPClient = srv.Client()
+	code := a.Run("wait", "production", "--repo", "coditect/argocd-apps", "--timeout", "1s")
+	if code != cli.ExitError || !strings.Contains(a.Err.String(), "deadline exceeded") {
+		t.Fatalf("exit %d, want 1 at the deadline:\n%s", code, a.Err.String())
+	}
+	select {
+	case byClient := <-cut:
+		if !byClient {
+			t.Fatal("the branch read was not cut at the deadline")
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("the server never saw the request")
+	}
+}

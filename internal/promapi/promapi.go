@@ -29,6 +29,7 @@ import (
 	"time"
 
 	"github.com/coditect/phasegen/internal/retry"
+	"github.com/coditect/phasegen/internal/httpbody"
 	"github.com/coditect/phasegen/internal/secret"
 )
 
@@ -269,15 +270,15 @@ func (c *Client) attempt(ctx context.Context, expr string, at time.Time, n int) 
 		return Result{}, -1, c.fail(expr, 0, msg, err)
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, c.o.MaxBody+1))
+	body, err := httpbody.Read(resp.Body, c.o.MaxBody)
+	if errors.Is(err, httpbody.ErrTooLarge) {
+		return Result{}, -1, c.fail(expr, resp.StatusCode, fmt.Sprintf("%v (HTTP %d)", err, resp.StatusCode), nil)
+	}
 	if err != nil {
 		if actx.Err() != nil && ctx.Err() == nil {
 			return Result{}, c.backoff(n), c.fail(expr, resp.StatusCode, fmt.Sprintf("the answer did not arrive within the %s query timeout", c.o.Timeout), err)
 		}
 		return Result{}, c.backoff(n), c.fail(expr, resp.StatusCode, "reading the answer: "+transportCause(err), err)
-	}
-	if int64(len(body)) > c.o.MaxBody {
-		return Result{}, -1, c.fail(expr, resp.StatusCode, fmt.Sprintf("the answer is larger than %d MiB (HTTP %d); refusing to read it", c.o.MaxBody>>20, resp.StatusCode), nil)
 	}
 	return c.decode(expr, resp, body, n)
 }

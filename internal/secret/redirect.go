@@ -13,12 +13,19 @@ import (
 const MaxRedirects = 10
 
 // RedirectError is a redirect a client refused to follow because it led to
-// another origin (scheme, host or port) than the request it answered.
+// another origin (scheme, host or port) than the request it answered, or
+// one too many of a loop.
 type RedirectError struct {
 	From, To string // without credentials
+	// Loop: the redirects went on past MaxRedirects (retrying would loop
+	// again).
+	Loop bool
 }
 
 func (e *RedirectError) Error() string {
+	if e.Loop {
+		return fmt.Sprintf("stopped after %d redirects from %s (last to %s): a redirect loop", MaxRedirects, e.From, e.To)
+	}
 	return fmt.Sprintf("refusing a redirect from %s to %s: another scheme, host or port would receive the credentials (use that address directly if it is the right one)", e.From, e.To)
 }
 
@@ -42,7 +49,7 @@ func Client(hc *http.Client) *http.Client {
 			return prev(req, via)
 		}
 		if len(via) >= MaxRedirects {
-			return fmt.Errorf("stopped after %d redirects", MaxRedirects)
+			return &RedirectError{From: URL(via[0].URL.String()), To: URL(req.URL.String()), Loop: true}
 		}
 		return nil
 	}

@@ -3,6 +3,9 @@ package github_test
 import (
 	"context"
 	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +13,7 @@ import (
 	"github.com/coditect/phasegen/internal/githubfake"
 	"github.com/coditect/phasegen/internal/gitops"
 	"github.com/coditect/phasegen/internal/gitops/github"
+	"github.com/coditect/phasegen/internal/httpbody"
 )
 
 // promote runs one Write and one OpenPR, as the CLI does.
@@ -278,5 +282,45 @@ func TestContextCancelledWhileWaiting(t *testing.T) {
 	})
 	if _, err := tg.Write(ctx, change(rendered(3, "beta"))); !errors.Is(err, context.Canceled) {
 		t.Fatalf("error %v", err)
+	}
+}
+
+// A server whose answers run past MaxAnswer, whatever they claim (a
+// contents answer saying size 100, a comment page of 60 MiB): refused as
+// cut, never read whole, not retried.
+func TestAnswersCapped(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if r.URL.Path == "/user" {
+			io.WriteString(w, `{"login":"phasegen-bot"}`)
+			return
+		}
+		if strings.Contains(r.URL.Path, "/contents/") {
+			io.WriteString(w, `{"type":"file","encoding":"base64","size":100,"name":"a.yaml","path":"a.yaml","sha":"0123","content":"`)
+		} else {
+			io.WriteString(w, `[{"id":1,"body":"`)
+		}
+		chunk := strings.Repeat("A", 1<<20)
+		for range 60 {
+			if _, err := io.WriteString(w, chunk); err != nil {
+				return
+			}
+		}
+		io.WriteString(w, `"}]`)
+	}))
+	defer srv.Close()
+	tg, err := github.New(github.Options{BaseURL: srv.URL, Token: token, Owner: "coditect", Repo: "argocd-apps",
+		HTTPClient: srv.Client(), Sleep: func(context.Context, time.Duration) error { return nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	_, err = tg.ReadFile(ctx, "main", "a.yaml")
+	if !errors.Is(err, httpbody.ErrTooLarge) || !strings.Contains(err.Error(), "larger than 48 MiB: cut") {
+		t.Errorf("contents: %v", err)
+	}
+	_, err = tg.StickyComment(ctx, 1, "<!-- m -->", "<!-- m -->\nx\n")
+	if !errors.Is(err, httpbody.ErrTooLarge) || !strings.Contains(err.Error(), "listing comments on #1") {
+		t.Errorf("comments: %v", err)
 	}
 }

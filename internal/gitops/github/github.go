@@ -28,12 +28,18 @@ import (
 	"github.com/google/go-github/v62/github"
 
 	"github.com/coditect/phasegen/internal/gitops"
+	"github.com/coditect/phasegen/internal/httpbody"
 	"github.com/coditect/phasegen/internal/retry"
 	"github.com/coditect/phasegen/internal/secret"
 )
 
 // DefaultBaseURL is the GitHub API used when Options.BaseURL is empty.
 const DefaultBaseURL = "https://api.github.com/"
+
+// MaxAnswer is the most bytes of one GitHub answer read (a page of 100
+// comments of GitHub's largest, a file at gitops.MaxFileSize in base64),
+// whatever size the answer claims.
+const MaxAnswer = 48 << 20
 
 // DefaultMaxAttempts bounds how often one API call is tried.
 const DefaultMaxAttempts = 6
@@ -132,7 +138,7 @@ func New(o Options) (*Repo, error) {
 	if inner == nil {
 		inner = http.DefaultTransport
 	}
-	rt := rateHeaderTransport{next: inner}
+	rt := rateHeaderTransport{next: httpbody.Transport{Next: inner, Max: MaxAnswer}}
 	hc.Transport = rt
 	t := &Repo{
 		owner: o.Owner, repo: o.Repo, secrets: append([]string{o.Token}, secret.OfURL(base)...),
