@@ -138,3 +138,44 @@ func RepoRoot(dir string) (string, error) {
 	}
 	return d, nil
 }
+
+// ErrLinkOutside is wrapped when a directory phasegen reads is a symbolic
+// link leading out of the repository it lies in.
+var ErrLinkOutside = errors.New("a symbolic link leading outside the repository")
+
+// CheckDirLinks checks dir and each dir/sub that is a symbolic link: it
+// must lead to a directory inside the git repository the link lies in (or,
+// outside any repository, inside the link's own directory), as a linked
+// file must. A missing path is no error here.
+func CheckDirLinks(dir string, subs ...string) error {
+	for _, p := range append([]string{dir}, joinAll(dir, subs)...) {
+		fi, err := os.Lstat(p)
+		if err != nil || fi.Mode()&fs.ModeSymlink == 0 {
+			continue
+		}
+		parent, err := realPath(filepath.Dir(p))
+		if err != nil {
+			return fmt.Errorf("%s: %w", p, err)
+		}
+		home := gitTop(parent)
+		if home == "" {
+			home = parent
+		}
+		target, err := filepath.EvalSymlinks(p)
+		if err != nil {
+			return fmt.Errorf("%s: resolving its symbolic link: %w", p, err)
+		}
+		if !within(target, home) {
+			return fmt.Errorf("%s leads to %s, outside %s: %w; refusing to read it", p, target, home, ErrLinkOutside)
+		}
+	}
+	return nil
+}
+
+func joinAll(dir string, subs []string) []string {
+	out := make([]string, len(subs))
+	for i, s := range subs {
+		out[i] = filepath.Join(dir, s)
+	}
+	return out
+}

@@ -178,6 +178,14 @@ func TestHostileInputs(t *testing.T) {
 			}
 			return "base/extra.yaml"
 		}, "symbolic links are not allowed"},
+		{"phases a symlink out of the repository", func(t *testing.T, root string) string {
+			moveOut(t, filepath.Join(root, "environments", "phases"))
+			return filepath.Join("environments", "phases")
+		}, "outside"},
+		{"base a symlink out of the repository", func(t *testing.T, root string) string {
+			moveOut(t, filepath.Join(root, "templates", "base"))
+			return filepath.Join("templates", "base")
+		}, "a symbolic link leading outside the repository"},
 		{"phase that does not exist", func(t *testing.T, root string) string {
 			replaceIn(t, env(root), "phase: pre-launch", "phase: launch-everything")
 			return env(root)
@@ -212,5 +220,18 @@ func TestHostileInputs(t *testing.T) {
 				t.Error("overlays/ changed")
 			}
 		})
+	}
+}
+
+// moveOut moves directory dir out of the repository and leaves in its
+// place a symbolic link to where it went.
+func moveOut(t *testing.T, dir string) {
+	t.Helper()
+	outside := filepath.Join(t.TempDir(), filepath.Base(dir))
+	if err := os.Rename(dir, outside); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(outside, dir); err != nil {
+		t.Fatal(err)
 	}
 }

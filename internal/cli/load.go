@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/coditect/phasegen/internal/atomicfs"
 	"github.com/coditect/phasegen/internal/base"
 	"github.com/coditect/phasegen/internal/config"
 	"github.com/coditect/phasegen/templates"
@@ -17,6 +18,9 @@ func (a *App) loadConfig(g *globalOptions) (*config.Set, error) {
 	if _, err := os.Stat(g.ConfigDir); errors.Is(err, fs.ErrNotExist) {
 		abs, _ := filepath.Abs(g.ConfigDir)
 		return nil, fmt.Errorf("no configuration here: %s (%s) does not exist; run phasegen in a configuration repository, point --config at its configuration, or start one with `phasegen init --from PATH`", g.ConfigDir, abs)
+	}
+	if err := atomicfs.CheckDirLinks(g.ConfigDir, "phases"); err != nil {
+		return nil, fmt.Errorf("reading the configuration: %w", err)
 	}
 	return config.Load(g.ConfigDir)
 }
@@ -40,6 +44,9 @@ func (a *App) templatesFS(g *globalOptions) (fs.FS, error) {
 		}
 		return nil, fmt.Errorf("%s does not exist: phasegen sizes the Deployments and StatefulSets of your app's Kustomize base, kept in %s; write one from your manifests with `phasegen init --from PATH`, or name the directory that holds base/ with --templates (--templates %s is the example's base built into phasegen)",
 			kust, filepath.Join(g.TemplatesDir, "base"), EmbeddedTemplates)
+	}
+	if err := atomicfs.CheckDirLinks(g.TemplatesDir, "base"); err != nil {
+		return nil, fmt.Errorf("reading the templates: %w", err)
 	}
 	return os.DirFS(g.TemplatesDir), nil
 }
