@@ -207,7 +207,17 @@ func (a *App) redact(msg string) string {
 			secrets = append(secrets, a.Getenv(v))
 		}
 	}
-	return secret.String(msg, secrets...)
+	// No message drives the terminal: control characters other than the
+	// line breaks and tabs phasegen writes itself are escaped.
+	lines := strings.Split(secret.String(msg, secrets...), "\n")
+	for i, l := range lines {
+		parts := strings.Split(l, "\t")
+		for j, p := range parts {
+			parts[j] = secret.Escape(p)
+		}
+		lines[i] = strings.Join(parts, "\t")
+	}
+	return strings.Join(lines, "\n")
 }
 
 // indentRest keeps multi-line errors (one problem a line) readable.

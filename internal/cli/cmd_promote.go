@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -113,6 +114,11 @@ func (a *App) runPromote(ctx context.Context, g *globalOptions, opts *promoteOpt
 		if _, _, err := atomicfs.Editable(root, env.Source.File); err != nil {
 			return err
 		}
+		// The overlay is re-rendered after the write: a directory it
+		// cannot replace stops the promotion before.
+		if err := overlaysReplaceable(g); err != nil {
+			return err
+		}
 	}
 	perms := permsPromote()
 	if opts.dryRun {
@@ -146,6 +152,15 @@ func (a *App) runPromote(ctx context.Context, g *globalOptions, opts *promoteOpt
 		AllowSkip: opts.allowSkip, AllowRecreate: opts.allowRecreate, AllowEarly: opts.allowEarly, ForceBranch: opts.forceBranch,
 		Overrides: gateFlags(),
 		Now:       a.Now, Log: a.Stderr,
+		// The last moment before the first write: an edit to the
+		// environment's file since it was read stops the promotion here,
+		// not after the GitOps write.
+		BeforeWrite: func() error {
+			if now := readOrNil(env.Source.File); !bytes.Equal(now, env.Source.Raw) {
+				return fmt.Errorf("%s changed while the promotion was prepared: nothing was written; run promote again", env.Source.File)
+			}
+			return nil
+		},
 	})
 	if err != nil {
 		return err

@@ -56,11 +56,8 @@ func (a *App) runRender(g *globalOptions, args []string, appset string) error {
 	if err != nil {
 		return err
 	}
-	// The overlays directory is replaced whole: never the repository, the
-	// configs, the templates, or a directory of files phasegen did not write.
-	keep := map[string]string{"config directory": g.ConfigDir, "templates directory": g.TemplatesDir}
-	if err := atomicfs.CheckReplaceable(g.OverlaysDir, keep); err != nil {
-		return fmt.Errorf("--overlays %s: %w", displayDir(g.OverlaysDir), err)
+	if err := overlaysReplaceable(g); err != nil {
+		return err
 	}
 	// Read, render and write under one lock, so that two renders of this
 	// checkout (a promotion re-rendering its environment, say) take turns.
@@ -200,6 +197,17 @@ func readOverlays(dir string) (fileset.Set, error) {
 		return nil, fmt.Errorf("reading %s: %w", displayDir(dir), err)
 	}
 	return files, nil
+}
+
+// overlaysReplaceable checks that the overlays directory may be replaced
+// whole: never the repository, the configs, the templates (a directory of
+// files phasegen did not write is refused when written).
+func overlaysReplaceable(g *globalOptions) error {
+	keep := map[string]string{"config directory": g.ConfigDir, "templates directory": g.TemplatesDir}
+	if err := atomicfs.CheckReplaceable(g.OverlaysDir, keep); err != nil {
+		return fmt.Errorf("--overlays %s: %w", displayDir(g.OverlaysDir), err)
+	}
+	return nil
 }
 
 // replaced returns the files of old that next removes or changes.

@@ -83,3 +83,55 @@ func TestPromoteRefusesWhatItWouldBreak(t *testing.T) {
 		t.Fatalf("--force-branch: exit %d, want 0 saying what it replaced:\n%s", code, out)
 	}
 }
+
+// A file of the GitOps repository named to forge lines (an escape
+// sequence, a newline) is never printed raw, whatever promote says of it.
+func TestPromoteEscapesTargetNames(t *testing.T) {
+	gitDir := credSetup(t)
+	work := t.TempDir()
+	when := time.Now()
+	gittest.At(t, work, when, "clone", "-q", gitDir, ".")
+	name := "apps/coditect/overlays/production/x\x1b[2J\nphasegen promote: all gates passed.yaml"
+	if err := os.MkdirAll(filepath.Dir(filepath.Join(work, name)), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(work, name), []byte("kind: ConfigMap\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	gittest.At(t, work, when, "add", "-A")
+	gittest.At(t, work, when, "commit", "-q", "-m", "a hostile name")
+	gittest.At(t, work, when, "push", "-q", "origin", "HEAD:main")
+	a := cli.NewTestApp(t, nil)
+	code := a.Run("promote", "production", "--to", "beta", "--git-dir", gitDir)
+	out := a.Output()
+	if code != cli.ExitError || !strings.Contains(out, `holds a file named "x\x1b[2J\nphasegen promote: all gates passed.yaml", with control characters`) {
+		t.Fatalf("exit %d, want 1 naming the file escaped:\n%s", code, out)
+	}
+	if strings.Contains(out, "\x1b") || strings.Contains(out, "\nphasegen promote: all gates passed") {
+		t.Fatalf("a name from the repository was printed raw:\n%q", out)
+	}
+}
+
+// The overlays directory promote re-renders after its write is checked
+// before it: `--overlays .` (the repository itself) writes no branch and
+// leaves the environment's file alone.
+func TestPromoteChecksOverlaysFirst(t *testing.T) {
+	gitDir := configCopy(t)
+	env := filepath.Join("environments", "production.yaml")
+	raw, err := os.ReadFile(env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gittest.At(t, ".", time.Now(), "init", "-q")
+	a := cli.NewTestApp(t, nil)
+	code := a.Run("promote", "production", "--to", "pre-launch", "--git-dir", gitDir, "--overlays", ".")
+	if out := a.Output(); code != cli.ExitError || !strings.Contains(out, "--overlays .") || !strings.Contains(out, "refusing to replace it") {
+		t.Fatalf("exit %d, want 1 refusing the overlays directory:\n%s", code, out)
+	}
+	if heads := gittest.At(t, gitDir, time.Now(), "for-each-ref", "refs/heads/phasegen"); heads != "" {
+		t.Errorf("a refused promotion wrote a branch: %s", heads)
+	}
+	if now, _ := os.ReadFile(env); string(now) != string(raw) {
+		t.Error("the environment's file was edited")
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"maps"
 	"path"
 	"slices"
+	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -20,6 +21,7 @@ import (
 	"github.com/coditect/phasegen/internal/kbuild"
 	"github.com/coditect/phasegen/internal/manifest"
 	"github.com/coditect/phasegen/internal/overlay"
+	"github.com/coditect/phasegen/internal/secret"
 	"github.com/go-git/go-git/v5/plumbing"
 )
 
@@ -142,6 +144,10 @@ func heldTree(ctx context.Context, t gitops.Repo, g config.GitOps, env string, l
 			}
 		}
 		for _, name := range slices.Sorted(maps.Keys(listed)) {
+			if secret.Escape(name) != name {
+				// Such a name can forge lines of any message that shows it.
+				return nil, fmt.Errorf("%s on %s holds a file named %s, with control characters, which phasegen never writes: remove it from the GitOps repository", dir, g.Branch, strconv.Quote(name))
+			}
 			p := path.Join(dir, name)
 			data, have := local[p]
 			if p == kpath || (have && listed[name] == plumbing.ComputeHash(plumbing.BlobObject, data).String()) {

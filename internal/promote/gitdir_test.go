@@ -1,6 +1,7 @@
 package promote_test
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
@@ -191,5 +192,23 @@ func TestPromoteUnknownCurrentPhase(t *testing.T) {
 	_, err := promote.Promote(ctx, o)
 	if err == nil || !strings.Contains(err.Error(), `production is at phase "pre-launch" on main`) {
 		t.Errorf("got %v", err)
+	}
+}
+
+// BeforeWrite runs after every read and check, just before the first
+// write: its refusal leaves the branch where it was.
+func TestPromoteBeforeWriteStops(t *testing.T) {
+	f := shipped(t)
+	dir := seeded(t, f)
+	before := tip(t, dir, "phasegen/production")
+	o := f.opts(openRepo(t, dir), "beta")
+	calls := 0
+	o.BeforeWrite = func() error { calls++; return errors.New("environments/production.yaml changed") }
+	_, err := promote.Promote(ctx, o)
+	if err == nil || err.Error() != "environments/production.yaml changed" || calls != 1 {
+		t.Fatalf("got %v after %d calls, want the hook's refusal", err, calls)
+	}
+	if tip(t, dir, "phasegen/production") != before {
+		t.Error("the refused promotion moved the branch")
 	}
 }

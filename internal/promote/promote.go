@@ -78,6 +78,10 @@ type Options struct {
 	ForceBranch bool
 	// Now is the clock the soak is measured against; time.Now when nil.
 	Now func() time.Time
+	// BeforeWrite, when set, runs just before the first write: an error
+	// stops the promotion with nothing written (the CLI checks there that
+	// the environment's file, which it edits after, did not change).
+	BeforeWrite func() error
 
 	// Author signs the commit; defaultAuthor when empty. The commit's time
 	// comes from the target's clock (local.Options.Now, github.Options.Now):
@@ -280,6 +284,11 @@ func (p *promotion) compose(context.Context) error {
 // write commits the proposed tree on the head branch.
 func (p *promotion) write(ctx context.Context) error {
 	o, g, out := p.o, p.env.Spec.GitOps, &p.out
+	if o.BeforeWrite != nil {
+		if err := o.BeforeWrite(); err != nil {
+			return err
+		}
+	}
 	fmt.Fprintf(o.Log, "writing %d files under %s on %s (on top of %s)\n", len(out.Files), displayRoot(g.Path), out.Head, g.Branch)
 	res, err := o.Target.Write(ctx, gitops.Change{
 		Base: g.Branch, Head: out.Head, Root: g.Path, Files: out.Files,
