@@ -48,6 +48,10 @@ func leak(data []byte) string {
 			tok[4:20], // a fragment, as a truncated line would show it
 			base64.StdEncoding.EncodeToString([]byte(tok)),
 			base64.StdEncoding.EncodeToString([]byte("x-access-token:" + tok)),
+			// Inside a longer string a server encoded: base64("Bearer "+tok)
+			// holds a run of it that no alignment changes.
+			base64.StdEncoding.EncodeToString([]byte("Bearer " + tok))[12:36],
+			url.QueryEscape("token=" + tok),
 		} {
 			if bytes.Contains(data, []byte(form)) {
 				return form
