@@ -33,7 +33,7 @@ type Scope struct {
 	Namespace, Workload, SessionMetric string
 	SessionLabels                      map[string]string // pick the workload's series of SessionMetric
 	Container                          string            // the workload's sized container
-	HPA                                bool   // the phase autoscales: read the HPA's status
+	HPA                                bool              // the phase autoscales: read the HPA's status
 	// Deployment: the workload's pods are found through their owners, not
 	// by name (package podquery).
 	Deployment bool

@@ -28,8 +28,8 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/coditect/phasegen/internal/retry"
 	"github.com/coditect/phasegen/internal/httpbody"
+	"github.com/coditect/phasegen/internal/retry"
 	"github.com/coditect/phasegen/internal/secret"
 )
 
