@@ -219,11 +219,15 @@ func withUser(u string) string {
 	return fmt.Sprintf("%s://user:%s@%s", scheme, hostilePassword, rest)
 }
 
-// TestWaitDeadlineHolds: an Argo CD that sends its answer a byte at a time
-// (here: headers, then nothing) cannot hold wait past --timeout: the request
-// carries the deadline and is cut there, well before the server gives up.
-func TestWaitDeadlineHolds(t *testing.T) {
-	gitDir := credSetup(t)
+// trickler is a server that sends headers and "{", then nothing, until
+// the client cuts the request or, 20 s on, it gives up itself.
+type trickler struct {
+	*httptest.Server
+	cut chan bool // true: the client cut the request
+}
+
+func newTrickler(t *testing.T) trickler {
+	t.Helper()
 	cut := make(chan bool, 8)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
@@ -238,6 +242,28 @@ func TestWaitDeadlineHolds(t *testing.T) {
 		}
 	}))
 	t.Cleanup(srv.Close)
+	return trickler{srv, cut}
+}
+
+// wantCut fails unless the client cut the request before the server gave up.
+func (tr trickler) wantCut(t *testing.T, what string) {
+	t.Helper()
+	select {
+	case byClient := <-tr.cut:
+		if !byClient {
+			t.Fatalf("%s was not cut at the deadline: the server gave up first", what)
+		}
+	case <-time.After(time.Minute): // a hang guard: the handler never ran
+		t.Fatal("the server never saw the request")
+	}
+}
+
+// TestWaitDeadlineHolds: an Argo CD that sends its answer a byte at a time
+// (here: headers, then nothing) cannot hold wait past --timeout: the request
+// carries the deadline and is cut there, well before the server gives up.
+func TestWaitDeadlineHolds(t *testing.T) {
+	gitDir := credSetup(t)
+	srv := newTrickler(t)
 	a := cli.NewTestApp(t, map[string]string{"ARGOCD_SERVER": srv.URL, "ARGOCD_AUTH_TOKEN": hostileToken})
 	a.HTTPClient = srv.Client()
 	stderr := a.Err
@@ -245,14 +271,7 @@ func TestWaitDeadlineHolds(t *testing.T) {
 	if code != cli.ExitError || !strings.Contains(stderr.String(), "timed out after 1s") {
 		t.Fatalf("exit %d, want 1 timed out:\n%s", code, stderr.String())
 	}
-	select {
-	case byClient := <-cut:
-		if !byClient {
-			t.Fatal("the request was not cut at the deadline: the server gave up first")
-		}
-	case <-time.After(time.Minute): // a hang guard: the handler never ran
-		t.Fatal("the server never saw the request")
-	}
+	srv.wantCut(t, "the request")
 }
 
 // The GitOps branch read from a GitHub that trickles its answer is inside
@@ -260,20 +279,7 @@ func TestWaitDeadlineHolds(t *testing.T) {
 // server's pleasure.
 func TestWaitBranchReadInsideDeadline(t *testing.T) {
 	credSetup(t)
-	cut := make(chan bool, 8)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusOK)
-		fmt.Fprint(w, "{")
-		w.(http.Flusher).Flush()
-		select {
-		case <-r.Context().Done():
-			cut <- true
-		case <-time.After(20 * time.Second):
-			cut <- false
-		}
-	}))
-	t.Cleanup(srv.Close)
+	srv := newTrickler(t)
 	a := cli.NewTestApp(t, map[string]string{"ARGOCD_SERVER": "http://127.0.0.1:1", "ARGOCD_AUTH_TOKEN": hostileToken,
 		"GITHUB_TOKEN": hostileToken, "GITHUB_API_URL": srv.URL + "/"})
 	a.HTTPClient = srv.Client()
@@ -281,12 +287,5 @@ func TestWaitBranchReadInsideDeadline(t *testing.T) {
 	if code != cli.ExitError || !strings.Contains(a.Err.String(), "deadline exceeded") {
 		t.Fatalf("exit %d, want 1 at the deadline:\n%s", code, a.Err.String())
 	}
-	select {
-	case byClient := <-cut:
-		if !byClient {
-			t.Fatal("the branch read was not cut at the deadline")
-		}
-	case <-time.After(time.Minute):
-		t.Fatal("the server never saw the request")
-	}
+	srv.wantCut(t, "the branch read")
 }
