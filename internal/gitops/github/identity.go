@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 
 	"github.com/google/go-github/v62/github"
 )
@@ -46,9 +45,8 @@ func (t *Repo) identity(ctx context.Context) (string, error) {
 		u, resp, err = t.gh.Users.Get(ctx, "")
 		return resp, err
 	})
-	var er *github.ErrorResponse
 	switch {
-	case err != nil && errors.As(err, &er) && er.Response != nil && er.Response.StatusCode == http.StatusForbidden:
+	case errors.Is(err, ErrForbidden):
 		if t.integrationLogin != "" {
 			return t.integrationLogin, nil
 		}
