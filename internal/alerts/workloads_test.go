@@ -59,7 +59,9 @@ spec:
 	if len(ps) > 0 {
 		t.Fatal(ps)
 	}
-	return doc.(*config.Environment)
+	e := doc.(*config.Environment)
+	e.App = "shop"
+	return e
 }
 
 const shopPhase = `    api:

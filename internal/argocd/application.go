@@ -11,15 +11,21 @@ import (
 	"github.com/coditect/phasegen/internal/workload"
 )
 
-// Name returns the name of env's Application: "<workload>-<env>" (for
-// example "coditect-combined-production") when spec.workload names the
-// base's one workload, else "<namespace>-<env>", so one Argo CD instance can
-// hold several apps' environments without clashes.
+// Name returns the name of env's Application: spec.argocd.applicationName
+// when set, else "<app>-<env>" (for example "coditect-production"), so one
+// Argo CD instance can hold several apps' environments without clashes.
 func Name(env *config.Environment) string { return env.ApplicationName() }
 
-// SourcePath returns the path, inside the GitOps repository, of env's overlay:
-// "<gitops.path>/overlays/<env>".
+// SourcePath returns the path, inside the GitOps repository, of env's
+// overlay in the environment's own tree (package layout):
+// "<gitops.path>/<env>/overlays/<env>".
 func SourcePath(env *config.Environment) string {
+	return path.Join(env.Spec.GitOps.Path, env.Metadata.Name, "overlays", env.Metadata.Name)
+}
+
+// PreviousSourcePath is env's overlay in the previous layout, beside the
+// app's one base: "<gitops.path>/overlays/<env>".
+func PreviousSourcePath(env *config.Environment) string {
 	return path.Join(env.Spec.GitOps.Path, "overlays", env.Metadata.Name)
 }
 

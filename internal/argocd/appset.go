@@ -57,7 +57,8 @@ type ListGenerator struct {
 // templates can run with missingkey=error.
 const (
 	keyEnv         = "env"
-	keyWorkload    = "workload"
+	keyName        = "name"     // the Application's name
+	keyHPAOwned    = "hpaOwned" // [{kind, name}] of the workloads whose replicas an HPA owns
 	keyPhase       = "phase"
 	keyProject     = "project"
 	keyRepoURL     = "repoURL"
@@ -79,7 +80,7 @@ const (
 func appSetTemplate(namespace string) AppTemplate {
 	return AppTemplate{
 		Metadata: ObjectMeta{
-			Name:        "{{ .workload }}-{{ .env }}",
+			Name:        "{{ .name }}",
 			Namespace:   namespace,
 			Annotations: map[string]string{PhaseAnnotation: "{{ .phase }}"},
 			Finalizers:  []string{Finalizer},
@@ -125,12 +126,14 @@ spec:
       {{- end }}
   {{- if .autoscaling }}
   ignoreDifferences:
+    {{- range .hpaOwned }}
     - group: apps
-      kind: StatefulSet
-      name: {{ printf "%q" .workload }}
-      namespace: {{ printf "%q" .namespace }}
+      kind: {{ printf "%q" .kind }}
+      name: {{ printf "%q" .name }}
+      namespace: {{ printf "%q" $.namespace }}
       jsonPointers:
         - /spec/replicas
+    {{- end }}
   {{- end }}
 `
 
@@ -140,13 +143,9 @@ func element(it Item) (map[string]any, error) {
 		return nil, err
 	}
 	s := it.Env.Spec
-	if s.Workload == "" {
-		return nil, fmt.Errorf("environment %s: an ApplicationSet element names one workload, and the environment's spec.workload is not set: keep its per-environment Application (render without an ApplicationSet), or set spec.workload to its one workload", it.Env.Metadata.Name)
-	}
+	hpa := make([]any, 0, len(it.HPAOwned))
 	for _, w := range it.HPAOwned {
-		if w.Name != s.Workload || w.Kind != "StatefulSet" {
-			return nil, fmt.Errorf("environment %s: an ApplicationSet element leaves the replicas of one StatefulSet, spec.workload, to its HPA, and the phase autoscales %s %s: keep its per-environment Application (render without an ApplicationSet)", it.Env.Metadata.Name, w.Kind, w.Name)
-		}
+		hpa = append(hpa, map[string]any{"kind": w.Kind, "name": w.Name})
 	}
 	wave := ""
 	if s.ArgoCD.SyncWave != nil {
@@ -154,7 +153,8 @@ func element(it Item) (map[string]any, error) {
 	}
 	return map[string]any{
 		keyEnv:         it.Env.Metadata.Name,
-		keyWorkload:    s.Workload,
+		keyName:        Name(it.Env),
+		keyHPAOwned:    hpa,
 		keyPhase:       it.Phase.Metadata.Name,
 		keyProject:     s.ArgoCD.Project,
 		keyRepoURL:     s.GitOps.CloneURL(),

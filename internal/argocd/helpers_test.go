@@ -39,7 +39,9 @@ func parseEnv(t *testing.T, name, body string) *config.Environment {
 	if len(ps) > 0 {
 		t.Fatalf("fixture %s: %v", name, ps)
 	}
-	return doc.(*config.Environment)
+	e := doc.(*config.Environment)
+	e.App = "coditect"
+	return e
 }
 
 func parsePhase(t *testing.T, name, body string) *config.Phase {

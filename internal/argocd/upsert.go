@@ -54,7 +54,7 @@ func UpsertAppSet(data []byte, name string, it Item) ([]byte, error) {
 
 // sameShape checks that held is an ApplicationSet phasegen wrote under
 // fresh's name: everything but the list's elements equal to fresh, and
-// every element naming its environment and workload.
+// every element naming its environment and Application.
 func sameShape(held, fresh *AppSet) error {
 	if len(held.Spec.Generators) != 1 || held.Spec.Generators[0].List == nil {
 		return fmt.Errorf("not one list generator: not an ApplicationSet phasegen wrote")
@@ -63,8 +63,8 @@ func sameShape(held, fresh *AppSet) error {
 		if _, ok := e[keyEnv].(string); !ok {
 			return fmt.Errorf("a list element without %q: not an ApplicationSet phasegen wrote", keyEnv)
 		}
-		if _, ok := e[keyWorkload].(string); !ok {
-			return fmt.Errorf("a list element without %q: not an ApplicationSet phasegen wrote", keyWorkload)
+		if _, ok := e[keyName].(string); !ok {
+			return fmt.Errorf("a list element without %q: not an ApplicationSet this phasegen wrote: render it again (phasegen render --appset %s) and commit it first", keyName, fresh.Metadata.Name)
 		}
 	}
 	if held.Metadata.Namespace != fresh.Metadata.Namespace {
@@ -84,9 +84,8 @@ func sameShape(held, fresh *AppSet) error {
 
 // elementApp is the name of the Application a list element yields.
 func elementApp(e map[string]any) string {
-	env, _ := e[keyEnv].(string)
-	workload, _ := e[keyWorkload].(string)
-	return workload + "-" + env
+	name, _ := e[keyName].(string)
+	return name
 }
 
 func marshalAppSet(set *AppSet) ([]byte, error) {

@@ -154,6 +154,9 @@ func assemble(l layout) (*Set, error) {
 	if err := problems.err(); err != nil {
 		return nil, err
 	}
+	for _, e := range set.Environments {
+		e.App = set.Capacity.Metadata.Name
+	}
 	sort.SliceStable(set.Phases, func(i, j int) bool { return set.Phases[i].Spec.Order < set.Phases[j].Spec.Order })
 	sort.Slice(set.Environments, func(i, j int) bool {
 		return set.Environments[i].Metadata.Name < set.Environments[j].Metadata.Name

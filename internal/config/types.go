@@ -259,6 +259,9 @@ type Environment struct {
 	Metadata   Metadata        `json:"metadata"`
 	Spec       EnvironmentSpec `json:"spec"`
 	Source     Source          `json:"-"`
+	// App is the name of the app the environment belongs to: its
+	// CapacityModel's metadata.name, set by Load.
+	App string `json:"-"`
 }
 
 // EnvironmentSpec is the body of an Environment.
@@ -290,6 +293,10 @@ type GitOps struct {
 // ArgoCD configures the environment's Application.
 type ArgoCD struct {
 	Project string `json:"project"`
+	// ApplicationName is the Application's metadata.name; default
+	// <app>-<env>. A promotion records here the name of an Application the
+	// GitOps repository already holds under another name, so it keeps it.
+	ApplicationName string `json:"applicationName"`
 	// Namespace is the Application's own namespace (metadata.namespace):
 	// DefaultArgoCDNamespace, or another one where Argo CD's "Applications
 	// in any namespace" is enabled (the API then needs appNamespace).
@@ -325,13 +332,13 @@ func (a ArgoCD) ApplicationNamespace() string {
 }
 
 // ApplicationName is the name of the Argo CD Application that deploys the
-// environment: "<workload>-<environment>" when spec.workload names the
-// base's one workload, else "<namespace>-<environment>".
+// environment: spec.argocd.applicationName when set, else
+// "<app>-<environment>".
 func (e *Environment) ApplicationName() string {
-	if e.Spec.Workload != "" {
-		return e.Spec.Workload + "-" + e.Metadata.Name
+	if e.Spec.ArgoCD.ApplicationName != "" {
+		return e.Spec.ArgoCD.ApplicationName
 	}
-	return e.Spec.Namespace + "-" + e.Metadata.Name
+	return e.App + "-" + e.Metadata.Name
 }
 
 // PrometheusRuleLabels are the labels spec.prometheusRule.labels adds to

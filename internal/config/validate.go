@@ -18,6 +18,15 @@ import (
 // Applications, so no environment may take it.
 const ReservedEnvironmentName = "argocd"
 
+// reservedEnvironmentNames are the names no environment may take: the
+// Applications folder under overlays/, and the folders of an app's
+// gitops.path that sit beside its environments' trees.
+var reservedEnvironmentNames = map[string]string{
+	ReservedEnvironmentName: "the Argo CD Applications folder under overlays/",
+	"overlays":              "the folder of gitops.path that holds the Applications",
+	"templates":             "a folder of gitops.path in the previous layout",
+}
+
 // dnsSubdomainRule is what a workload's name must be, as the API server
 // takes a Deployment's or a StatefulSet's.
 const dnsSubdomainRule = "is not a DNS-1123 subdomain (at most 253 lowercase letters, digits, '-' and '.', starting and ending with a letter or digit)"
@@ -145,8 +154,8 @@ var (
 func validateEnvironment(e *Environment) Problems {
 	c := &checker{src: e.Source}
 	c.header(e.APIVersion, e.Metadata, true)
-	if e.Metadata.Name == ReservedEnvironmentName {
-		c.fail("metadata.name", "%q is reserved for the Argo CD Applications folder under overlays/", e.Metadata.Name)
+	if why, ok := reservedEnvironmentNames[e.Metadata.Name]; ok {
+		c.fail("metadata.name", "%q is reserved for %s", e.Metadata.Name, why)
 	}
 	s := &e.Spec
 	if s.Phase == "" {
@@ -189,6 +198,11 @@ func validateEnvironment(e *Environment) Problems {
 	} else if errs := validation.IsDNS1123Subdomain(a.Project); len(errs) > 0 {
 		c.fail("spec.argocd.project", "%q is not a valid project name", a.Project)
 	}
+	if c.src.Has("spec.argocd.applicationName") {
+		if errs := validation.IsDNS1123Subdomain(a.ApplicationName); len(errs) > 0 {
+			c.fail("spec.argocd.applicationName", "%q %s", a.ApplicationName, dnsSubdomainRule)
+		}
+	}
 	if !c.src.Has("spec.argocd.namespace") {
 		a.Namespace = DefaultArgoCDNamespace
 	} else if errs := validation.IsDNS1123Label(a.Namespace); len(errs) > 0 {
@@ -228,6 +242,9 @@ func checkRepoPath(p string) string {
 func validateCapacity(m *CapacityModel) Problems {
 	c := &checker{src: m.Source}
 	c.header(m.APIVersion, m.Metadata, false)
+	if m.Metadata.Name == "" {
+		c.fail("metadata.name", "missing: the app's name (a DNS-1123 label), which names its GitOps trees, branches and Applications")
+	}
 	s := &m.Spec
 	if s.Workloads == nil {
 		// The one-workload form sizes its workload by users and counts

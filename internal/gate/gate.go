@@ -52,6 +52,9 @@ type Input struct {
 	// target holds for Env; "" when it holds none (a first promotion), when
 	// the move gate does not apply.
 	FromAppNamespace string
+	// FromAppName is the name of that Application; "" when it holds none or
+	// its name is not known (then the name is taken as unchanged).
+	FromAppName string
 	// AllowSkip lets a promotion go past the next phase.
 	AllowSkip bool
 	// AllowRecreate lets a promotion change a StatefulSet's immutable
@@ -70,7 +73,14 @@ type Overrides struct {
 	// Early lets a forward promotion through before the current phase's
 	// soak has passed (promote's own check, not a gate's).
 	Early string
+	// TakeOver lets a promotion move an environment out of the previous
+	// layout although the tree held declares workloads its base does not.
+	TakeOver string
 }
+
+// TakeOverName is how the override to take a previous-layout tree over is
+// named.
+func (o Overrides) TakeOverName() string { return orOverride(o.TakeOver, "to take the tree over") }
 
 func (o Overrides) skip() string     { return orOverride(o.Skip, "to skip phases") }
 func (o Overrides) recreate() string { return orOverride(o.Recreate, "to recreate") }
@@ -182,14 +192,14 @@ func Check(in Input) (Report, error) {
 
 	checkStrategies(&r, in, from, to)
 
-	if m := Moved(in.Env, in.FromAppNamespace); m != nil {
+	if m := Moved(in.Env, in.FromAppNamespace, in.FromAppName); m != nil {
 		r.Move, r.MoveRunbook = m, m.Runbook()
 		if in.AllowRecreate {
 			r.Warnings = append(r.Warnings, m.Message()+" ("+in.Overrides.recreate()+" given): follow the runbook before merging")
 		} else {
 			r.Refusals = append(r.Refusals, fmt.Sprintf(
-				"%s: follow the runbook below and pass %s, or set spec.argocd.namespace back to %s\n%s",
-				m.Message(), in.Overrides.recreate(), m.From, r.MoveRunbook))
+				"%s: follow the runbook below and pass %s, or %s\n%s",
+				m.Message(), in.Overrides.recreate(), m.undo(), r.MoveRunbook))
 		}
 	}
 
@@ -225,6 +235,21 @@ func checkStrategies(r *Report, in Input, from, to manifest.Manifests) {
 		strings.Join(msgs, "; "), in.Overrides.recreate(), runbook))
 }
 
+// firstOrder is the order gate of a first promotion.
+func firstOrder(env string, phases []*config.Phase, to *config.Phase, allowSkip bool, ov Overrides) OrderResult {
+	if len(phases) == 0 || phases[0].Spec.Order >= to.Spec.Order {
+		return OrderResult{}
+	}
+	first := phases[0].Metadata.Name
+	if allowSkip {
+		return OrderResult{Warning: fmt.Sprintf("%s's first promotion goes to %s, not to %s, the first phase (%s given): Argo CD's first sync takes the running app over and changes it in one step",
+			env, to.Metadata.Name, first, ov.skip())}
+	}
+	return OrderResult{Refusal: fmt.Sprintf(
+		"%s's first promotion lands %s, the first phase (the one an environment runs at when phasegen takes it over), not %s: Argo CD's first sync takes the running app over, so changing it in the same step hides the change in the adoption; promote to %s, merge and sync it, then to the next phase, or pass %s",
+		env, first, to.Metadata.Name, first, ov.skip())}
+}
+
 // OrderResult is the outcome of the order gate.
 type OrderResult struct {
 	Refusal  string // non-empty when refused
@@ -232,13 +257,19 @@ type OrderResult struct {
 	Rollback bool
 }
 
-// Order is the order gate: env at from (nil: first promotion, always
-// allowed) may go to to when to is from's next phase by spec.order, or any
-// later phase when allowSkip; an earlier phase is a rollback, allowed with a
-// warning; the same phase rewrites the files of that phase.
+// Order is the order gate: env at from may go to to when to is from's next
+// phase by spec.order, or any later phase when allowSkip; an earlier phase
+// is a rollback, allowed with a warning; the same phase rewrites the files
+// of that phase. A first promotion (from nil) lands the first phase, the
+// one an environment runs at when phasegen adopts it (init writes it):
+// Argo CD's first sync takes the running app over, and changing it in the
+// same step is a skip.
 func Order(env string, phases []*config.Phase, from, to *config.Phase, allowSkip bool, ov Overrides) OrderResult {
-	if from == nil || to == nil {
+	if to == nil {
 		return OrderResult{}
+	}
+	if from == nil {
+		return firstOrder(env, phases, to, allowSkip, ov)
 	}
 	fn, tn := from.Metadata.Name, to.Metadata.Name
 	switch {

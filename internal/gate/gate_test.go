@@ -71,7 +71,11 @@ func TestOrder(t *testing.T) {
 		wantRollback bool
 	}{
 		{name: "next", from: pre, to: beta},
-		{name: "first promotion", from: nil, to: mvp},
+		{name: "first promotion", from: nil, to: pre},
+		{name: "first promotion past the first phase", from: nil, to: mvp,
+			refusal: []string{"production's first promotion lands pre-launch, the first phase", "not full-mvp", "or pass --allow-skip"}},
+		{name: "first promotion past the first phase allowed", from: nil, to: mvp, allowSkip: true,
+			warning: []string{"first promotion goes to full-mvp, not to pre-launch", "--allow-skip"}},
 		{name: "same phase", from: beta, to: beta},
 		{name: "skip refused", from: pre, to: mvp,
 			refusal: []string{"production is at pre-launch", "skip beta", "promote to beta first, or pass --allow-skip"}},
@@ -150,7 +154,7 @@ func TestVolumeGrowthRefusedWithRunbook(t *testing.T) {
 		"volumeClaimTemplates", "workspace 50Gi", "workspace 100Gi", "--allow-recreate",
 		"kubectl delete statefulset coditect-combined -n coditect-app --cascade=orphan",
 		`kubectl patch "$pvc" -n coditect-app -p '{"spec":{"resources":{"requests":{"storage":"100Gi"}}}}'`,
-		"/workspace-coditect-combined-[0-9]*$", "argocd app sync coditect-combined-production",
+		"/workspace-coditect-combined-[0-9]*$", "argocd app sync coditect-production",
 	} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("refusal lacks %q:\n%s", want, err)
@@ -173,8 +177,8 @@ func TestVolumeGrowthRefusedWithRunbook(t *testing.T) {
 func TestFirstPromotionComparesAgainstNothing(t *testing.T) {
 	f := shipped(t)
 	mvp := f.phase(t, "full-mvp")
-	r, err := gate.Check(gate.Input{Overrides: flags, Env: f.env, Phases: f.cfg.Phases, To: mvp, ToBuilt: f.built(t, grownBase(t, f), mvp)})
-	if err != nil || r.Err() != nil || len(r.Warnings) != 0 {
+	r, err := gate.Check(gate.Input{Overrides: flags, Env: f.env, Phases: f.cfg.Phases, To: mvp, ToBuilt: f.built(t, grownBase(t, f), mvp), AllowSkip: true})
+	if err != nil || r.Err() != nil || len(r.Warnings) != 1 || !strings.Contains(r.Warnings[0], "first promotion goes to full-mvp") {
 		t.Fatalf("first promotion: %v %v %q", err, r.Err(), r.Warnings)
 	}
 }
@@ -295,8 +299,8 @@ func TestApplicationMovedRefusedWithRunbook(t *testing.T) {
 	}
 	checkText(t, "refusal", r.Refusals[0], []string{"moves from namespace argocd to team-apps", "--allow-recreate", r.MoveRunbook})
 	checkText(t, "runbook", r.MoveRunbook, []string{
-		`kubectl -n argocd patch application coditect-combined-production --type json -p '[{"op":"remove","path":"/metadata/finalizers"}]'`,
-		"argocd app sync team-apps/coditect-combined-production"})
+		`kubectl -n argocd patch application coditect-production --type json -p '[{"op":"remove","path":"/metadata/finalizers"}]'`,
+		"argocd app sync team-apps/coditect-production"})
 
 	in.AllowRecreate = true
 	if r, _ = gate.Check(in); len(r.Refusals) != 0 || len(r.Warnings) != 1 || r.MoveRunbook == "" {

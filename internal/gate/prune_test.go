@@ -12,7 +12,7 @@ import (
 func TestPruneWarning(t *testing.T) {
 	off := false
 	env := func(a config.ArgoCD) *config.Environment {
-		e := &config.Environment{Metadata: config.Metadata{Name: "eu-2"}}
+		e := &config.Environment{Metadata: config.Metadata{Name: "eu-2"}, App: "coditect-combined"}
 		e.Spec.Workload, e.Spec.Namespace, e.Spec.ArgoCD = "coditect-combined", "coditect-eu", a
 		return e
 	}

@@ -74,7 +74,7 @@ func TestStrategyChangeRefusedWithRunbook(t *testing.T) {
 	for _, want := range []string{
 		"StatefulSet coditect-combined: spec.updateStrategy.type changes from RollingUpdate to OnDelete", "--allow-recreate",
 		`kubectl patch statefulset coditect-combined -n coditect-app --type=json -p '[{"op":"remove","path":"/spec/updateStrategy/rollingUpdate"},{"op":"replace","path":"/spec/updateStrategy/type","value":"OnDelete"}]'`,
-		"argocd app set coditect-combined-production --sync-policy none",
+		"argocd app set coditect-production --sync-policy none",
 	} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("refusal lacks %q:\n%s", want, err)

@@ -46,6 +46,31 @@ type Change struct {
 	// Force replaces a Head branch that does not descend from Base (an
 	// unrelated commit under that name); without it that is ErrForeignHead.
 	Force bool
+	// Mark is a line the message of every commit written on Head holds
+	// (phasegen's trailer naming the app and environment). An existing Head
+	// whose tip's message lacks it holds someone else's commit: Write wraps
+	// ErrForeignHead, whatever Force says, and writes nothing.
+	Mark string
+}
+
+// Marked reports whether msg holds mark as a line of its own; every
+// message is marked when mark is "".
+func Marked(msg, mark string) bool {
+	if mark == "" {
+		return true
+	}
+	for _, l := range strings.Split(msg, "\n") {
+		if strings.TrimSpace(l) == mark {
+			return true
+		}
+	}
+	return false
+}
+
+// ForeignTip is the error of a Head whose tip lacks the Change's Mark.
+func ForeignTip(c Change, tip, msg string) error {
+	return fmt.Errorf("branch %s is at %s (%q), a commit that is not this promotion's (it lacks %q): refusing to replace it; merge or close its pull request, or delete the branch: %w",
+		c.Head, tip, Subject(msg), c.Mark, ErrForeignHead)
 }
 
 // ErrForeignHead is wrapped by Write when Head exists and does not descend
@@ -89,6 +114,12 @@ type Repo interface {
 type Lister interface {
 	Repo
 	ListDir(ctx context.Context, branch, dir string) (map[string]string, error)
+	// ListTree returns the blob id of every file under dir on branch, by its
+	// path from the repository's top ("" lists the whole repository), in a
+	// number of calls that does not grow with the repository (two on
+	// GitHub: the branch, then its tree), reading no file's content. It
+	// wraps ErrNoBranch when the branch does not exist.
+	ListTree(ctx context.Context, branch, dir string) (map[string]string, error)
 }
 
 // Brancher is a Repo that also lists its branches (at most 100, by name),

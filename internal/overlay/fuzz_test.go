@@ -39,6 +39,7 @@ spec:
 	}
 	capDoc, ps := config.Parse("capacity.yaml", []byte(`apiVersion: phasegen.dev/v1alpha1
 kind: CapacityModel
+metadata: {name: coditect}
 spec:
   usersPerPod: {conservative: 1.5, optimistic: 2}
   pricing: {cpuCoreHour: 0.031, storageGBMonth: 0.1, hoursPerMonth: 720}

@@ -2,6 +2,7 @@ package promote_test
 
 import (
 	"bytes"
+	"path"
 	"strings"
 	"testing"
 
@@ -40,7 +41,7 @@ func TestPromoteLocalAppSet(t *testing.T) {
 		if !out.Write.Changed {
 			t.Fatalf("%s to %s wrote nothing", env, phase)
 		}
-		merge(t, dir, "phasegen/"+env)
+		merge(t, dir, "phasegen/coditect/"+env)
 		return out
 	}
 	wantSet := func(step string, items ...argocd.Item) {
@@ -83,7 +84,7 @@ func TestPromoteLocalAppSet(t *testing.T) {
 		t.Fatal(err)
 	}
 	promoteTo("production", "scale-out")
-	stale := treeFiles(t, dir, "phasegen/staging", root)[setPath]
+	stale := treeFiles(t, dir, "phasegen/coditect/staging", root)[setPath]
 	if bytes.Contains(stale, []byte("phase: scale-out")) {
 		t.Fatalf("the open staging branch already holds production's later element")
 	}
@@ -97,8 +98,8 @@ func TestPromoteLocalAppSet(t *testing.T) {
 		if p == overlay.ApplicationPath("production") {
 			continue
 		}
-		if !bytes.Equal(files[p], b) {
-			t.Errorf("%s differs from the render", p)
+		if !bytes.Equal(files[path.Join("production", p)], b) {
+			t.Errorf("production/%s differs from the render", p)
 		}
 	}
 }
@@ -114,7 +115,7 @@ func TestPromoteLocalAppSetRefusesForeignSet(t *testing.T) {
 	if _, err := promote.Promote(ctx, o); err != nil {
 		t.Fatal(err)
 	}
-	merge(t, dir, "phasegen/production")
+	merge(t, dir, "phasegen/coditect/production")
 	setPath := overlay.AppSetPath("coditect")
 	held := treeFiles(t, dir, "main", root)[setPath]
 	edited := bytes.Replace(held, []byte("CreateNamespace=true"), []byte("CreateNamespace=false"), 1)
@@ -129,7 +130,7 @@ func TestPromoteLocalAppSetRefusesForeignSet(t *testing.T) {
 		t.Fatalf("committing the edit: %+v %v", edit, err)
 	}
 	merge(t, dir, "edit")
-	before := tip(t, dir, "phasegen/production")
+	before := tip(t, dir, "phasegen/coditect/production")
 
 	o = f.opts(openRepo(t, dir), "beta")
 	o.AppSet = "coditect"
@@ -138,7 +139,7 @@ func TestPromoteLocalAppSetRefusesForeignSet(t *testing.T) {
 		t.Fatal("promoted into an ApplicationSet phasegen did not write")
 	}
 	mustContain(t, "error", err.Error(), root+"/"+setPath, "phasegen render --appset coditect")
-	if tip(t, dir, "phasegen/production") != before {
+	if tip(t, dir, "phasegen/coditect/production") != before {
 		t.Errorf("a refused promotion moved the branch")
 	}
 }

@@ -26,6 +26,7 @@ const cutReserve = 2048
 
 // bodyData is what templates/prbody.md.tmpl is executed with.
 type bodyData struct {
+	scope
 	Env, From, To string
 	Branch        string
 	First         bool
@@ -49,6 +50,19 @@ type bodyData struct {
 }
 
 type row struct{ Name, From, To string }
+
+// scope is what the body says of where the promotion writes: the app, the
+// environment's tree, the app's other environments (which keep what they
+// have), and a move out of the previous layout.
+type scope struct {
+	App         string
+	Tree        string   // the environment's tree, from the repository's top
+	Others      []string // the app's other environments
+	BaseChanged bool     // the environment's base differs from the one it holds
+	Moved       bool
+	SharedBase  string   // the previous layout's shared base, when Moved
+	BaseKept    []string // environments that keep reading SharedBase
+}
 
 // soakView is the soak block of the body: since when the environment has
 // been at its phase, when that phase's soak ends, and what the new phase
@@ -84,7 +98,7 @@ var bodyTemplate = template.Must(template.New("prbody.md.tmpl").Parse(templates.
 
 // composeBody renders the PR body, cutting the diff per object so the body
 // stays under MaxBodyChars.
-func composeBody(o Options, env *config.Environment, from, to *config.Phase, rep gate.Report, soak *Soak, fromBuilt, toBuilt []byte) (string, error) {
+func composeBody(o Options, sc scope, env *config.Environment, from, to *config.Phase, rep gate.Report, soak *Soak, fromBuilt, toBuilt []byte) (string, error) {
 	pl, err := capacity.NewPlanner(o.Config, o.Base)
 	if err != nil {
 		return "", fmt.Errorf("composing the pull request: %w", err)
@@ -102,7 +116,8 @@ func composeBody(o Options, env *config.Environment, from, to *config.Phase, rep
 		return "", err
 	}
 	d := bodyData{
-		Env: env.Metadata.Name, From: NoPhase, To: to.Metadata.Name,
+		scope: sc,
+		Env:   env.Metadata.Name, From: NoPhase, To: to.Metadata.Name,
 		Branch: env.Spec.GitOps.Branch, First: from == nil, Rollback: rep.Rollback,
 		Description: to.Spec.Description,
 		Warnings:    rep.Warnings, Runbook: rep.Runbook, MoveRunbook: rep.MoveRunbook, StrategyRunbook: rep.StrategyRunbook, Checklist: to.Spec.Checklist,

@@ -19,6 +19,7 @@ import (
 	"github.com/coditect/phasegen/internal/fileset"
 	"github.com/coditect/phasegen/internal/gitops"
 	"github.com/coditect/phasegen/internal/kbuild"
+	"github.com/coditect/phasegen/internal/layout"
 	"github.com/coditect/phasegen/internal/manifest"
 	"github.com/coditect/phasegen/internal/overlay"
 	"github.com/coditect/phasegen/internal/secret"
@@ -26,49 +27,69 @@ import (
 )
 
 // current is what the target holds for an environment, read with a number
-// of calls that does not grow with the workloads: the overlay's
-// kustomization.yaml (which names the phase); and, without --appset, the
-// environment's Application (whose namespace the move gate compares; with
-// --appset the ApplicationSet read by useAppSet tells). heldTree then lists
-// the overlay's folder and the base's and reads only the files that differ
-// from the local render of that phase.
+// of calls that does not grow with the workloads or the repository: one
+// listing of the whole GitOps branch (paths and blob ids, no content),
+// then the environment's owner record, its overlay's kustomization.yaml
+// (which names the phase) and its Application. heldTree then reads only
+// the files of its tree that differ from the local render of that phase.
 type current struct {
+	list map[string]string // every file of the GitOps branch, by path from the top
+	// tree is the folder, from the repository's top, the environment's
+	// overlay and base are held in: its own tree, or gitops.path itself in
+	// the previous layout.
+	tree          string
+	previous      bool   // held in the previous layout (one base for the app's environments)
 	kustomization []byte // nil: the target has no overlay for the environment
 	phase         string
-	appNamespace  string // metadata.namespace of the Application held; "" when none is
+	app           heldApp // the Application held; zero when none is
 }
 
-// readCurrent reads the environment's state on the GitOps branch; app says
+// heldApp is what the promotion needs of the Application the target holds.
+type heldApp struct {
+	name, namespace string // "" when none is held
+}
+
+// readCurrent reads the environment's state on the GitOps branch, and
+// refuses a tree that is not this environment's to write; app says
 // whether to read its Application file (not with --appset).
-func readCurrent(ctx context.Context, t gitops.Repo, env *config.Environment, b *base.Base, app bool) (current, error) {
+func readCurrent(ctx context.Context, t gitops.Repo, env *config.Environment, app bool) (current, error) {
 	var c current
 	g := env.Spec.GitOps
-	kpath := path.Join(g.Path, overlay.EnvDir(env.Metadata.Name), overlay.KustomizationFile)
-	data, err := t.ReadFile(ctx, g.Branch, kpath)
+	lister, ok := t.(gitops.Lister)
+	if !ok {
+		return c, errors.New("promote: the target cannot list its files")
+	}
+	list, err := lister.ListTree(ctx, g.Branch, "")
 	switch {
-	case errors.Is(err, gitops.ErrNotFound):
-		return c, nil
 	case errors.Is(err, gitops.ErrNoBranch):
 		return c, noBranch(ctx, t, env)
 	case err != nil:
-		return c, fmt.Errorf("reading the current phase from %s on %s: %w", kpath, g.Branch, err)
+		return c, fmt.Errorf("listing %s: %w", g.Branch, err)
 	}
-	c.kustomization = data
-	if c.phase, err = PhaseOf(data); err != nil {
+	c.list = list
+	if err := checkTree(ctx, t, env, list, &c); err != nil {
+		return c, err
+	}
+	if c.kustomization == nil {
+		return c, nil
+	}
+	kpath := path.Join(c.tree, overlay.EnvDir(env.Metadata.Name), overlay.KustomizationFile)
+	if c.phase, err = PhaseOf(c.kustomization); err != nil {
 		return c, fmt.Errorf("%s on %s: %w", kpath, g.Branch, err)
 	}
-	if app {
-		apath := path.Join(g.Path, overlay.ApplicationPath(env.Metadata.Name))
-		data, err := t.ReadFile(ctx, g.Branch, apath)
-		switch {
-		case errors.Is(err, gitops.ErrNotFound):
-		case err != nil:
-			return c, fmt.Errorf("reading the current Application from %s on %s: %w", apath, g.Branch, err)
-		default:
-			if c.appNamespace, err = applicationNamespace(data); err != nil {
-				return c, fmt.Errorf("%s on %s: %w (the move gate compares its metadata.namespace: restore the Application phasegen wrote there)", apath, g.Branch, err)
-			}
-		}
+	if !app {
+		return c, nil
+	}
+	apath := path.Join(g.Path, layout.Application(env.Metadata.Name))
+	if _, held := list[apath]; !held {
+		return c, nil
+	}
+	data, err := t.ReadFile(ctx, g.Branch, apath)
+	if err != nil {
+		return c, fmt.Errorf("reading the current Application from %s on %s: %w", apath, g.Branch, err)
+	}
+	if c.app, err = applicationOf(data, env, c.previous); err != nil {
+		return c, fmt.Errorf("%s on %s: %w", apath, g.Branch, err)
 	}
 	return c, nil
 }
@@ -81,7 +102,10 @@ func noBranch(ctx context.Context, t gitops.Repo, env *config.Environment) error
 		if names, err := b.Branches(ctx); err == nil {
 			have = fmt.Sprintf(" (it has: %s)", strings.Join(names, ", "))
 			if len(names) == 0 {
-				have = " (it has none)"
+				b := env.Spec.GitOps.Branch
+				return fmt.Errorf("the GitOps repository is empty (it has no commit, so no branch %q yet): give it a first commit on %s, for example\n"+
+					"  git commit --allow-empty -m 'initial commit' && git push origin HEAD:%s\n"+
+					"then promote again: %w", b, b, b, gitops.ErrNoBranch)
 			}
 		}
 	}
@@ -89,42 +113,57 @@ func noBranch(ctx context.Context, t gitops.Repo, env *config.Environment) error
 		env.Spec.GitOps.Branch, have, env.Source.File, gitops.ErrNoBranch)
 }
 
-// applicationNamespace returns the metadata.namespace of an Application
-// file: argocd.Namespace when it has none (where Argo CD looks by default).
-func applicationNamespace(data []byte) (string, error) {
+// applicationOf reads the Application file a target holds for env: its
+// name and namespace (argocd.Namespace when it has none, where Argo CD
+// looks by default). One whose source is not env's overlay (in the
+// previous layout when previous) is another app's, and refused.
+func applicationOf(data []byte, env *config.Environment, previous bool) (heldApp, error) {
 	var app struct {
 		Kind     string `json:"kind"`
 		Metadata struct {
+			Name      string `json:"name"`
 			Namespace string `json:"namespace"`
 		} `json:"metadata"`
+		Spec struct {
+			Source struct {
+				Path string `json:"path"`
+			} `json:"source"`
+		} `json:"spec"`
 	}
 	if err := sigsyaml.Unmarshal(data, &app); err != nil {
-		return "", fmt.Errorf("not YAML: %w", err)
+		return heldApp{}, fmt.Errorf("not YAML: %w", err)
 	}
 	if app.Kind != argocd.KindApplication {
-		return "", fmt.Errorf("kind %q, want %s: not written by phasegen, or edited by hand", app.Kind, argocd.KindApplication)
+		return heldApp{}, fmt.Errorf("kind %q, want %s: not written by phasegen, or edited by hand", app.Kind, argocd.KindApplication)
 	}
-	if app.Metadata.Namespace == "" {
-		return argocd.Namespace, nil
+	want := argocd.SourcePath(env)
+	if previous {
+		want = argocd.PreviousSourcePath(env)
 	}
-	return app.Metadata.Namespace, nil
+	if app.Spec.Source.Path != want {
+		return heldApp{}, fmt.Errorf("the Application %s there deploys %s, not %s: it is not environment %s of app %s, so phasegen will not replace it (give this app's environments their own spec.gitops.path)",
+			app.Metadata.Name, app.Spec.Source.Path, want, env.Metadata.Name, env.App)
+	}
+	h := heldApp{name: app.Metadata.Name, namespace: app.Metadata.Namespace}
+	if h.namespace == "" {
+		h.namespace = argocd.Namespace
+	}
+	return h, nil
 }
 
 // heldTree returns the environment's overlay and the base as the target
-// holds them, from local, the local render of the phase it holds: each
-// folder (the overlay's, and the base's that declare workloads) is listed once, and only
-// the files whose blob differs from the local one, or that the local
-// render lacks, are read; a local file the target lacks is dropped. So the
-// calls do not grow with the workloads: an unchanged tree costs one
-// listing a folder. A target that cannot list gives local with the held
-// kustomization, as it is.
-func heldTree(ctx context.Context, t gitops.Repo, g config.GitOps, env string, local fileset.Set, kustomization []byte) (fileset.Set, error) {
+// holds them (in cur.tree), from local, the local render of the phase it
+// holds: the listing tells which of the overlay's files, and of the base's
+// folders that declare workloads, differ from the local ones, and only
+// those are read; a local file the target lacks is dropped. So the calls
+// do not grow with the workloads: an unchanged tree costs no read.
+func heldTree(ctx context.Context, t gitops.Repo, g config.GitOps, env string, local fileset.Set, cur current) (fileset.Set, error) {
 	held := local.Clone()
 	kpath := path.Join(overlay.EnvDir(env), overlay.KustomizationFile)
-	held[kpath] = kustomization
-	lister, ok := t.(gitops.Lister)
-	if !ok {
-		return held, nil
+	held[kpath] = cur.kustomization
+	listed := layout.Under(cur.list, cur.tree)
+	if cur.tree == "" {
+		listed = cur.list
 	}
 	// The overlay's folder, and the base's folders that declare workloads
 	// (one for a flat base): what the gates compare. Other base files are
@@ -133,29 +172,26 @@ func heldTree(ctx context.Context, t gitops.Repo, g config.GitOps, env string, l
 	for _, f := range workloadFiles(local) {
 		dirs[path.Dir(f)] = true
 	}
-	for _, dir := range slices.Sorted(maps.Keys(dirs)) {
-		listed, err := lister.ListDir(ctx, g.Branch, path.Join(g.Path, dir))
-		if err != nil {
-			return nil, fmt.Errorf("listing %s on %s: %w", dir, g.Branch, err)
+	for p := range local {
+		if dirs[path.Dir(p)] && listed[p] == "" {
+			delete(held, p)
 		}
-		for p := range local {
-			if path.Dir(p) == dir && listed[path.Base(p)] == "" {
-				delete(held, p)
-			}
+	}
+	for _, p := range slices.Sorted(maps.Keys(listed)) {
+		if !dirs[path.Dir(p)] {
+			continue
 		}
-		for _, name := range slices.Sorted(maps.Keys(listed)) {
-			if secret.Escape(name) != name {
-				// Such a name can forge lines of any message that shows it.
-				return nil, fmt.Errorf("%s on %s holds a file named %s, with control characters, which phasegen never writes: remove it from the GitOps repository", dir, g.Branch, strconv.Quote(name))
-			}
-			p := path.Join(dir, name)
-			data, have := local[p]
-			if p == kpath || (have && listed[name] == plumbing.ComputeHash(plumbing.BlobObject, data).String()) {
-				continue
-			}
-			if held[p], err = t.ReadFile(ctx, g.Branch, path.Join(g.Path, p)); err != nil {
-				return nil, fmt.Errorf("reading %s on %s: %w", p, g.Branch, err)
-			}
+		if name := path.Base(p); secret.Escape(name) != name {
+			// Such a name can forge lines of any message that shows it.
+			return nil, fmt.Errorf("%s on %s holds a file named %s, with control characters, which phasegen never writes: remove it from the GitOps repository", path.Dir(p), g.Branch, strconv.Quote(name))
+		}
+		data, have := local[p]
+		if p == kpath || (have && listed[p] == plumbing.ComputeHash(plumbing.BlobObject, data).String()) {
+			continue
+		}
+		var err error
+		if held[p], err = t.ReadFile(ctx, g.Branch, path.Join(cur.tree, p)); err != nil {
+			return nil, fmt.Errorf("reading %s on %s: %w", p, g.Branch, err)
 		}
 	}
 	return held, nil
@@ -187,7 +223,7 @@ func buildCurrent(ctx context.Context, o Options, env *config.Environment, from 
 		return nil, nil, fmt.Errorf("rendering %s at its current phase %s: %w", env.Metadata.Name, from.Metadata.Name, err)
 	}
 	dir := overlay.EnvDir(env.Metadata.Name)
-	held, err := heldTree(ctx, o.Target, env.Spec.GitOps, env.Metadata.Name, local, cur.kustomization)
+	held, err := heldTree(ctx, o.Target, env.Spec.GitOps, env.Metadata.Name, local, cur)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -23,7 +23,7 @@ func seeded(t *testing.T, f fixture) string {
 		t.Fatalf("first promotion: %+v", out)
 	}
 	mustContain(t, "first promotion body", out.Body, "first promotion of production", "| Replicas | – | 10 |")
-	merge(t, dir, "phasegen/production")
+	merge(t, dir, "phasegen/coditect/production")
 	return dir
 }
 
@@ -39,27 +39,27 @@ func TestPromoteLocalNextPhase(t *testing.T) {
 	if out.From != "pre-launch" || out.First || !out.Write.Changed || out.UpToDate {
 		t.Fatalf("outcome: from %q first %v write %+v", out.From, out.First, out.Write)
 	}
-	if out.Title != "production: pre-launch → beta" {
+	if out.Title != "coditect/production: pre-launch → beta" {
 		t.Errorf("title %q", out.Title)
 	}
 	if got := tip(t, dir, "main"); got != mainBefore {
 		t.Errorf("main moved")
 	}
-	head := tip(t, dir, "phasegen/production")
+	head := tip(t, dir, "phasegen/coditect/production")
 	if head != out.Write.Commit {
 		t.Errorf("branch at %s, outcome says %s", head, out.Write.Commit)
 	}
 	// Byte for byte the local render, and nothing else under the root.
-	want := f.render(t, f.b, "production", "beta")
-	got := treeFiles(t, dir, "phasegen/production", root)
+	want := f.tree(t, f.b, "production", "beta")
+	got := treeFiles(t, dir, "phasegen/coditect/production", root)
 	if !fileset.Equal(got, want) {
 		t.Errorf("files under %s differ from the render:\ngot  %v\nwant %v", root, got.Paths(), want.Paths())
 	}
-	if all := treeFiles(t, dir, "phasegen/production", ""); string(all["README.md"]) != "# Argo CD apps\n" {
+	if all := treeFiles(t, dir, "phasegen/coditect/production", ""); string(all["README.md"]) != "# Argo CD apps\n" {
 		t.Errorf("README.md outside the root was not kept")
 	}
 	mustContain(t, "body", out.Body,
-		"Promotes **production** from **pre-launch** to **beta**",
+		"Promotes **production** of app **coditect** from **pre-launch** to **beta**", "It changes one environment, production: its tree `apps/coditect/production/` and its Application. staging is not touched.",
 		"| Replicas | 10 | 10 |", "| HPA range | 10–30 | 10–30 |",
 		"| Monthly cost (min–max) |", "Monthly cost change: **none**",
 		"- [ ] Onboard 10-15 users", "<details>", "```diff",
@@ -77,7 +77,7 @@ func TestPromoteLocalNextPhase(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if again.Write.Changed || again.Write.Commit != head || tip(t, dir, "phasegen/production") != head {
+	if again.Write.Changed || again.Write.Commit != head || tip(t, dir, "phasegen/coditect/production") != head {
 		t.Errorf("rerun wrote: %+v", again.Write)
 	}
 	if again.Body != out.Body {
@@ -93,7 +93,7 @@ func TestPromoteLocalRefusesSkip(t *testing.T) {
 		t.Fatalf("want a refusal, got %v", err)
 	}
 	mustContain(t, "refusal", err.Error(), "promote to beta first, or pass --allow-skip")
-	if tip(t, dir, "phasegen/production") != tip(t, dir, "main") {
+	if tip(t, dir, "phasegen/coditect/production") != tip(t, dir, "main") {
 		t.Errorf("a refused promotion moved the branch")
 	}
 
@@ -117,7 +117,7 @@ func TestPromoteLocalRefusesGrownVolume(t *testing.T) {
 	}
 	mustContain(t, "refusal", err.Error(), "volumeClaimTemplates", "workspace 50Gi", "workspace 100Gi",
 		"--cascade=orphan", "--allow-recreate")
-	if out.Write.Commit != "" || tip(t, dir, "phasegen/production") != tip(t, dir, "main") {
+	if out.Write.Commit != "" || tip(t, dir, "phasegen/coditect/production") != tip(t, dir, "main") {
 		t.Errorf("a refused promotion wrote")
 	}
 
@@ -133,7 +133,7 @@ func TestPromoteLocalRefusesGrownVolume(t *testing.T) {
 func TestPromoteDryRunWritesNothing(t *testing.T) {
 	f := shipped(t)
 	dir := seeded(t, f)
-	before := tip(t, dir, "phasegen/production")
+	before := tip(t, dir, "phasegen/coditect/production")
 	o := f.opts(openRepo(t, dir), "beta")
 	o.DryRun = true
 	out, err := promote.Promote(ctx, o)
@@ -143,7 +143,7 @@ func TestPromoteDryRunWritesNothing(t *testing.T) {
 	if out.Body == "" || len(out.Files) == 0 || out.Write.Commit != "" {
 		t.Errorf("dry run outcome: %+v", out.Write)
 	}
-	if tip(t, dir, "phasegen/production") != before {
+	if tip(t, dir, "phasegen/coditect/production") != before {
 		t.Errorf("dry run moved the branch")
 	}
 }
@@ -166,7 +166,7 @@ func TestPromoteRollbackIsFlagged(t *testing.T) {
 	if _, err := promote.Promote(ctx, f.opts(openRepo(t, dir), "beta")); err != nil {
 		t.Fatal(err)
 	}
-	merge(t, dir, "phasegen/production")
+	merge(t, dir, "phasegen/coditect/production")
 	out, err := promote.Promote(ctx, f.opts(openRepo(t, dir), "pre-launch"))
 	if err != nil {
 		t.Fatal(err)
@@ -200,7 +200,7 @@ func TestPromoteUnknownCurrentPhase(t *testing.T) {
 func TestPromoteBeforeWriteStops(t *testing.T) {
 	f := shipped(t)
 	dir := seeded(t, f)
-	before := tip(t, dir, "phasegen/production")
+	before := tip(t, dir, "phasegen/coditect/production")
 	o := f.opts(openRepo(t, dir), "beta")
 	calls := 0
 	o.BeforeWrite = func() error { calls++; return errors.New("environments/production.yaml changed") }
@@ -208,7 +208,7 @@ func TestPromoteBeforeWriteStops(t *testing.T) {
 	if err == nil || err.Error() != "environments/production.yaml changed" || calls != 1 {
 		t.Fatalf("got %v after %d calls, want the hook's refusal", err, calls)
 	}
-	if tip(t, dir, "phasegen/production") != before {
+	if tip(t, dir, "phasegen/coditect/production") != before {
 		t.Error("the refused promotion moved the branch")
 	}
 }

@@ -37,7 +37,7 @@ func newGitHub(t *testing.T, f fixture, b *base.Base, empty bool) *ghEnv {
 	t.Cleanup(srv.Close)
 	files := map[string][]byte{"README.md": []byte("# Argo CD apps\n")}
 	if !empty {
-		for p, data := range f.render(t, b, "production", "pre-launch").Prefix(root) {
+		for p, data := range f.tree(t, b, "production", "pre-launch").Prefix(root) {
 			files[p] = data
 		}
 	}
@@ -99,7 +99,7 @@ func TestPromoteGitHub(t *testing.T) {
 		t.Fatalf("%d pull requests", len(prs))
 	}
 	pr := prs[0]
-	if pr.Title != "production: pre-launch → beta" || pr.Head != "phasegen/production" || pr.Base != "main" || pr.State != "open" {
+	if pr.Title != "coditect/production: pre-launch → beta" || pr.Head != "phasegen/coditect/production" || pr.Base != "main" || pr.State != "open" {
 		t.Errorf("pull request %+v", pr)
 	}
 	if pr.Body != out.Body {
@@ -115,15 +115,15 @@ func TestPromoteGitHub(t *testing.T) {
 	if out.PR == nil || !out.PR.Created || out.PR.Number != pr.Number || out.PR.URL == "" {
 		t.Errorf("outcome PR %+v", out.PR)
 	}
-	files, err := g.fake.Files("phasegen/production")
+	files, err := g.fake.Files("phasegen/coditect/production")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := fileset.Set(files).Under(root), f.render(t, f.b, "production", "beta"); !fileset.Equal(got, want) {
+	if got, want := fileset.Set(files).Under(root), f.tree(t, f.b, "production", "beta"); !fileset.Equal(got, want) {
 		t.Errorf("files under %s differ from the render", root)
 	}
 	if n := commitsOnBranch(t, g.fake); n != 1 {
-		t.Errorf("%d commits on phasegen/production, want 1", n)
+		t.Errorf("%d commits on phasegen/coditect/production, want 1", n)
 	}
 	if strings.Contains(pr.Body, token) {
 		t.Errorf("the token is in the body")
@@ -188,11 +188,11 @@ func sleptAtLeast(ds []time.Duration, d time.Duration) bool {
 	return false
 }
 
-// commitsOnBranch counts the commits phasegen/production has on top of main.
+// commitsOnBranch counts the commits phasegen/coditect/production has on top of main.
 func commitsOnBranch(t *testing.T, fake *githubfake.Server) int {
 	t.Helper()
 	mainTip, _ := fake.Branch("main")
-	log, err := fake.Log("phasegen/production", mainTip)
+	log, err := fake.Log("phasegen/coditect/production", mainTip)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -225,22 +225,23 @@ func TestPromoteGitHubCallCount(t *testing.T) {
 		}
 	})
 	const (
-		// 4 contents calls (kustomization.yaml; the listings of the
-		// overlay's folder and of the base's, whose files are as local, so
-		// none is read; the Application, whose namespace the move gate
-		// compares); the soak:
-		// one commits list, one contents read per listed revision (here
-		// one: main got production's overlay in one commit) and the pull
-		// requests of the commit that brought the phase; Write: base
-		// ref, base tree, head ref (404), tree, commit, ref creation; OpenPR:
-		// list, create, labels, reviewers.
-		wantFirst = "GET commits/{sha}/pulls×1, GET commits×1, GET contents/{path...}×5, GET git/ref/heads/{branch...}×2, GET git/trees/{sha}×1, GET pulls×1, " +
+		// The listing of the whole branch (its ref, its recursive tree),
+		// which tells what the environment's tree holds without reading it
+		// (its files are as local, so none is read); 3 contents reads: the
+		// owner record, kustomization.yaml, the Application (whose
+		// namespace and name the move gate compares); the soak: one commits
+		// list, one contents read per listed revision (here one: main got
+		// production's tree in one commit) and the pull requests of the
+		// commit that brought the phase; Write: base ref, base tree, head
+		// ref (404), tree, commit, ref creation; OpenPR: list, create,
+		// labels, reviewers.
+		wantFirst = "GET commits/{sha}/pulls×1, GET commits×1, GET contents/{path...}×4, GET git/ref/heads/{branch...}×3, GET git/trees/{sha}×2, GET pulls×1, " +
 			"POST git/commits×1, POST git/refs×1, POST git/trees×1, POST issues/{number}/labels×1, POST pulls/{number}/requested_reviewers×1, POST pulls×1"
-		wantFirstN = 17
-		// Rerun: 4 reads, the soak's 3, base ref, base tree, head ref, head
-		// commit, PR list.
-		wantRerun  = "GET commits/{sha}/pulls×1, GET commits×1, GET contents/{path...}×5, GET git/commits/{sha}×1, GET git/ref/heads/{branch...}×2, GET git/trees/{sha}×1, GET pulls×1"
-		wantRerunN = 12
+		wantFirstN = 18
+		// Rerun: the listing's 2, 3 reads, the soak's 3, base ref, base
+		// tree, head ref, head commit, PR list.
+		wantRerun  = "GET commits/{sha}/pulls×1, GET commits×1, GET contents/{path...}×4, GET git/commits/{sha}×1, GET git/ref/heads/{branch...}×3, GET git/trees/{sha}×2, GET pulls×1"
+		wantRerunN = 13
 	)
 	for _, tc := range []struct {
 		name string

@@ -26,7 +26,7 @@ func TestBodyGolden(t *testing.T) {
 	if _, err := promote.Promote(ctx, f.opts(openRepo(t, dir), "beta")); err != nil {
 		t.Fatal(err)
 	}
-	merge(t, dir, "phasegen/production")
+	merge(t, dir, "phasegen/coditect/production")
 	o := f.opts(openRepo(t, dir), "full-mvp")
 	o.DryRun = true
 	out, err := promote.Promote(ctx, o)

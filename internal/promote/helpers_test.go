@@ -20,6 +20,8 @@ import (
 	"github.com/coditect/phasegen/internal/gate"
 	"github.com/coditect/phasegen/internal/gitops"
 	"github.com/coditect/phasegen/internal/gitops/local"
+	"github.com/coditect/phasegen/internal/kbuild"
+	"github.com/coditect/phasegen/internal/layout"
 	"github.com/coditect/phasegen/internal/overlay"
 	"github.com/coditect/phasegen/internal/promote"
 	"github.com/coditect/phasegen/templates"
@@ -59,6 +61,23 @@ func (f fixture) render(t *testing.T, b *base.Base, env, phase string) fileset.S
 		t.Fatal(err)
 	}
 	return files
+}
+
+// tree returns what a promotion of env to phase writes under gitops.path
+// (layout.Tree of its render): its own tree, its Application.
+func (f fixture) tree(t *testing.T, b *base.Base, env, phase string) fileset.Set {
+	t.Helper()
+	e, _ := f.cfg.Environment(env)
+	files := f.render(t, b, env, phase)
+	built, err := kbuild.Build(files, overlay.EnvDir(env))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, _, err := layout.Tree(e, files, built)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
 
 // withBaseFiles returns the shipped base with files replaced or added

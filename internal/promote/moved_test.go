@@ -1,6 +1,7 @@
 package promote_test
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
@@ -27,25 +28,27 @@ func inAppNamespace(t *testing.T, ns string) fixture {
 	if len(ps) > 0 || !strings.Contains(raw, "namespace: "+ns) {
 		t.Fatalf("production with spec.argocd.namespace %s: %v", ns, ps)
 	}
+	app := e.App
 	*e = *doc.(*pgconfig.Environment)
+	e.App = app
 	return f
 }
 
 // The move's refusal and runbook name the Application and both namespaces.
 var movedWants = []string{
-	"the Argo CD Application coditect-combined-production moves from namespace argocd to team-apps",
+	"the Argo CD Application coditect-production moves from namespace argocd to team-apps",
 	"resources-finalizer.argocd.argoproj.io",
 	"pass --allow-recreate, or set spec.argocd.namespace back to argocd",
-	`kubectl -n argocd patch application coditect-combined-production --type json -p '[{"op":"remove","path":"/metadata/finalizers"}]'`,
-	"argocd app sync team-apps/coditect-combined-production",
+	`kubectl -n argocd patch application coditect-production --type json -p '[{"op":"remove","path":"/metadata/finalizers"}]'`,
+	"argocd app sync team-apps/coditect-production",
 }
 
 // The runbook in the PR body of a move allowed with --allow-recreate.
 var movedBodyWants = []string{
 	"### Runbook: the Argo CD Application moves to another namespace",
-	"Runbook (Argo CD Application coditect-combined-production moves from namespace argocd to team-apps):",
-	`kubectl -n argocd patch application coditect-combined-production --type json -p '[{"op":"remove","path":"/metadata/finalizers"}]'`,
-	"argocd app sync team-apps/coditect-combined-production",
+	"Runbook (Argo CD Application coditect-production moves from namespace argocd to team-apps):",
+	`kubectl -n argocd patch application coditect-production --type json -p '[{"op":"remove","path":"/metadata/finalizers"}]'`,
+	"argocd app sync team-apps/coditect-production",
 	"(--allow-recreate given): follow the runbook before merging",
 }
 
@@ -57,17 +60,17 @@ var movedBodyWants = []string{
 func TestPromoteLocalApplicationMoved(t *testing.T) {
 	dir := seeded(t, shipped(t))
 	team := inAppNamespace(t, "team-apps")
-	before := tip(t, dir, "phasegen/production")
+	before := tip(t, dir, "phasegen/coditect/production")
 
 	out, err := promote.Promote(ctx, team.opts(openRepo(t, dir), "beta"))
 	if !gate.IsRefused(err) {
 		t.Fatalf("moving the Application: err = %v, want a refusal", err)
 	}
 	mustContain(t, "refusal", err.Error(), movedWants...)
-	if m := out.Gates.Move; m == nil || m.From != "argocd" || m.To != "team-apps" || m.Application != "coditect-combined-production" {
+	if m := out.Gates.Move; m == nil || m.From != "argocd" || m.To != "team-apps" || m.Application != "coditect-production" {
 		t.Errorf("gates' move %+v", m)
 	}
-	if tip(t, dir, "phasegen/production") != before {
+	if tip(t, dir, "phasegen/coditect/production") != before {
 		t.Errorf("a refused promotion moved the branch")
 	}
 
@@ -82,14 +85,14 @@ func TestPromoteLocalApplicationMoved(t *testing.T) {
 		t.Errorf("body has the immutable-field runbook, nothing immutable changed")
 	}
 	var app argocd.App
-	if err := yaml.Unmarshal(treeFiles(t, dir, "phasegen/production", root)[overlay.ApplicationPath("production")], &app); err != nil {
+	if err := yaml.Unmarshal(treeFiles(t, dir, "phasegen/coditect/production", root)[overlay.ApplicationPath("production")], &app); err != nil {
 		t.Fatal(err)
 	}
 	if app.Metadata.Namespace != "team-apps" {
 		t.Errorf("committed Application in %q, want team-apps", app.Metadata.Namespace)
 	}
 
-	merge(t, dir, "phasegen/production")
+	merge(t, dir, "phasegen/coditect/production")
 	out, err = promote.Promote(ctx, team.opts(openRepo(t, dir), "beta"))
 	if err != nil || out.Gates.Move != nil || strings.Contains(out.Body, "moves to another namespace") {
 		t.Errorf("promoting in team-apps again: move %+v, err %v", out.Gates.Move, err)
@@ -117,8 +120,8 @@ func TestPromoteAppSetApplicationMoved(t *testing.T) {
 	if _, err := promote.Promote(ctx, o); err != nil {
 		t.Fatal(err)
 	}
-	merge(t, dir, "phasegen/production")
-	before := tip(t, dir, "phasegen/production")
+	merge(t, dir, "phasegen/coditect/production")
+	before := tip(t, dir, "phasegen/coditect/production")
 
 	o = inAppNamespace(t, "team-apps").opts(openRepo(t, dir), "beta")
 	o.AppSet = "coditect"
@@ -133,7 +136,7 @@ func TestPromoteAppSetApplicationMoved(t *testing.T) {
 	if err == nil || gate.IsRefused(err) || !strings.Contains(err.Error(), "it is in namespace argocd but this environment's Application belongs in team-apps") {
 		t.Errorf("--allow-recreate into an argocd ApplicationSet: err = %v", err)
 	}
-	if tip(t, dir, "phasegen/production") != before {
+	if tip(t, dir, "phasegen/coditect/production") != before {
 		t.Errorf("a refused promotion moved the branch")
 	}
 }
@@ -151,11 +154,11 @@ func TestPromoteGitHubApplicationMoved(t *testing.T) {
 		t.Fatalf("moving the Application: err = %v, want a refusal", err)
 	}
 	mustContain(t, "refusal", err.Error(), movedWants...)
-	// The four reads of the current state, the soak's three; no write, no
-	// pull request.
-	const wantRefused = "GET commits/{sha}/pulls×1, GET commits×1, GET contents/{path...}×5"
-	if n, got := calls(g.fake); n != 7 || got != wantRefused {
-		t.Errorf("refused: %d calls: %s\nwant 7: %s", n, got, wantRefused)
+	// The listing's two calls, the three reads of the current state, the
+	// soak's three; no write, no pull request.
+	const wantRefused = "GET commits/{sha}/pulls×1, GET commits×1, GET contents/{path...}×4, GET git/ref/heads/{branch...}×1, GET git/trees/{sha}×1"
+	if n, got := calls(g.fake); n != 8 || got != wantRefused {
+		t.Errorf("refused: %d calls: %s\nwant 8: %s", n, got, wantRefused)
 	}
 	if len(g.fake.Writes()) != 0 || len(g.fake.PullRequests()) != 0 {
 		t.Errorf("a refused promotion wrote %v, opened %d pull requests", g.fake.Writes(), len(g.fake.PullRequests()))
@@ -172,8 +175,8 @@ func TestPromoteGitHubApplicationMoved(t *testing.T) {
 		t.Fatalf("%d pull requests", len(prs))
 	}
 	mustContain(t, "PR body", prs[0].Body, movedBodyWants...)
-	if n, _ := calls(g.fake); n != 17 {
-		t.Errorf("allowed move: %d calls, want the 17 of any first run (TestPromoteGitHubCallCount)", n)
+	if n, _ := calls(g.fake); n != 18 {
+		t.Errorf("allowed move: %d calls, want the 18 of any first run (TestPromoteGitHubCallCount)", n)
 	}
 }
 
@@ -191,13 +194,16 @@ func TestPromoteUnreadableApplication(t *testing.T) {
 		t.Fatalf("committing the edit: %+v %v", edit, err)
 	}
 	merge(t, dir, "edit")
-	before := tip(t, dir, "phasegen/production")
+	before := tip(t, dir, "phasegen/coditect/production")
 	_, err = promote.Promote(ctx, f.opts(openRepo(t, dir), "beta"))
 	if err == nil || gate.IsRefused(err) {
 		t.Fatalf("err = %v, want an error reading the Application", err)
 	}
-	mustContain(t, "error", err.Error(), root+"/"+app+" on main", `kind "ConfigMap", want Application`)
-	if tip(t, dir, "phasegen/production") != before {
+	if !errors.Is(err, promote.ErrNotOurs) {
+		t.Errorf("err = %v, want ErrNotOurs", err)
+	}
+	mustContain(t, "error", err.Error(), "holds files phasegen did not write (or that were edited since): "+root+"/"+app)
+	if tip(t, dir, "phasegen/coditect/production") != before {
 		t.Errorf("a failed promotion moved the branch")
 	}
 }

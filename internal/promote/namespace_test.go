@@ -25,7 +25,9 @@ func inTeamNamespace(t *testing.T) fixture {
 	if len(ps) > 0 || !strings.Contains(raw, "namespace: coditect-apps") {
 		t.Fatalf("production with spec.argocd.namespace: %v", ps)
 	}
+	app := e.App
 	*e = *doc.(*pgconfig.Environment)
+	e.App = app
 	return f
 }
 
@@ -39,8 +41,8 @@ func TestPromoteWritesApplicationNamespace(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := treeFiles(t, dir, "phasegen/production", root)
-	if want := f.render(t, f.b, "production", "beta"); !fileset.Equal(got, want) {
+	got := treeFiles(t, dir, "phasegen/coditect/production", root)
+	if want := f.tree(t, f.b, "production", "beta"); !fileset.Equal(got, want) {
 		t.Errorf("files differ from the render:\ngot  %v\nwant %v", got.Paths(), want.Paths())
 	}
 	var app argocd.App
@@ -66,7 +68,7 @@ func TestPromoteAppSetNamespace(t *testing.T) {
 	if _, err := promote.Promote(ctx, o); err != nil {
 		t.Fatal(err)
 	}
-	merge(t, dir, "phasegen/production")
+	merge(t, dir, "phasegen/coditect/production")
 	set := treeFiles(t, dir, "main", root)[overlay.AppSetPath("coditect")]
 	if !strings.Contains(string(set), "\n  name: coditect\n  namespace: coditect-apps\n") {
 		t.Fatalf("ApplicationSet not in coditect-apps:\n%s", set)

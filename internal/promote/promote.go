@@ -2,7 +2,7 @@
 // holds to another one: it reads the current phase from the target (never
 // from the local config), renders and builds both phases, runs the gates,
 // composes the pull request, writes the environment's generated tree as one
-// commit on branch phasegen/<env> on top of the GitOps branch and, on
+// commit on branch phasegen/<app>/<env> on top of the GitOps branch and, on
 // GitHub, opens the pull request or updates the open one. Every step is
 // idempotent: a rerun with identical content writes nothing.
 //
@@ -24,6 +24,7 @@ import (
 	"github.com/coditect/phasegen/internal/gate"
 	"github.com/coditect/phasegen/internal/gitops"
 	"github.com/coditect/phasegen/internal/kbuild"
+	"github.com/coditect/phasegen/internal/layout"
 	"github.com/coditect/phasegen/internal/overlay"
 )
 
@@ -31,8 +32,18 @@ import (
 // hold yet (a first promotion).
 const NoPhase = "none"
 
-// BranchPrefix starts the head branch of every promotion: phasegen/<env>.
+// BranchPrefix starts the head branch of every promotion:
+// phasegen/<app>/<env> (Head).
 const BranchPrefix = "phasegen/"
+
+// Head returns the head branch of env's promotions.
+func Head(env *config.Environment) string { return BranchPrefix + env.App + "/" + env.Metadata.Name }
+
+// Mark returns the trailer every commit of env's promotions carries: a
+// head branch whose tip lacks it is someone else's.
+func Mark(env *config.Environment) string {
+	return "Phasegen-Promotion: " + env.App + "/" + env.Metadata.Name
+}
 
 // defaultAuthor signs promotion commits when Options.Author is empty.
 var defaultAuthor = gitops.Signature{Name: "phasegen", Email: "phasegen@users.noreply.github.com"}
@@ -73,6 +84,10 @@ type Options struct {
 	// Overrides name AllowSkip and AllowRecreate as the caller's users set
 	// them (the command line's flags), for the gates' messages.
 	Overrides gate.Overrides
+	// TakeOver moves an environment out of the previous layout although the
+	// shared tree declares workloads this app's base does not (it may be
+	// another app's tree under the same path).
+	TakeOver bool
 	// ForceBranch replaces a head branch that holds a commit unrelated to
 	// the base branch (someone else's branch under phasegen's name).
 	ForceBranch bool
@@ -97,10 +112,22 @@ type Options struct {
 
 // Outcome is what a promotion did, or would do on a dry run.
 type Outcome struct {
+	App           string // the app the environment belongs to
 	Env, From, To string // From is NoPhase on a first promotion
 	First         bool   // the target held no overlay for the environment
-	Base, Head    string // branches
-	Root          string // gitops.path
+	// Moved: the target held the environment in the previous layout, and
+	// the promotion moves it into its own tree.
+	Moved bool
+	// SharedBaseKept names the environments still in the previous layout
+	// that keep reading the app's shared base, which a move leaves in place;
+	// nil when the move removes it, or nothing moved.
+	SharedBaseKept []string
+	// KeptName is the name of the Application the target holds when it is
+	// not the one the config gives and the config sets none: the promotion
+	// keeps it, and the caller records it in spec.argocd.applicationName.
+	KeptName   string
+	Base, Head string // branches
+	Root       string // gitops.path
 
 	Title, Body string
 	Labels      []string
@@ -177,10 +204,13 @@ func newPromotion(o Options) (*promotion, error) {
 	if !ok {
 		return nil, fmt.Errorf("phase %q does not exist (have: %v)", o.To, o.Config.PhaseNames())
 	}
+	if env.App == "" {
+		return nil, fmt.Errorf("environment %s belongs to no app: its CapacityModel has no metadata.name", o.Env)
+	}
 	g := env.Spec.GitOps
 	return &promotion{o: o, env: env, to: to, out: Outcome{
-		Env: o.Env, To: o.To, From: NoPhase,
-		Base: g.Branch, Head: BranchPrefix + o.Env, Root: g.Path,
+		App: env.App, Env: o.Env, To: o.To, From: NoPhase,
+		Base: g.Branch, Head: Head(env), Root: g.Path,
 	}}, nil
 }
 
@@ -190,13 +220,18 @@ func newPromotion(o Options) (*promotion, error) {
 func (p *promotion) readCurrent(ctx context.Context) error {
 	o, g := p.o, p.env.Spec.GitOps
 	var err error
-	if p.cur, err = readCurrent(ctx, o.Target, p.env, o.Base, o.AppSet == ""); err != nil {
+	if p.cur, err = readCurrent(ctx, o.Target, p.env, o.AppSet == ""); err != nil {
 		return err
+	}
+	p.keepName()
+	if p.cur.previous {
+		p.out.Moved, p.out.SharedBaseKept = true, layout.PreviousOthers(p.rel(), o.Env)
+		fmt.Fprintf(o.Log, "%s is in the previous layout on %s: this promotion moves it into %s\n", o.Env, g.Branch, path.Join(g.Path, layout.EnvTree(o.Env))+"/")
 	}
 	if p.cur.kustomization == nil {
 		p.out.First = true
 		fmt.Fprintf(o.Log, "%s has no overlay on %s yet (%s): first promotion, no current phase\n",
-			o.Env, g.Branch, path.Join(g.Path, overlay.EnvDir(o.Env), overlay.KustomizationFile))
+			o.Env, g.Branch, OverlayFile(p.env, false))
 		return nil
 	}
 	p.out.From = p.cur.phase
@@ -225,7 +260,6 @@ func (p *promotion) build(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	p.out.Files = proposed
 	if p.toBuilt, err = kbuild.Build(proposed, overlay.EnvDir(o.Env)); err != nil {
 		return fmt.Errorf("building %s at %s: %w", o.Env, o.To, err)
 	}
@@ -235,12 +269,18 @@ func (p *promotion) build(ctx context.Context) error {
 			return err
 		}
 		if !p.out.First {
-			p.cur.appNamespace = ns
+			p.cur.app.namespace = ns
 		}
 	}
 	if p.from != nil {
-		p.fromBuilt, p.notes, err = buildCurrent(ctx, o, p.env, p.from, p.cur)
+		if p.fromBuilt, p.notes, err = buildCurrent(ctx, o, p.env, p.from, p.cur); err != nil {
+			return err
+		}
+		if err := p.checkTakeOver(); err != nil {
+			return err
+		}
 	}
+	p.out.Files, err = p.treeFiles(ctx, proposed)
 	return err
 }
 
@@ -249,7 +289,7 @@ func (p *promotion) checkGates(context.Context) error {
 	o := p.o
 	rep, err := gate.Check(gate.Input{
 		Env: p.env, Phases: o.Config.Phases, From: p.from, To: p.to,
-		FromBuilt: p.fromBuilt, ToBuilt: p.toBuilt, FromAppNamespace: p.cur.appNamespace,
+		FromBuilt: p.fromBuilt, ToBuilt: p.toBuilt, FromAppNamespace: p.cur.app.namespace, FromAppName: p.cur.app.name,
 		AllowSkip: o.AllowSkip, AllowRecreate: o.AllowRecreate, Overrides: o.Overrides,
 	})
 	if err != nil {
@@ -273,10 +313,10 @@ func (p *promotion) checkGates(context.Context) error {
 // there.
 func (p *promotion) compose(context.Context) error {
 	o := p.o
-	p.out.Title = fmt.Sprintf("%s: %s → %s", o.Env, p.out.From, o.To)
+	p.out.Title = fmt.Sprintf("%s/%s: %s → %s", p.env.App, o.Env, p.out.From, o.To)
 	p.out.Labels = labels(o.To, o.Labels)
 	var err error
-	p.out.Body, err = composeBody(o, p.env, p.from, p.to, p.out.Gates, p.out.Soak, p.fromBuilt, p.toBuilt)
+	p.out.Body, err = composeBody(o, p.scope(), p.env, p.from, p.to, p.out.Gates, p.out.Soak, p.fromBuilt, p.toBuilt)
 	p.done = o.DryRun
 	return err
 }
@@ -289,13 +329,14 @@ func (p *promotion) write(ctx context.Context) error {
 			return err
 		}
 	}
-	fmt.Fprintf(o.Log, "writing %d files under %s on %s (on top of %s)\n", len(out.Files), displayRoot(g.Path), out.Head, g.Branch)
+	fmt.Fprintf(o.Log, "writing environment %s of app %s under %s on %s (on top of %s)\n", o.Env, p.env.App, displayRoot(path.Join(g.Path, o.Env)), out.Head, g.Branch)
 	res, err := o.Target.Write(ctx, gitops.Change{
 		Base: g.Branch, Head: out.Head, Root: g.Path, Files: out.Files,
-		Owned:   Owned(o.Env),
-		Message: commitMessage(*out, p.to),
+		Owned:   p.owned(),
+		Message: commitMessage(*out, p.env, p.to),
 		Author:  o.Author,
 		Force:   o.ForceBranch,
+		Mark:    Mark(p.env),
 	})
 	if err != nil {
 		return fmt.Errorf("writing %s: %w", out.Head, err)
@@ -341,11 +382,21 @@ func (p *promotion) openPR(ctx context.Context) error {
 	return nil
 }
 
-// Owned returns the paths, relative to the generated tree's top, that the
-// promotion of env owns wholly in the target: the base, its overlay folder
-// and its Argo CD Application.
+// Owned returns the paths, relative to gitops.path, that the promotion of
+// env owns wholly in the target: its tree and its Argo CD Application.
 func Owned(env string) []string {
-	return []string{base.Dir, overlay.EnvDir(env), overlay.ApplicationPath(env)}
+	return []string{layout.EnvTree(env), layout.Application(env)}
+}
+
+// owned is Owned, and the previous layout's files of the environment when
+// the promotion moves it: its overlay, and the shared base when no other
+// environment reads it.
+func (p *promotion) owned() []string {
+	out := Owned(p.o.Env)
+	if p.cur.previous {
+		out = append(out, layout.PreviousOwned(p.rel(), p.o.Env)...)
+	}
+	return out
 }
 
 // labels returns phasegen, phase/<to> and extra, without duplicates.
@@ -361,12 +412,12 @@ func labels(to string, extra []string) []string {
 	return out
 }
 
-func commitMessage(out Outcome, to *config.Phase) string {
+func commitMessage(out Outcome, env *config.Environment, to *config.Phase) string {
 	msg := out.Title + "\n"
 	if to.Spec.Description != "" {
 		msg += "\n" + to.Spec.Description + "\n"
 	}
-	return msg + "\nGenerated by phasegen from environments/" + out.Env + ".yaml and environments/phases/" + out.To + ".yaml.\n"
+	return msg + "\nGenerated by phasegen from environments/" + out.Env + ".yaml and environments/phases/" + out.To + ".yaml.\n\n" + Mark(env) + "\n"
 }
 
 func displayRoot(root string) string {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/coditect/phasegen/internal/config"
 	"github.com/coditect/phasegen/internal/gitops"
+	"github.com/coditect/phasegen/internal/layout"
 	"github.com/coditect/phasegen/internal/overlay"
 )
 
@@ -35,9 +36,30 @@ type Since struct {
 // phase. ok is false when the branch's overlay is not at phase. On a
 // gitops.Lander (GitHub) the time is when the pull request that brought
 // that commit was merged, when that is later than the commit's own date.
+//
+// The environment's own tree is read first; an environment that is not
+// there yet is read in the previous layout. The history of a move into the
+// tree starts at the move.
 func PhaseSince(ctx context.Context, t gitops.Historian, env *config.Environment, phase string) (s Since, ok bool, err error) {
+	s, ok, err = phaseSince(ctx, t, env, phase, OverlayFile(env, false))
+	if err != nil || ok {
+		return s, ok, err
+	}
+	return phaseSince(ctx, t, env, phase, OverlayFile(env, true))
+}
+
+// OverlayFile is the path of env's overlay kustomization.yaml in the
+// GitOps repository: in its own tree, or in the previous layout.
+func OverlayFile(env *config.Environment, previous bool) string {
 	g := env.Spec.GitOps
-	kpath := path.Join(g.Path, overlay.EnvDir(env.Metadata.Name), overlay.KustomizationFile)
+	if previous {
+		return path.Join(g.Path, overlay.EnvDir(env.Metadata.Name), overlay.KustomizationFile)
+	}
+	return path.Join(g.Path, layout.Overlay(env.Metadata.Name), overlay.KustomizationFile)
+}
+
+func phaseSince(ctx context.Context, t gitops.Historian, env *config.Environment, phase, kpath string) (s Since, ok bool, err error) {
+	g := env.Spec.GitOps
 	s.Phase = phase
 	n, last := 0, false // revisions visited; the last one was at phase
 	err = t.History(ctx, g.Branch, kpath, HistoryLimit, func(r gitops.Revision) bool {

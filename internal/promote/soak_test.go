@@ -2,6 +2,7 @@ package promote_test
 
 import (
 	"bytes"
+	"errors"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -50,7 +51,7 @@ func promoteAndMerge(t *testing.T, f fixture, dir, phase string, landed time.Tim
 	if _, err := promote.Promote(ctx, o); err != nil {
 		t.Fatal(err)
 	}
-	gittest.At(t, dir, landed, "merge", "-q", "--no-ff", "-m", "Merge pull request: production → "+phase, "phasegen/production")
+	gittest.At(t, dir, landed, "merge", "-q", "--no-ff", "-m", "Merge pull request: production → "+phase, "phasegen/coditect/production")
 }
 
 func soakOpts(t *testing.T, f fixture, dir, to string, now time.Time) promote.Options {
@@ -74,7 +75,7 @@ func TestSoakHoldsForwardPromotions(t *testing.T) {
 
 	t.Run("1h after: refused", func(t *testing.T) {
 		dir := soakRepo(t, f, now.Add(-time.Hour))
-		before := gittest.At(t, dir, now, "rev-parse", "phasegen/production")
+		before := gittest.At(t, dir, now, "rev-parse", "phasegen/coditect/production")
 		out, err := promote.Promote(ctx, soakOpts(t, f, dir, "beta", now))
 		if !gate.IsRefused(err) {
 			t.Fatalf("want a refusal, got %v", err)
@@ -91,8 +92,8 @@ func TestSoakHoldsForwardPromotions(t *testing.T) {
 		if out.Soak == nil || !out.Soak.Ends.Equal(now.Add(23*time.Hour)) || out.Soak.Early {
 			t.Errorf("soak %+v", out.Soak)
 		}
-		if got := gittest.At(t, dir, now, "rev-parse", "phasegen/production"); got != before {
-			t.Errorf("a refused promotion moved phasegen/production")
+		if got := gittest.At(t, dir, now, "rev-parse", "phasegen/coditect/production"); got != before {
+			t.Errorf("a refused promotion moved phasegen/coditect/production")
 		}
 		// A dry run is refused the same way.
 		o := soakOpts(t, f, dir, "beta", now)
@@ -187,7 +188,7 @@ func TestSoakCountsFromWhenThePhaseLanded(t *testing.T) {
 	now := time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
 	dir := soakRepo(t, f, now.Add(-30*time.Hour))
 	landed := gittest.At(t, dir, now, "rev-parse", "main")
-	k := filepath.Join(dir, root, "overlays", "production", "kustomization.yaml")
+	k := filepath.Join(dir, root, "production", "overlays", "production", "kustomization.yaml")
 	data, err := os.ReadFile(k)
 	if err != nil {
 		t.Fatal(err)
@@ -217,6 +218,16 @@ func TestSoakCountsFromWhenThePhaseLanded(t *testing.T) {
 	if _, ok, err := promote.PhaseSince(ctx, r, e, "beta"); ok || err != nil {
 		t.Errorf("PhaseSince beta: %v %v, want not at beta", ok, err)
 	}
+	// The hand edit is not phasegen's: the promotion names it and stops;
+	// undone (the phase kept, the soak too), the promotion goes through.
+	_, err = promote.Promote(ctx, soakOpts(t, f, dir, "beta", now))
+	if !errors.Is(err, promote.ErrNotOurs) || !strings.Contains(err.Error(), root+"/production/overlays/production/kustomization.yaml") {
+		t.Errorf("promotion over a hand edit: %v, want it refused naming the file", err)
+	}
+	if err := os.WriteFile(k, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	gittest.At(t, dir, now.Add(-time.Minute), "commit", "-qam", "undo the hand edit")
 	if _, err := promote.Promote(ctx, soakOpts(t, f, dir, "beta", now)); err != nil {
 		t.Errorf("promotion after the soak: %v", err)
 	}
@@ -292,13 +303,13 @@ func TestSoakBodyGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	golden(t, "prbody-first.md", out.Body)
-	merge(t, dir, "phasegen/production")
+	merge(t, dir, "phasegen/coditect/production")
 	out, err = promote.Promote(ctx, soakOpts(t, f, dir, "beta", now))
 	if err != nil {
 		t.Fatal(err)
 	}
 	golden(t, "prbody-soaked.md", out.Body)
-	merge(t, dir, "phasegen/production")
+	merge(t, dir, "phasegen/coditect/production")
 	early := soakOpts(t, f, dir, "full-mvp", now.Add(time.Hour))
 	early.AllowEarly = true
 	if out, err = promote.Promote(ctx, early); err != nil {
@@ -318,7 +329,7 @@ func TestPhaseSinceReadsABoundedHistory(t *testing.T) {
 	f := shipped(t)
 	now := time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
 	dir := soakRepo(t, f, now.Add(-100*time.Hour))
-	k := filepath.Join(dir, root, "overlays", "production", "kustomization.yaml")
+	k := filepath.Join(dir, root, "production", "overlays", "production", "kustomization.yaml")
 	var edits []string
 	for i := 0; i < promote.HistoryLimit; i++ {
 		data, err := os.ReadFile(k)

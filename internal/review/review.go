@@ -453,7 +453,7 @@ func compare(e *Env, from, to *envSide, phases []*config.Phase, fromBuilt, toBui
 			return fmt.Errorf("%s: %w", e.Name, err)
 		}
 	}
-	if m := gate.Moved(to.env, from.env.Spec.ArgoCD.ApplicationNamespace()); m != nil {
+	if m := gate.Moved(to.env, from.env.Spec.ArgoCD.ApplicationNamespace(), from.env.ApplicationName()); m != nil {
 		e.Gates = append(e.Gates, Gate{Name: GateMoved, Message: m.Message() + "; a promotion needs " + ov.RecreateName() + " and the runbook"})
 		e.Runbook += m.Runbook()
 	}

@@ -298,6 +298,46 @@ func (t *Repo) listDir(ctx context.Context, branch, dir string) (map[string]stri
 	return out, nil
 }
 
+// ListTree returns every file under dir on branch by its path from the
+// repository's top, with two calls (the branch, its recursive tree); a
+// tree GitHub cuts is an error, never a partial answer.
+func (t *Repo) ListTree(ctx context.Context, branch, dir string) (map[string]string, error) {
+	out, err := t.listTree(ctx, branch, dir)
+	return out, t.redact(err)
+}
+
+func (t *Repo) listTree(ctx context.Context, branch, dir string) (map[string]string, error) {
+	tip, err := t.refSHA(ctx, branch)
+	if errors.Is(err, gitops.ErrNotFound) {
+		return nil, fmt.Errorf("listing branch %s of %s/%s: %w", branch, t.owner, t.repo, gitops.ErrNoBranch)
+	}
+	if err != nil {
+		return nil, err
+	}
+	var tree *github.Tree
+	err = t.call(ctx, fmt.Sprintf("reading tree of %s at %s", branch, short(tip)), func() (*github.Response, error) {
+		var resp *github.Response
+		var err error
+		tree, resp, err = t.gh.Git.GetTree(ctx, t.owner, t.repo, tip, true)
+		return resp, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if tree.GetTruncated() {
+		return nil, fmt.Errorf("reading tree of %s: the repository has too many files for one recursive tree read", branch)
+	}
+	dir = gitops.CleanPrefix(dir)
+	out := map[string]string{}
+	for _, e := range tree.Entries {
+		p := e.GetPath()
+		if e.GetType() == "blob" && (dir == "" || strings.HasPrefix(p, dir+"/")) {
+			out[p] = e.GetSHA()
+		}
+	}
+	return out, nil
+}
+
 // Branches returns the repository's branches, by name (at most 100), with
 // one call.
 func (t *Repo) Branches(ctx context.Context) ([]string, error) {

@@ -82,6 +82,9 @@ func (t *Repo) write(ctx context.Context, c gitops.Change) (gitops.Result, error
 		if err != nil {
 			return res, err
 		}
+		if !gitops.Marked(head.GetMessage(), c.Mark) {
+			return res, gitops.ForeignTip(c, short(headTip), head.GetMessage())
+		}
 		if len(head.Parents) == 1 && head.Parents[0].GetSHA() == baseTip && head.GetTree().GetSHA() == p.tree {
 			res.Commit = headTip
 			return res, nil

@@ -239,6 +239,9 @@ func (r *Repo) currentHead(name plumbing.ReferenceName, base *object.Commit, tre
 	if err != nil {
 		return nil, false, fmt.Errorf("branch %q: commit %s: %w", c.Head, old.Hash(), err)
 	}
+	if !gitops.Marked(hc.Message, c.Mark) {
+		return nil, false, gitops.ForeignTip(c, short(hc.Hash), hc.Message)
+	}
 	if len(hc.ParentHashes) > 0 && hc.ParentHashes[0] == base.Hash && hc.TreeHash == tree {
 		res.Commit = hc.Hash.String()
 		return old, true, nil
@@ -374,6 +377,47 @@ func (r *Repo) ListDir(ctx context.Context, branch, dir string) (map[string]stri
 		}
 	}
 	return out, nil
+}
+
+// ListTree returns every file under dir on branch by its path from the
+// repository's top, reading tree objects only, never a blob.
+func (r *Repo) ListTree(ctx context.Context, branch, dir string) (map[string]string, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	dir = gitops.CleanPrefix(dir)
+	if dir != "" && !fileset.ValidPath(dir) {
+		return nil, fmt.Errorf("listing %q: invalid path", dir)
+	}
+	c, err := r.tip(branch)
+	if err != nil {
+		return nil, fmt.Errorf("listing %q: %w", dir, err)
+	}
+	t, err := c.Tree()
+	if err == nil && dir != "" {
+		t, err = t.Tree(dir)
+	}
+	out := map[string]string{}
+	switch {
+	case errors.Is(err, object.ErrDirectoryNotFound) || errors.Is(err, object.ErrEntryNotFound):
+		return out, nil
+	case err != nil:
+		return nil, fmt.Errorf("listing %q on branch %q: %w", dir, branch, err)
+	}
+	w := object.NewTreeWalker(t, true, nil)
+	defer w.Close()
+	for {
+		name, e, err := w.Next()
+		if errors.Is(err, io.EOF) {
+			return out, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("listing %q on branch %q: %w", dir, branch, err)
+		}
+		if e.Mode.IsFile() {
+			out[join(dir, name)] = e.Hash.String()
+		}
+	}
 }
 
 // Branches returns the repository's branches, by name (at most 100).
