@@ -1,9 +1,11 @@
 package adopt
 
 import (
+	"errors"
 	"fmt"
 	"path"
 	"slices"
+	"sort"
 	"strings"
 	"testing/fstest"
 
@@ -18,6 +20,10 @@ import (
 
 // Options say what to adopt and how to name it.
 type Options struct {
+	// App names the app (the CapacityModel's metadata.name); default the
+	// one app.kubernetes.io/part-of label every workload carries, or the
+	// one workload's name; never the namespace.
+	App        string
 	From       []string          // the manifests
 	Namespace  string            // default: the inputs' namespace
 	Env        string            // the Environment; default production
@@ -95,7 +101,12 @@ func Generate(o Options) (*Result, error) {
 			r.Files[path.Join(baseDir, p)] = data
 		}
 	}
-	r.Files[path.Join(o.ConfigDir, "capacity.yaml")] = []byte(capacityYAML(o.Namespace, sizes))
+	if o.App == "" {
+		if o.App, err = appOf(a.base); err != nil {
+			return nil, err
+		}
+	}
+	r.Files[path.Join(o.ConfigDir, "capacity.yaml")] = []byte(capacityYAML(o.App, sizes))
 	r.Files[path.Join(o.ConfigDir, "phases", o.Phase+".yaml")] = []byte(phaseYAML(o.Phase, sizes))
 	r.Files[path.Join(o.ConfigDir, o.Env+".yaml")] = []byte(environmentYAML(o))
 	if o.GitOpsRepo == placeholderRepo {
@@ -104,6 +115,47 @@ func Generate(o Options) (*Result, error) {
 	r.Notes = append(r.Notes, fmt.Sprintf("set usersPerPod for the workloads users load in %s, and spec.users in the phase, for plan to size them by users",
 		path.Join(o.ConfigDir, "capacity.yaml")))
 	return r, verify(o, r.Files, b)
+}
+
+// ErrAppName is wrapped when Generate cannot tell the app's name from the
+// inputs and Options.App gives none.
+var ErrAppName = errors.New("init cannot tell the app's name")
+
+// partOf is the label that names the app a workload belongs to.
+const partOf = "app.kubernetes.io/part-of"
+
+// appOf names the app from the base's workloads: the one value of their
+// app.kubernetes.io/part-of label when every workload carries it, else the
+// name of the one workload; an error asking for the name otherwise.
+func appOf(objs []object) (string, error) {
+	var names []string
+	values := map[string]bool{}
+	unlabelled := 0
+	for _, o := range objs {
+		if k := o.kind(); k != "Deployment" && k != "StatefulSet" {
+			continue
+		}
+		names = append(names, o.name())
+		labels, _ := o.meta()["labels"].(map[string]any)
+		if v, _ := labels[partOf].(string); v != "" {
+			values[v] = true
+		} else {
+			unlabelled++
+		}
+	}
+	if len(values) == 1 && unlabelled == 0 {
+		for v := range values {
+			if len(validation.IsDNS1123Label(v)) == 0 {
+				return v, nil
+			}
+		}
+	}
+	if len(names) == 1 && len(values) == 0 && len(validation.IsDNS1123Label(names[0])) == 0 {
+		return names[0], nil
+	}
+	sort.Strings(names)
+	return "", fmt.Errorf("%w: its %d workloads, %s, carry no one %s label; the name (a DNS-1123 label) names the app's trees, branches and Argo CD Applications in the GitOps repository",
+		ErrAppName, len(names), strings.Join(names, ", "), partOf)
 }
 
 func (o *Options) defaults() {
@@ -133,6 +185,11 @@ func (o *Options) check() error {
 	}
 	if o.Env == config.ReservedEnvironmentName {
 		return fmt.Errorf("environment name %q is reserved for the Argo CD Applications' folder", o.Env)
+	}
+	if o.App != "" {
+		if errs := validation.IsDNS1123Label(o.App); len(errs) > 0 {
+			return fmt.Errorf("app name %q is not a DNS-1123 label (at most 63 lowercase letters, digits and '-')", o.App)
+		}
 	}
 	if o.Namespace != "" {
 		if errs := validation.IsDNS1123Label(o.Namespace); len(errs) > 0 {

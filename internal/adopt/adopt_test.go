@@ -315,7 +315,7 @@ func TestInitValidInputs(t *testing.T) {
 		refused(t, Options{From: []string{writeInputs(t, map[string]string{"a.yaml": in})}}, "spec.minReplicas is 0", "HPAScaleToZero")
 	})
 	t.Run("a dotted name", func(t *testing.T) {
-		r := generate(t, Options{From: []string{writeInputs(t, map[string]string{"a.yaml": strings.Replace(api, "name: api,", "name: api.v2,", 1)})}})
+		r := generate(t, Options{App: "shop", From: []string{writeInputs(t, map[string]string{"a.yaml": strings.Replace(api, "name: api,", "name: api.v2,", 1)})}})
 		if !strings.Contains(string(r.Files["environments/capacity.yaml"]), "    api.v2:\n") {
 			t.Errorf("capacity:\n%s", r.Files["environments/capacity.yaml"])
 		}

@@ -19,10 +19,10 @@ const header = "# Written by phasegen init from the app's manifests; yours to ed
 
 // capacityYAML is the CapacityModel: each workload's container, and the
 // prices plan uses, to be set.
-func capacityYAML(namespace string, sizes []sizing) string {
+func capacityYAML(app string, sizes []sizing) string {
 	var b strings.Builder
 	b.WriteString(header)
-	fmt.Fprintf(&b, "kind: CapacityModel\nmetadata:\n  name: %s\nspec:\n", namespace)
+	fmt.Fprintf(&b, "kind: CapacityModel\nmetadata:\n  name: %s   # the app: it names its trees, branches and Applications in the GitOps repository\nspec:\n", app)
 	b.WriteString("  pricing:                # your provider's prices: plan prices every pod with them\n")
 	b.WriteString("    cpuCoreHour: 0.031    # a core (at its limit) for an hour\n")
 	b.WriteString("    memoryGiBHour: 0      # a GiB of memory (at its limit) for an hour; 0 leaves memory unpriced\n")
@@ -139,7 +139,7 @@ func environmentYAML(o Options) string {
 	fmt.Fprintf(&b, "kind: Environment\nmetadata:\n  name: %s\nspec:\n  phase: %s   # moved by `phasegen promote %s --to <next phase>`\n", o.Env, o.Phase, o.Env)
 	fmt.Fprintf(&b, "  namespace: %s\n  gitops:\n", o.Namespace)
 	fmt.Fprintf(&b, "    repo: %s   # the GitHub repository Argo CD reads (set repoURL too for another host)\n", o.GitOpsRepo)
-	fmt.Fprintf(&b, "    branch: main\n    path: apps/%s   # where the generated tree lives in it\n", o.Namespace)
+	fmt.Fprintf(&b, "    branch: main\n    path: apps/%s   # each environment's tree lives in <path>/<environment>/\n", o.App)
 	b.WriteString("  argocd:\n    project: default\n    server: https://kubernetes.default.svc\n")
 	return b.String()
 }

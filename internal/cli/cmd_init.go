@@ -16,17 +16,17 @@ import (
 )
 
 type initOptions struct {
-	from                        []string
-	namespace, env, phase, repo string
-	containers                  []string
-	includeSecrets              bool
+	from                             []string
+	app, namespace, env, phase, repo string
+	containers                       []string
+	includeSecrets                   bool
 }
 
 func newInitCmd(a *App) *command {
 	opts := &initOptions{}
 	return &command{
 		name:  "init",
-		usage: "init --from PATH... [--namespace NS] [--env NAME] [--phase NAME] [--gitops-repo OWNER/NAME] [--container WORKLOAD=NAME]...",
+		usage: "init --from PATH... [--app NAME] [--namespace NS] [--env NAME] [--phase NAME] [--gitops-repo OWNER/NAME] [--container WORKLOAD=NAME]...",
 		short: "Start a configuration from the manifests of an app that runs today",
 		long: `Reads the app's manifests (a Kustomize directory, YAML files, or directories
 of them; multi-document files and kind: List too) and writes a configuration
@@ -51,6 +51,7 @@ the network: a remote resource, base or component is refused at its line.`,
 		example: "  phasegen init --from k8s/ --gitops-repo acme/argocd-apps\n  phasegen init --from deploy.yaml --from db.yaml --namespace shop --container db=mysql",
 		setFlags: func(fs *pflag.FlagSet) {
 			fs.StringArrayVar(&opts.from, "from", nil, "manifests to start from: a Kustomize directory, a YAML file or a directory of them (repeatable; more may follow as arguments)")
+			fs.StringVar(&opts.app, "app", "", "the app's name (default: the app.kubernetes.io/part-of label all its workloads carry, or its one workload's name)")
 			fs.StringVar(&opts.namespace, "namespace", "", "the namespace the app runs in (default: the one the inputs name)")
 			fs.StringVar(&opts.env, "env", "production", "the Environment to write")
 			fs.StringVar(&opts.phase, "phase", "current", "the Phase to write")
@@ -77,7 +78,7 @@ func (a *App) runInit(g *globalOptions, opts *initOptions, args []string) error 
 		}
 		containers[w] = n
 	}
-	res, err := adopt.Generate(adopt.Options{From: from, Namespace: opts.namespace, Env: opts.env, Phase: opts.phase,
+	res, err := adopt.Generate(adopt.Options{App: opts.app, From: from, Namespace: opts.namespace, Env: opts.env, Phase: opts.phase,
 		GitOpsRepo: opts.repo, Containers: containers, IncludeSecrets: opts.includeSecrets,
 		ConfigDir: filepath.ToSlash(g.ConfigDir), TemplatesDir: filepath.ToSlash(g.TemplatesDir)})
 	var ce *adopt.ContainerError
@@ -86,6 +87,8 @@ func (a *App) runInit(g *globalOptions, opts *initOptions, args []string) error 
 		return fmt.Errorf("--container %s=%s: %w", ce.Workload, containers[ce.Workload], err)
 	case errors.As(err, &ce):
 		return fmt.Errorf("%w: choose it with --container %s=NAME", err, ce.Workload)
+	case errors.Is(err, adopt.ErrAppName):
+		return fmt.Errorf("%w: name the app with --app NAME", err)
 	case err != nil:
 		return err
 	}
