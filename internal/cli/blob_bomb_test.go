@@ -48,8 +48,17 @@ func bombRepos(t testing.TB) (cfgDir, gitopsDir string) {
 	if err := os.WriteFile(filepath.Join(gitopsDir, "README.md"), []byte("apps\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// The tree's owner record lists the bomb as phasegen's own file, so
+	// promote gets as far as reading it.
+	owner := "app: coditect\nenvironment: production\nfiles:\n  production/overlays/production/kustomization.yaml: " + id + "\n"
+	if err := os.MkdirAll(filepath.Join(gitopsDir, "apps/coditect/production/.phasegen"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(gitopsDir, "apps/coditect/production/.phasegen/owner.yaml"), []byte(owner), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	gittest.At(t, gitopsDir, when, "add", "-A")
-	gittest.At(t, gitopsDir, when, "update-index", "--add", "--cacheinfo", "100644,"+id+",apps/coditect/overlays/production/kustomization.yaml")
+	gittest.At(t, gitopsDir, when, "update-index", "--add", "--cacheinfo", "100644,"+id+",apps/coditect/production/overlays/production/kustomization.yaml")
 	gittest.At(t, gitopsDir, when, "commit", "-q", "-m", "bomb")
 	gittest.At(t, gitopsDir, when, "checkout", "-q", "--detach")
 	return cfgDir, gitopsDir

@@ -32,24 +32,38 @@ type promoteOptions struct {
 	allowRecreate bool
 	allowEarly    bool
 	forceBranch   bool
+	takeOver      bool
 }
 
 func newPromoteCmd(a *App) *command {
 	opts := &promoteOptions{}
 	return &command{
 		name:  "promote",
-		usage: "promote ENV --to PHASE [--repo OWNER/NAME | --git-dir DIR] [--dry-run] [--draft] [--label L]... [--reviewer R]... [--allow-skip] [--allow-recreate] [--allow-early] [--force-branch] [--max-wait 2m]",
+		usage: "promote ENV --to PHASE [--repo OWNER/NAME | --git-dir DIR] [--dry-run] [--draft] [--label L]... [--reviewer R]... [--allow-skip] [--allow-recreate] [--allow-early] [--take-over] [--force-branch] [--max-wait 2m]",
 		short: "Promote an environment to a phase by pull request (or a commit in a local repository)",
 		long: `Reads the phase ENV is at from the GitOps repository (the phasegen.dev/phase
-annotation of <gitops.path>/overlays/ENV/kustomization.yaml on the gitops
-branch), checks the gates (next phase only, immutable StatefulSet fields and Deployment selectors,
-the Application moving to another namespace, objects Argo CD must prune), then writes ENV's generated tree under
-gitops.path as one commit on branch phasegen/ENV on top of the gitops branch
-and opens a pull request, or updates the open one. Nothing is written when
-the repository already holds that content. When overlays/ was rendered with
---appset NAME, the commit carries the repository's ApplicationSet NAME with
-ENV's element at the new phase (the other elements as the repository holds
-them) instead of ENV's Application.
+annotation of its overlay's kustomization.yaml on the gitops branch), checks
+the gates (next phase only, a first promotion to the first phase only,
+immutable StatefulSet fields and Deployment selectors, the Application moving
+to another namespace or name, objects Argo CD must prune), then writes ENV's
+tree, <gitops.path>/ENV/, and its Application, <gitops.path>/overlays/argocd/ENV.yaml,
+as one commit on branch phasegen/APP/ENV on top of the gitops branch and
+opens a pull request, or updates the open one. Nothing else in the
+repository changes: no other environment of this app or of any other. Nothing
+is written when the repository already holds that content. When overlays/ was
+rendered with --appset NAME, the commit carries the repository's
+ApplicationSet NAME with ENV's element at the new phase (the other elements
+as the repository holds them) instead of ENV's Application.
+
+Shared repositories: ENV's tree records the app and environment that wrote
+it (.phasegen/owner.yaml) and the objects it deploys (.phasegen/claims/).
+A tree another app or environment owns, a file in it phasegen did not write
+(or one edited since), and an object another environment's tree deploys on
+the same cluster are refused, named, with nothing written. An Application the
+repository holds under another name keeps it (and the name is recorded in
+spec.argocd.applicationName). An environment in the previous layout (one
+templates/base for all of an app's environments) is moved into its own tree
+by its next promotion; the shared base stays until no environment reads it.
 
 Targets: GitHub (--repo OWNER/NAME, else gitops.repo), authenticated with
 GITHUB_TOKEN or GH_TOKEN against GITHUB_API_URL (default
@@ -70,9 +84,11 @@ has carried the phase. A promotion before then exits 1 saying when the soak
 ends; --allow-early lets it through and the pull request says so. A
 rollback (to a phase of lower order) is never held.
 
-The head branch phasegen/ENV is replaced by each promotion. One that holds
-a commit unrelated to the gitops branch (someone else's work under that
-name) is refused; --force-branch replaces it and says what it replaced.`,
+The head branch phasegen/APP/ENV is replaced by each promotion. One whose
+tip is not a promotion of this app and environment (someone's commit on
+top, or another branch under that name) is refused and never replaced.
+--force-branch replaces this promotion's own branch when it no longer shares
+history with the gitops branch.`,
 		example: "  phasegen promote production --to beta --dry-run\n" +
 			"  phasegen promote production --to beta --label team/platform --reviewer octocat\n" +
 			"  phasegen promote production --to beta --git-dir ../argocd-apps",
@@ -87,7 +103,8 @@ name) is refused; --force-branch replaces it and says what it replaced.`,
 			fs.BoolVar(&opts.allowSkip, "allow-skip", false, "allow promoting past the next phase")
 			fs.BoolVar(&opts.allowRecreate, "allow-recreate", false, "allow changing immutable StatefulSet fields or a Deployment selector, or moving the Application to another namespace (follow the runbook in the PR)")
 			fs.BoolVar(&opts.allowEarly, "allow-early", false, "promote before the current phase's soak (spec.soak) has passed")
-			fs.BoolVar(&opts.forceBranch, "force-branch", false, "replace a phasegen/ENV branch that holds commits unrelated to the gitops branch")
+			fs.BoolVar(&opts.forceBranch, "force-branch", false, "replace a phasegen/APP/ENV branch of this promotion's that no longer shares history with the gitops branch")
+			fs.BoolVar(&opts.takeOver, "take-over", false, "move ENV out of the previous layout although that tree deploys workloads this app's base does not")
 		},
 		run: func(ctx context.Context, g *globalOptions, args []string) error {
 			return a.runPromote(ctx, g, opts, args)
@@ -149,7 +166,7 @@ func (a *App) runPromote(ctx context.Context, g *globalOptions, opts *promoteOpt
 		Config: cfg, Base: b, Env: env.Metadata.Name, To: opts.to,
 		Target: tg, PR: pr, AppSet: appset,
 		DryRun: opts.dryRun, Draft: opts.draft, Labels: opts.labels, Reviewers: opts.reviewers,
-		AllowSkip: opts.allowSkip, AllowRecreate: opts.allowRecreate, AllowEarly: opts.allowEarly, ForceBranch: opts.forceBranch,
+		AllowSkip: opts.allowSkip, AllowRecreate: opts.allowRecreate, AllowEarly: opts.allowEarly, ForceBranch: opts.forceBranch, TakeOver: opts.takeOver,
 		Overrides: gateFlags(),
 		Now:       a.Now, Log: a.Stderr,
 		// The last moment before the first write: an edit to the
@@ -178,7 +195,7 @@ func (a *App) runPromote(ctx context.Context, g *globalOptions, opts *promoteOpt
 		fmt.Fprintf(a.Stderr, "branch %s is at %s in %s; its pull request would read:\n", out.Head, out.Write.Commit, opts.target.gitDir)
 		fmt.Fprintf(a.Stdout, "# %s\n\n%s", out.Title, out.Body)
 	}
-	return a.recordPhase(g, env, opts.to)
+	return a.recordPhase(g, env, opts.to, out.KeptName)
 }
 
 // promoteTarget opens the repository promote writes to.
@@ -256,9 +273,9 @@ func displayRoot(root string) string {
 // recordPhase sets spec.phase of the environment's file to phase, keeping
 // its comments, and re-renders its overlay; when rendering fails the file is
 // put back as it was.
-func (a *App) recordPhase(g *globalOptions, env *config.Environment, phase string) error {
+func (a *App) recordPhase(g *globalOptions, env *config.Environment, phase, keptName string) error {
 	file := env.Source.File
-	changed, err := setPhase(g.ConfigDir, file, env.Source.Raw, phase)
+	changed, err := setEnv(g.ConfigDir, file, env.Source.Raw, phase, keptName)
 	if err != nil {
 		return fmt.Errorf("the promotion was written, but recording it locally failed: %w", err)
 	}
@@ -267,9 +284,12 @@ func (a *App) recordPhase(g *globalOptions, env *config.Environment, phase strin
 	} else {
 		fmt.Fprintf(a.Stderr, "recorded phase %s in %s\n", phase, file)
 	}
+	if keptName != "" {
+		fmt.Fprintf(a.Stderr, "recorded spec.argocd.applicationName %s in %s: the repository's Application keeps its name\n", keptName, file)
+	}
 	if err := a.runRender(g, []string{env.Metadata.Name}, ""); err != nil {
 		if changed {
-			if _, rerr := setPhase(g.ConfigDir, file, readOrNil(file), env.Spec.Phase); rerr != nil {
+			if _, rerr := replaceConfig(g.ConfigDir, file, readOrNil(file), env.Source.Raw); rerr != nil {
 				err = errors.Join(err, rerr)
 			}
 		}
@@ -289,5 +309,5 @@ func readOrNil(file string) []byte {
 // gateFlags names the flags that let a refused gate through, for the gates'
 // messages (promote and review).
 func gateFlags() gate.Overrides {
-	return gate.Overrides{Skip: "--allow-skip", Recreate: "--allow-recreate", Early: "--allow-early"}
+	return gate.Overrides{Skip: "--allow-skip", Recreate: "--allow-recreate", Early: "--allow-early", TakeOver: "--take-over"}
 }

@@ -39,7 +39,7 @@ func TestRenderAppSet(t *testing.T) {
 		t.Fatalf("expanded to %d Applications, want 2", len(apps))
 	}
 	for _, app := range apps {
-		env := strings.TrimPrefix(app.Metadata.Name, "coditect-combined-")
+		env := strings.TrimPrefix(app.Metadata.Name, "coditect-")
 		var want argocd.App
 		if err := yaml.UnmarshalStrict(before["argocd/"+env+".yaml"], &want); err != nil {
 			t.Fatalf("%s: %v", env, err)

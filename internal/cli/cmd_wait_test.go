@@ -77,20 +77,20 @@ func newWaitRigIn(t *testing.T, sc argocdfake.Scenario, start time.Time, appName
 	if code, out := r.run("promote", "production", "--to", "pre-launch", "--git-dir", r.gitDir); code != 0 {
 		t.Fatalf("promote: %d\n%s", code, out)
 	}
-	moveMain(t, r.gitDir, "phasegen/production")
+	moveMain(t, r.gitDir, "phasegen/coditect/production")
 	old := r.head(t)
 	r.clock.Advance(25 * time.Hour)
 	if code, out := r.run("promote", "production", "--to", "beta", "--git-dir", r.gitDir); code != 0 {
 		t.Fatalf("promote: %d\n%s", code, out)
 	}
-	moveMain(t, r.gitDir, "phasegen/production")
+	moveMain(t, r.gitDir, "phasegen/coditect/production")
 
 	r.fake = argocdfake.New(argocdfake.Options{Token: argoToken, Now: r.clock.Now, AppNamespaces: []string{"coditect-*"}})
 	repo, err := local.Open(r.gitDir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	r.fake.Add(argocdfake.App{Name: "coditect-combined-production", Namespace: appNamespace, Project: "default", Scenario: sc,
+	r.fake.Add(argocdfake.App{Name: "coditect-production", Namespace: appNamespace, Project: "default", Scenario: sc,
 		Head: func() (string, error) { return repo.Head(context.Background(), "main") }}, old)
 	srv := httptest.NewServer(r.fake)
 	t.Cleanup(srv.Close)
@@ -141,7 +141,7 @@ func TestWaitCommand(t *testing.T) {
 	if err := json.Unmarshal([]byte(stdout), &res); err != nil {
 		t.Fatalf("stdout is not JSON: %v\n%s", err, stdout)
 	}
-	if !res.Ready || res.Application != "coditect-combined-production" || res.Revision != head || res.Health != "Healthy" || res.Sync != "Synced" {
+	if !res.Ready || res.Application != "coditect-production" || res.Revision != head || res.Health != "Healthy" || res.Sync != "Synced" {
 		t.Errorf("result %+v", res)
 	}
 	// Healthy from 95s on the virtual clock, then 30s of it.
@@ -172,7 +172,7 @@ func TestWaitCommandFailures(t *testing.T) {
 	head := r.head(t)
 	start := r.clock.Now()
 	code, out := r.run("wait", "production", "--git-dir", r.gitDir, "--timeout", "3m")
-	if code != cli.ExitError || !strings.Contains(out, "timed out after 3m0s waiting for coditect-combined-production to sync "+head[:12]+" and stay Healthy: still missing: status.sync.revision "+head[:12]) {
+	if code != cli.ExitError || !strings.Contains(out, "timed out after 3m0s waiting for coditect-production to sync "+head[:12]+" and stay Healthy: still missing: status.sync.revision "+head[:12]) {
 		t.Errorf("never synced: exit %d\n%s", code, out)
 	}
 	if !strings.Contains(out, "ready        no\n") || !strings.Contains(out, "missing      status.sync.revision") {
@@ -187,7 +187,7 @@ func TestWaitCommandFailures(t *testing.T) {
 		t.Errorf("401: exit %d\n%s", code, out)
 	}
 	r.fake.Inject(argocdfake.Fault{Status: 404})
-	if code, out := r.run("wait", "production", "--revision", head); code != cli.ExitError || !strings.Contains(out, "has no Application coditect-combined-production (404)") {
+	if code, out := r.run("wait", "production", "--revision", head); code != cli.ExitError || !strings.Contains(out, "has no Application coditect-production (404)") {
 		t.Errorf("404: exit %d\n%s", code, out)
 	}
 	r.fake.Inject(argocdfake.Fault{Status: 503}, argocdfake.Fault{Status: 503})
@@ -225,7 +225,7 @@ func (r *waitRig) fakeSynced(t *testing.T) string {
 		t.Fatal(err)
 	}
 	var old string
-	err = repo.History(context.Background(), "main", "apps/coditect/overlays/production/kustomization.yaml", 2, func(rv gitops.Revision) bool {
+	err = repo.History(context.Background(), "main", "apps/coditect/production/overlays/production/kustomization.yaml", 2, func(rv gitops.Revision) bool {
 		old = rv.Commit
 		return true
 	})
@@ -270,7 +270,7 @@ func TestWaitApplicationInTeamNamespace(t *testing.T) {
 	r := newWaitRigIn(t, rolloutCLI, time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC), "coditect-apps")
 	head := r.head(t)
 	code, out := r.run("wait", "production", "--git-dir", r.gitDir, "--healthy-for", "30s", "-o", "json")
-	if code != 0 || !strings.Contains(out, "Application coditect-combined-production in namespace coditect-apps on "+r.url) {
+	if code != 0 || !strings.Contains(out, "Application coditect-production in namespace coditect-apps on "+r.url) {
 		t.Fatalf("exit %d\n%s", code, out)
 	}
 	calls := r.fake.Calls()
@@ -287,7 +287,7 @@ func TestWaitApplicationInTeamNamespace(t *testing.T) {
 		t.Fatal(err)
 	}
 	app, err := repo.ReadFile(context.Background(), "main", "apps/coditect/overlays/argocd/production.yaml")
-	if err != nil || !strings.Contains(string(app), "\n  name: coditect-combined-production\n  namespace: coditect-apps\n") {
+	if err != nil || !strings.Contains(string(app), "\n  name: coditect-production\n  namespace: coditect-apps\n") {
 		t.Errorf("the promoted Application is not in coditect-apps (%v):\n%s", err, app)
 	}
 
@@ -301,7 +301,7 @@ func TestWaitApplicationInTeamNamespace(t *testing.T) {
 		t.Fatal(err)
 	}
 	code, out = r.run("wait", "production", "--revision", head)
-	if code != cli.ExitError || !strings.Contains(out, "has no Application coditect-combined-production (404)") || !strings.Contains(out, "spec.argocd.namespace") {
+	if code != cli.ExitError || !strings.Contains(out, "has no Application coditect-production (404)") || !strings.Contains(out, "spec.argocd.namespace") {
 		t.Errorf("without spec.argocd.namespace: exit %d\n%s", code, out)
 	}
 	if last := r.fake.Calls()[len(r.fake.Calls())-1]; strings.Contains(last.Query, "appNamespace") {
@@ -323,7 +323,7 @@ func TestWaitNamesTheUnhealthyWorkload(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The rig's Application, managing two workloads instead.
-	r.fake.Add(argocdfake.App{Name: "coditect-combined-production", Scenario: sc, DestNamespace: "coditect-app",
+	r.fake.Add(argocdfake.App{Name: "coditect-production", Scenario: sc, DestNamespace: "coditect-app",
 		Resources: []argocdfake.Resource{
 			{Group: "apps", Version: "v1", Kind: "Deployment", Name: "store-api"},
 			{Group: "apps", Version: "v1", Kind: "StatefulSet", Name: "store-db"},

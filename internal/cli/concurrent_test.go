@@ -154,7 +154,7 @@ func TestConcurrentPromotions(t *testing.T) {
 			}
 			if strings.Contains(r.stderr, "opened pull request") {
 				opened++
-			} else if !strings.Contains(r.stderr, "a pull request for phasegen/production already exists") {
+			} else if !strings.Contains(r.stderr, "a pull request for phasegen/coditect/production already exists") {
 				t.Errorf("process %d lost the race without saying so:\n%s", i, r.stderr)
 			}
 			if r.stdout != results[0].stdout || !strings.Contains(r.stdout, "/pull/") {
@@ -170,7 +170,7 @@ func TestConcurrentPromotions(t *testing.T) {
 		for _, p := range prs {
 			if p.State == "open" {
 				open++
-				if p.Head != "phasegen/production" || p.Base != "main" || !strings.HasSuffix(p.Title, "→ "+to) {
+				if p.Head != "phasegen/coditect/production" || p.Base != "main" || !strings.HasSuffix(p.Title, "→ "+to) {
 					t.Errorf("open pull request %+v", p)
 				}
 			}
@@ -180,14 +180,14 @@ func TestConcurrentPromotions(t *testing.T) {
 		}
 
 		mainTip, _ := fake.Branch("main")
-		log, err := fake.Log("phasegen/production", mainTip)
+		log, err := fake.Log("phasegen/coditect/production", mainTip)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if len(log) != 1 {
-			t.Fatalf("%d commits on phasegen/production on top of main, want 1: %+v", len(log), log)
+			t.Fatalf("%d commits on phasegen/coditect/production on top of main, want 1: %+v", len(log), log)
 		}
-		files, err := fake.Files("phasegen/production")
+		files, err := fake.Files("phasegen/coditect/production")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -197,7 +197,7 @@ func TestConcurrentPromotions(t *testing.T) {
 				t.Fatalf("%s: no overlay", dir)
 			}
 			for p, want := range local {
-				if got, ok := files[path.Join("apps/coditect/overlays/production", p)]; !ok || !bytes.Equal(got, want) {
+				if got, ok := files[path.Join("apps/coditect/production/overlays/production", p)]; !ok || !bytes.Equal(got, want) {
 					t.Errorf("%s differs between the branch and %s's render", p, dir)
 				}
 			}
@@ -213,6 +213,6 @@ func TestConcurrentPromotions(t *testing.T) {
 	// A day later: the 24h soak of pre-launch has passed.
 	env = append(env, "PHASEGEN_TEST_CLOCK_OFFSET=25h")
 	t.Run("after a merge", func(t *testing.T) {
-		race(t, "beta", 2, routeIs(http.MethodPatch, "/git/refs/heads/phasegen/production"), routeIs(http.MethodPost, "/pulls"))
+		race(t, "beta", 2, routeIs(http.MethodPatch, "/git/refs/heads/phasegen/coditect/production"), routeIs(http.MethodPost, "/pulls"))
 	})
 }

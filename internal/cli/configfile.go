@@ -28,7 +28,13 @@ func replaceConfig(configDir, file string, raw, out []byte) (bool, error) {
 // setPhase records phase as spec.phase of the Environment file (read as
 // raw), in place, comments kept.
 func setPhase(configDir, file string, raw []byte, phase string) (bool, error) {
-	out, err := promote.EditPhase(raw, phase)
+	return setEnv(configDir, file, raw, phase, "")
+}
+
+// setEnv is setPhase that also records the Application name a promotion
+// kept (spec.argocd.applicationName), when keptName is not "".
+func setEnv(configDir, file string, raw []byte, phase, keptName string) (bool, error) {
+	out, err := promote.EditEnv(raw, phase, keptName)
 	if err != nil {
 		return false, err
 	}

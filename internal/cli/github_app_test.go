@@ -191,7 +191,7 @@ func TestWaitAsAppRenewsToken(t *testing.T) {
 		a.TokenLife, a.Permissions = 10*time.Minute, map[string]string{"contents": "read", "pull_requests": "read"}
 	}, clock.Now)
 	argo := argocdfake.New(argocdfake.Options{Token: argoToken, Now: clock.Now})
-	argo.Add(argocdfake.App{Name: "coditect-combined-production", Project: "default",
+	argo.Add(argocdfake.App{Name: "coditect-production", Project: "default",
 		Scenario: argocdfake.Scenario{Notice: time.Minute, Sync: time.Minute, Progress: 20 * time.Minute},
 		Head:     func() (string, error) { h, _ := gh.Branch("main"); return h, nil }}, "")
 	argoSrv := httptest.NewServer(argo)

@@ -69,7 +69,7 @@ func echoAuth(api string) http.HandlerFunc {
 			body = map[string]any{"message": echo}
 		case "argocd":
 			body = map[string]any{
-				"metadata": map[string]any{"name": "coditect-combined-production"},
+				"metadata": map[string]any{"name": "coditect-production"},
 				"status": map[string]any{
 					"sync":       map[string]any{"status": "Unknown"},
 					"health":     map[string]any{"status": "Unknown", "message": echo},
@@ -133,7 +133,7 @@ func credSetup(t *testing.T) string {
 	if code := a.Run("promote", "production", "--to", "pre-launch", "--git-dir", gitDir); code != 0 {
 		t.Fatalf("promote: exit %d\n%s", code, a.Output())
 	}
-	moveMain(t, gitDir, "phasegen/production")
+	moveMain(t, gitDir, "phasegen/coditect/production")
 	return gitDir
 }
 

@@ -125,7 +125,7 @@ func TestInitRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	code, out := initRun(t, dir, "init", "--from", in, "--container", "api=server", "--container", "db=mysql", "--gitops-repo", "acme/argocd-apps")
+	code, out := initRun(t, dir, "init", "--from", in, "--app", "shop", "--container", "api=server", "--container", "db=mysql", "--gitops-repo", "acme/argocd-apps")
 	if code != cli.ExitOK {
 		t.Fatalf("init: exit %d\n%s", code, out)
 	}
@@ -224,7 +224,7 @@ func checkInitHPA(t *testing.T, built []byte) {
 func checkInitRefusesOverwrite(t *testing.T, dir, in string) {
 	t.Helper()
 	before := listFiles(t, dir)
-	code, out := initRun(t, dir, "init", "--from", in, "--container", "api=server", "--container", "db=mysql")
+	code, out := initRun(t, dir, "init", "--from", in, "--app", "shop", "--container", "api=server", "--container", "db=mysql")
 	if code != cli.ExitError || !strings.Contains(out, "refusing to overwrite environments/capacity.yaml, environments/phases/current.yaml, environments/production.yaml") {
 		t.Errorf("second init: exit %d\n%s", code, out)
 	}

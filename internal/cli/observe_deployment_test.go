@@ -45,6 +45,7 @@ spec:
 `,
 		"environments/capacity.yaml": `apiVersion: phasegen.dev/v1alpha1
 kind: CapacityModel
+metadata: {name: shop}
 spec:
   container: server
   usersPerPod: {conservative: 4, optimistic: 5}

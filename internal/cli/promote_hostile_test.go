@@ -64,23 +64,21 @@ func TestPromoteRefusesWhatItWouldBreak(t *testing.T) {
 	// Someone's unrelated branch under phasegen's name.
 	work := t.TempDir()
 	when := time.Now()
-	gittest.At(t, work, when, "init", "-q", "-b", "phasegen/production")
+	gittest.At(t, work, when, "init", "-q", "-b", "phasegen/coditect/production")
 	if err := os.WriteFile(filepath.Join(work, "mine.txt"), []byte("mine\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	gittest.At(t, work, when, "add", "mine.txt")
 	gittest.At(t, work, when, "commit", "-q", "-m", "someone else's work")
-	gittest.At(t, work, when, "push", "-q", gitDir, "phasegen/production")
-	foreign := gittest.At(t, gitDir, when, "rev-parse", "phasegen/production")
-	if code, out := run(promote...); code != cli.ExitError || !strings.Contains(out, "does not descend from") || !strings.Contains(out, foreign[:12]) {
-		t.Fatalf("a foreign branch: exit %d, want 1 naming it:\n%s", code, out)
-	}
-	if got := gittest.At(t, gitDir, when, "rev-parse", "phasegen/production"); got != foreign {
-		t.Fatalf("the foreign branch moved to %s", got)
-	}
-	code, out := run(append(promote, "--force-branch")...)
-	if code != cli.ExitOK || !strings.Contains(out, "replaced phasegen/production, which was at "+foreign[:12]) {
-		t.Fatalf("--force-branch: exit %d, want 0 saying what it replaced:\n%s", code, out)
+	gittest.At(t, work, when, "push", "-q", gitDir, "phasegen/coditect/production")
+	foreign := gittest.At(t, gitDir, when, "rev-parse", "phasegen/coditect/production")
+	for _, extra := range [][]string{nil, {"--force-branch"}} {
+		if code, out := run(append(promote, extra...)...); code != cli.ExitError || !strings.Contains(out, "a commit that is not this promotion's") || !strings.Contains(out, foreign[:12]) {
+			t.Fatalf("a foreign branch %v: exit %d, want 1 naming it:\n%s", extra, code, out)
+		}
+		if got := gittest.At(t, gitDir, when, "rev-parse", "phasegen/coditect/production"); got != foreign {
+			t.Fatalf("the foreign branch moved to %s", got)
+		}
 	}
 }
 
@@ -91,7 +89,7 @@ func TestPromoteEscapesTargetNames(t *testing.T) {
 	work := t.TempDir()
 	when := time.Now()
 	gittest.At(t, work, when, "clone", "-q", gitDir, ".")
-	name := "apps/coditect/overlays/production/x\x1b[2J\nphasegen promote: all gates passed.yaml"
+	name := "apps/coditect/production/overlays/production/x\x1b[2J\nphasegen promote: all gates passed.yaml"
 	if err := os.MkdirAll(filepath.Dir(filepath.Join(work, name)), 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -104,7 +102,7 @@ func TestPromoteEscapesTargetNames(t *testing.T) {
 	a := cli.NewTestApp(t, nil)
 	code := a.Run("promote", "production", "--to", "beta", "--git-dir", gitDir)
 	out := a.Output()
-	if code != cli.ExitError || !strings.Contains(out, `holds a file named "x\x1b[2J\nphasegen promote: all gates passed.yaml", with control characters`) {
+	if code != cli.ExitError || !strings.Contains(out, `x\x1b[2J\nphasegen promote: all gates passed.yaml"`) {
 		t.Fatalf("exit %d, want 1 naming the file escaped:\n%s", code, out)
 	}
 	if strings.Contains(out, "\x1b") || strings.Contains(out, "\nphasegen promote: all gates passed") {

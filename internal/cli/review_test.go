@@ -468,7 +468,7 @@ func TestReviewApplicationChange(t *testing.T) {
 		switch {
 		case e.Name == "beta-a":
 			if !e.Changed || len(e.Objects) != 1 || e.Objects[0].Kind != "Application" ||
-				e.Objects[0].Name != "coditect-combined-beta-a" || e.Objects[0].Change != "modified" || len(e.Gates) != 0 {
+				e.Objects[0].Name != "coditect-beta-a" || e.Objects[0].Change != "modified" || len(e.Gates) != 0 {
 				t.Errorf("beta-a: changed %v, objects %+v, gates %+v", e.Changed, e.Objects, e.Gates)
 			}
 		case e.Changed:
@@ -479,7 +479,7 @@ func TestReviewApplicationChange(t *testing.T) {
 		t.Errorf("skipped %d of %d, want all but beta-a", rep.Skipped, len(rep.Environments))
 	}
 	code, out, _ := runCLI(t, nil, "review")
-	if code != cli.ExitOK || !strings.Contains(out, "--- a/Application/coditect-combined-beta-a\n+++ b/Application/coditect-combined-beta-a\n") ||
+	if code != cli.ExitOK || !strings.Contains(out, "--- a/Application/coditect-beta-a\n+++ b/Application/coditect-beta-a\n") ||
 		!strings.Contains(out, "-  project: default\n+  project: team-a\n") {
 		t.Errorf("table (exit %d):\n%s", code, out)
 	}
@@ -500,7 +500,7 @@ func TestReviewApplicationMoved(t *testing.T) {
 				continue
 			}
 			fired++
-			for _, want := range []string{"coditect-combined-beta-a moves from namespace argocd to team-apps",
+			for _, want := range []string{"coditect-beta-a moves from namespace argocd to team-apps",
 				"resources-finalizer.argocd.argoproj.io", "--allow-recreate"} {
 				if !strings.Contains(g.Message, want) {
 					t.Errorf("gate message lacks %q: %s", want, g.Message)

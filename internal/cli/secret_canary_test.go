@@ -95,7 +95,7 @@ func TestSecretValuesNeverShown(t *testing.T) {
 		t.Fatal(err)
 	}
 	env["GITHUB_API_URL"] = srv + "/api/v3/"
-	code, stdout, stderr = runCLI(t, env, "promote", "beta-a", "--to", "beta", "--repo", "coditect/argocd-apps")
+	code, stdout, stderr = runCLI(t, env, "promote", "beta-a", "--to", "beta", "--allow-skip", "--repo", "coditect/argocd-apps")
 	if code != cli.ExitOK {
 		t.Fatalf("promote: exit %d\n%s%s", code, stdout, stderr)
 	}

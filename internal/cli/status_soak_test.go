@@ -35,7 +35,7 @@ func soakGitOps(t *testing.T, dir string, landed time.Time) (string, string) {
 	if code, out, errs := runAt(t, landed.Add(-2*time.Hour), dir, nil, "promote", "production", "--to", "pre-launch", "--git-dir", repo); code != 0 {
 		t.Fatalf("promote: exit %d\n%s\n%s", code, out, errs)
 	}
-	gittest.At(t, repo, landed, "merge", "-q", "--no-ff", "-m", "Merge pull request: production → pre-launch", "phasegen/production")
+	gittest.At(t, repo, landed, "merge", "-q", "--no-ff", "-m", "Merge pull request: production → pre-launch", "phasegen/coditect/production")
 	return repo, gittest.At(t, repo, landed, "rev-parse", "main")
 }
 

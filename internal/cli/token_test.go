@@ -175,7 +175,7 @@ func TestTokenNeverLeaks(t *testing.T) {
 	// promote into a local repository: first promotion, dry run, refusal.
 	run(cli.ExitOK, "promote", "production", "--to", "pre-launch", "--git-dir", gitDir)
 	run(cli.ExitOK, "promote", "production", "--to", "pre-launch", "--git-dir", gitDir)
-	moveMain(t, gitDir, "phasegen/production")
+	moveMain(t, gitDir, "phasegen/coditect/production")
 	run(cli.ExitError, "promote", "production", "--to", "beta", "--git-dir", gitDir) // the soak holds it
 	offset = 25 * time.Hour
 	run(cli.ExitOK, "promote", "production", "--to", "beta", "--git-dir", gitDir, "--dry-run")
@@ -188,7 +188,7 @@ func TestTokenNeverLeaks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	argo.Add(argocdfake.App{Name: "coditect-combined-production", Project: "default",
+	argo.Add(argocdfake.App{Name: "coditect-production", Project: "default",
 		Head: func() (string, error) { return localRepo.Head(context.Background(), "main") }}, "")
 	argoSrv := httptest.NewServer(argo)
 	t.Cleanup(argoSrv.Close)

@@ -203,7 +203,7 @@ func TestWaitAlertsPrometheusFails(t *testing.T) {
 		stdout, stderr, _ := strings.Cut(out, "--- stderr\n")
 		lines := strings.Split(strings.TrimSuffix(stderr, "\n"), "\n")
 		cause := lines[len(lines)-1]
-		if code != cli.ExitError || !strings.HasPrefix(cause, "phasegen wait: coditect-combined-production is synced and healthy, but its alerts could not be read: prometheus ") ||
+		if code != cli.ExitError || !strings.HasPrefix(cause, "phasegen wait: coditect-production is synced and healthy, but its alerts could not be read: prometheus ") ||
 			!strings.Contains(stdout, "ready        yes\n") {
 			t.Errorf("%s: exit %d\n%s", c.name, code, out)
 			continue

@@ -10,3 +10,13 @@ import (
 func EditPhase(raw []byte, phase string) ([]byte, error) {
 	return yamledit.Replace(raw, "spec.phase", phase)
 }
+
+// EditEnv is EditPhase, and, when keptName is not "", spec.argocd.applicationName
+// set to it (inserted when absent): the name of the Application the GitOps
+// repository holds, which the promotion kept (Outcome.KeptName).
+func EditEnv(raw []byte, phase, keptName string) ([]byte, error) {
+	if keptName == "" {
+		return EditPhase(raw, phase)
+	}
+	return yamledit.Apply(raw, []yamledit.Edit{{Path: "spec.phase", Value: phase}, {Path: "spec.argocd.applicationName", Value: keptName}})
+}

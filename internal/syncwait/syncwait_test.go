@@ -47,7 +47,7 @@ func repo(t *testing.T) (dir, old, merged string) {
 	}
 	run("init", "-q", "-b", "main")
 	write := func(s string) {
-		p := filepath.Join(dir, "apps/coditect/overlays/production/kustomization.yaml")
+		p := filepath.Join(dir, "apps/coditect/production/overlays/production/kustomization.yaml")
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 			t.Fatal(err)
 		}
