@@ -51,16 +51,16 @@ flags=(--git-dir "$scratch/argocd-apps" --config "$scratch/config" --overlays "$
 landed=$(date -u -d '30 hours ago' +%Y-%m-%dT%H:%M:%SZ)
 GIT_AUTHOR_DATE=$landed GIT_COMMITTER_DATE=$landed git -C "$scratch/argocd-apps" \
   -c user.name=demo -c user.email=demo@example.com \
-  merge -q --no-ff -m "Merge pull request #1: production → pre-launch" phasegen/production
+  merge -q --no-ff -m "Merge pull request #1: production → pre-launch" phasegen/coditect/production
 "$bin" promote production --to beta "${flags[@]}"
 
 step "the soak: beta soaks 7d, so promoting on at once is refused (--allow-early overrides)"
 git -C "$scratch/argocd-apps" -c user.name=demo -c user.email=demo@example.com \
-  merge -q --no-ff -m "Merge pull request #2: production → beta" phasegen/production
+  merge -q --no-ff -m "Merge pull request #2: production → beta" phasegen/coditect/production
 "$bin" promote production --to full-mvp "${flags[@]}" || true
 
-step "what the promotion wrote: one commit on phasegen/production, and the local config"
-git -C "$scratch/argocd-apps" log --stat -1 phasegen/production | cat
+step "what the promotion wrote: one commit on phasegen/coditect/production, and the local config"
+git -C "$scratch/argocd-apps" log --stat -1 phasegen/coditect/production | cat
 diff -u environments/production.yaml "$scratch/config/production.yaml" || true
 
 step "phasegen status and tune production: observed in a local Prometheus over generated history"
