@@ -7,7 +7,7 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
-// TestCRDCorpus: every Application and ApplicationSet phasegen writes for
+// TestCRDCorpus: the parent Application, every Application and ApplicationSet phasegen writes for
 // the shipped, fleet and team-namespace cases, and every Application the
 // ApplicationSets generate, as one YAML stream (testdata/crd-corpus.yaml,
 // -update rewrites it). The kube-apiserver test module (test/kube) applies
@@ -19,6 +19,11 @@ func TestCRDCorpus(t *testing.T) {
 		out.WriteString("---\n")
 		out.Write(doc)
 	}
+	parent, err := Parent(ParentOptions{RepoURL: "https://github.com/coditect/argocd-apps.git", Revision: "main"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	add(parent)
 	for _, name := range []string{"shipped", "fleet", "team namespace"} {
 		items := map[string][]Item{"shipped": shipped(t), "fleet": fleet(t), "team namespace": teamFleet(t)}[name]
 		for _, it := range items {

@@ -60,9 +60,18 @@ type ApplicationSpec struct {
 
 // Source is where an Application's manifests come from.
 type Source struct {
-	RepoURL        string `json:"repoURL"`
-	TargetRevision string `json:"targetRevision,omitempty"`
-	Path           string `json:"path,omitempty"`
+	RepoURL        string     `json:"repoURL"`
+	TargetRevision string     `json:"targetRevision,omitempty"`
+	Path           string     `json:"path,omitempty"`
+	Directory      *Directory `json:"directory,omitempty"`
+}
+
+// Directory makes a source a folder of plain manifests: Recurse walks its
+// subfolders, and Include (a glob over each file's path relative to the
+// source's path, '*' crossing '/') selects the files read.
+type Directory struct {
+	Recurse bool   `json:"recurse,omitempty"`
+	Include string `json:"include,omitempty"`
 }
 
 // Destination is the cluster and namespace an Application deploys to: Server

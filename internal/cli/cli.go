@@ -90,6 +90,7 @@ func (a *App) commands() []*command {
 		newDiffCmd(a),
 		newRulesCmd(a),
 		newPromoteCmd(a),
+		newParentCmd(a),
 		newStatusCmd(a),
 		newTuneCmd(a),
 		newWaitCmd(a),
