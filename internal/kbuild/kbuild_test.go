@@ -3,7 +3,6 @@ package kbuild_test
 import (
 	"bytes"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -12,6 +11,7 @@ import (
 	"github.com/coditect/phasegen/internal/config"
 	"github.com/coditect/phasegen/internal/fileset"
 	"github.com/coditect/phasegen/internal/kbuild"
+	"github.com/coditect/phasegen/internal/kbuild/stocktest"
 	"github.com/coditect/phasegen/internal/overlay"
 	"github.com/coditect/phasegen/templates"
 )
@@ -34,25 +34,6 @@ func shipped(tb testing.TB) (*config.Set, fileset.Set) {
 	return cfg, files
 }
 
-// stockKustomize returns the command line that runs the stock kustomize on
-// this machine (kubectl's bundled one, or a kustomize binary). Without one
-// the test is skipped, except in CI (CI=true), where it fails.
-func stockKustomize(t *testing.T) []string {
-	t.Helper()
-	if p, err := exec.LookPath("kubectl"); err == nil {
-		return []string{p, "kustomize"}
-	}
-	if p, err := exec.LookPath("kustomize"); err == nil {
-		return []string{p, "build"}
-	}
-	msg := "neither kubectl nor kustomize is on PATH: cannot compare with stock kustomize (install kubectl to run this test)"
-	if os.Getenv("CI") == "true" {
-		t.Fatal(msg + "; CI=true, so this is a failure, not a skip")
-	}
-	t.Skip(msg)
-	return nil
-}
-
 func writeTree(t *testing.T, files fileset.Set) string {
 	t.Helper()
 	dir := t.TempDir()
@@ -70,22 +51,13 @@ func writeTree(t *testing.T, files fileset.Set) string {
 
 func compareWithStock(t *testing.T, files fileset.Set, env string) {
 	t.Helper()
-	cmdline := stockKustomize(t)
 	dir := writeTree(t, files)
 	got, err := kbuild.Build(files, overlay.EnvDir(env))
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(cmdline[0], append(cmdline[1:], filepath.Join("overlays", env))...)
-	cmd.Dir = dir
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	want, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("%v: %v\n%s", cmd.Args, err, stderr.String())
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("kbuild.Build(%s) differs from `%s overlays/%s`:\n--- in process\n%s\n--- stock\n%s", env, cmdline[1], env, got, want)
+	if want := stocktest.Build(t, dir, overlay.EnvDir(env)); !bytes.Equal(got, want) {
+		t.Errorf("kbuild.Build(%s) differs from stock kustomize overlays/%s:\n--- in process\n%s\n--- stock\n%s", env, env, got, want)
 	}
 }
 
