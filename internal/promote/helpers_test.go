@@ -230,7 +230,7 @@ func (f fixture) opts(tg gitops.Repo, to string) promote.Options {
 	return promote.Options{
 		Config: f.cfg, Base: f.b, Env: "production", To: to, Target: tg,
 		Author:    gitops.Signature{Name: "tester", Email: "tester@example.com"},
-		Overrides: gate.Overrides{Skip: "--allow-skip", Recreate: "--allow-recreate", Early: "--allow-early"},
+		Overrides: gate.Overrides{Skip: "--allow-skip", Recreate: "--allow-recreate", Early: "--allow-early", TakeOver: "--take-over"},
 	}
 }
 
