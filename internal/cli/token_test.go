@@ -170,6 +170,7 @@ func TestTokenNeverLeaks(t *testing.T) {
 	run(cli.ExitOK, "render")
 	run(cli.ExitOK, "diff", "production", "--to", "beta")
 	run(cli.ExitOK, "rules", "production", "--dir", "rules")
+	run(cli.ExitOK, "parent")
 	run(cli.ExitError, "plan", "--config", "no-such-dir")
 
 	// promote into a local repository: first promotion, dry run, refusal.

@@ -136,7 +136,11 @@ func (m *md) render() string {
 	var b strings.Builder
 	r := m.r
 	b.WriteString(Marker + "\n")
-	b.WriteString("### phasegen review\n\n")
+	if r.App != "" {
+		fmt.Fprintf(&b, "### phasegen review of app %s\n\n", r.App)
+	} else {
+		b.WriteString("### phasegen review\n\n")
+	}
 	fmt.Fprintf(&b, "Compared with `%s`: **%d of %s** change their built manifests", short(r.Base), r.Changes(), plural(len(r.Environments), "environment"))
 	fmt.Fprintf(&b, "; %d unchanged, %d of them not built (inputs identical).", len(r.Environments)-r.Changes(), r.Skipped)
 	if g := r.Gates(); g > 0 {

@@ -72,6 +72,8 @@ const (
 
 // Report is the outcome of a review, in the JSON shape docs/json.md documents.
 type Report struct {
+	// App is the app reviewed: the proposed CapacityModel's metadata.name.
+	App          string `json:"app"`
 	Base         string `json:"base"`
 	Environments []Env  `json:"environments"`
 	Skipped      int    `json:"skipped"`
@@ -255,6 +257,9 @@ func Run(in Input) (*Report, error) {
 	shared := sameShared(in.From, in.To)
 	costs := [2]*coster{newCoster(in.From), newCoster(in.To)}
 	rep := &Report{Base: in.BaseRev, Environments: make([]Env, len(names))}
+	if c := in.To.Config.Capacity; c != nil {
+		rep.App = c.Metadata.Name
+	}
 
 	type pending struct {
 		i        int
