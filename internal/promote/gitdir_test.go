@@ -12,7 +12,7 @@ import (
 
 // seeded returns a repository whose main holds production at pre-launch,
 // promoted and merged the way a user would.
-func seeded(t *testing.T, f fixture) string {
+func seeded(t testing.TB, f fixture) string {
 	t.Helper()
 	dir := newRepo(t)
 	out, err := promote.Promote(ctx, f.opts(openRepo(t, dir), "pre-launch"))

@@ -36,7 +36,7 @@ type fixture struct {
 	b   *base.Base
 }
 
-func shipped(t *testing.T) fixture {
+func shipped(t testing.TB) fixture {
 	t.Helper()
 	cfg, err := pgconfig.Load("../testdata/example/environments")
 	if err != nil {
@@ -49,7 +49,7 @@ func shipped(t *testing.T) fixture {
 	return fixture{cfg, b}
 }
 
-func (f fixture) render(t *testing.T, b *base.Base, env, phase string) fileset.Set {
+func (f fixture) render(t testing.TB, b *base.Base, env, phase string) fileset.Set {
 	t.Helper()
 	e, _ := f.cfg.Environment(env)
 	p, ok := f.cfg.Phase(phase)
@@ -65,7 +65,7 @@ func (f fixture) render(t *testing.T, b *base.Base, env, phase string) fileset.S
 
 // tree returns what a promotion of env to phase writes under gitops.path
 // (layout.Tree of its render): its own tree, its Application.
-func (f fixture) tree(t *testing.T, b *base.Base, env, phase string) fileset.Set {
+func (f fixture) tree(t testing.TB, b *base.Base, env, phase string) fileset.Set {
 	t.Helper()
 	e, _ := f.cfg.Environment(env)
 	files := f.render(t, b, env, phase)
@@ -108,7 +108,7 @@ func grown(t *testing.T, f fixture) *base.Base {
 
 // newRepo makes a bare repository whose main branch has one commit holding
 // README.md, without a git binary.
-func newRepo(t *testing.T) string {
+func newRepo(t testing.TB) string {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "gitops.git")
 	r, err := gogit.PlainInitWithOptions(dir, &gogit.PlainInitOptions{
@@ -153,7 +153,7 @@ func newRepo(t *testing.T) string {
 	return dir
 }
 
-func openRepo(t *testing.T, dir string) *local.Repo {
+func openRepo(t testing.TB, dir string) *local.Repo {
 	t.Helper()
 	r, err := local.OpenWith(dir, local.Options{Now: func() time.Time { return fixedNow }})
 	if err != nil {
@@ -164,7 +164,7 @@ func openRepo(t *testing.T, dir string) *local.Repo {
 
 // branchRef opens the repository at dir and resolves branch in it; the
 // error is the lookup's (a missing branch).
-func branchRef(t *testing.T, dir, branch string) (*gogit.Repository, *plumbing.Reference, error) {
+func branchRef(t testing.TB, dir, branch string) (*gogit.Repository, *plumbing.Reference, error) {
 	t.Helper()
 	r, err := gogit.PlainOpen(dir)
 	if err != nil {
@@ -175,7 +175,7 @@ func branchRef(t *testing.T, dir, branch string) (*gogit.Repository, *plumbing.R
 }
 
 // merge moves main to branch, as merging the promotion's PR would.
-func merge(t *testing.T, dir, branch string) {
+func merge(t testing.TB, dir, branch string) {
 	t.Helper()
 	r, ref, err := branchRef(t, dir, branch)
 	if err != nil {
@@ -187,7 +187,7 @@ func merge(t *testing.T, dir, branch string) {
 }
 
 // tip returns the commit branch points at, "" when it does not exist.
-func tip(t *testing.T, dir, branch string) string {
+func tip(t testing.TB, dir, branch string) string {
 	t.Helper()
 	_, ref, err := branchRef(t, dir, branch)
 	if err != nil {
@@ -197,7 +197,7 @@ func tip(t *testing.T, dir, branch string) string {
 }
 
 // treeFiles returns the files of branch under dir (paths relative to dir).
-func treeFiles(t *testing.T, repoDir, branch, dir string) fileset.Set {
+func treeFiles(t testing.TB, repoDir, branch, dir string) fileset.Set {
 	t.Helper()
 	r, ref, err := branchRef(t, repoDir, branch)
 	if err != nil {
@@ -234,7 +234,7 @@ func (f fixture) opts(tg gitops.Repo, to string) promote.Options {
 	}
 }
 
-func mustContain(t *testing.T, what, s string, wants ...string) {
+func mustContain(t testing.TB, what, s string, wants ...string) {
 	t.Helper()
 	for _, w := range wants {
 		if !strings.Contains(s, w) {

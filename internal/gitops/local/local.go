@@ -20,6 +20,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/object"
+	"github.com/go-git/go-git/v5/storage"
 	"github.com/go-git/go-git/v5/storage/filesystem"
 
 	"github.com/coditect/phasegen/internal/fileset"
@@ -31,6 +32,9 @@ type Options struct {
 	// Now gives the author and committer time of new commits; time.Now
 	// when nil.
 	Now func() time.Time
+	// Storage, when set, wraps the repository's object storage (a test
+	// counts the objects a promotion reads through it).
+	Storage func(storage.Storer) storage.Storer
 }
 
 // Repo is a local git repository used as a target.
@@ -61,6 +65,9 @@ func OpenWith(dir string, o Options) (*Repo, error) {
 	now := o.Now
 	if now == nil {
 		now = time.Now
+	}
+	if o.Storage != nil {
+		r.Storer = o.Storage(r.Storer)
 	}
 	return &Repo{dir: dir, repo: r, now: now}, nil
 }
