@@ -204,3 +204,41 @@ func TestApplicationSetRefuses(t *testing.T) {
 		}
 	}
 }
+
+// TestApplicationSetOfSeveralWorkloads: an app of several workloads, a
+// Deployment and a StatefulSet under HPAs, one of them fixed in another
+// environment, expands to the per-environment Applications exactly: the
+// ApplicationSet works for any app, not only one StatefulSet.
+func TestApplicationSetOfSeveralWorkloads(t *testing.T) {
+	items := fleet(t)[:3]
+	for i := range items {
+		items[i].Env.Spec.Workload = ""
+	}
+	items[0].HPAOwned = []Workload{{Kind: "Deployment", Name: "api"}, {Kind: "StatefulSet", Name: "db"}}
+	items[1].HPAOwned = nil
+	items[2].HPAOwned = []Workload{{Kind: "Deployment", Name: "api"}}
+	set, err := ApplicationSet("shop", items)
+	if err != nil {
+		t.Fatal(err)
+	}
+	apps, err := Expand(set)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(apps) != len(items) {
+		t.Fatalf("%d Applications from %d elements", len(apps), len(items))
+	}
+	for i, it := range items {
+		want, err := Application(it.Env, it.Phase, it.HPAOwned)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := yaml.Marshal(apps[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(parse(t, got), parse(t, want)) {
+			t.Errorf("%s: the ApplicationSet generates\n%s\nthe per-environment form is\n%s", Name(it.Env), got, want)
+		}
+	}
+}
