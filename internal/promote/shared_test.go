@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	gogit "github.com/go-git/go-git/v5"
 	"github.com/gobwas/glob"
 	"sigs.k8s.io/yaml"
 
@@ -366,4 +367,19 @@ func TestSharedRepositoryGitHubCalls(t *testing.T) {
 	if n, got := calls(g.fake); n != 18 {
 		t.Errorf("%d calls in a repository of 300 environments, want the 18 of one app alone: %s", n, got)
 	}
+}
+
+// An empty GitOps repository (no commit, so no branch) is named as empty,
+// with the commands that give it a first commit.
+func TestPromoteIntoAnEmptyRepository(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "empty.git")
+	if _, err := gogit.PlainInit(dir, true); err != nil {
+		t.Fatal(err)
+	}
+	_, err := promote.Promote(ctx, shipped(t).opts(openRepo(t, dir), "pre-launch"))
+	if !errors.Is(err, gitops.ErrNoBranch) {
+		t.Fatalf("err = %v, want ErrNoBranch", err)
+	}
+	mustContain(t, "error", err.Error(), `the GitOps repository is empty (it has no commit, so no branch "main" yet)`,
+		"git commit --allow-empty -m 'initial commit' && git push origin HEAD:main")
 }
