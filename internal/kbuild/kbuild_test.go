@@ -2,7 +2,6 @@ package kbuild_test
 
 import (
 	"bytes"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -34,24 +33,9 @@ func shipped(tb testing.TB) (*config.Set, fileset.Set) {
 	return cfg, files
 }
 
-func writeTree(t *testing.T, files fileset.Set) string {
-	t.Helper()
-	dir := t.TempDir()
-	for p, b := range files {
-		full := filepath.Join(dir, filepath.FromSlash(p))
-		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(full, b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
-}
-
 func compareWithStock(t *testing.T, files fileset.Set, env string) {
 	t.Helper()
-	dir := writeTree(t, files)
+	dir := stocktest.WriteTree(t, files)
 	got, err := kbuild.Build(files, overlay.EnvDir(env))
 	if err != nil {
 		t.Fatal(err)

@@ -91,16 +91,7 @@ func (f fixture) built(t *testing.T, b *base.Base, env, phase string) []byte {
 func argoBuilds(t *testing.T, dir, branch string) map[string][]byte {
 	t.Helper()
 	files := treeFiles(t, dir, branch, "")
-	work := t.TempDir()
-	for p, data := range files {
-		full := filepath.Join(work, filepath.FromSlash(p))
-		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(full, data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	work := stocktest.WriteTree(t, files)
 	include := glob.MustCompile(argocd.ParentInclude)
 	out := map[string][]byte{}
 	for _, p := range files.Paths() {

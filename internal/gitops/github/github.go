@@ -314,8 +314,26 @@ func (t *Repo) listTree(ctx context.Context, branch, dir string) (map[string]str
 	if err != nil {
 		return nil, err
 	}
+	tree, err := t.recursiveTree(ctx, branch, tip)
+	if err != nil {
+		return nil, err
+	}
+	dir = gitops.CleanPrefix(dir)
+	out := map[string]string{}
+	for _, e := range tree.Entries {
+		p := e.GetPath()
+		if e.GetType() == "blob" && (dir == "" || strings.HasPrefix(p, dir+"/")) {
+			out[p] = e.GetSHA()
+		}
+	}
+	return out, nil
+}
+
+// recursiveTree reads the whole tree of commit tip of branch in one call;
+// a tree GitHub cuts is an error.
+func (t *Repo) recursiveTree(ctx context.Context, branch, tip string) (*github.Tree, error) {
 	var tree *github.Tree
-	err = t.call(ctx, fmt.Sprintf("reading tree of %s at %s", branch, short(tip)), func() (*github.Response, error) {
+	err := t.call(ctx, fmt.Sprintf("reading tree of %s at %s", branch, short(tip)), func() (*github.Response, error) {
 		var resp *github.Response
 		var err error
 		tree, resp, err = t.gh.Git.GetTree(ctx, t.owner, t.repo, tip, true)
@@ -327,15 +345,7 @@ func (t *Repo) listTree(ctx context.Context, branch, dir string) (map[string]str
 	if tree.GetTruncated() {
 		return nil, fmt.Errorf("reading tree of %s: the repository has too many files for one recursive tree read", branch)
 	}
-	dir = gitops.CleanPrefix(dir)
-	out := map[string]string{}
-	for _, e := range tree.Entries {
-		p := e.GetPath()
-		if e.GetType() == "blob" && (dir == "" || strings.HasPrefix(p, dir+"/")) {
-			out[p] = e.GetSHA()
-		}
-	}
-	return out, nil
+	return tree, nil
 }
 
 // Branches returns the repository's branches, by name (at most 100), with

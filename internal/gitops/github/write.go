@@ -46,18 +46,9 @@ func (t *Repo) write(ctx context.Context, c gitops.Change) (gitops.Result, error
 	if err != nil {
 		return gitops.Result{}, err
 	}
-	var tree *github.Tree
-	err = t.call(ctx, fmt.Sprintf("reading tree of %s at %s", c.Base, short(baseTip)), func() (*github.Response, error) {
-		var resp *github.Response
-		var err error
-		tree, resp, err = t.gh.Git.GetTree(ctx, t.owner, t.repo, baseTip, true)
-		return resp, err
-	})
+	tree, err := t.recursiveTree(ctx, c.Base, baseTip)
 	if err != nil {
 		return gitops.Result{}, err
-	}
-	if tree.GetTruncated() {
-		return gitops.Result{}, fmt.Errorf("reading tree of %s: the repository has too many files for one recursive tree read", c.Base)
 	}
 	p := planChange(tree, c)
 	res := gitops.Result{BaseTip: baseTip}

@@ -45,3 +45,20 @@ func Build(t testing.TB, dir, path string) []byte {
 	}
 	return out
 }
+
+// WriteTree writes files (slash-separated paths) under a new temporary
+// directory and returns it.
+func WriteTree(t testing.TB, files map[string][]byte) string {
+	t.Helper()
+	dir := t.TempDir()
+	for p, b := range files {
+		full := filepath.Join(dir, filepath.FromSlash(p))
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(full, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
