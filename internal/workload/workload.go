@@ -98,6 +98,7 @@ func Resolve(cfg *config.Set, b *base.Base) (*Set, error) {
 	for _, p := range cfg.Phases {
 		ps = append(ps, checkPhase(p, names, have)...)
 		ps = append(ps, checkSLOs(p, s)...)
+		ps = append(ps, checkHPARequests(p, s)...)
 	}
 	for _, e := range cfg.Environments {
 		ps = append(ps, checkEnvironment(e, names, have)...)
