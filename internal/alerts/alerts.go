@@ -32,7 +32,13 @@ const (
 // Names returns the names of the alerts phase's PrometheusRule for w
 // defines, in the rule's order: what `wait` asks Prometheus about.
 func Names(phase *config.Phase, w Workload) []string {
-	names := []string{AlertCPUHigh, AlertMemoryHigh}
+	var names []string
+	if basis(phase, w, true) != basisNone {
+		names = append(names, AlertCPUHigh)
+	}
+	if basis(phase, w, false) != basisNone {
+		names = append(names, AlertMemoryHigh)
+	}
 	if phase.Spec.Autoscaling != nil {
 		names = append(names, AlertHPAAtMax)
 	}
@@ -64,6 +70,9 @@ type Workload struct {
 	SessionLabels map[string]string // picks the workload's series of SessionMetric
 	Impact        config.Impact
 	Sticky        bool // a Service pins each client to one pod
+	// Declared is what the base sets of the container's requests and
+	// limits: the usage alerts compare with the limit, else the request.
+	Declared Declared
 }
 
 // For describes w for its alerts; several says the app has other
@@ -76,7 +85,8 @@ func For(w *workload.Workload, several bool) Workload {
 		}
 	}
 	a := Workload{Name: w.Name, Kind: w.Kind, Container: w.Container.Name, Sidecars: sidecars, Selector: w.SelectorString(),
-		ExactClaims: several, SessionMetric: w.Model.SessionMetric, SessionLabels: w.Model.SessionLabels, Impact: w.Model.Impact, Sticky: len(w.Sticky) > 0}
+		ExactClaims: several, SessionMetric: w.Model.SessionMetric, SessionLabels: w.Model.SessionLabels, Impact: w.Model.Impact, Sticky: len(w.Sticky) > 0,
+		Declared: declared(w.Container.Resources)}
 	for _, c := range w.ClaimTemplates() {
 		a.Claims = append(a.Claims, c.Name)
 	}
@@ -209,6 +219,7 @@ type target struct {
 	alerts                                        config.Alerts
 	autoscaling                                   *config.Autoscaling
 	minReplicas                                   int32
+	cpuBasis, memoryBasis                         string // basisLimit, basisRequest or basisNone
 }
 
 func newTarget(env *config.Environment, phase *config.Phase, w Workload, opts Options) (*target, error) {
@@ -227,6 +238,8 @@ func newTarget(env *config.Environment, phase *config.Phase, w Workload, opts Op
 		alerts:        phase.Spec.Alerts,
 		autoscaling:   phase.Spec.Autoscaling,
 		minReplicas:   phase.MinReplicas(),
+		cpuBasis:      basis(phase, w, true),
+		memoryBasis:   basis(phase, w, false),
 	}
 	for _, f := range []struct{ what, v string }{{"namespace", t.ns}, {"workload", t.workload}, {"container", w.Container}} {
 		if !dnsLabel.MatchString(f.v) {

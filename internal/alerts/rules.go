@@ -57,7 +57,13 @@ func (t *target) pvcSel() string {
 
 func (t *target) rules() []Rule {
 	a := t.alerts
-	rules := []Rule{t.cpuRule(a.CPUPercent), t.memoryRule(a.MemoryPercent)}
+	var rules []Rule
+	if t.cpuBasis != basisNone {
+		rules = append(rules, t.cpuRule(a.CPUPercent))
+	}
+	if t.memoryBasis != basisNone {
+		rules = append(rules, t.memoryRule(a.MemoryPercent))
+	}
 	if t.autoscaling != nil {
 		rules = append(rules, t.hpaRule())
 	}
@@ -97,15 +103,15 @@ func (t *target) cpuRule(percent int32) Rule {
 	expr := fmt.Sprintf("sum by (namespace, pod) (%s)\n"+
 		"  / sum by (namespace, pod) (%s)\n  * 100 > %d",
 		t.owned(fmt.Sprintf("rate(container_cpu_usage_seconds_total%s[%s])", t.containerSel(), rateWindow)),
-		t.owned("kube_pod_container_resource_limits"+t.containerSel(`resource="cpu"`, `unit="core"`)), percent)
+		t.owned(resourceSeries(t.cpuBasis)+t.containerSel(`resource="cpu"`, `unit="core"`)), percent)
 	return Rule{
 		Alert:  AlertCPUHigh,
 		Expr:   expr,
 		For:    t.alerts.For,
 		Labels: map[string]string{"severity": severity(percent, urgentCPUPercent)},
 		Annotations: map[string]string{
-			"summary":     fmt.Sprintf("%s CPU above %d%% of its limit", t.workload, percent),
-			"description": fmt.Sprintf("Pod {{ $labels.pod }} of %s has used {{ printf \"%%.0f\" $value }}%% of its CPU limit for more than %s (threshold %d%%).", t.where(), t.alerts.For, percent),
+			"summary":     fmt.Sprintf("%s CPU above %d%% of its %s", t.workload, percent, t.cpuBasis),
+			"description": fmt.Sprintf("Pod {{ $labels.pod }} of %s has used {{ printf \"%%.0f\" $value }}%% of its CPU %s for more than %s (threshold %d%%)%s.", t.where(), t.cpuBasis, t.alerts.For, percent, noLimit(t.cpuBasis, "it has no CPU limit, so it may use more while the node has spare CPU")),
 			"runbook":     t.scaleRunbook("CPU", "cpu"),
 		},
 	}
@@ -115,18 +121,33 @@ func (t *target) memoryRule(percent int32) Rule {
 	expr := fmt.Sprintf("sum by (namespace, pod) (%s)\n"+
 		"  / sum by (namespace, pod) (%s)\n  * 100 > %d",
 		t.owned("container_memory_working_set_bytes"+t.containerSel()),
-		t.owned("kube_pod_container_resource_limits"+t.containerSel(`resource="memory"`, `unit="byte"`)), percent)
+		t.owned(resourceSeries(t.memoryBasis)+t.containerSel(`resource="memory"`, `unit="byte"`)), percent)
 	return Rule{
 		Alert:  AlertMemoryHigh,
 		Expr:   expr,
 		For:    t.alerts.For,
 		Labels: map[string]string{"severity": severity(percent, urgentMemoryPercent)},
 		Annotations: map[string]string{
-			"summary":     fmt.Sprintf("%s memory above %d%% of its limit", t.workload, percent),
-			"description": fmt.Sprintf("Pod {{ $labels.pod }} of %s has used {{ printf \"%%.0f\" $value }}%% of its memory limit for more than %s (threshold %d%%); at the limit it is OOM-killed.", t.where(), t.alerts.For, percent),
+			"summary":     fmt.Sprintf("%s memory above %d%% of its %s", t.workload, percent, t.memoryBasis),
+			"description": fmt.Sprintf("Pod {{ $labels.pod }} of %s has used {{ printf \"%%.0f\" $value }}%% of its memory %s for more than %s (threshold %d%%)%s.", t.where(), t.memoryBasis, t.alerts.For, percent, memoryRisk(t.memoryBasis)),
 			"runbook":     t.scaleRunbook("memory", "memory"),
 		},
 	}
+}
+
+// noLimit is the note a usage alert against a request adds.
+func noLimit(b, note string) string {
+	if b == basisRequest {
+		return "; " + note
+	}
+	return ""
+}
+
+func memoryRisk(b string) string {
+	if b == basisRequest {
+		return "; it has no memory limit, and a node under memory pressure evicts first the pods using most over their requests"
+	}
+	return "; at the limit it is OOM-killed"
 }
 
 func (t *target) scaleRunbook(what, field string) string {

@@ -28,7 +28,13 @@ type alertCase struct {
 
 func (g *generator) cases() []alertCase {
 	a := g.t.alerts
-	cases := []alertCase{g.cpu(float64(a.CPUPercent)), g.memory(float64(a.MemoryPercent))}
+	var cases []alertCase
+	if g.t.cpuBasis != basisNone {
+		cases = append(cases, g.cpu(float64(a.CPUPercent)))
+	}
+	if g.t.memoryBasis != basisNone {
+		cases = append(cases, g.memory(float64(a.MemoryPercent)))
+	}
 	if g.t.autoscaling != nil {
 		cases = append(cases, g.hpa(g.t.autoscaling.MaxReplicas))
 	}
@@ -134,10 +140,13 @@ func (g *generator) container(name, ns, pod, container string, extra []string, v
 // using as much again and cAdvisor's pod-level and pause ("POD") series,
 // and other workloads' and namespaces' pods at 100% of the limit: only the
 // workload's own container and pods may count.
-func (g *generator) perPod(usage string, usageLabels []string, limitLabels []string, limit float64, value func(float64) string, threshold float64) (above, below []inputSeries) {
+//
+// The series compared with is the basis's: a container without a limit has
+// no kube_pod_container_resource_limits series at all, only its requests.
+func (g *generator) perPod(usage string, usageLabels []string, basis string, limitLabels []string, limit float64, value func(float64) string, threshold float64) (above, below []inputSeries) {
 	ns, c := g.t.ns, g.t.w.Container
 	limits := func(ns, pod, container string) inputSeries {
-		return g.container("kube_pod_container_resource_limits", ns, pod, container, append(append([]string{}, limitLabels...), kubeStateJob), g.gauge(limit))
+		return g.container(resourceSeries(basis), ns, pod, container, append(append([]string{}, limitLabels...), kubeStateJob), g.gauge(limit))
 	}
 	noise := []inputSeries{
 		g.container(usage, ns, g.pod(1), "sidecar", usageLabels, value(limit)),
@@ -169,7 +178,7 @@ func (g *generator) perPod(usage string, usageLabels []string, limitLabels []str
 }
 
 func (g *generator) cpu(threshold float64) alertCase {
-	above, below := g.perPod("container_cpu_usage_seconds_total", []string{cadvisorLabels},
+	above, below := g.perPod("container_cpu_usage_seconds_total", []string{cadvisorLabels}, g.t.cpuBasis,
 		[]string{`resource="cpu"`, `unit="core"`}, cpuLimitCores, g.counter, threshold)
 	window, _ := parseDuration(rateWindow)
 	return alertCase{
@@ -181,7 +190,7 @@ func (g *generator) cpu(threshold float64) alertCase {
 }
 
 func (g *generator) memory(threshold float64) alertCase {
-	above, below := g.perPod("container_memory_working_set_bytes", []string{cadvisorLabels},
+	above, below := g.perPod("container_memory_working_set_bytes", []string{cadvisorLabels}, g.t.memoryBasis,
 		[]string{`resource="memory"`, `unit="byte"`}, memoryLimit, g.gauge, threshold)
 	return alertCase{
 		alert: AlertMemoryHigh, above: above, below: below,

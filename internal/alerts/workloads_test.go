@@ -3,6 +3,7 @@ package alerts
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -12,8 +13,11 @@ import (
 // The workloads of an app of several, as For describes them: a Deployment
 // whose main container is not named after it, with a session metric, and
 // a StatefulSet with two volume claim templates, selected by name.
+// allDeclared: the containers set requests and limits of both resources.
+var allDeclared = Declared{CPURequest: true, CPULimit: true, MemoryRequest: true, MemoryLimit: true}
+
 func apiWorkload() Workload {
-	return Workload{Name: "api", Kind: "Deployment", Container: "server", Sidecars: []string{"shipper"}, Selector: "app.kubernetes.io/name=api",
+	return Workload{Name: "api", Kind: "Deployment", Container: "server", Declared: allDeclared, Sidecars: []string{"shipper"}, Selector: "app.kubernetes.io/name=api",
 		ExactClaims: true, SessionMetric: "shop_sessions"}
 }
 
@@ -26,7 +30,7 @@ func labelledAPI() Workload {
 }
 
 func dbWorkload() Workload {
-	return Workload{Name: "db", Kind: "StatefulSet", Container: "mysql", Sidecars: []string{"exporter"}, Selector: "app.kubernetes.io/name=db",
+	return Workload{Name: "db", Kind: "StatefulSet", Container: "mysql", Declared: allDeclared, Sidecars: []string{"exporter"}, Selector: "app.kubernetes.io/name=db",
 		Claims: []string{"data", "binlog"}, ExactClaims: true}
 }
 
@@ -135,7 +139,7 @@ func TestPromtoolWorkloads(t *testing.T) {
 			t.Fatal(err)
 		}
 		mutated := mutate(string(rules))
-		if mutated == string(rules) && name != "api" && name != "db" && name != "api-labelled" {
+		if mutated == string(rules) && name != "api" && name != "db" && name != "api-labelled" && name != "api-no-limits" {
 			t.Fatalf("%s: the mutation changed nothing", name)
 		}
 		d := filepath.Join(dir, name)
@@ -150,8 +154,27 @@ func TestPromtoolWorkloads(t *testing.T) {
 		return d
 	}
 	same := func(s string) string { return s }
-	for name, w := range map[string]Workload{"api": apiWorkload(), "db": dbWorkload(), "api-labelled": labelledAPI()} {
+	// The shop's API sets requests and no limits (as teams that leave CPU
+	// limits off on purpose do): its usage alerts compare with the
+	// requests, on series that hold no limits series at all.
+	noLimits := apiWorkload()
+	noLimits.Declared = Declared{CPURequest: true, MemoryRequest: true}
+	for name, w := range map[string]Workload{"api": apiWorkload(), "db": dbWorkload(), "api-labelled": labelledAPI(), "api-no-limits": noLimits} {
 		d := write(name, w, same)
+		if name == "api-no-limits" {
+			data, err := os.ReadFile(filepath.Join(d, "rules_test.yaml"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			rules, err := os.ReadFile(filepath.Join(d, RulesFileName))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.Contains(string(data), "kube_pod_container_resource_limits") || strings.Contains(string(rules), "kube_pod_container_resource_limits") ||
+				!strings.Contains(string(rules), "kube_pod_container_resource_requests") || !strings.Contains(string(rules), "CPU above 80% of its request") {
+				t.Fatalf("api without limits: the rules or their test use limits series:\n%s", rules)
+			}
+		}
 		if out, err := runPromtool(bin, d, "check", "rules", RulesFileName); err != nil {
 			t.Fatalf("%s: promtool check rules: %v\n%s", w.Name, err, out)
 		}
@@ -176,6 +199,11 @@ func TestPromtoolWorkloads(t *testing.T) {
 		"api-sessions-of-every-app": {labelledAPI(), func(s string) string {
 			return strings.ReplaceAll(s, `shop_sessions{namespace="shop", app="api"}`, `shop_sessions{namespace="shop"}`)
 		}},
+		// Against the limits kube-state-metrics does not export for it, the
+		// alerts of the API without limits never fire.
+		"api-no-limits-against-limits": {noLimits, func(s string) string {
+			return strings.ReplaceAll(s, "kube_pod_container_resource_requests", "kube_pod_container_resource_limits")
+		}},
 		"db-pods-by-prefix": {dbWorkload(), func(s string) string {
 			return strings.ReplaceAll(s, `pod=~"db-[0-9]+"`, `pod=~"db-.*"`)
 		}},
@@ -189,6 +217,43 @@ func TestPromtoolWorkloads(t *testing.T) {
 			out, err := runPromtool(bin, d, "test", "rules", "rules_test.yaml")
 			if err == nil || !strings.Contains(out, "FAILED") {
 				t.Fatalf("the generated test passed against rules that select more than the workload's own series (err %v):\n%s", err, out)
+			}
+		})
+	}
+}
+
+// TestUsageAlertBasis: a usage alert compares with the container's limit,
+// else its request, else there is none, and Unwatched says so; a phase's
+// own resources count as the container's.
+func TestUsageAlertBasis(t *testing.T) {
+	env := shopEnv(t)
+	bare := apiWorkload()
+	bare.Declared = Declared{}
+	for _, c := range []struct {
+		name  string
+		phase string
+		w     Workload
+		want  []string
+		note  string
+	}{
+		{"nothing set", shopPhase, bare, []string{AlertHPAAtMax, AlertSessionsOverCapacity},
+			"Deployment api: container server sets no CPU limit or request at phase pilot, so it has no WorkloadCPUHigh alert"},
+		{"the phase sets a memory request", strings.Replace(shopPhase, "targetCPUUtilizationPercentage: 70}", "targetCPUUtilizationPercentage: 70}\n      resources: {requests: {memory: 256Mi}}", 1), bare,
+			[]string{AlertMemoryHigh, AlertHPAAtMax, AlertSessionsOverCapacity}, "no WorkloadCPUHigh alert"},
+		{"limits", shopPhase, apiWorkload(), []string{AlertCPUHigh, AlertMemoryHigh, AlertHPAAtMax, AlertSessionsOverCapacity}, ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			view := workloadPhase(t, c.phase).For("api")
+			g, err := Groups(env, view, c.w, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := alertNames(t, g); !slices.Equal(got, c.want) || !slices.Equal(Names(view, c.w), c.want) {
+				t.Errorf("alerts %v (Names %v), want %v", got, Names(view, c.w), c.want)
+			}
+			notes := strings.Join(Unwatched(view, c.w), "\n")
+			if (c.note == "") != (notes == "") || !strings.Contains(notes, c.note) {
+				t.Errorf("Unwatched: %q, want %q", notes, c.note)
 			}
 		})
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/coditect/phasegen/internal/alerts"
 	"github.com/coditect/phasegen/internal/atomicfs"
 	"github.com/coditect/phasegen/internal/base"
 	"github.com/coditect/phasegen/internal/config"
@@ -111,6 +112,9 @@ func (a *App) runRender(g *globalOptions, args []string, appset string) error {
 			return err
 		}
 	}
+	if err := a.renderNotes(cfg, b, envs); err != nil {
+		return err
+	}
 	changes := diff.Files(old, next)
 	shown := displayDir(g.OverlaysDir)
 	if len(changes) == 0 {
@@ -128,6 +132,32 @@ func (a *App) runRender(g *globalOptions, args []string, appset string) error {
 		fmt.Fprintf(a.Stderr, "%-8s %s/%s\n", c.Status, shown, c.Path)
 	}
 	fmt.Fprintf(a.Stderr, "rendered %s: %d file(s) changed\n", strings.Join(names(envs), ", "), len(changes))
+	return nil
+}
+
+// renderNotes says on stderr what the rendered environments leave
+// unwatched or unsafe: a usage alert a container without requests or limits
+// cannot have, once per workload and phase.
+func (a *App) renderNotes(cfg *config.Set, b *base.Base, envs []*config.Environment) error {
+	ws, err := workload.Resolve(cfg, b)
+	if err != nil {
+		return err
+	}
+	seen := map[string]bool{}
+	for _, env := range envs {
+		phase, err := declaredPhase(cfg, env)
+		if err != nil {
+			return err
+		}
+		for _, w := range ws.All {
+			for _, n := range alerts.Unwatched(phase.For(w.Name), alerts.For(w, ws.Several())) {
+				if !seen[n] {
+					seen[n] = true
+					fmt.Fprintf(a.Stderr, "note: %s\n", n)
+				}
+			}
+		}
+	}
 	return nil
 }
 

@@ -93,7 +93,11 @@ func (a *App) runRules(g *globalOptions, opts *rulesOptions, args []string) erro
 		if ws.Several() {
 			dir = filepath.Join(opts.dir, w.Name)
 		}
-		if err := a.writeRules(env, phase.For(w.Name), alerts.For(w, ws.Several()), ro, dir); err != nil {
+		aw := alerts.For(w, ws.Several())
+		for _, n := range alerts.Unwatched(phase.For(w.Name), aw) {
+			fmt.Fprintf(a.Stderr, "note: %s\n", n)
+		}
+		if err := a.writeRules(env, phase.For(w.Name), aw, ro, dir); err != nil {
 			return err
 		}
 	}

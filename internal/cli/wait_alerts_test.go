@@ -45,7 +45,8 @@ func expectedFiring(t *testing.T, h *history.History, phase *config.Phase, at ti
 	var out []string
 	for _, s := range h.Select("ALERTS", history.Label{Name: "alertstate", Value: "firing"}, history.Label{Name: "namespace", Value: "coditect-app"}) {
 		// The example's StatefulSet has volume claims and a session metric.
-		seed := alerts.Workload{Claims: []string{"workspace", "config"}, SessionMetric: "coditect_active_sessions"}
+		seed := alerts.Workload{Claims: []string{"workspace", "config"}, SessionMetric: "coditect_active_sessions",
+			Declared: alerts.Declared{CPURequest: true, CPULimit: true, MemoryRequest: true, MemoryLimit: true}}
 		if !slices.Contains(alerts.Names(phase, seed), s.Label("alertname")) {
 			continue
 		}
