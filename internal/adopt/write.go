@@ -28,6 +28,7 @@ func capacityYAML(app string, sizes []sizing) string {
 	b.WriteString("    memoryGiBHour: 0      # a GiB of memory (at its limit) for an hour; 0 leaves memory unpriced\n")
 	b.WriteString("    storageGBMonth: 0.10  # a GiB of volume for a month\n")
 	b.WriteString("    hoursPerMonth: 720\n")
+	b.WriteString("    example: true         # these are example prices: plan says so until you set yours and remove this line\n")
 	b.WriteString("  workloads:\n")
 	for _, s := range sizes {
 		fmt.Fprintf(&b, "    %s:\n      container: %s   # the container phasegen sizes and watches\n", s.name, s.container)

@@ -33,6 +33,8 @@ type Model struct {
 	// Sidecars are the pod's other containers, at the base's resources:
 	// they run, and are paid for, beside the sized container.
 	Sidecars Pod
+	// ExamplePrices: the prices are examples (spec.pricing.example).
+	ExamplePrices bool
 }
 
 // NewModel combines the capacity config with the workload's base: its
@@ -42,7 +44,7 @@ func NewModel(c *config.CapacityModel, w *workload.Workload) (Model, error) {
 	m := Model{
 		CPUCoreHour: s.Pricing.CPUCoreHour, MemoryGiBHour: s.Pricing.MemoryGiBHour, StorageGBMonth: s.Pricing.StorageGBMonth,
 		HoursPerMonth: s.Pricing.HoursPerMonth, StorageGiBPerPod: toGiB(w.StoragePerPod()),
-		KeepsVolumes: w.KeepsVolumesOnScaleDown(),
+		KeepsVolumes: w.KeepsVolumesOnScaleDown(), ExamplePrices: s.Pricing.Example,
 	}
 	if u := w.Model.UsersPerPod; u != nil {
 		m.Conservative, m.Optimistic = u.Conservative, u.Optimistic
@@ -69,6 +71,9 @@ type Pod struct {
 	// OnRequests names what is billed on its request for want of a limit
 	// ("server cpu").
 	OnRequests []string
+	// Unpriced names what has neither a request nor a limit ("shipper
+	// memory"): nothing says what it uses, so it is priced at nothing.
+	Unpriced []string
 }
 
 // Plus is the pod with q's containers added.
@@ -78,6 +83,7 @@ func (p Pod) Plus(q Pod) Pod {
 		MemoryRequest: p.MemoryRequest + q.MemoryRequest, MemoryLimit: p.MemoryLimit + q.MemoryLimit,
 		CPUBilled: p.CPUBilled + q.CPUBilled, MemoryBilled: p.MemoryBilled + q.MemoryBilled,
 		OnRequests: append(append([]string(nil), p.OnRequests...), q.OnRequests...),
+		Unpriced:   append(append([]string(nil), p.Unpriced...), q.Unpriced...),
 	}
 }
 
@@ -90,13 +96,19 @@ func PodOf(name string, r corev1.ResourceRequirements) (Pod, error) {
 		MemoryRequest: giB(r.Requests, corev1.ResourceMemory), MemoryLimit: giB(r.Limits, corev1.ResourceMemory),
 	}
 	p.CPUBilled, p.MemoryBilled = p.CPULimit, p.MemoryLimit
-	if _, ok := r.Limits[corev1.ResourceCPU]; !ok {
-		p.CPUBilled = p.CPURequest
-		p.OnRequests = append(p.OnRequests, name+" cpu")
-	}
-	if _, ok := r.Limits[corev1.ResourceMemory]; !ok {
-		p.MemoryBilled = p.MemoryRequest
-		p.OnRequests = append(p.OnRequests, name+" memory")
+	for _, res := range []struct {
+		name          corev1.ResourceName
+		billed, reqst *float64
+	}{{corev1.ResourceCPU, &p.CPUBilled, &p.CPURequest}, {corev1.ResourceMemory, &p.MemoryBilled, &p.MemoryRequest}} {
+		if _, ok := r.Limits[res.name]; ok {
+			continue
+		}
+		*res.billed = *res.reqst
+		if _, ok := r.Requests[res.name]; ok {
+			p.OnRequests = append(p.OnRequests, name+" "+string(res.name))
+		} else {
+			p.Unpriced = append(p.Unpriced, name+" "+string(res.name))
+		}
 	}
 	if p.CPULimit > 0 && p.CPURequest > p.CPULimit {
 		return p, fmt.Errorf("container %s: CPU request %g is above the limit %g", name, p.CPURequest, p.CPULimit)

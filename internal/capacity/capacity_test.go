@@ -43,8 +43,9 @@ func near(t *testing.T, what string, got, want float64) {
 
 // TestSeedTwentyUsers pins the seed's "Resource Requirements for 20 Users".
 func TestSeedTwentyUsers(t *testing.T) {
-	_, pl := shipped(t)
-	es, err := pl.Estimate(20)
+	cfg, pl := shipped(t)
+	est, err := pl.Estimate(20, cfg.Phases)
+	es := est.Estimates
 	if err != nil {
 		t.Fatal(err)
 	}

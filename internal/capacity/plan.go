@@ -63,6 +63,11 @@ type PhasePlan struct {
 	// Workloads are the plans of each workload when the app has several;
 	// the fields above are then the phase's totals.
 	Workloads []WorkloadPlan `json:"workloads,omitempty"`
+	// Unpriced names, for an app of one workload, its containers'
+	// resources with neither a request nor a limit (priced at nothing).
+	Unpriced []string `json:"unpriced,omitempty"`
+	// ExamplePrices: every cost comes from example prices.
+	ExamplePrices bool `json:"-"`
 }
 
 // WorkloadPlan is one workload's share of a phase (JSON workloads[]).
@@ -78,6 +83,9 @@ type WorkloadPlan struct {
 	UserCapacity     *Capacity   `json:"userCapacity,omitempty"`
 	Scaling          *Scaling    `json:"scaling,omitempty"`
 	PricedOnRequests []string    `json:"pricedOnRequests,omitempty"`
+	// Unpriced names the containers' resources with neither a request nor
+	// a limit, priced at nothing ("server cpu").
+	Unpriced []string `json:"unpriced,omitempty"`
 	// Plan is the workload's plan in full (what a one-workload app's phase is).
 	Plan PhasePlan `json:"-"`
 }
@@ -116,6 +124,7 @@ func (m Model) PlanPhase(p *config.Phase, container string, baseResources corev1
 		pl.MonthlyCost.MinAfterPeak = m.MonthlyCost(lo, pod).Compute + m.MonthlyCost(hi, pod).Storage
 	}
 	pl.Ready = pl.UserSized && pl.MaxCapacity.Conservative >= p.Spec.Users.Max
+	pl.Unpriced, pl.ExamplePrices = pod.Unpriced, m.ExamplePrices
 	return pl, nil
 }
 

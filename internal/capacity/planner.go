@@ -107,6 +107,7 @@ func (t *PhasePlan) add(w *workload.Workload, wpp PhasePlan) {
 	t.MonthlyCost.Max += cents(wpp.MonthlyCost.Max)
 	t.MonthlyCost.MinAfterPeak += cents(wpp.MonthlyCost.MinAfterPeak)
 	t.KeepsVolumes = t.KeepsVolumes || wpp.KeepsVolumes
+	t.ExamplePrices = t.ExamplePrices || wpp.ExamplePrices
 	t.Autoscaling = t.Autoscaling || wpp.Autoscaling
 	if wpp.UserSized {
 		if !t.UserSized {
@@ -118,7 +119,7 @@ func (t *PhasePlan) add(w *workload.Workload, wpp PhasePlan) {
 	}
 	p := WorkloadPlan{Name: w.Name, Kind: w.Kind, Container: w.Container.Name, Replicas: wpp.Replicas,
 		CPUCores: wpp.CPUCores, MemoryGiB: wpp.MemoryGiB, StorageGiB: wpp.StorageGiB, MonthlyCost: wpp.MonthlyCost,
-		Scaling: wpp.Scaling, PricedOnRequests: wpp.Pod.OnRequests, Plan: wpp}
+		Scaling: wpp.Scaling, PricedOnRequests: wpp.Pod.OnRequests, Unpriced: wpp.Pod.Unpriced, Plan: wpp}
 	p.Plan.Name = w.Name
 	if wpp.UserSized {
 		c := wpp.UserCapacity
@@ -127,17 +128,37 @@ func (t *PhasePlan) add(w *workload.Workload, wpp PhasePlan) {
 	t.Workloads = append(t.Workloads, p)
 }
 
-// Estimate sizes users with each user-sized workload's base resources.
-func (pl *Planner) Estimate(users int) ([]Estimate, error) {
-	var out []Estimate
+// Estimation is what serving a number of users takes of the whole app:
+// each user-sized workload sized for them (conservatively and
+// optimistically), every other workload as Phase runs it (the first phase,
+// by order, whose spec.users reaches the users; the last when none does),
+// and the totals.
+type Estimation struct {
+	Users int `json:"users"`
+	// Phase is the phase the fixed workloads are priced at ("" when every
+	// workload is sized by users); Beyond: no phase's users reach Users.
+	Phase  string `json:"phase,omitempty"`
+	Beyond bool   `json:"beyond,omitempty"`
+	// Estimates are the user-sized workloads' (two each), then the fixed
+	// workloads' at Phase (one each, its floor, Name "fixed").
+	Estimates []Estimate `json:"estimates"`
+	// Totals are the app's, conservative and optimistic.
+	Totals []Estimate `json:"totals,omitempty"`
+}
+
+// Estimate sizes users for the whole app; phases are the app's, in order.
+func (pl *Planner) Estimate(users int, phases []*config.Phase) (Estimation, error) {
+	out := Estimation{Users: users}
+	var fixed []*WorkloadPlanner
 	for _, wp := range pl.Workloads {
 		w := wp.Workload
 		if !w.UserSized() {
+			fixed = append(fixed, wp)
 			continue
 		}
 		main, err := PodOf(w.Container.Name, w.Container.Resources)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", w, err)
+			return out, fmt.Errorf("%s: %w", w, err)
 		}
 		es := wp.Model.Estimates(users, main.Plus(wp.Model.Sidecars))
 		if len(pl.Workloads) > 1 {
@@ -145,10 +166,81 @@ func (pl *Planner) Estimate(users int) ([]Estimate, error) {
 				es[i].Workload = w.Name
 			}
 		}
-		out = append(out, es...)
+		out.Estimates = append(out.Estimates, es...)
 	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("no workload is sized by users: give one usersPerPod in the capacity model")
+	if len(out.Estimates) == 0 {
+		return out, fmt.Errorf("no workload is sized by users: give one usersPerPod in the capacity model")
 	}
+	if len(fixed) == 0 {
+		return out, nil
+	}
+	phase := servingPhase(phases, users)
+	if phase == nil {
+		return out, fmt.Errorf("no phase to price the fixed workloads at")
+	}
+	out.Phase, out.Beyond = phase.Metadata.Name, phase.Spec.Users.Max < users
+	var fixedCost Cost
+	for _, wp := range fixed {
+		e, c, err := wp.fixedEstimate(phase)
+		if err != nil {
+			return out, err
+		}
+		out.Estimates = append(out.Estimates, e)
+		fixedCost.Compute, fixedCost.Storage = fixedCost.Compute+c.Compute, fixedCost.Storage+c.Storage
+	}
+	out.Totals = totals(out.Estimates, fixedCost, users)
 	return out, nil
+}
+
+// servingPhase is the first phase whose users reach users, else the last.
+func servingPhase(phases []*config.Phase, users int) *config.Phase {
+	for _, p := range phases {
+		if p.Spec.Users.Max >= users {
+			return p
+		}
+	}
+	if len(phases) == 0 {
+		return nil
+	}
+	return phases[len(phases)-1]
+}
+
+// fixedEstimate is a workload not sized by users as phase runs it, at its
+// floor.
+func (wp *WorkloadPlanner) fixedEstimate(phase *config.Phase) (Estimate, Cost, error) {
+	pp, err := wp.PlanPhase(phase)
+	if err != nil {
+		return Estimate{}, Cost{}, err
+	}
+	c := wp.Model.MonthlyCost(pp.Replicas.Min, pp.Pod)
+	e := Estimate{Workload: wp.Workload.Name, Name: "fixed", Pods: pp.Replicas.Min, CPUCores: pp.CPUCores, MemoryGiB: pp.MemoryGiB, StorageGiB: pp.StorageGiB}
+	e.MonthlyCost.Compute, e.MonthlyCost.Storage, e.MonthlyCost.Total = c.Compute, c.Storage, c.Total()
+	return e, c, nil
+}
+
+// totals adds the fixed workloads' cost to each user-sized estimate of one
+// name, and divides by the users.
+func totals(es []Estimate, fixed Cost, users int) []Estimate {
+	var out []Estimate
+	for _, name := range []string{"conservative", "optimistic"} {
+		t := Estimate{Workload: "TOTAL", Name: name}
+		t.MonthlyCost.Compute, t.MonthlyCost.Storage = fixed.Compute, fixed.Storage
+		for _, e := range es {
+			if e.Name != name && e.Name != "fixed" {
+				continue
+			}
+			t.Pods += e.Pods
+			t.CPUCores = Spread{t.CPUCores.Requests + e.CPUCores.Requests, t.CPUCores.Limits + e.CPUCores.Limits}
+			t.MemoryGiB = Spread{t.MemoryGiB.Requests + e.MemoryGiB.Requests, t.MemoryGiB.Limits + e.MemoryGiB.Limits}
+			t.StorageGiB += e.StorageGiB
+			if e.Name == name {
+				t.MonthlyCost.Compute += e.MonthlyCost.Compute
+				t.MonthlyCost.Storage += e.MonthlyCost.Storage
+			}
+		}
+		t.MonthlyCost.Total = t.MonthlyCost.Compute + t.MonthlyCost.Storage
+		t.CostPerUser = t.MonthlyCost.Total / float64(users)
+		out = append(out, t)
+	}
+	return out
 }

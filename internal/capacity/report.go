@@ -136,10 +136,13 @@ func (k *Peak) Mark() string {
 // smallest change that meets it when it is not met, and what happens to the
 // volumes after a peak.
 func Notes(plans []PhasePlan) []string {
-	if several(plans) {
-		return workloadNotes(plans)
-	}
 	var out []string
+	if len(plans) > 0 && plans[0].ExamplePrices {
+		out = append(out, ExamplePricesNote)
+	}
+	if several(plans) {
+		return append(out, workloadNotes(plans)...)
+	}
 	for _, p := range plans {
 		if p.Scaling == nil || p.Scaling.Peak == nil {
 			continue
@@ -148,9 +151,8 @@ func Notes(plans []PhasePlan) []string {
 	}
 	if len(plans) > 0 && plans[0].StorageGiB > 0 {
 		out = append(out, storageNote(plans[0].KeepsVolumes))
-		out = append(out, pricingNotes(plans, func(p PhasePlan) []PhasePlan { return []PhasePlan{p} })...)
 	}
-	return out
+	return append(out, pricingNotes(plans, func(p PhasePlan) []PhasePlan { return []PhasePlan{p} })...)
 }
 
 // workloadNotes are Notes for an app of several workloads: each SLO's
@@ -184,28 +186,50 @@ func workloadNotes(plans []PhasePlan) []string {
 }
 
 // pricingNotes say which containers are billed on their requests for want
-// of a limit, and at which phases; of names the plans (workloads) of a phase.
+// of a limit, and which are priced at nothing for want of both, and at
+// which phases; of names the plans (workloads) of a phase.
 func pricingNotes(plans []PhasePlan, of func(PhasePlan) []PhasePlan) []string {
-	var order []string
-	phases := map[string][]string{}
+	onRequests := collect(plans, of, func(q PhasePlan) []string { return q.Pod.OnRequests })
+	unpriced := collect(plans, of, func(q PhasePlan) []string { return q.Pod.Unpriced })
+	out := make([]string, 0, len(onRequests)+len(unpriced))
+	for _, u := range unpriced {
+		out = append(out, fmt.Sprintf("Unpriced: %s has neither a request nor a limit, so it is priced at $0 (%s): its cost is unknown, not nothing; set a request to price it.",
+			u.what, strings.Join(u.phases, ", ")))
+	}
+	for _, r := range onRequests {
+		out = append(out, fmt.Sprintf("Pricing: %s has no limit, so it is priced on its request (%s); set a limit to price what the pods may use.",
+			r.what, strings.Join(r.phases, ", ")))
+	}
+	return out
+}
+
+// priced is one container's resource and the phases it is found at.
+type priced struct {
+	what   string
+	phases []string
+}
+
+// collect gathers what names gives of each phase's plans, in first-seen
+// order, each with the phases it is found at; a workload's container is
+// named workload/container when the app has several.
+func collect(plans []PhasePlan, of func(PhasePlan) []PhasePlan, names func(PhasePlan) []string) []priced {
+	var out []priced
+	at := map[string]int{}
 	for _, p := range plans {
 		for _, q := range of(p) {
-			for _, c := range q.Pod.OnRequests {
+			for _, c := range names(q) {
 				what := c
 				if q.Name != p.Name {
 					what = q.Name + "/" + c
 				}
-				if _, ok := phases[what]; !ok {
-					order = append(order, what)
+				i, ok := at[what]
+				if !ok {
+					i, at[what] = len(out), len(out)
+					out = append(out, priced{what: what})
 				}
-				phases[what] = append(phases[what], p.Name)
+				out[i].phases = append(out[i].phases, p.Name)
 			}
 		}
-	}
-	out := make([]string, 0, len(order))
-	for _, what := range order {
-		out = append(out, fmt.Sprintf("Pricing: %s has no limit, so it is priced on its request (%s); set a limit to price what the pods may use.",
-			what, strings.Join(phases[what], ", ")))
 	}
 	return out
 }
@@ -237,8 +261,17 @@ func (p PhasePlan) users() string { return span(fmt.Sprint(p.Users.Min), fmt.Spr
 func (p PhasePlan) cells(slash string) []string {
 	return []string{fmt.Sprint(p.Replicas.Min), p.HPA(), p.serves(),
 		num(p.CPUCores.Requests) + slash + num(p.CPUCores.Limits), num(p.MemoryGiB.Requests) + slash + num(p.MemoryGiB.Limits),
-		num(p.StorageGiB), span(Money(p.MonthlyCost.Min), Money(p.MonthlyCost.Max)), Money(p.MonthlyCost.MinAfterPeak),
+		num(p.StorageGiB), span(Money(p.MonthlyCost.Min), Money(p.MonthlyCost.Max)) + p.unpricedMark(), Money(p.MonthlyCost.MinAfterPeak),
 		p.readyCell(), p.ToMax(), p.PeakCell()}
+}
+
+// unpricedMark flags a cost that leaves out resources nothing prices
+// (neither a request nor a limit): " (unpriced: server cpu)".
+func (p PhasePlan) unpricedMark() string {
+	if len(p.Pod.Unpriced) == 0 {
+		return ""
+	}
+	return " (unpriced: " + strings.Join(p.Pod.Unpriced, ", ") + ")"
 }
 
 // totalCells are cells of a phase's totals: no pods, HPA or timing, which
@@ -311,17 +344,43 @@ func storageNote(keeps bool) string {
 		"so after a peak the floor costs what it did (AFTER PEAK = min)."
 }
 
-// WriteEstimatesTable prints what serving users takes.
-func WriteEstimatesTable(w io.Writer, users int, es []Estimate) error {
-	fmt.Fprintf(w, "Serving %d users:\n", users)
+// WriteEstimatesTable prints what serving users takes: per workload when
+// the app has several (the fixed ones at the phase that serves the users),
+// with the app's totals.
+func WriteEstimatesTable(w io.Writer, est Estimation) error {
+	fmt.Fprintf(w, "Serving %d users:\n", est.Users)
+	several := len(est.Estimates) > 0 && est.Estimates[0].Workload != ""
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "ESTIMATE\tUSERS/POD\tPODS\tCORES req-lim\tMEMORY GiB req-lim\tSTORAGE GiB\tCOMPUTE\tSTORAGE\tTOTAL/MONTH\tPER USER")
-	for _, e := range es {
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%s-%s\t%s-%s\t%s\t%s\t%s\t%s\t%s\n", e.Name, num(e.UsersPerPod), e.Pods,
-			num(e.CPUCores.Requests), num(e.CPUCores.Limits), num(e.MemoryGiB.Requests), num(e.MemoryGiB.Limits),
-			num(e.StorageGiB), Money(e.MonthlyCost.Compute), Money(e.MonthlyCost.Storage), Money(e.MonthlyCost.Total), Money(e.CostPerUser))
+	head := "ESTIMATE\tUSERS/POD\tPODS\tCORES req-lim\tMEMORY GiB req-lim\tSTORAGE GiB\tCOMPUTE\tSTORAGE\tTOTAL/MONTH\tPER USER"
+	if several {
+		head = "WORKLOAD\t" + head
 	}
-	return tw.Flush()
+	fmt.Fprintln(tw, head)
+	for _, e := range append(append([]Estimate(nil), est.Estimates...), est.Totals...) {
+		upp, per := num(e.UsersPerPod), Money(e.CostPerUser)
+		if e.Name == "fixed" {
+			upp, per = "-", "-"
+		} else if e.Workload == "TOTAL" {
+			upp = "-"
+		}
+		row := fmt.Sprintf("%s\t%s\t%d\t%s-%s\t%s-%s\t%s\t%s\t%s\t%s\t%s", e.Name, upp, e.Pods,
+			num(e.CPUCores.Requests), num(e.CPUCores.Limits), num(e.MemoryGiB.Requests), num(e.MemoryGiB.Limits),
+			num(e.StorageGiB), Money(e.MonthlyCost.Compute), Money(e.MonthlyCost.Storage), Money(e.MonthlyCost.Total), per)
+		if several {
+			row = e.Workload + "\t" + row
+		}
+		fmt.Fprintln(tw, row)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if est.Phase != "" {
+		fmt.Fprintf(w, "The workloads not sized by users are priced as phase %s runs them, at its floor (the first phase whose users reach %d).\n", est.Phase, est.Users)
+		if est.Beyond {
+			fmt.Fprintf(w, "No phase's users reach %d: %s is the last phase, so it may not run enough of them.\n", est.Users, est.Phase)
+		}
+	}
+	return nil
 }
 
 // rounded returns copies with money at cents and quantities at 1/1000, the
@@ -346,33 +405,44 @@ func rounded(p PhasePlan) PhasePlan {
 	return p
 }
 
-// WriteJSON prints {"phases": [...]}, the documented JSON.
+// ExamplePricesNote says the costs come from example prices.
+const ExamplePricesNote = "Prices: these costs use example prices (spec.pricing.example: true in capacity.yaml, as init writes them), not your provider's: set cpuCoreHour, memoryGiBHour and storageGBMonth to yours and remove example."
+
+// WriteJSON prints {"phases": [...]}, the documented JSON, with
+// "examplePrices": true when the prices are examples.
 func WriteJSON(w io.Writer, plans []PhasePlan) error {
 	out := struct {
-		Phases []PhasePlan `json:"phases"`
+		Phases        []PhasePlan `json:"phases"`
+		ExamplePrices bool        `json:"examplePrices,omitempty"`
 	}{Phases: make([]PhasePlan, len(plans))}
 	for i, p := range plans {
 		out.Phases[i] = rounded(p)
+		out.ExamplePrices = out.ExamplePrices || p.ExamplePrices
 	}
 	return writeJSON(w, out)
 }
 
-// WriteEstimatesJSON prints {"users": N, "estimates": [...]}.
-func WriteEstimatesJSON(w io.Writer, users int, es []Estimate) error {
+// WriteEstimatesJSON prints the Estimation: {"users", "phase"?, "beyond"?,
+// "estimates": [...], "totals"?: [...]}.
+func WriteEstimatesJSON(w io.Writer, est Estimation) error {
 	r := func(v float64) float64 { return math.Round(v*1000) / 1000 }
-	out := struct {
-		Users     int        `json:"users"`
-		Estimates []Estimate `json:"estimates"`
-	}{Users: users}
-	for _, e := range es {
-		e.CPUCores = Spread{r(e.CPUCores.Requests), r(e.CPUCores.Limits)}
-		e.MemoryGiB = Spread{r(e.MemoryGiB.Requests), r(e.MemoryGiB.Limits)}
-		e.StorageGiB = r(e.StorageGiB)
-		e.MonthlyCost.Compute, e.MonthlyCost.Storage, e.MonthlyCost.Total = cents(e.MonthlyCost.Compute), cents(e.MonthlyCost.Storage), cents(e.MonthlyCost.Total)
-		e.CostPerUser = cents(e.CostPerUser)
-		out.Estimates = append(out.Estimates, e)
+	round := func(es []Estimate) []Estimate {
+		out := make([]Estimate, 0, len(es))
+		for _, e := range es {
+			e.CPUCores = Spread{r(e.CPUCores.Requests), r(e.CPUCores.Limits)}
+			e.MemoryGiB = Spread{r(e.MemoryGiB.Requests), r(e.MemoryGiB.Limits)}
+			e.StorageGiB = r(e.StorageGiB)
+			e.MonthlyCost.Compute, e.MonthlyCost.Storage, e.MonthlyCost.Total = cents(e.MonthlyCost.Compute), cents(e.MonthlyCost.Storage), cents(e.MonthlyCost.Total)
+			e.CostPerUser = cents(e.CostPerUser)
+			out = append(out, e)
+		}
+		return out
 	}
-	return writeJSON(w, out)
+	est.Estimates = round(est.Estimates)
+	if est.Totals != nil {
+		est.Totals = round(est.Totals)
+	}
+	return writeJSON(w, est)
 }
 
 func writeJSON(w io.Writer, v any) error {

@@ -57,14 +57,14 @@ func (a *App) runPlan(g *globalOptions, opts *planOptions, args []string) error 
 		if len(args) > 0 {
 			return usagef("--users sizes a number of users; it takes no PHASE arguments")
 		}
-		es, err := planner.Estimate(opts.users)
+		est, err := planner.Estimate(opts.users, cfg.Phases)
 		if err != nil {
 			return err
 		}
 		if opts.output == "json" {
-			return capacity.WriteEstimatesJSON(a.Stdout, opts.users, es)
+			return capacity.WriteEstimatesJSON(a.Stdout, est)
 		}
-		return capacity.WriteEstimatesTable(a.Stdout, opts.users, es)
+		return capacity.WriteEstimatesTable(a.Stdout, est)
 	}
 	phases, err := selectPhases(cfg, args)
 	if err != nil {

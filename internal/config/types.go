@@ -454,6 +454,9 @@ type Pricing struct {
 	MemoryGiBHour  float64 `json:"memoryGiBHour"` // default 0: memory is not billed
 	StorageGBMonth float64 `json:"storageGBMonth"`
 	HoursPerMonth  float64 `json:"hoursPerMonth"`
+	// Example marks the prices as examples (init writes them so) until the
+	// user sets the provider's and removes it; plan says so.
+	Example bool `json:"example"`
 }
 
 // WorkloadNames are the names spec.workloads sizes, sorted (none in the
