@@ -36,7 +36,7 @@ func resolvePhase(t *testing.T, deployment, phase string) error {
 		t.Fatal(err)
 	}
 	set, err := config.LoadFS(fstest.MapFS{
-		"c/capacity.yaml": {Data: []byte("apiVersion: phasegen.dev/v1alpha1\nkind: CapacityModel\nmetadata: {name: shop}\nspec:\n  pricing: {cpuCoreHour: 0, storageGBMonth: 0, hoursPerMonth: 720}\n  workloads: {frontend: {container: server}}\n")},
+		"c/capacity.yaml":      {Data: []byte("apiVersion: phasegen.dev/v1alpha1\nkind: CapacityModel\nmetadata: {name: shop}\nspec:\n  pricing: {cpuCoreHour: 0, storageGBMonth: 0, hoursPerMonth: 720}\n  workloads: {frontend: {container: server}}\n")},
 		"c/phases/launch.yaml": {Data: []byte("apiVersion: phasegen.dev/v1alpha1\nkind: Phase\nmetadata: {name: launch}\nspec:\n  order: 1\n  users: {min: 1, max: 1}\n  workloads:\n    frontend:\n" + phase)},
 	}, "c")
 	if err != nil {
