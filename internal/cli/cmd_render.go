@@ -17,6 +17,7 @@ import (
 	"github.com/coditect/phasegen/internal/config"
 	"github.com/coditect/phasegen/internal/diff"
 	"github.com/coditect/phasegen/internal/fileset"
+	"github.com/coditect/phasegen/internal/gate"
 	"github.com/coditect/phasegen/internal/overlay"
 	"github.com/coditect/phasegen/internal/workload"
 )
@@ -150,11 +151,16 @@ func (a *App) renderNotes(cfg *config.Set, b *base.Base, envs []*config.Environm
 			return err
 		}
 		for _, w := range ws.All {
-			for _, n := range alerts.Unwatched(phase.For(w.Name), alerts.For(w, ws.Several())) {
+			view := phase.For(w.Name)
+			for _, n := range alerts.Unwatched(view, alerts.For(w, ws.Several())) {
 				if !seen[n] {
 					seen[n] = true
 					fmt.Fprintf(a.Stderr, "note: %s\n", n)
 				}
+			}
+			if msg := gate.BlockingBudget(view, w.Name); msg != "" && !seen[msg] {
+				seen[msg] = true
+				fmt.Fprintf(a.Stderr, "warning: %s\n", msg)
 			}
 		}
 	}

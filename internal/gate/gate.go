@@ -27,6 +27,7 @@ package gate
 import (
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/coditect/phasegen/internal/config"
@@ -176,6 +177,14 @@ func Check(in Input) (Report, error) {
 		return r, fmt.Errorf("gate: manifests at %s: %w", in.To.Metadata.Name, err)
 	}
 
+	for _, w := range workloadNames(to) {
+		if v := in.To.For(w); v != nil {
+			if msg := BlockingBudget(v, w); msg != "" {
+				r.Warnings = append(r.Warnings, msg)
+			}
+		}
+	}
+
 	r.Changes = Immutable(from, to)
 	if len(r.Changes) > 0 {
 		r.Runbook = Runbook(in.Env, r.Changes)
@@ -211,6 +220,19 @@ func Check(in Input) (Report, error) {
 		}
 	}
 	return r, nil
+}
+
+// workloadNames are the StatefulSets' and Deployments' names of m, sorted.
+func workloadNames(m manifest.Manifests) []string {
+	var out []string
+	for n := range m.StatefulSets {
+		out = append(out, n)
+	}
+	for n := range m.Deployments {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
 }
 
 // checkStrategies refuses (or, with AllowRecreate, warns of) a rollout

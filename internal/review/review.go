@@ -437,6 +437,18 @@ func compare(e *Env, from, to *envSide, phases []*config.Phase, fromBuilt, toBui
 	if o := gate.Order(e.Name, phases, from.phase, to.phase, false, ov); o.Refusal != "" {
 		e.Gates = append(e.Gates, Gate{Name: GateOrder, Message: o.Refusal})
 	}
+	// A budget that allows no eviction fires when the change makes it so
+	// (one that already blocked is what the repository holds, said at
+	// render and promote).
+	for _, w := range e.Workloads {
+		v, was := to.phase.For(w.Name), from.phase.For(w.Name)
+		if v == nil {
+			continue
+		}
+		if msg := gate.BlockingBudget(v, w.Name); msg != "" && (was == nil || gate.BlockingBudget(was, w.Name) == "") {
+			e.Gates = append(e.Gates, Gate{Name: gate.GateBlockingBudget, Message: msg})
+		}
+	}
 	var removed []manifest.Object
 	gated := false // a workload or an HPA changes: the gates read the workloads
 	for i, d := range e.Diffs {
