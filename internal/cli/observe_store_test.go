@@ -3,6 +3,8 @@ package cli_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -105,8 +107,12 @@ func TestStatusOfTwoWorkloadsAgainstPrometheus(t *testing.T) {
 // API and writes only its section of the phase file; the database, with
 // 12 hours of data, is named, left as it is, and the command exits 0.
 // check then finds the overlay stale, and render makes it current.
+//
+// The API is a Deployment with an HPA on CPU and no session metric: its
+// replicas stay, and its CPU target is re-pointed so the HPA keeps scaling
+// at 70% of the old 250m request (clamped to 50-90% and said).
 func TestTuneTwoWorkloads(t *testing.T) {
-	srv, _ := promServer.Get(t)
+	srv, h := promServer.Get(t)
 	dir := storeRepo(t)
 	env := map[string]string{"PROMETHEUS_URL": srv.URL}
 	file := filepath.Join(dir, "environments", "phases", "pilot.yaml")
@@ -146,11 +152,39 @@ func TestTuneTwoWorkloads(t *testing.T) {
 	if head := func(b []byte) string { return string(b[:bytes.Index(b, []byte("  workloads:"))]) }; head(before) != head(after) {
 		t.Errorf("the phase's own fields changed:\n%s", head(after))
 	}
+	// Each workload is named by "name", as status -o json names it.
 	var r struct {
-		Workloads []struct{ Workload string }
+		Workloads []struct {
+			Name        string   `json:"name"`
+			Rules       []string `json:"rules"`
+			Recommended struct {
+				Autoscaling struct {
+					MinReplicas, MaxReplicas       int
+					TargetCPUUtilizationPercentage int
+				}
+			}
+		}
 	}
-	if err := json.Unmarshal([]byte(out), &r); err != nil || len(r.Workloads) != 1 || r.Workloads[0].Workload != "store-api" {
+	if err := json.Unmarshal([]byte(out), &r); err != nil || len(r.Workloads) != 1 || r.Workloads[0].Name != "store-api" || strings.Contains(out, `"workload":`) {
 		t.Errorf("tune -o json: %v %+v", err, r)
+	}
+	if len(r.Workloads) == 1 {
+		e := expectOf(h, storeNS, ownedBy(h, storeNS, "store-api"), "server", "", nil, 7*24*time.Hour, historyEnd)
+		req := math.Max(math.Ceil(e.cpuP95*1000-1e-9), 10)
+		exact := 70 * 250 / req
+		target := min(max(int(math.Round(exact)), 50), 90)
+		a := r.Workloads[0].Recommended.Autoscaling
+		t.Logf("from the samples: requests.cpu %vm, the old scale point 175m a pod takes %.1f%%: target %d", req, exact, target)
+		if a.TargetCPUUtilizationPercentage != target || a.MinReplicas != 2 || a.MaxReplicas != 4 {
+			t.Errorf("store-api autoscaling %+v, want 2-4 kept and CPU target %d", a, target)
+		}
+		said := fmt.Sprintf("autoscaling.targetCPUUtilizationPercentage %d (was 70)", target)
+		if rules := strings.Join(r.Workloads[0].Rules, "\n"); !strings.Contains(rules, said) || (target != int(math.Round(exact)) && !strings.Contains(rules, "so it is clamped to 50-90%")) {
+			t.Errorf("the re-pointed target is not said (%q):\n%s", said, rules)
+		}
+		if !strings.Contains(section(after, "store-api"), fmt.Sprintf("targetCPUUtilizationPercentage: %d", target)) && target != 70 {
+			t.Errorf("the target is not written:\n%s", section(after, "store-api"))
+		}
 	}
 	if code, _, _ := runIn(t, dir, nil, "check"); code != 3 {
 		t.Errorf("check after tune --write: exit %d, want 3", code)

@@ -258,6 +258,8 @@ func TestTuneAgainstPrometheus(t *testing.T) {
 	// The HPA's CPU target keeps its scale point (70% of 500m) unless that
 	// leaves 50-90%.
 	target := min(max(int(math.Round(70*500/float64(cpuMilli))), 50), 90)
+	// Its memory target likewise (75% of 512Mi).
+	memTarget := min(max(int(math.Round(75*512/float64(memMi))), 50), 90)
 	floor := int(math.Ceil(math.Ceil(e.sessionsP95) / 1.5))
 	wantCPU, wantMem := fmt.Sprintf("%dm", cpuMilli), fmt.Sprintf("%dMi", memMi)
 	t.Logf("from the samples: cpu %s, memory %s, target %d%%, floor %d", wantCPU, wantMem, target, floor)
@@ -278,8 +280,8 @@ func TestTuneAgainstPrometheus(t *testing.T) {
 	}
 	a := r.Recommended.Autoscaling
 	if a == nil || a.MinReplicas != floor || a.MaxReplicas != 30 || a.TargetCPUUtilizationPercentage == nil ||
-		*a.TargetCPUUtilizationPercentage != target || a.TargetMemoryUtilizationPercentage == nil || *a.TargetMemoryUtilizationPercentage != 75 {
-		t.Errorf("autoscaling %+v, want %d-30, CPU target %d, memory target 75", a, floor, target)
+		*a.TargetCPUUtilizationPercentage != target || a.TargetMemoryUtilizationPercentage == nil || *a.TargetMemoryUtilizationPercentage != memTarget {
+		t.Errorf("autoscaling %+v, want %d-30, CPU target %d, memory target %d", a, floor, target, memTarget)
 	}
 	podMonth := func(cores float64) float64 { return cores*0.031*720 + 55*0.10 }
 	near(t, "monthlyCost.current.min", r.MonthlyCost.Current.Min, 10*podMonth(2))
@@ -322,6 +324,7 @@ func TestTuneAgainstPrometheus(t *testing.T) {
 		{"  replicas: 10\n", fmt.Sprintf("  replicas: %d\n", floor)},
 		{"minReplicas: 10     # minimum for 20 users", fmt.Sprintf("minReplicas: %d     # minimum for 20 users", floor)},
 		{"targetCPUUtilizationPercentage: 70", fmt.Sprintf("targetCPUUtilizationPercentage: %d", target)},
+		{"targetMemoryUtilizationPercentage: 75", fmt.Sprintf("targetMemoryUtilizationPercentage: %d", memTarget)},
 		{"requests: {cpu: 500m, memory: 512Mi}", fmt.Sprintf("requests: {cpu: %s, memory: %s}", wantCPU, wantMem)},
 		{`limits: {cpu: "2", memory: 2Gi}`, fmt.Sprintf(`limits: {cpu: "2", memory: %s}`, wantMem)},
 	} {

@@ -50,7 +50,7 @@ type Autoscaling struct {
 
 // Result is `phasegen tune -o json`, as docs/json.md documents it.
 type Result struct {
-	Workload    string `json:"workload,omitempty"` // with several workloads
+	Workload    string `json:"name,omitempty"` // with several workloads: the workload's name, as status -o json has it
 	Environment string `json:"environment"`
 	Phase       string `json:"phase"`
 	Recommended struct {
@@ -121,7 +121,7 @@ func Recommend(env *config.Environment, p *config.Phase, wp *capacity.WorkloadPl
 	} else {
 		// Not sized by sessions: nothing says how many pods it needs, so
 		// its replicas and HPA stay as the phase has them.
-		rc.rules = append(rc.rules, "replicas and HPA kept: the workload has no usersPerPod or no session metric, so no session count sizes its pods")
+		rc.rules = append(rc.rules, "replicas and HPA range kept: the workload has no usersPerPod or no session metric, so no session count sizes its pods (the HPA's targets still follow the new requests)")
 		rc.keepScale()
 	}
 	if err := rc.cost(model, container, base); err != nil {
@@ -131,12 +131,16 @@ func Recommend(env *config.Environment, p *config.Phase, wp *capacity.WorkloadPl
 	return rc.r, nil
 }
 
-// keepScale reports the phase's replicas or HPA as they are.
+// keepScale reports the phase's replicas or HPA range as they are; the
+// HPA's targets follow the new requests (retarget).
 func (rc *recommendation) keepScale() {
 	p, r := rc.p, rc.r
 	if a := p.Spec.Autoscaling; a != nil {
-		r.Recommended.Autoscaling = &Autoscaling{MinReplicas: a.MinReplicas, MaxReplicas: a.MaxReplicas,
-			TargetCPUUtilizationPercentage: a.TargetCPUUtilizationPercentage, TargetMemoryUtilizationPercentage: a.TargetMemoryUtilizationPercentage}
+		na := *a
+		rc.rules, rc.edits = rc.retarget(a, &na, rc.rules, rc.edits)
+		rc.tuned.Spec.Autoscaling = &na
+		r.Recommended.Autoscaling = &Autoscaling{MinReplicas: na.MinReplicas, MaxReplicas: na.MaxReplicas,
+			TargetCPUUtilizationPercentage: na.TargetCPUUtilizationPercentage, TargetMemoryUtilizationPercentage: na.TargetMemoryUtilizationPercentage}
 		return
 	}
 	n := p.Spec.Replicas
@@ -155,6 +159,7 @@ type recommendation struct {
 
 	cpuMilli          int64
 	reqCPU, curReqCPU resource.Quantity
+	reqMem, curReqMem resource.Quantity
 }
 
 // resources sizes requests and limits from the busiest pod's CPU and the
@@ -206,6 +211,7 @@ func (rc *recommendation) resources(base corev1.ResourceRequirements) {
 	}
 	rc.rules, rc.edits = append(rc.rules, rules...), append(rc.edits, edits...)
 	rc.cpuMilli, rc.reqCPU, rc.curReqCPU = cpuMilli, reqCPU, curReqCPU
+	rc.reqMem, rc.curReqMem = mem, curReqMem
 }
 
 // scale sets the replica floor from the p95 sessions, and the HPA's
@@ -213,7 +219,6 @@ func (rc *recommendation) resources(base corev1.ResourceRequirements) {
 func (rc *recommendation) scale(model capacity.Model) error {
 	p, o, r := rc.p, rc.o, rc.r
 	rules, edits := rc.rules, rc.edits
-	cpuMilli, reqCPU, curReqCPU := rc.cpuMilli, rc.reqCPU, rc.curReqCPU
 	tuned := &rc.tuned
 	// The floor serves the p95 sessions conservatively.
 	users := int(math.Ceil(o.SessionsP95 - 1e-9))
@@ -241,26 +246,7 @@ func (rc *recommendation) scale(model capacity.Model) error {
 				edits = append(edits, Edit{Path: p.Field("replicas"), Value: int(floor)})
 			}
 		}
-		if t := a.TargetCPUUtilizationPercentage; t != nil {
-			oldPoint := float64(*t) / 100 * float64(curReqCPU.MilliValue())
-			exact := oldPoint / float64(cpuMilli) * 100
-			nt := int32(math.Round(exact))
-			rule := fmt.Sprintf("autoscaling.targetCPUUtilizationPercentage %d (was %d): keeps the HPA scaling at %sm a pod (%d%% of %s) with the new %s request, so lowering requests does not make it scale out",
-				nt, *t, trim(oldPoint, 1), *t, qs(curReqCPU), reqCPU.String())
-			if nt < MinTargetPercent || nt > MaxTargetPercent {
-				nt = min(max(nt, MinTargetPercent), MaxTargetPercent)
-				rule = fmt.Sprintf("autoscaling.targetCPUUtilizationPercentage %d (was %d): keeping the scale point at %sm a pod would take %s%%, so it is clamped to %d-%d%% and the HPA now scales at %sm a pod",
-					nt, *t, trim(oldPoint, 1), trim(exact, 1), MinTargetPercent, MaxTargetPercent, trim(float64(nt)/100*float64(cpuMilli), 1))
-			}
-			rules = append(rules, rule)
-			na.TargetCPUUtilizationPercentage = &nt
-			if nt != *t {
-				edits = append(edits, Edit{Path: p.Field("autoscaling.targetCPUUtilizationPercentage"), Value: int(nt)})
-			}
-		}
-		if t := a.TargetMemoryUtilizationPercentage; t != nil {
-			rules = append(rules, fmt.Sprintf("autoscaling.targetMemoryUtilizationPercentage %d: kept", *t))
-		}
+		rules, edits = rc.retarget(a, &na, rules, edits)
 		tuned.Spec.Autoscaling = &na
 		tuned.Spec.Replicas = floor
 		r.Recommended.Autoscaling = &Autoscaling{MinReplicas: na.MinReplicas, MaxReplicas: na.MaxReplicas,
@@ -276,6 +262,52 @@ func (rc *recommendation) scale(model capacity.Model) error {
 
 	rc.rules, rc.edits = rules, edits
 	return nil
+}
+
+// retarget moves the HPA's utilization targets of a into na so that the HPA
+// keeps scaling at the same CPU and memory a pod with the new requests
+// (utilization is usage over the request: a new request with the old
+// target moves the scale point), clamped to MinTargetPercent-MaxTargetPercent
+// and said when the clamp moves it.
+func (rc *recommendation) retarget(a, na *config.Autoscaling, rules []string, edits []Edit) ([]string, []Edit) {
+	p := rc.p
+	for _, m := range []struct {
+		field, what, unit string
+		t                 *int32
+		set               func(*int32)
+		old, now          resource.Quantity
+		scale             func(resource.Quantity) float64
+	}{
+		{"autoscaling.targetCPUUtilizationPercentage", "CPU", "m", a.TargetCPUUtilizationPercentage, func(v *int32) { na.TargetCPUUtilizationPercentage = v },
+			rc.curReqCPU, rc.reqCPU, func(q resource.Quantity) float64 { return float64(q.MilliValue()) }},
+		{"autoscaling.targetMemoryUtilizationPercentage", "memory", "Mi", a.TargetMemoryUtilizationPercentage, func(v *int32) { na.TargetMemoryUtilizationPercentage = v },
+			rc.curReqMem, rc.reqMem, func(q resource.Quantity) float64 { return float64(q.Value()) / mi }},
+	} {
+		if m.t == nil {
+			continue
+		}
+		oldPoint := float64(*m.t) / 100 * m.scale(m.old)
+		if m.scale(m.old) == 0 || m.scale(m.now) == 0 {
+			rules = append(rules, fmt.Sprintf("%s %d: kept (the %s request it is a percentage of is not known)", m.field, *m.t, m.what))
+			continue
+		}
+		exact := oldPoint / m.scale(m.now) * 100
+		nt := int32(math.Round(exact))
+		rule := fmt.Sprintf("%s %d (was %d): keeps the HPA scaling at %s%s a pod (%d%% of %s) with the new %s request, %s",
+			m.field, nt, *m.t, trim(oldPoint, 1), m.unit, *m.t, qs(m.old), m.now.String(), "so a new request does not move where it scales")
+		if nt < MinTargetPercent || nt > MaxTargetPercent {
+			nt = min(max(nt, MinTargetPercent), MaxTargetPercent)
+			rule = fmt.Sprintf("%s %d (was %d): keeping the scale point at %s%s a pod would take %s%%, so it is clamped to %d-%d%% and the HPA now scales at %s%s a pod",
+				m.field, nt, *m.t, trim(oldPoint, 1), m.unit, trim(exact, 1), MinTargetPercent, MaxTargetPercent, trim(float64(nt)/100*m.scale(m.now), 1), m.unit)
+		}
+		rules = append(rules, rule)
+		v := nt
+		m.set(&v)
+		if nt != *m.t {
+			edits = append(edits, Edit{Path: p.Field(m.field), Value: int(nt)})
+		}
+	}
+	return rules, edits
 }
 
 // cost prices the phase as it is and as recommended.

@@ -59,23 +59,25 @@ func TestRules(t *testing.T) {
 	}
 	res := r.Recommended.Resources
 	// 0.2501 cores → 251m; 700Mi × 1.15 = 805Mi; 70% of 500m = 350m a pod,
-	// 350/251 = 139% → clamped to 90%; ceil(ceil(10.2)/1.5) = 8 pods.
+	// 350/251 = 139% → clamped to 90%; ceil(ceil(10.2)/1.5) = 8 pods;
+	// memory: 75% of 512Mi = 384Mi a pod, 384/805 = 47.7% → clamped to 50%.
 	if res.Requests.CPU != "251m" || res.Requests.Memory != "805Mi" || res.Limits.Memory != "805Mi" || res.Limits.CPU != "2" {
 		t.Errorf("resources %+v", res)
 	}
 	a := r.Recommended.Autoscaling
-	if a.MinReplicas != 8 || a.MaxReplicas != 30 || *a.TargetCPUUtilizationPercentage != 90 {
+	if a.MinReplicas != 8 || a.MaxReplicas != 30 || *a.TargetCPUUtilizationPercentage != 90 || *a.TargetMemoryUtilizationPercentage != 50 {
 		t.Errorf("autoscaling %+v", a)
 	}
 	rules := strings.Join(r.Rules, "\n")
-	if !strings.Contains(rules, "would take 139.4%, so it is clamped to 50-90% and the HPA now scales at 225.9m a pod") {
+	if !strings.Contains(rules, "would take 139.4%, so it is clamped to 50-90% and the HPA now scales at 225.9m a pod") ||
+		!strings.Contains(rules, "autoscaling.targetMemoryUtilizationPercentage 50 (was 75): keeping the scale point at 384Mi a pod would take 47.7%, so it is clamped to 50-90% and the HPA now scales at 402.5Mi a pod") {
 		t.Errorf("the clamp is not said:\n%s", rules)
 	}
 	var paths []string
 	for _, e := range r.Edits {
 		paths = append(paths, e.Path)
 	}
-	if got := strings.Join(paths, " "); got != "spec.resources.requests.cpu spec.resources.requests.memory spec.resources.limits.memory spec.autoscaling.minReplicas spec.replicas spec.autoscaling.targetCPUUtilizationPercentage" {
+	if got := strings.Join(paths, " "); got != "spec.resources.requests.cpu spec.resources.requests.memory spec.resources.limits.memory spec.autoscaling.minReplicas spec.replicas spec.autoscaling.targetCPUUtilizationPercentage spec.autoscaling.targetMemoryUtilizationPercentage" {
 		t.Errorf("edits %s", got)
 	}
 }
