@@ -16,7 +16,8 @@ import (
 
 // diffOptions are the flags of diff.
 type diffOptions struct {
-	to string
+	to          string
+	annotations bool
 }
 
 func newDiffCmd(a *App) *command {
@@ -33,6 +34,7 @@ repository holds).`,
 		example: "  phasegen diff production --to beta",
 		setFlags: func(fs *pflag.FlagSet) {
 			fs.StringVar(&opts.to, "to", "", "phase to compare with (required)")
+			fs.BoolVar(&opts.annotations, "annotations", false, "show the phase annotation's change on every object (by default it is said once)")
 		},
 		run: func(ctx context.Context, g *globalOptions, args []string) error {
 			return a.runDiff(g, opts, args)
@@ -60,10 +62,23 @@ func (a *App) runDiff(g *globalOptions, opts *diffOptions, args []string) error 
 			return err
 		}
 	}
-	text := manifest.BuiltDiff(built[0], built[1])
+	fromBuilt, folded := built[0], 0
+	if !opts.annotations {
+		fromBuilt, folded = manifest.FoldPhase(built[0], from.Metadata.Name, to.Metadata.Name)
+	}
+	text := manifest.BuiltDiff(fromBuilt, built[1])
+
 	if text == "" {
-		fmt.Fprintf(a.Stderr, "%s: no change in the built manifests from %s to %s\n", env.Metadata.Name, from.Metadata.Name, to.Metadata.Name)
+		also := ""
+		if folded > 0 {
+			also = " besides " + manifest.Folded(from.Metadata.Name, to.Metadata.Name, folded)
+		}
+		fmt.Fprintf(a.Stderr, "%s: no change in the built manifests from %s to %s%s\n", env.Metadata.Name, from.Metadata.Name, to.Metadata.Name, also)
 		return nil
+	}
+	if folded > 0 {
+		// Said once, on top of the diff of what really changes.
+		text = "# " + env.Metadata.Name + ": " + manifest.Folded(from.Metadata.Name, to.Metadata.Name, folded) + " (--annotations shows it)\n" + text
 	}
 	fmt.Fprintf(a.Stderr, "%s: %s → %s\n", env.Metadata.Name, from.Metadata.Name, to.Metadata.Name)
 	if a.IsTerminal && a.Getenv("NO_COLOR") == "" {

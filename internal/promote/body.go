@@ -137,8 +137,15 @@ func composeBody(o Options, sc scope, env *config.Environment, from, to *config.
 	d.Rows = workloadRows(pl, from, to, fromPlan, toPlan)
 	d.CostDelta = costDelta(fromPlan, toPlan)
 
+	folded := 0
+	if from != nil {
+		fromBuilt, folded = manifest.FoldPhase(fromBuilt, from.Metadata.Name, to.Metadata.Name)
+	}
 	diffs := manifest.SecretsMaskedDiff(fromBuilt, toBuilt)
 	d.DiffSummary = summary(diffs)
+	if folded > 0 {
+		d.DiffSummary += "; " + manifest.Folded(from.Metadata.Name, to.Metadata.Name, folded)
+	}
 	d.Fence = diff.Fence(d.Runbook + d.MoveRunbook + d.StrategyRunbook + diff.Join(diffs))
 
 	d.Cut = "(reserved)"
@@ -192,6 +199,7 @@ func workloadRows(pl *capacity.Planner, from, to *config.Phase, fp *capacity.Pha
 		return rows(w.Container.Resources, view(from, w.Name), view(to, w.Name), fp, tp)
 	}
 	var out []row
+	var unchanged []string
 	for i, wp := range pl.Workloads {
 		w := wp.Workload
 		var wfp *capacity.PhasePlan
@@ -199,11 +207,21 @@ func workloadRows(pl *capacity.Planner, from, to *config.Phase, fp *capacity.Pha
 			wfp = &fp.Workloads[i].Plan
 		}
 		wtp := tp.Workloads[i].Plan
-		for _, r := range rows(w.Container.Resources, view(from, w.Name), view(to, w.Name), wfp, wtp) {
+		changed := changedRows(rows(w.Container.Resources, view(from, w.Name), view(to, w.Name), wfp, wtp))
+		if len(changed) == 0 {
+			unchanged = append(unchanged, w.Name)
+			continue
+		}
+		for _, r := range changed {
 			r.Name = w.Name + ": " + r.Name
 			out = append(out, r)
 		}
-		out = append(out, row{w.Name + ": Monthly cost change", "", costDelta(wfp, wtp)})
+		if d := costDelta(wfp, wtp); d != "none" {
+			out = append(out, row{w.Name + ": Monthly cost change", "", d})
+		}
+	}
+	if len(unchanged) > 0 {
+		out = append(out, row{fmt.Sprintf("Unchanged (%d): %s", len(unchanged), strings.Join(unchanged, ", ")), "as is", "as is"})
 	}
 	total := func(p *capacity.PhasePlan) string {
 		if p == nil {
@@ -261,6 +279,23 @@ func rows(baseRes corev1.ResourceRequirements, from, to *config.Phase, fp *capac
 		{"HPA scale-up, floor → ceiling", a.toMax, b.toMax},
 		{"Peak load test (spec.slo)", a.peak, b.peak},
 	}
+}
+
+// changedRows keeps the rows whose value changes, and, on a first
+// promotion (nothing before), those that say more than "none".
+func changedRows(rs []row) []row {
+	var out []row
+	for _, r := range rs {
+		if r.From != r.To && !(r.From == "–" && nothing(r.To)) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// nothing reports whether a table value says there is none.
+func nothing(v string) bool {
+	return v == "–" || v == "none" || v == "" || v == "not sized by users"
 }
 
 // afterPeak is the floor's cost after a peak and whether the volumes stay.

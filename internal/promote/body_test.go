@@ -34,7 +34,7 @@ func TestBodyCutsTheDiffPerObject(t *testing.T) {
 	mustContain(t, "body", out.Body,
 		"Cut to stay under GitHub's 65,536-character limit:** the diff of 1 object is not shown: `StatefulSet/coditect-combined`",
 		"Run `phasegen diff production --to beta` to see the whole diff",
-		"--- a/Service/coditect-combined-headless", "- [ ] Onboard 10-15 users")
+		"--- a/PrometheusRule/coditect-combined-alerts", "- [ ] Onboard 10-15 users")
 	if strings.Contains(out.Body, "VAR_0") {
 		t.Errorf("the cut object's diff is in the body")
 	}

@@ -64,7 +64,11 @@ func TestPromoteLocalNextPhase(t *testing.T) {
 		"| Monthly cost (min–max) |", "Monthly cost change: **none**",
 		"- [ ] Onboard 10-15 users", "<details>", "```diff",
 		"| Phase | Users |", // the capacity plan
-		"a/StatefulSet/coditect-combined", `-    phasegen.dev/phase: pre-launch`, `+    phasegen.dev/phase: beta`)
+		// The phase annotation is said once, not on every object.
+		"phasegen.dev/phase: pre-launch → beta on every object (6); the diff leaves it out", "a/PrometheusRule/coditect-combined-alerts")
+	if strings.Contains(out.Body, "+    phasegen.dev/phase: beta") {
+		t.Errorf("the phase annotation's change is in the diff of every object")
+	}
 	if strings.Contains(out.Body, "Cut to stay under") {
 		t.Errorf("nothing should be cut")
 	}
