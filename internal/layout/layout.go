@@ -162,8 +162,11 @@ func PreviousOwned(list map[string]string, env string) []string {
 }
 
 // Under returns the paths of list under dir (relative to list's top),
-// relative to dir, with their blobs.
+// relative to dir, with their blobs; dir "" is the top: list itself.
 func Under(list map[string]string, dir string) map[string]string {
+	if dir == "" {
+		return list
+	}
 	out := map[string]string{}
 	for p, blob := range list {
 		if rest, ok := strings.CutPrefix(p, dir+"/"); ok {

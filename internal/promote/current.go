@@ -162,9 +162,6 @@ func heldTree(ctx context.Context, t gitops.Repo, g config.GitOps, env string, l
 	kpath := path.Join(overlay.EnvDir(env), overlay.KustomizationFile)
 	held[kpath] = cur.kustomization
 	listed := layout.Under(cur.list, cur.tree)
-	if cur.tree == "" {
-		listed = cur.list
-	}
 	// The overlay's folder, and the base's folders that declare workloads
 	// (one for a flat base): what the gates compare. Other base files are
 	// taken as local.

@@ -61,9 +61,6 @@ func checkTree(ctx context.Context, t gitops.Repo, env *config.Environment, list
 			tree, g.Branch, strings.Join(foreign, ", "), ErrNotOurs)
 	}
 	rel := layout.Under(list, g.Path)
-	if g.Path == "" {
-		rel = list
-	}
 	switch {
 	case owner != nil:
 		c.tree = tree
@@ -127,10 +124,7 @@ func foreignFiles(list map[string]string, root, env string, held map[string]stri
 
 // rel is the listing of the target under gitops.path, paths relative to it.
 func (p *promotion) rel() map[string]string {
-	if g := p.env.Spec.GitOps; g.Path != "" {
-		return layout.Under(p.cur.list, g.Path)
-	}
-	return p.cur.list
+	return layout.Under(p.cur.list, p.env.Spec.GitOps.Path)
 }
 
 // keepName keeps the name of the Application the target holds when the
@@ -242,9 +236,6 @@ func (p *promotion) scope() scope {
 	}
 	if p.from != nil {
 		held := layout.Under(p.cur.list, path.Join(p.cur.tree, base.Dir))
-		if p.cur.tree == "" {
-			held = layout.Under(p.cur.list, base.Dir)
-		}
 		want := map[string]string{}
 		prefix := path.Join(layout.EnvTree(name), base.Dir) + "/"
 		for f, data := range p.out.Files {
