@@ -37,7 +37,9 @@ spec:
 `
 }
 
-func shopPlanner(t *testing.T) (*config.Set, *Planner) {
+// shopPlanner plans the shop; edit, when not nil, changes the loaded
+// configuration first.
+func shopPlanner(t *testing.T, edit func(*config.Set)) (*config.Set, *Planner) {
 	t.Helper()
 	phase := func(name string, order, users int, frontend, others string) string {
 		return "apiVersion: phasegen.dev/v1alpha1\nkind: Phase\nmetadata: {name: " + name + "}\nspec:\n  order: " + itoa(order) +
@@ -52,6 +54,9 @@ func shopPlanner(t *testing.T) (*config.Set, *Planner) {
 	}, "c")
 	if err != nil {
 		t.Fatal(err)
+	}
+	if edit != nil {
+		edit(cfg)
 	}
 	b, err := base.Load(shopBase)
 	if err != nil {
@@ -70,7 +75,7 @@ func itoa(n int) string { return strconv.Itoa(n) }
 // unpriced in the table, the JSON and the notes (never "priced on its
 // request"); the cart, with requests only, is priced on them.
 func TestUnpricedIsSaid(t *testing.T) {
-	cfg, pl := shopPlanner(t)
+	cfg, pl := shopPlanner(t, nil)
 	plans, err := pl.Plan(cfg.Phases)
 	if err != nil {
 		t.Fatal(err)
@@ -123,7 +128,7 @@ func TestUnpricedIsSaid(t *testing.T) {
 // whose users reach 300), at its floor; the totals add them up. The sums
 // are worked out here from the configs and manifests.
 func TestEstimatePricesTheWholeApp(t *testing.T) {
-	cfg, pl := shopPlanner(t)
+	cfg, pl := shopPlanner(t, nil)
 	est, err := pl.Estimate(300, cfg.Phases)
 	if err != nil {
 		t.Fatal(err)
@@ -163,16 +168,7 @@ func TestEstimatePricesTheWholeApp(t *testing.T) {
 // TestExamplePricesAreSaid: prices init wrote (spec.pricing.example) are
 // said to be examples in the table's notes and the JSON.
 func TestExamplePricesAreSaid(t *testing.T) {
-	cfg, _ := shopPlanner(t)
-	cfg.Capacity.Spec.Pricing.Example = true
-	b, err := base.Load(shopBase)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pl, err := NewPlanner(cfg, b)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg, pl := shopPlanner(t, func(c *config.Set) { c.Capacity.Spec.Pricing.Example = true })
 	plans, err := pl.Plan(cfg.Phases)
 	if err != nil {
 		t.Fatal(err)
