@@ -19,8 +19,8 @@ import (
 	"github.com/coditect/phasegen/internal/workload"
 )
 
-// The alerts every PrometheusRule holds (WorkloadHPAAtMax only when the phase
-// autoscales), in this order.
+// The saturation alerts a PrometheusRule holds (WorkloadHPAAtMax only when
+// the phase autoscales), in this order, before the availability ones.
 const (
 	AlertCPUHigh              = "WorkloadCPUHigh"
 	AlertMemoryHigh           = "WorkloadMemoryHigh"
@@ -47,6 +47,10 @@ func Names(phase *config.Phase, w Workload) []string {
 	}
 	if w.SessionMetric != "" {
 		names = append(names, AlertSessionsOverCapacity)
+	}
+	names = append(names, AlertReplicasUnavailable, AlertPodRestarting)
+	if phase.Spec.Autoscaling != nil {
+		names = append(names, AlertHPAMetricUnavailable)
 	}
 	return names
 }
@@ -262,6 +266,9 @@ func newTarget(env *config.Environment, phase *config.Phase, w Workload, opts Op
 		if p.v < 1 || p.v > 100 {
 			return nil, fmt.Errorf("building alerts for %s at %s: alerts.%s must be between 1 and 100, not %d", t.env, t.phase, p.what, p.v)
 		}
+	}
+	if t.alerts.Restarts < 1 {
+		return nil, fmt.Errorf("building alerts for %s at %s: alerts.restarts must be at least 1", t.env, t.phase)
 	}
 	if t.alerts.SessionsPerPod < 1 {
 		return nil, fmt.Errorf("building alerts for %s at %s: alerts.sessionsPerPod must be at least 1", t.env, t.phase)

@@ -110,7 +110,8 @@ func TestPrometheusRuleShape(t *testing.T) {
 		obj.Metadata.Labels["app"] != w || obj.Metadata.Annotations[PhaseAnnotation] != p.Metadata.Name {
 		t.Errorf("wrong object header: %+v %+v", obj.APIVersion, obj.Metadata)
 	}
-	want := []string{AlertCPUHigh, AlertMemoryHigh, AlertHPAAtMax, AlertPVCAlmostFull, AlertSessionsOverCapacity}
+	want := []string{AlertCPUHigh, AlertMemoryHigh, AlertHPAAtMax, AlertPVCAlmostFull, AlertSessionsOverCapacity,
+		AlertReplicasUnavailable, AlertPodRestarting, AlertHPAMetricUnavailable}
 	if got := alertNames(t, obj.Spec); strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Errorf("alerts = %v, want %v", got, want)
 	}
@@ -167,7 +168,7 @@ func TestNoHPAAlertWithoutAutoscaling(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{AlertCPUHigh, AlertMemoryHigh, AlertPVCAlmostFull, AlertSessionsOverCapacity}
+	want := []string{AlertCPUHigh, AlertMemoryHigh, AlertPVCAlmostFull, AlertSessionsOverCapacity, AlertReplicasUnavailable, AlertPodRestarting}
 	if got := alertNames(t, g); strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Errorf("alerts = %v, want %v", got, want)
 	}
@@ -176,7 +177,7 @@ func TestNoHPAAlertWithoutAutoscaling(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if bytes.Contains(out, []byte(AlertHPAAtMax)) || bytes.Contains(out, []byte("horizontalpodautoscaler")) {
+		if bytes.Contains(out, []byte(AlertHPAAtMax)) || bytes.Contains(out, []byte(AlertHPAMetricUnavailable)) || bytes.Contains(out, []byte("horizontalpodautoscaler")) {
 			t.Errorf("output of a phase without autoscaling mentions the HPA:\n%s", out)
 		}
 	}
@@ -191,7 +192,7 @@ var (
 )
 
 // promqlWords are the functions, aggregations and keywords the expressions may use.
-var promqlWords = map[string]bool{"sum": true, "max": true, "rate": true}
+var promqlWords = map[string]bool{"sum": true, "max": true, "rate": true, "increase": true}
 
 func TestExpressionsUseOnlyAllowedMetrics(t *testing.T) {
 	s := loadSet(t)
@@ -201,6 +202,8 @@ func TestExpressionsUseOnlyAllowedMetrics(t *testing.T) {
 		"kube_pod_container_resource_limits": true, "kube_horizontalpodautoscaler_status_current_replicas": true,
 		"kube_horizontalpodautoscaler_spec_max_replicas": true, "kube_pod_status_ready": true,
 		"kubelet_volume_stats_used_bytes": true, "kubelet_volume_stats_capacity_bytes": true,
+		"kube_statefulset_replicas": true, "kube_statefulset_status_replicas_ready": true,
+		"kube_pod_container_status_restarts_total": true, "kube_horizontalpodautoscaler_status_condition": true,
 		metric: true,
 	}
 	for _, e := range s.Environments {
@@ -229,6 +232,10 @@ func TestExpressionsUseOnlyAllowedMetrics(t *testing.T) {
 					switch {
 					case strings.HasPrefix(name, "container_"), name == "kube_pod_container_resource_limits":
 						scope = `pod=~"` + w + `-[0-9]+", container="` + w + `"`
+					case name == "kube_pod_container_status_restarts_total":
+						scope = `pod=~"` + w + `-[0-9]+"`
+					case strings.HasPrefix(name, "kube_statefulset_"):
+						scope = `statefulset="` + w + `"`
 					case name == "kube_pod_status_ready":
 						scope = `pod=~"` + w + `-[0-9]+", condition="true"`
 					case strings.HasPrefix(name, "kube_horizontalpodautoscaler_"):

@@ -129,6 +129,8 @@ func TestPromtoolCatchesMutations(t *testing.T) {
 		"pvc-up-10":      {AlertPVCAlmostFull, func(a *config.Alerts) { a.PVCUsagePercent = min(a.PVCUsagePercent+10, 100) }},
 		"pvc-down-10":    {AlertPVCAlmostFull, func(a *config.Alerts) { a.PVCUsagePercent -= 10 }},
 		"sessions-up-1":  {AlertSessionsOverCapacity, func(a *config.Alerts) { a.SessionsPerPod++ }},
+		"restarts-up-2":  {AlertPodRestarting, func(a *config.Alerts) { a.Restarts += 2 }},
+		"restarts-to-1":  {AlertPodRestarting, func(a *config.Alerts) { a.Restarts = 1 }},
 		"for-longer":     {"", func(a *config.Alerts) { a.For = "10m" }},
 		"for-shorter":    {"", func(a *config.Alerts) { a.For = "1m" }},
 	}

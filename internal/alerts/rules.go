@@ -73,6 +73,10 @@ func (t *target) rules() []Rule {
 	if t.sessionMetric != "" {
 		rules = append(rules, t.sessionsRule(a.SessionsPerPod))
 	}
+	rules = append(rules, t.unavailableRule(), t.restartsRule(a.Restarts))
+	if t.autoscaling != nil {
+		rules = append(rules, t.hpaMetricRule())
+	}
 	return rules
 }
 
@@ -108,7 +112,7 @@ func (t *target) cpuRule(percent int32) Rule {
 		Alert:  AlertCPUHigh,
 		Expr:   expr,
 		For:    t.alerts.For,
-		Labels: map[string]string{"severity": severity(percent, urgentCPUPercent)},
+		Labels: t.labels(AlertCPUHigh, severity(percent, urgentCPUPercent)),
 		Annotations: map[string]string{
 			"summary":     fmt.Sprintf("%s CPU above %d%% of its %s", t.workload, percent, t.cpuBasis),
 			"description": fmt.Sprintf("Pod {{ $labels.pod }} of %s has used {{ printf \"%%.0f\" $value }}%% of its CPU %s for more than %s (threshold %d%%)%s.", t.where(), t.cpuBasis, t.alerts.For, percent, noLimit(t.cpuBasis, "it has no CPU limit, so it may use more while the node has spare CPU")),
@@ -126,7 +130,7 @@ func (t *target) memoryRule(percent int32) Rule {
 		Alert:  AlertMemoryHigh,
 		Expr:   expr,
 		For:    t.alerts.For,
-		Labels: map[string]string{"severity": severity(percent, urgentMemoryPercent)},
+		Labels: t.labels(AlertMemoryHigh, severity(percent, urgentMemoryPercent)),
 		Annotations: map[string]string{
 			"summary":     fmt.Sprintf("%s memory above %d%% of its %s", t.workload, percent, t.memoryBasis),
 			"description": fmt.Sprintf("Pod {{ $labels.pod }} of %s has used {{ printf \"%%.0f\" $value }}%% of its memory %s for more than %s (threshold %d%%)%s.", t.where(), t.memoryBasis, t.alerts.For, percent, memoryRisk(t.memoryBasis)),
@@ -174,7 +178,7 @@ func (t *target) hpaRule() Rule {
 		Alert:  AlertHPAAtMax,
 		Expr:   expr,
 		For:    t.alerts.For,
-		Labels: map[string]string{"severity": SeverityWarning},
+		Labels: t.labels(AlertHPAAtMax, SeverityWarning),
 		Annotations: map[string]string{
 			"summary":     fmt.Sprintf("HPA %s is at its maximum of %d replicas", t.hpaName(), t.autoscaling.MaxReplicas),
 			"description": fmt.Sprintf("HPA {{ $labels.horizontalpodautoscaler }} of %s has run {{ $value }} replicas, its maximum, for more than %s: it cannot add pods if load grows.", t.where(), t.alerts.For),
@@ -191,7 +195,7 @@ func (t *target) pvcRule(percent int32) Rule {
 		Alert:  AlertPVCAlmostFull,
 		Expr:   expr,
 		For:    t.alerts.For,
-		Labels: map[string]string{"severity": SeverityWarning},
+		Labels: t.labels(AlertPVCAlmostFull, SeverityWarning),
 		Annotations: map[string]string{
 			"summary":     fmt.Sprintf("a %s volume is over %d%% full", t.workload, percent),
 			"description": fmt.Sprintf("PVC {{ $labels.persistentvolumeclaim }} of %s is {{ printf \"%%.0f\" $value }}%% full (threshold %d%%)%s.", t.where(), percent, t.volumeFull()),
@@ -210,7 +214,7 @@ func (t *target) sessionsRule(perPod int32) Rule {
 		Alert:  AlertSessionsOverCapacity,
 		Expr:   expr,
 		For:    t.alerts.For,
-		Labels: map[string]string{"severity": SeverityCritical},
+		Labels: t.labels(AlertSessionsOverCapacity, SeverityCritical),
 		Annotations: map[string]string{
 			"summary":     fmt.Sprintf("%s has more sessions than its ready pods can hold", t.workload),
 			"description": fmt.Sprintf("%s holds {{ $value }} active sessions (%s), more than its ready pods × %d sessions per pod, for more than %s.", t.where(), t.sessionMetric, perPod, t.alerts.For),

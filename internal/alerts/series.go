@@ -44,6 +44,10 @@ func (g *generator) cases() []alertCase {
 	if g.t.sessionMetric != "" {
 		cases = append(cases, g.sessions(int(a.SessionsPerPod)))
 	}
+	cases = append(cases, g.unavailable(), g.restarts(a.Restarts))
+	if g.t.autoscaling != nil {
+		cases = append(cases, g.hpaMetric())
+	}
 	return cases
 }
 

@@ -75,7 +75,7 @@ func UnitTest(env *config.Environment, phase *config.Phase, w Workload, opts Opt
 	}
 	hold, _ := parseDuration(t.alerts.For) // checked by newTarget
 	step := evalStep(hold)
-	rampWindow, _ := parseDuration(rateWindow)
+	rampWindow, _ := parseDuration(restartWindow) // the longest range a rule reads
 	end := hold + rampWindow + step
 	if int64(end/step) > maxSteps {
 		return nil, fmt.Errorf("building alert tests for %s at %s: alerts.for %s needs more than %d evaluations of %s", t.env, t.phase, t.alerts.For, maxSteps, formatDuration(step))

@@ -84,8 +84,8 @@ func TestWorkloadAlerts(t *testing.T) {
 		w    Workload
 		want []string
 	}{
-		{apiWorkload(), []string{AlertCPUHigh, AlertMemoryHigh, AlertHPAAtMax, AlertSessionsOverCapacity}},
-		{dbWorkload(), []string{AlertCPUHigh, AlertMemoryHigh, AlertPVCAlmostFull}},
+		{apiWorkload(), []string{AlertCPUHigh, AlertMemoryHigh, AlertHPAAtMax, AlertSessionsOverCapacity, AlertReplicasUnavailable, AlertPodRestarting, AlertHPAMetricUnavailable}},
+		{dbWorkload(), []string{AlertCPUHigh, AlertMemoryHigh, AlertPVCAlmostFull, AlertReplicasUnavailable, AlertPodRestarting}},
 	} {
 		view := p.For(c.w.Name)
 		g, err := Groups(env, view, c.w, Options{})
@@ -207,6 +207,18 @@ func TestPromtoolWorkloads(t *testing.T) {
 		"db-pods-by-prefix": {dbWorkload(), func(s string) string {
 			return strings.ReplaceAll(s, `pod=~"db-[0-9]+"`, `pod=~"db-.*"`)
 		}},
+		// Each availability alert on a look-alike's series: another
+		// Deployment whose name extends the API's, the same StatefulSet's
+		// pods in another namespace, another HPA.
+		"api-unavailable-by-prefix": {apiWorkload(), func(s string) string {
+			return strings.ReplaceAll(s, `deployment="api"`, `deployment=~"api.*"`)
+		}},
+		"db-restarts-of-every-namespace": {dbWorkload(), func(s string) string {
+			return strings.ReplaceAll(s, `kube_pod_container_status_restarts_total{namespace="shop", `, `kube_pod_container_status_restarts_total{`)
+		}},
+		"api-hpa-metric-by-prefix": {apiWorkload(), func(s string) string {
+			return strings.ReplaceAll(s, `horizontalpodautoscaler="api-hpa", condition=`, `horizontalpodautoscaler=~"api.*", condition=`)
+		}},
 		"db-any-claim": {dbWorkload(), func(s string) string {
 			return strings.ReplaceAll(s, `(data|binlog)-db-[0-9]+`, `.*-db-[0-9]+`)
 		}},
@@ -229,6 +241,7 @@ func TestUsageAlertBasis(t *testing.T) {
 	env := shopEnv(t)
 	bare := apiWorkload()
 	bare.Declared = Declared{}
+	availability := []string{AlertReplicasUnavailable, AlertPodRestarting, AlertHPAMetricUnavailable}
 	for _, c := range []struct {
 		name  string
 		phase string
@@ -236,11 +249,11 @@ func TestUsageAlertBasis(t *testing.T) {
 		want  []string
 		note  string
 	}{
-		{"nothing set", shopPhase, bare, []string{AlertHPAAtMax, AlertSessionsOverCapacity},
+		{"nothing set", shopPhase, bare, append([]string{AlertHPAAtMax, AlertSessionsOverCapacity}, availability...),
 			"Deployment api: container server sets no CPU limit or request at phase pilot, so it has no WorkloadCPUHigh alert"},
 		{"the phase sets a memory request", strings.Replace(shopPhase, "targetCPUUtilizationPercentage: 70}", "targetCPUUtilizationPercentage: 70}\n      resources: {requests: {memory: 256Mi}}", 1), bare,
-			[]string{AlertMemoryHigh, AlertHPAAtMax, AlertSessionsOverCapacity}, "no WorkloadCPUHigh alert"},
-		{"limits", shopPhase, apiWorkload(), []string{AlertCPUHigh, AlertMemoryHigh, AlertHPAAtMax, AlertSessionsOverCapacity}, ""},
+			append([]string{AlertMemoryHigh, AlertHPAAtMax, AlertSessionsOverCapacity}, availability...), "no WorkloadCPUHigh alert"},
+		{"limits", shopPhase, apiWorkload(), append([]string{AlertCPUHigh, AlertMemoryHigh, AlertHPAAtMax, AlertSessionsOverCapacity}, availability...), ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			view := workloadPhase(t, c.phase).For("api")
@@ -256,5 +269,37 @@ func TestUsageAlertBasis(t *testing.T) {
 				t.Errorf("Unwatched: %q, want %q", notes, c.note)
 			}
 		})
+	}
+}
+
+// TestSeverityConfigured: alerts.severity sets the severity of the alerts
+// it names, per workload; the others keep theirs.
+func TestSeverityConfigured(t *testing.T) {
+	p := workloadPhase(t, `    api:
+      autoscaling: {minReplicas: 3, maxReplicas: 6, targetCPUUtilizationPercentage: 70}
+    db:
+      replicas: 1
+      alerts:
+        severity: {WorkloadReplicasUnavailable: critical, WorkloadCPUHigh: info}
+`)
+	env := shopEnv(t)
+	want := map[string]map[string]string{
+		"db":  {AlertReplicasUnavailable: SeverityCritical, AlertCPUHigh: "info", AlertMemoryHigh: SeverityWarning, AlertPodRestarting: SeverityWarning},
+		"api": {AlertReplicasUnavailable: SeverityWarning, AlertCPUHigh: SeverityWarning},
+	}
+	for _, w := range []Workload{dbWorkload(), apiWorkload()} {
+		g, err := Groups(env, p.For(w.Name), w, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]string{}
+		for _, r := range g.Groups[0].Rules {
+			got[r.Alert] = r.Labels["severity"]
+		}
+		for alert, sev := range want[w.Name] {
+			if got[alert] != sev {
+				t.Errorf("%s: %s has severity %q, want %q", w.Name, alert, got[alert], sev)
+			}
+		}
 	}
 }

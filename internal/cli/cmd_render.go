@@ -153,7 +153,7 @@ func (a *App) renderNotes(cfg *config.Set, b *base.Base, envs []*config.Environm
 		for _, w := range ws.All {
 			view := phase.For(w.Name)
 			for _, n := range alerts.Unwatched(view, alerts.For(w, ws.Several())) {
-				if !seen[n] {
+				if env.AlertsEnabled() && !seen[n] {
 					seen[n] = true
 					fmt.Fprintf(a.Stderr, "note: %s\n", n)
 				}

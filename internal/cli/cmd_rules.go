@@ -84,6 +84,9 @@ func (a *App) runRules(g *globalOptions, opts *rulesOptions, args []string) erro
 	if err != nil {
 		return err
 	}
+	if !env.AlertsEnabled() {
+		fmt.Fprintf(a.Stderr, "note: %s renders no PrometheusRule (spec.prometheusRule.enabled is false): load these rules into your Prometheus yourself\n", env.Metadata.Name)
+	}
 	var ro alerts.Options
 	if next, ok := cfg.Next(phase); ok {
 		ro.NextPhase = next.Metadata.Name

@@ -129,8 +129,14 @@ func (a *App) runWait(ctx context.Context, g *globalOptions, opts *waitOptions, 
 	if err != nil {
 		return err
 	}
+	if opts.noAlerts && !env.AlertsEnabled() {
+		return fmt.Errorf("wait %s --no-alerts: the environment renders no alerts to check (spec.prometheusRule.enabled is false in %s)", env.Metadata.Name, env.Source.File)
+	}
 	var prom *promapi.Client
-	if opts.prom.url(a) != "" {
+	if opts.prom.url(a) != "" && !env.AlertsEnabled() {
+		fmt.Fprintf(a.Stderr, "note: %s renders no alerts (spec.prometheusRule.enabled is false): wait asks Prometheus nothing\n", env.Metadata.Name)
+	}
+	if opts.prom.url(a) != "" && env.AlertsEnabled() {
 		if prom, err = a.promClient(&opts.prom); err != nil {
 			return err
 		}

@@ -101,7 +101,7 @@ func TestWaitReportsFiringAlerts(t *testing.T) {
 		t.Errorf("firing:\n%s\nwant (from the history):\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 	if !res.Ready || res.Alerts.Phase != "beta" || res.Alerts.Namespace != "coditect-app" || res.Alerts.Prometheus != proxy.URL ||
-		!strings.Contains(res.Alerts.Query, `ALERTS{alertstate="firing", namespace="coditect-app", alertname=~"WorkloadCPUHigh|WorkloadMemoryHigh|WorkloadHPAAtMax|WorkloadPVCAlmostFull|WorkloadSessionsOverCapacity"}`) {
+		!strings.Contains(res.Alerts.Query, `ALERTS{alertstate="firing", namespace="coditect-app", alertname=~"WorkloadCPUHigh|WorkloadMemoryHigh|WorkloadHPAAtMax|WorkloadPVCAlmostFull|WorkloadSessionsOverCapacity|WorkloadReplicasUnavailable|WorkloadPodRestarting|WorkloadHPAMetricUnavailable"}`) {
 		t.Errorf("result %+v", res.Alerts)
 	}
 	line := "prometheus " + proxy.URL + ": 3 alerts of phase beta firing in namespace coditect-app: " +

@@ -3,6 +3,7 @@ package config
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -19,6 +20,10 @@ func TestInvalidFixtures(t *testing.T) {
 	}{
 		{"invalid-alert-duration.yaml", 10, "spec.alerts.for", "not a Prometheus duration"},
 		{"invalid-alert-percent.yaml", 10, "spec.alerts.cpuPercent", "between 1 and 100"},
+		{"invalid-alert-restarts.yaml", 10, "spec.alerts.restarts", "must be at least 1"},
+		{"invalid-alert-severity-name.yaml", 12, "spec.alerts.severity.WorkloadCrashLooping", `"WorkloadCrashLooping" is not an alert phasegen renders (one of WorkloadCPUHigh,`},
+		{"invalid-alert-severity-value.yaml", 11, "spec.alerts.severity.WorkloadReplicasUnavailable", `"page me" is not a valid label value`},
+		{"invalid-prometheus-rule-enabled.yaml", 10, "spec.prometheusRule.enabled", "must be true or false"},
 		{"invalid-alias.yaml", 8, "spec.replicas", "anchors and aliases are not allowed"},
 		{"invalid-api-version.yaml", 1, "apiVersion", `want "phasegen.dev/v1alpha1"`},
 		{"invalid-binary.yaml", 0, "", "not a text file"},
@@ -239,7 +244,7 @@ func TestDefaultsApplied(t *testing.T) {
 		t.Fatal(ps)
 	}
 	p := doc.(*Phase)
-	if p.Spec.Replicas != 2 || p.Spec.Alerts != DefaultAlerts() {
+	if p.Spec.Replicas != 2 || !reflect.DeepEqual(p.Spec.Alerts, DefaultAlerts()) {
 		t.Errorf("replicas %d alerts %+v; want the HPA floor and the defaults", p.Spec.Replicas, p.Spec.Alerts)
 	}
 }

@@ -221,11 +221,24 @@ type Alerts struct {
 	For             string `json:"for"`
 	PVCUsagePercent int32  `json:"pvcUsagePercent"`
 	SessionsPerPod  int32  `json:"sessionsPerPod"`
+	// Restarts is how many container restarts a pod may have within an
+	// hour before WorkloadPodRestarting fires.
+	Restarts int32 `json:"restarts"`
+	// Severity sets the severity label of an alert, by alert name (one of
+	// AlertNames); an alert not named keeps its default.
+	Severity map[string]string `json:"severity"`
 }
 
 // DefaultAlerts returns the seed's recommended thresholds.
 func DefaultAlerts() Alerts {
-	return Alerts{CPUPercent: 80, MemoryPercent: 85, For: "5m", PVCUsagePercent: 90, SessionsPerPod: 2}
+	return Alerts{CPUPercent: 80, MemoryPercent: 85, For: "5m", PVCUsagePercent: 90, SessionsPerPod: 2, Restarts: 3}
+}
+
+// AlertNames are the alerts a phase's PrometheusRule may hold, the keys
+// alerts.severity takes.
+func AlertNames() []string {
+	return []string{"WorkloadCPUHigh", "WorkloadMemoryHigh", "WorkloadHPAAtMax", "WorkloadPVCAlmostFull", "WorkloadSessionsOverCapacity",
+		"WorkloadReplicasUnavailable", "WorkloadPodRestarting", "WorkloadHPAMetricUnavailable"}
 }
 
 // MinReplicas is the number of pods the phase always runs: the HPA floor, or
@@ -276,10 +289,14 @@ type EnvironmentSpec struct {
 	PrometheusRule *PrometheusRule `json:"prometheusRule"`
 }
 
-// PrometheusRule says what the environment's PrometheusRules carry so that
-// the Prometheus Operator's ruleSelector picks them up.
+// PrometheusRule says whether the environment gets PrometheusRules and
+// what they carry so that the Prometheus Operator's ruleSelector picks
+// them up.
 type PrometheusRule struct {
-	Labels map[string]string `json:"labels"`
+	// Enabled false leaves the PrometheusRules out of the overlay, for a
+	// cluster without the Prometheus Operator; absent means true.
+	Enabled *bool             `json:"enabled"`
+	Labels  map[string]string `json:"labels"`
 }
 
 // GitOps says where the environment's generated tree lives in the Argo CD repo.
@@ -339,6 +356,13 @@ func (e *Environment) ApplicationName() string {
 		return e.Spec.ArgoCD.ApplicationName
 	}
 	return e.App + "-" + e.Metadata.Name
+}
+
+// AlertsEnabled reports whether the environment's overlay holds the
+// workloads' PrometheusRules (spec.prometheusRule.enabled, default true).
+func (e *Environment) AlertsEnabled() bool {
+	r := e.Spec.PrometheusRule
+	return r == nil || r.Enabled == nil || *r.Enabled
 }
 
 // PrometheusRuleLabels are the labels spec.prometheusRule.labels adds to

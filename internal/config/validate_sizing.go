@@ -203,6 +203,13 @@ func validateAlerts(c *checker, field string, a *Alerts) {
 	if !c.src.Has(f("sessionsPerPod")) {
 		a.SessionsPerPod = d.SessionsPerPod
 	}
+	if !c.src.Has(f("restarts")) {
+		a.Restarts = d.Restarts
+	}
+	if a.Restarts < 1 {
+		c.fail(f("restarts"), "must be at least 1 (restarts of a pod's containers within an hour)")
+	}
+	validateSeverity(c, f("severity"), a.Severity)
 	c.percent(f("cpuPercent"), a.CPUPercent)
 	c.percent(f("memoryPercent"), a.MemoryPercent)
 	c.percent(f("pvcUsagePercent"), a.PVCUsagePercent)
@@ -211,5 +218,24 @@ func validateAlerts(c *checker, field string, a *Alerts) {
 	}
 	if !promDuration.MatchString(a.For) || a.For == "" {
 		c.fail(f("for"), "%q is not a Prometheus duration (such as 5m, 1h30m)", a.For)
+	}
+}
+
+// validateSeverity checks alerts.severity: each key an alert phasegen
+// renders, each value a label value Alertmanager can route on.
+func validateSeverity(c *checker, field string, sev map[string]string) {
+	known := AlertNames()
+	for _, name := range sortedKeys(sev) {
+		f := field + "." + name
+		switch v := sev[name]; {
+		case !slices.Contains(known, name):
+			c.fail(f, "%q is not an alert phasegen renders (one of %s)", name, strings.Join(known, ", "))
+		case v == "":
+			c.fail(f, "is empty: name a severity such as critical, warning or info")
+		default:
+			if errs := validation.IsValidLabelValue(v); len(errs) > 0 {
+				c.fail(f, "%q is not a valid label value: %s", v, strings.Join(errs, "; "))
+			}
+		}
 	}
 }

@@ -150,12 +150,12 @@ type Renderer struct {
 	err       error
 
 	mu    sync.Mutex
-	parts map[*config.Phase]*phaseParts
+	parts map[partsKey]*phaseParts
 }
 
 // NewRenderer returns a Renderer of cfg and b.
 func NewRenderer(cfg *config.Set, b *base.Base) *Renderer {
-	return &Renderer{cfg: cfg, base: b, parts: map[*config.Phase]*phaseParts{}}
+	return &Renderer{cfg: cfg, base: b, parts: map[partsKey]*phaseParts{}}
 }
 
 // Workloads are the app's workloads, resolved once.
@@ -228,18 +228,28 @@ type phaseParts struct {
 	// body without a namespace (see kustomizationFile).
 	resources, patches []string
 	kustomization      []byte
+	rules              bool // the overlay holds the workloads' PrometheusRules
 	err                error
 }
 
-// phaseParts returns the parts of phase, computing them once.
-func (r *Renderer) phaseParts(phase *config.Phase, ws *workload.Set) *phaseParts {
+// partsKey picks the parts of a phase, with or without PrometheusRules
+// (spec.prometheusRule.enabled of the environment).
+type partsKey struct {
+	phase *config.Phase
+	rules bool
+}
+
+// phaseParts returns the parts of phase, computing them once for each
+// value of rules.
+func (r *Renderer) phaseParts(phase *config.Phase, ws *workload.Set, rules bool) *phaseParts {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if p, ok := r.parts[phase]; ok {
+	key := partsKey{phase, rules}
+	if p, ok := r.parts[key]; ok {
 		return p
 	}
-	p := &phaseParts{resources: []string{baseFromOverlay}}
-	r.parts[phase] = p
+	p := &phaseParts{resources: []string{baseFromOverlay}, rules: rules}
+	r.parts[key] = p
 	for _, w := range ws.All {
 		wp, err := newWorkloadParts(phase, w, ws.Several())
 		if err != nil {
@@ -250,7 +260,10 @@ func (r *Renderer) phaseParts(phase *config.Phase, ws *workload.Set) *phaseParts
 		if wp.hpa != nil {
 			p.resources = append(p.resources, wp.files.HPA)
 		}
-		p.resources = append(p.resources, wp.files.PDB, wp.files.PrometheusRule)
+		p.resources = append(p.resources, wp.files.PDB)
+		if rules {
+			p.resources = append(p.resources, wp.files.PrometheusRule)
+		}
 		p.patches = append(p.patches, wp.files.Patch)
 	}
 	rr := &renderer{phase: phase}
@@ -296,7 +309,7 @@ func (r *Renderer) render(env *config.Environment, phase *config.Phase, what int
 	if err != nil {
 		return nil, fmt.Errorf("render %s: %w", name, err)
 	}
-	parts := r.phaseParts(phase, ws)
+	parts := r.phaseParts(phase, ws, env.AlertsEnabled())
 	if parts.err != nil {
 		return nil, fmt.Errorf("render %s: %w", name, parts.err)
 	}
@@ -315,6 +328,9 @@ func (r *Renderer) render(env *config.Environment, phase *config.Phase, what int
 		}
 		out[path.Join(dir, wp.files.PDB)] = rr.withHeader(wp.pdb)
 		out[path.Join(dir, wp.files.Patch)] = rr.withHeader(wp.patch)
+		if !parts.rules {
+			continue
+		}
 		rule, err := alerts.PrometheusRuleWithOptions(env, wp.view, alerts.For(wp.w, ws.Several()), opts)
 		if err != nil {
 			return nil, fmt.Errorf("render %s: prometheus rule of %s: %w", name, wp.w.Name, err)
