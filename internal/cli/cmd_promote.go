@@ -257,7 +257,7 @@ func (a *App) printDryRun(out promote.Outcome) {
 	fmt.Fprintf(a.Stderr, "dry run: nothing was written\n")
 	w := a.Stdout
 	fmt.Fprintf(w, "Title: %s\nBranch: %s → %s\nLabels: %s\n\n%s\n", out.Title, out.Head, out.Base, strings.Join(out.Labels, ", "), out.Body)
-	fmt.Fprintf(w, "Files (%d, under %s):\n", len(out.Files), displayRoot(out.Root))
+	fmt.Fprintf(w, "Files (%d, under %s; %s):\n", len(out.Files), displayRoot(out.Root), out.Counts)
 	for _, p := range out.Files.Paths() {
 		fmt.Fprintf(w, "  %s\n", path.Join(out.Root, p))
 	}

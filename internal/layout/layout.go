@@ -21,7 +21,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/go-git/go-git/v5/plumbing"
 	sigsyaml "sigs.k8s.io/yaml"
 
 	"github.com/coditect/phasegen/internal/base"
@@ -84,7 +83,7 @@ func NewOwner(app, env string, files fileset.Set) Owner {
 	o := Owner{App: app, Environment: env, Files: map[string]string{}}
 	for p, data := range files {
 		if !IsMeta(env, p) {
-			o.Files[p] = Blob(data)
+			o.Files[p] = fileset.BlobHash(data)
 		}
 	}
 	return o
@@ -117,11 +116,6 @@ func ParseOwner(data []byte) (Owner, error) {
 // records.
 func IsMeta(env, p string) bool {
 	return strings.HasPrefix(p, path.Join(EnvTree(env), MetaDir)+"/")
-}
-
-// Blob returns the git blob id of data, as listings give it.
-func Blob(data []byte) string {
-	return plumbing.ComputeHash(plumbing.BlobObject, data).String()
 }
 
 // Previous says whether the listing (paths relative to gitops.path) holds

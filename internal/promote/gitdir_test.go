@@ -4,9 +4,12 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/coditect/phasegen/internal/fileset"
 	"github.com/coditect/phasegen/internal/gate"
+	"github.com/coditect/phasegen/internal/gitops"
+	"github.com/coditect/phasegen/internal/gittest"
 	"github.com/coditect/phasegen/internal/promote"
 )
 
@@ -74,6 +77,25 @@ func TestPromoteLocalNextPhase(t *testing.T) {
 	}
 	if strings.Join(out.Labels, ",") != "phasegen,phase/beta" {
 		t.Errorf("labels %v", out.Labels)
+	}
+	// The counts are what git says the commit changes.
+	var counts gitops.Counts
+	for _, line := range strings.Split(strings.TrimSpace(gittest.At(t, dir, time.Now(), "diff", "--name-status", "main", "phasegen/coditect/production")), "\n") {
+		switch line[0] {
+		case 'A':
+			counts.Added++
+		case 'M':
+			counts.Modified++
+		case 'D':
+			counts.Deleted++
+		default:
+			t.Fatalf("git diff: %q", line)
+		}
+	}
+	counts.Unchanged = len(out.Files) - counts.Added - counts.Modified
+	t.Logf("pre-launch → beta: %s", out.Counts)
+	if out.Counts != counts || counts.Changed() == 0 || counts.Unchanged == 0 {
+		t.Errorf("counts %+v, git says %+v", out.Counts, counts)
 	}
 
 	// A rerun writes nothing.

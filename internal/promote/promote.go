@@ -133,6 +133,8 @@ type Outcome struct {
 	Labels      []string
 	// Files are the proposed files, paths relative to Root.
 	Files fileset.Set
+	// Counts say what the commit changes of the GitOps branch.
+	Counts gitops.Counts
 	// Gates is the gates' report (refusals included when refused).
 	Gates gate.Report
 	// Soak is the soak of the phase the environment moves away from; nil on
@@ -280,8 +282,11 @@ func (p *promotion) build(ctx context.Context) error {
 			return err
 		}
 	}
-	p.out.Files, err = p.treeFiles(ctx, proposed)
-	return err
+	if p.out.Files, err = p.treeFiles(ctx, proposed); err != nil {
+		return err
+	}
+	p.out.Counts = gitops.Change{Files: p.out.Files, Owned: p.owned()}.CountAgainst(p.rel())
+	return nil
 }
 
 // checkGates applies the gates; a refusal ends the promotion.
@@ -329,15 +334,16 @@ func (p *promotion) write(ctx context.Context) error {
 			return err
 		}
 	}
-	fmt.Fprintf(o.Log, "writing environment %s of app %s under %s on %s (on top of %s)\n", o.Env, p.env.App, displayRoot(path.Join(g.Path, o.Env)), out.Head, g.Branch)
-	res, err := o.Target.Write(ctx, gitops.Change{
+	change := gitops.Change{
 		Base: g.Branch, Head: out.Head, Root: g.Path, Files: out.Files,
 		Owned:   p.owned(),
 		Message: commitMessage(*out, p.env, p.to),
 		Author:  o.Author,
 		Force:   o.ForceBranch,
 		Mark:    Mark(p.env),
-	})
+	}
+	fmt.Fprintf(o.Log, "writing environment %s of app %s under %s on %s (on top of %s): %s\n", o.Env, p.env.App, displayRoot(path.Join(g.Path, o.Env)), out.Head, g.Branch, out.Counts)
+	res, err := o.Target.Write(ctx, change)
 	if err != nil {
 		return fmt.Errorf("writing %s: %w", out.Head, err)
 	}

@@ -240,7 +240,7 @@ func (p *promotion) scope() scope {
 		prefix := path.Join(layout.EnvTree(name), base.Dir) + "/"
 		for f, data := range p.out.Files {
 			if rest, ok := strings.CutPrefix(f, prefix); ok {
-				want[rest] = layout.Blob(data)
+				want[rest] = fileset.BlobHash(data)
 			}
 		}
 		sc.BaseChanged = !maps.Equal(held, want)

@@ -264,7 +264,7 @@ func planChange(base *github.Tree, c gitops.Change) plan {
 		if !ok {
 			rel, ok = strings.CutPrefix(fp, root+"/")
 		}
-		if !ok || !owned(rel, c.Owned) {
+		if !ok || !c.Owns(rel) {
 			continue
 		}
 		if _, keep := c.Files[rel]; !keep {
@@ -275,16 +275,6 @@ func planChange(base *github.Tree, c gitops.Change) plan {
 		p.tree = resultTree(entries, p)
 	}
 	return p
-}
-
-func owned(rel string, prefixes []string) bool {
-	for _, o := range prefixes {
-		o = gitops.CleanPrefix(o)
-		if o == "" || rel == o || strings.HasPrefix(rel, o+"/") {
-			return true
-		}
-	}
-	return false
 }
 
 // resultTree applies p to the listing entries (modified in place) and
