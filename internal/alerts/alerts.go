@@ -4,8 +4,9 @@
 // generated from the same values, which proves each alert fires just above its
 // threshold once `for` has elapsed and stays silent below it.
 //
-// The package knows nothing of the phase list: callers pass the name of the
-// next phase, if any, in Options so that runbooks can name the promote command.
+// The rules name no phase: a promotion that leaves a workload's thresholds
+// and sizing alone leaves its PrometheusRule as it is (the overlay's
+// transformer annotates it with the phase).
 package alerts
 
 import (
@@ -97,9 +98,6 @@ func For(w *workload.Workload, several bool) Workload {
 	return a
 }
 
-// PhaseAnnotation records on the PrometheusRule the phase it was built for.
-const PhaseAnnotation = "phasegen.dev/phase"
-
 // The severities the seed implies: CPU over 85% and memory over 90% mean
 // "scale up urgently".
 const (
@@ -109,13 +107,6 @@ const (
 	urgentCPUPercent    = 85
 	urgentMemoryPercent = 90
 )
-
-// Options carry what the alerts need to know beyond one phase.
-type Options struct {
-	// NextPhase is the phase that follows in promotion order, "" for the
-	// last phase. Runbooks name `phasegen promote <env> --to <NextPhase>`.
-	NextPhase string
-}
 
 // Rule is one Prometheus alerting rule.
 type Rule struct {
@@ -152,19 +143,13 @@ type prometheusRule struct {
 }
 
 // PrometheusRule returns the YAML of the PrometheusRule `<workload>-alerts`
-// for w in env at phase (as it sizes w), without a next phase for runbooks
-// to name.
+// for w in env at phase (as it sizes w).
 func PrometheusRule(env *config.Environment, phase *config.Phase, w Workload) ([]byte, error) {
-	return PrometheusRuleWithOptions(env, phase, w, Options{})
-}
-
-// PrometheusRuleWithOptions is PrometheusRule with opts.
-func PrometheusRuleWithOptions(env *config.Environment, phase *config.Phase, w Workload, opts Options) ([]byte, error) {
-	groups, err := Groups(env, phase, w, opts)
+	groups, err := Groups(env, phase, w)
 	if err != nil {
 		return nil, err
 	}
-	obj := ruleObject(env, phase, w.Name, groups)
+	obj := ruleObject(env, w.Name, groups)
 	if out, ok := printer.Print(obj.object()); ok {
 		return out, nil
 	}
@@ -178,7 +163,7 @@ func PrometheusRuleWithOptions(env *config.Environment, phase *config.Phase, w W
 // ruleObject is the PrometheusRule `<workload>-alerts` holding groups,
 // labelled app: <workload> and with the environment's
 // spec.prometheusRule.labels (for the operator's ruleSelector).
-func ruleObject(env *config.Environment, phase *config.Phase, w string, groups RuleGroups) prometheusRule {
+func ruleObject(env *config.Environment, w string, groups RuleGroups) prometheusRule {
 	labels := map[string]string{"app": w}
 	for k, v := range env.PrometheusRuleLabels() {
 		labels[k] = v
@@ -187,19 +172,18 @@ func ruleObject(env *config.Environment, phase *config.Phase, w string, groups R
 		APIVersion: "monitoring.coreos.com/v1",
 		Kind:       "PrometheusRule",
 		Metadata: objectMeta{
-			Name:        w + "-alerts",
-			Namespace:   env.Spec.Namespace,
-			Labels:      labels,
-			Annotations: map[string]string{PhaseAnnotation: phase.Metadata.Name},
+			Name:      w + "-alerts",
+			Namespace: env.Spec.Namespace,
+			Labels:    labels,
 		},
 		Spec: groups,
 	}
 }
 
-// RuleFile returns the same groups as PrometheusRuleWithOptions as a plain
+// RuleFile returns the same groups as PrometheusRule as a plain
 // Prometheus rules file, for promtool.
-func RuleFile(env *config.Environment, phase *config.Phase, w Workload, opts Options) ([]byte, error) {
-	groups, err := Groups(env, phase, w, opts)
+func RuleFile(env *config.Environment, phase *config.Phase, w Workload) ([]byte, error) {
+	groups, err := Groups(env, phase, w)
 	if err != nil {
 		return nil, err
 	}
@@ -217,16 +201,16 @@ var (
 
 // target is what the rules are about, checked once.
 type target struct {
-	env, ns, workload, phase, next, sessionMetric string
-	w                                             Workload
-	field                                         func(string) string // the phase's field path
-	alerts                                        config.Alerts
-	autoscaling                                   *config.Autoscaling
-	minReplicas                                   int32
-	cpuBasis, memoryBasis                         string // basisLimit, basisRequest or basisNone
+	env, ns, workload, phase, sessionMetric string
+	w                                       Workload
+	field                                   func(string) string // the phase's field path
+	alerts                                  config.Alerts
+	autoscaling                             *config.Autoscaling
+	minReplicas                             int32
+	cpuBasis, memoryBasis                   string // basisLimit, basisRequest or basisNone
 }
 
-func newTarget(env *config.Environment, phase *config.Phase, w Workload, opts Options) (*target, error) {
+func newTarget(env *config.Environment, phase *config.Phase, w Workload) (*target, error) {
 	if env == nil || phase == nil {
 		return nil, errors.New("building alerts: environment and phase are required")
 	}
@@ -237,7 +221,6 @@ func newTarget(env *config.Environment, phase *config.Phase, w Workload, opts Op
 		w:             w,
 		field:         phase.Field,
 		phase:         phase.Metadata.Name,
-		next:          opts.NextPhase,
 		sessionMetric: w.SessionMetric,
 		alerts:        phase.Spec.Alerts,
 		autoscaling:   phase.Spec.Autoscaling,

@@ -41,13 +41,6 @@ func seed(t *testing.T, s *config.Set) Workload {
 	return For(ws.All[0], false)
 }
 
-func nextOpts(s *config.Set, p *config.Phase) Options {
-	if n, ok := s.Next(p); ok {
-		return Options{NextPhase: n.Metadata.Name}
-	}
-	return Options{}
-}
-
 // fixedPhase is p without autoscaling: a fixed replica count.
 func fixedPhase(p *config.Phase) *config.Phase {
 	q := *p
@@ -75,11 +68,11 @@ func TestPrometheusRuleGolden(t *testing.T) {
 		for _, p := range s.Phases {
 			name := e.Metadata.Name + "-" + p.Metadata.Name
 			t.Run(name, func(t *testing.T) {
-				got, err := PrometheusRuleWithOptions(e, p, seed(t, s), nextOpts(s, p))
+				got, err := PrometheusRule(e, p, seed(t, s))
 				if err != nil {
 					t.Fatal(err)
 				}
-				again, err := PrometheusRuleWithOptions(e, p, seed(t, s), nextOpts(s, p))
+				again, err := PrometheusRule(e, p, seed(t, s))
 				if err != nil || !bytes.Equal(got, again) {
 					t.Fatalf("output is not deterministic (err %v)", err)
 				}
@@ -107,7 +100,7 @@ func TestPrometheusRuleShape(t *testing.T) {
 	w := e.Spec.Workload
 	if obj.APIVersion != "monitoring.coreos.com/v1" || obj.Kind != "PrometheusRule" ||
 		obj.Metadata.Name != w+"-alerts" || obj.Metadata.Namespace != e.Spec.Namespace ||
-		obj.Metadata.Labels["app"] != w || obj.Metadata.Annotations[PhaseAnnotation] != p.Metadata.Name {
+		obj.Metadata.Labels["app"] != w || len(obj.Metadata.Annotations) != 0 {
 		t.Errorf("wrong object header: %+v %+v", obj.APIVersion, obj.Metadata)
 	}
 	want := []string{AlertCPUHigh, AlertMemoryHigh, AlertHPAAtMax, AlertPVCAlmostFull, AlertSessionsOverCapacity,
@@ -128,16 +121,19 @@ func TestPrometheusRuleShape(t *testing.T) {
 			t.Errorf("%s: for = %q, want %q", r.Alert, r.For, p.Spec.Alerts.For)
 		}
 	}
-	// Without a next phase the runbooks say to edit the phase; with one, to promote.
-	if strings.Contains(string(out), "phasegen promote") {
-		t.Error("runbook names a promote command although no next phase was given")
+	// The runbooks say how to add pods without naming a phase: promote,
+	// or raise the last phase's ceiling.
+	var runbooks []string
+	for _, r := range obj.Spec.Groups[0].Rules {
+		runbooks = append(runbooks, r.Annotations["runbook"])
 	}
-	withNext, err := PrometheusRuleWithOptions(e, p, seed(t, s), Options{NextPhase: "beta"})
-	if err != nil {
-		t.Fatal(err)
+	for _, want := range []string{"`phasegen status production` names it: `phasegen promote production --to <next>`", "raise spec.autoscaling.maxReplicas in its Phase file"} {
+		if !strings.Contains(strings.Join(runbooks, "\n"), want) {
+			t.Errorf("runbooks lack %q", want)
+		}
 	}
-	if !strings.Contains(string(withNext), "phasegen promote production --to beta") {
-		t.Error("runbook does not name `phasegen promote production --to beta`")
+	if strings.Contains(string(out), p.Metadata.Name) {
+		t.Errorf("the PrometheusRule names its phase %s: every promotion would change it", p.Metadata.Name)
 	}
 }
 
@@ -149,7 +145,7 @@ func TestSeverityFollowsTheSeed(t *testing.T) {
 		cpu, memoryWant string
 	}{{"pre-launch", SeverityWarning, SeverityWarning}, {"full-mvp", SeverityCritical, SeverityCritical}} {
 		p, _ := s.Phase(c.phase)
-		g, err := Groups(e, p, seed(t, s), Options{})
+		g, err := Groups(e, p, seed(t, s))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -164,7 +160,7 @@ func TestNoHPAAlertWithoutAutoscaling(t *testing.T) {
 	s := loadSet(t)
 	e, _ := s.Environment("production")
 	p := fixedPhase(s.Phases[0])
-	g, err := Groups(e, p, seed(t, s), Options{NextPhase: "beta"})
+	g, err := Groups(e, p, seed(t, s))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,8 +168,8 @@ func TestNoHPAAlertWithoutAutoscaling(t *testing.T) {
 	if got := alertNames(t, g); strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Errorf("alerts = %v, want %v", got, want)
 	}
-	for _, f := range []func(*config.Environment, *config.Phase, Workload, Options) ([]byte, error){PrometheusRuleWithOptions, RuleFile, UnitTest} {
-		out, err := f(e, p, seed(t, s), Options{})
+	for _, f := range []func(*config.Environment, *config.Phase, Workload) ([]byte, error){PrometheusRule, RuleFile, UnitTest} {
+		out, err := f(e, p, seed(t, s))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -208,7 +204,7 @@ func TestExpressionsUseOnlyAllowedMetrics(t *testing.T) {
 	}
 	for _, e := range s.Environments {
 		for _, p := range append(append([]*config.Phase{}, s.Phases...), fixedPhase(s.Phases[0])) {
-			g, err := Groups(e, p, seed(t, s), Options{})
+			g, err := Groups(e, p, seed(t, s))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -274,12 +270,12 @@ func TestErrors(t *testing.T) {
 	}
 	cm := seed(t, s)
 	cm.SessionMetric = "sessions{x}"
-	if _, err := RuleFile(e, p, cm, Options{}); err == nil || !strings.Contains(err.Error(), "metric name") {
+	if _, err := RuleFile(e, p, cm); err == nil || !strings.Contains(err.Error(), "metric name") {
 		t.Errorf("bad session metric: err = %v", err)
 	}
 	q := *p
 	q.Spec.Alerts.For = "5 minutes"
-	if _, err := UnitTest(e, &q, seed(t, s), Options{}); err == nil || !strings.Contains(err.Error(), "alerts.for") {
+	if _, err := UnitTest(e, &q, seed(t, s)); err == nil || !strings.Contains(err.Error(), "alerts.for") {
 		t.Errorf("bad for: err = %v", err)
 	}
 	if _, err := PrometheusRule(nil, p, seed(t, s)); err == nil {
@@ -318,7 +314,7 @@ func TestNames(t *testing.T) {
 	e, _ := s.Environment("production")
 	phases := append([]*config.Phase{fixedPhase(s.Phases[0])}, s.Phases...)
 	for _, p := range phases {
-		g, err := Groups(e, p, seed(t, s), nextOpts(s, p))
+		g, err := Groups(e, p, seed(t, s))
 		if err != nil {
 			t.Fatal(err)
 		}

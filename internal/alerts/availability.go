@@ -71,8 +71,8 @@ func (t *target) restartsRule(limit int32) Rule {
 		Annotations: map[string]string{
 			"summary":     fmt.Sprintf("a %s pod keeps restarting", t.workload),
 			"description": fmt.Sprintf("The containers of pod {{ $labels.pod }} of %s restarted {{ printf \"%%.0f\" $value }} times in the last %s (more than %d).", t.where(), restartWindow, limit),
-			"runbook": fmt.Sprintf("Read why the last run ended: `kubectl describe pod {{ $labels.pod }} -n %s` (Last State: OOMKilled means the memory limit is too small: raise %s in the %s Phase) "+
-				"and `kubectl logs {{ $labels.pod }} -n %s --all-containers --previous`.", t.ns, t.field("resources.limits.memory"), t.phase, t.ns),
+			"runbook": fmt.Sprintf("Read why the last run ended: `kubectl describe pod {{ $labels.pod }} -n %s` (Last State: OOMKilled means the memory limit is too small: raise %s in the environment's Phase file) "+
+				"and `kubectl logs {{ $labels.pod }} -n %s --all-containers --previous`.", t.ns, t.field("resources.limits.memory"), t.ns),
 		},
 	}
 }

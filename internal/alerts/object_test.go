@@ -23,21 +23,21 @@ func TestObjectIsTheJSONRoundTrip(t *testing.T) {
 	for _, env := range s.Environments {
 		for _, p := range s.Phases {
 			for _, phase := range []*config.Phase{p, fixedPhase(p)} {
-				groups, err := Groups(env, phase, seed(t, s), nextOpts(s, p))
+				groups, err := Groups(env, phase, seed(t, s))
 				if err != nil {
 					t.Fatal(err)
 				}
-				objs = append(objs, ruleObject(env, phase, "coditect-combined", groups))
+				objs = append(objs, ruleObject(env, "coditect-combined", groups))
 			}
-			out, err := PrometheusRuleWithOptions(env, p, seed(t, s), nextOpts(s, p))
+			out, err := PrometheusRule(env, p, seed(t, s))
 			if err != nil {
 				t.Fatal(err)
 			}
-			groups, _ := Groups(env, p, seed(t, s), nextOpts(s, p))
-			if _, ok := printer.Print(ruleObject(env, p, "coditect-combined", groups).object()); !ok {
+			groups, _ := Groups(env, p, seed(t, s))
+			if _, ok := printer.Print(ruleObject(env, "coditect-combined", groups).object()); !ok {
 				t.Errorf("%s at %s: the printer declines the rule (a slow path for every build)", env.Metadata.Name, p.Metadata.Name)
 			}
-			want, err := yaml.Marshal(ruleObject(env, p, "coditect-combined", groups))
+			want, err := yaml.Marshal(ruleObject(env, "coditect-combined", groups))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -28,7 +28,6 @@ type ruleCase struct {
 	name  string
 	env   *config.Environment
 	phase *config.Phase
-	opts  Options
 }
 
 // writeCase writes name/rules.yaml built from rulesPhase and name/rules_test.yaml
@@ -39,11 +38,11 @@ func writeCase(t *testing.T, dir string, c ruleCase, capacity Workload, rulesPha
 	if err := os.MkdirAll(d, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	rules, err := RuleFile(c.env, rulesPhase, capacity, c.opts)
+	rules, err := RuleFile(c.env, rulesPhase, capacity)
 	if err != nil {
 		t.Fatal(err)
 	}
-	test, err := UnitTest(c.env, c.phase, capacity, c.opts)
+	test, err := UnitTest(c.env, c.phase, capacity)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,12 +72,12 @@ func TestPromtool(t *testing.T) {
 	var cases []ruleCase
 	for _, e := range s.Environments {
 		for _, p := range s.Phases {
-			cases = append(cases, ruleCase{e.Metadata.Name + "-" + p.Metadata.Name, e, p, nextOpts(s, p)})
+			cases = append(cases, ruleCase{e.Metadata.Name + "-" + p.Metadata.Name, e, p})
 		}
 	}
 	e, _ := s.Environment("production")
 	first := s.Phases[0]
-	cases = append(cases, ruleCase{"production-fixed", e, fixedPhase(first), Options{}})
+	cases = append(cases, ruleCase{"production-fixed", e, fixedPhase(first)})
 	for name, tweak := range map[string]func(*config.Alerts){
 		"for-90s": func(a *config.Alerts) { a.For = "90s" },
 		"for-0s":  func(a *config.Alerts) { a.For = "0s" },
@@ -89,7 +88,7 @@ func TestPromtool(t *testing.T) {
 	} {
 		p := *first
 		tweak(&p.Spec.Alerts)
-		cases = append(cases, ruleCase{"production-" + name, e, &p, Options{}})
+		cases = append(cases, ruleCase{"production-" + name, e, &p})
 	}
 	dir := t.TempDir()
 	var rules, tests []string
@@ -138,7 +137,7 @@ func TestPromtoolCatchesMutations(t *testing.T) {
 	for name, m := range mutations {
 		mutated := *p
 		m.mutate(&mutated.Spec.Alerts)
-		d := writeCase(t, dir, ruleCase{name, e, p, nextOpts(s, p)}, seed(t, s), &mutated)
+		d := writeCase(t, dir, ruleCase{name, e, p}, seed(t, s), &mutated)
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			out, err := runPromtool(bin, d, "test", "rules", "rules_test.yaml")

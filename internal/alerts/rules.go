@@ -16,8 +16,8 @@ import (
 const rateWindow = "5m"
 
 // Groups returns the rule groups of the workload's alerts for env at phase.
-func Groups(env *config.Environment, phase *config.Phase, w Workload, opts Options) (RuleGroups, error) {
-	t, err := newTarget(env, phase, w, opts)
+func Groups(env *config.Environment, phase *config.Phase, w Workload) (RuleGroups, error) {
+	t, err := newTarget(env, phase, w)
 	if err != nil {
 		return RuleGroups{}, err
 	}
@@ -88,19 +88,18 @@ func severity(percent, urgent int32) string {
 }
 
 func (t *target) where() string {
-	return fmt.Sprintf("%s in namespace %s (environment %s, phase %s)", t.workload, t.ns, t.env, t.phase)
+	return fmt.Sprintf("%s in namespace %s (environment %s)", t.workload, t.ns, t.env)
 }
 
-// morePods says how to give the workload more pods than the phase allows.
+// morePods says how to give the workload more pods than its phase allows,
+// naming no phase: promote to the next one, or raise the last one's
+// ceiling.
 func (t *target) morePods() string {
-	if t.next != "" {
-		return fmt.Sprintf("promote to the next phase: `phasegen promote %s --to %s`", t.env, t.next)
-	}
 	field := t.field("replicas")
 	if t.autoscaling != nil {
 		field = t.field("autoscaling.maxReplicas")
 	}
-	return fmt.Sprintf("%s is the last phase, so raise %s in its Phase file, then `phasegen render %s` and commit the overlay", t.phase, field, t.env)
+	return fmt.Sprintf("promote to the next phase (`phasegen status %s` names it: `phasegen promote %s --to <next>`), or at the last phase raise %s in its Phase file, then `phasegen render %s` and commit the overlay", t.env, t.env, field, t.env)
 }
 
 func (t *target) cpuRule(percent int32) Rule {
@@ -160,13 +159,13 @@ func (t *target) scaleRunbook(what, field string) string {
 	if t.autoscaling != nil {
 		fmt.Fprintf(&b, "The HPA %s should be adding pods (`kubectl get hpa %s -n %s`); if it is at its maximum, %s. ", t.hpaName(), t.hpaName(), t.ns, t.morePods())
 	} else {
-		fmt.Fprintf(&b, "Phase %s runs a fixed number of pods: to add pods, %s. ", t.phase, t.morePods())
+		fmt.Fprintf(&b, "The phase runs a fixed number of pods: to add pods, %s. ", t.morePods())
 	}
 	sticky := ""
 	if t.w.Sticky {
 		sticky = " (sessions are sticky)"
 	}
-	fmt.Fprintf(&b, "If one pod is hot while the others idle%s, raise the %s limit instead: set %s in the %s Phase, then `phasegen render %s`.", sticky, what, t.field("resources.limits."+field), t.phase, t.env)
+	fmt.Fprintf(&b, "If one pod is hot while the others idle%s, raise the %s limit instead: set %s in the environment's Phase file, then `phasegen render %s`.", sticky, what, t.field("resources.limits."+field), t.env)
 	return b.String()
 }
 

@@ -68,8 +68,8 @@ type expAlert struct {
 // while `for` has not elapsed and fires, for the right object only, once it
 // has. A second feeds series just below every threshold and checks nothing
 // fires.
-func UnitTest(env *config.Environment, phase *config.Phase, w Workload, opts Options) ([]byte, error) {
-	t, err := newTarget(env, phase, w, opts)
+func UnitTest(env *config.Environment, phase *config.Phase, w Workload) ([]byte, error) {
+	t, err := newTarget(env, phase, w)
 	if err != nil {
 		return nil, err
 	}

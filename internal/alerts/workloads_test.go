@@ -88,7 +88,7 @@ func TestWorkloadAlerts(t *testing.T) {
 		{dbWorkload(), []string{AlertCPUHigh, AlertMemoryHigh, AlertPVCAlmostFull, AlertReplicasUnavailable, AlertPodRestarting}},
 	} {
 		view := p.For(c.w.Name)
-		g, err := Groups(env, view, c.w, Options{})
+		g, err := Groups(env, view, c.w)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -98,7 +98,7 @@ func TestWorkloadAlerts(t *testing.T) {
 		if got := strings.Join(Names(view, c.w), ","); got != strings.Join(c.want, ",") {
 			t.Errorf("%s: Names %s, want %s", c.w.Name, got, strings.Join(c.want, ","))
 		}
-		out, err := RuleFile(env, view, c.w, Options{})
+		out, err := RuleFile(env, view, c.w)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -130,11 +130,11 @@ func TestPromtoolWorkloads(t *testing.T) {
 	write := func(name string, w Workload, mutate func(string) string) string {
 		t.Helper()
 		view := p.For(w.Name)
-		rules, err := RuleFile(env, view, w, Options{})
+		rules, err := RuleFile(env, view, w)
 		if err != nil {
 			t.Fatal(err)
 		}
-		test, err := UnitTest(env, view, w, Options{})
+		test, err := UnitTest(env, view, w)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -257,7 +257,7 @@ func TestUsageAlertBasis(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			view := workloadPhase(t, c.phase).For("api")
-			g, err := Groups(env, view, c.w, Options{})
+			g, err := Groups(env, view, c.w)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -288,7 +288,7 @@ func TestSeverityConfigured(t *testing.T) {
 		"api": {AlertReplicasUnavailable: SeverityWarning, AlertCPUHigh: SeverityWarning},
 	}
 	for _, w := range []Workload{dbWorkload(), apiWorkload()} {
-		g, err := Groups(env, p.For(w.Name), w, Options{})
+		g, err := Groups(env, p.For(w.Name), w)
 		if err != nil {
 			t.Fatal(err)
 		}

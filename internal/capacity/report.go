@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -456,8 +457,15 @@ func writeJSON(w io.Writer, v any) error {
 // ceiling) and, for each phase with an SLO, one of the replicas the HPA sets
 // over time at the peak. The promotion PR body uses the same renderer.
 func WriteMarkdown(w io.Writer, plans []PhasePlan) error {
+	return WriteMarkdownOf(w, plans, nil)
+}
+
+// WriteMarkdownOf is WriteMarkdown with the rows of an app of several
+// workloads limited to those named in only (nil: every workload); one line
+// after the table names the others, which the totals still count.
+func WriteMarkdownOf(w io.Writer, plans []PhasePlan, only []string) error {
 	if several(plans) {
-		writeWorkloadsMarkdown(w, plans)
+		writeWorkloadsMarkdown(w, plans, only)
 	} else {
 		serves := "Serves"
 		if len(plans) > 0 && plans[0].UserSized {
@@ -509,14 +517,24 @@ func WriteMarkdown(w io.Writer, plans []PhasePlan) error {
 
 // writeWorkloadsMarkdown is WriteMarkdown's table for several workloads:
 // a row per workload and a total per phase.
-func writeWorkloadsMarkdown(w io.Writer, plans []PhasePlan) {
+func writeWorkloadsMarkdown(w io.Writer, plans []PhasePlan, only []string) {
 	fmt.Fprintln(w, "| Phase | Workload | Users | Pods | HPA | Serves | Cores req/lim | Memory GiB req/lim | Storage GiB | $/month | After a peak | Ready | Floor → ceiling | Peak pods / s / limit |")
 	fmt.Fprintln(w, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|:---:|---:|---:|")
-	for _, p := range plans {
+	var others []string
+	for i, p := range plans {
 		for _, wp := range p.Workloads {
+			if only != nil && !slices.Contains(only, wp.Name) {
+				if i == 0 {
+					others = append(others, wp.Name)
+				}
+				continue
+			}
 			mdRow(w, append([]string{p.Name, wp.Name + " (" + wp.Kind + ")", p.users()}, wp.Plan.cells(" / ")...))
 		}
 		mdRow(w, append([]string{p.Name, "**total**", p.users()}, p.totalCells(" / ")...))
+	}
+	if len(others) > 0 {
+		fmt.Fprintf(w, "\nNot shown, sized alike at every phase here (%d): %s; the totals count them.\n", len(others), strings.Join(others, ", "))
 	}
 }
 

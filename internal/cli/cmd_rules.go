@@ -87,10 +87,6 @@ func (a *App) runRules(g *globalOptions, opts *rulesOptions, args []string) erro
 	if !env.AlertsEnabled() {
 		fmt.Fprintf(a.Stderr, "note: %s renders no PrometheusRule (spec.prometheusRule.enabled is false): load these rules into your Prometheus yourself\n", env.Metadata.Name)
 	}
-	var ro alerts.Options
-	if next, ok := cfg.Next(phase); ok {
-		ro.NextPhase = next.Metadata.Name
-	}
 	for _, w := range ws.All {
 		dir := opts.dir
 		if ws.Several() {
@@ -100,7 +96,7 @@ func (a *App) runRules(g *globalOptions, opts *rulesOptions, args []string) erro
 		for _, n := range alerts.Unwatched(phase.For(w.Name), aw) {
 			fmt.Fprintf(a.Stderr, "note: %s\n", n)
 		}
-		if err := a.writeRules(env, phase.For(w.Name), aw, ro, dir); err != nil {
+		if err := a.writeRules(env, phase.For(w.Name), aw, dir); err != nil {
 			return err
 		}
 	}
@@ -109,12 +105,12 @@ func (a *App) runRules(g *globalOptions, opts *rulesOptions, args []string) erro
 
 // writeRules writes one workload's rules file and its promtool unit test
 // into dir.
-func (a *App) writeRules(env *config.Environment, phase *config.Phase, w alerts.Workload, ro alerts.Options, dir string) error {
-	rules, err := alerts.RuleFile(env, phase, w, ro)
+func (a *App) writeRules(env *config.Environment, phase *config.Phase, w alerts.Workload, dir string) error {
+	rules, err := alerts.RuleFile(env, phase, w)
 	if err != nil {
 		return err
 	}
-	test, err := alerts.UnitTest(env, phase, w, ro)
+	test, err := alerts.UnitTest(env, phase, w)
 	if err != nil {
 		return err
 	}

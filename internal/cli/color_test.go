@@ -28,7 +28,7 @@ func TestDiffColour(t *testing.T) {
 	}{{false, nil, false}, {true, nil, true}, {true, map[string]string{"NO_COLOR": "1"}, false}} {
 		a := cli.NewTestApp(t, c.env)
 		a.IsTerminal = c.terminal
-		if code := a.Run("diff", "production", "--to", "beta"); code != cli.ExitOK {
+		if code := a.Run("diff", "production", "--to", "full-mvp"); code != cli.ExitOK {
 			t.Fatalf("diff: exit %d\n%s", code, a.Output())
 		}
 		if got := strings.Contains(a.Out.String(), "\x1b["); got != c.colour {

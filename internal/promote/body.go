@@ -111,8 +111,14 @@ func composeBody(o Options, sc scope, env *config.Environment, from, to *config.
 	if err != nil {
 		return "", fmt.Errorf("composing the pull request: %w", err)
 	}
+	var fromPlan *capacity.PhasePlan
+	toPlan := plans[len(plans)-1]
+	if from != nil {
+		fromPlan = &plans[0]
+	}
+	rows, changed := workloadRows(pl, from, to, fromPlan, toPlan)
 	var plan bytes.Buffer
-	if err := capacity.WriteMarkdown(&plan, plans); err != nil {
+	if err := capacity.WriteMarkdownOf(&plan, plans, changed); err != nil {
 		return "", err
 	}
 	d := bodyData{
@@ -128,13 +134,10 @@ func composeBody(o Options, sc scope, env *config.Environment, from, to *config.
 	if d.Command == "" {
 		d.Command = fmt.Sprintf("phasegen diff %s --to %s", d.Env, d.To)
 	}
-	var fromPlan *capacity.PhasePlan
-	toPlan := plans[len(plans)-1]
 	if from != nil {
 		d.From = from.Metadata.Name
-		fromPlan = &plans[0]
 	}
-	d.Rows = workloadRows(pl, from, to, fromPlan, toPlan)
+	d.Rows = rows
 	d.CostDelta = costDelta(fromPlan, toPlan)
 
 	folded := 0
@@ -186,8 +189,10 @@ func execute(d bodyData) (string, error) {
 }
 
 // workloadRows are the body's table: rows of the one workload, or of each
-// workload (named) and the environment's total cost when there are several.
-func workloadRows(pl *capacity.Planner, from, to *config.Phase, fp *capacity.PhasePlan, tp capacity.PhasePlan) []row {
+// workload that changes (named) and the environment's total cost when there
+// are several; changed names those workloads (nil for one workload, all of
+// them shown).
+func workloadRows(pl *capacity.Planner, from, to *config.Phase, fp *capacity.PhasePlan, tp capacity.PhasePlan) (out []row, changed []string) {
 	view := func(p *config.Phase, w string) *config.Phase {
 		if p == nil {
 			return nil
@@ -196,9 +201,9 @@ func workloadRows(pl *capacity.Planner, from, to *config.Phase, fp *capacity.Pha
 	}
 	if len(pl.Workloads) == 1 {
 		w := pl.Workloads[0].Workload
-		return rows(w.Container.Resources, view(from, w.Name), view(to, w.Name), fp, tp)
+		return rows(w.Container.Resources, view(from, w.Name), view(to, w.Name), fp, tp), nil
 	}
-	var out []row
+	changed = []string{}
 	var unchanged []string
 	for i, wp := range pl.Workloads {
 		w := wp.Workload
@@ -207,12 +212,13 @@ func workloadRows(pl *capacity.Planner, from, to *config.Phase, fp *capacity.Pha
 			wfp = &fp.Workloads[i].Plan
 		}
 		wtp := tp.Workloads[i].Plan
-		changed := changedRows(rows(w.Container.Resources, view(from, w.Name), view(to, w.Name), wfp, wtp))
-		if len(changed) == 0 {
+		diff := changedRows(rows(w.Container.Resources, view(from, w.Name), view(to, w.Name), wfp, wtp))
+		if len(diff) == 0 {
 			unchanged = append(unchanged, w.Name)
 			continue
 		}
-		for _, r := range changed {
+		changed = append(changed, w.Name)
+		for _, r := range diff {
 			r.Name = w.Name + ": " + r.Name
 			out = append(out, r)
 		}
@@ -229,7 +235,7 @@ func workloadRows(pl *capacity.Planner, from, to *config.Phase, fp *capacity.Pha
 		}
 		return capacity.Money(p.MonthlyCost.Min) + "–" + capacity.Money(p.MonthlyCost.Max)
 	}
-	return append(out, row{"Monthly cost, all workloads (min–max)", total(fp), total(&tp)})
+	return append(out, row{"Monthly cost, all workloads (min–max)", total(fp), total(&tp)}), changed
 }
 
 func rows(baseRes corev1.ResourceRequirements, from, to *config.Phase, fp *capacity.PhasePlan, tp capacity.PhasePlan) []row {

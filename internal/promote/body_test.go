@@ -23,6 +23,8 @@ func TestBodyCutsTheDiffPerObject(t *testing.T) {
 	o := f.opts(openRepo(t, dir), "beta")
 	o.Base = f.withBaseFiles(t, func(files map[string][]byte) {
 		files["statefulset.yaml"] = bytes.Replace(files["statefulset.yaml"], []byte("    spec:\n      terminationGracePeriodSeconds"), []byte(note.String()+"    spec:\n      terminationGracePeriodSeconds"), 1)
+		// A small change beside it, whose diff stays.
+		files["service.yaml"] = bytes.Replace(files["service.yaml"], []byte("  labels:\n    app: coditect-combined\n"), []byte("  labels:\n    app: coditect-combined\n    example.com/tier: web\n"), 1)
 	})
 	out, err := promote.Promote(ctx, o)
 	if err != nil {
@@ -34,7 +36,7 @@ func TestBodyCutsTheDiffPerObject(t *testing.T) {
 	mustContain(t, "body", out.Body,
 		"Cut to stay under GitHub's 65,536-character limit:** the diff of 1 object is not shown: `StatefulSet/coditect-combined`",
 		"Run `phasegen diff production --to beta` to see the whole diff",
-		"--- a/PrometheusRule/coditect-combined-alerts", "- [ ] Onboard 10-15 users")
+		"--- a/Service/coditect-combined", "+    example.com/tier: web", "- [ ] Onboard 10-15 users")
 	if strings.Contains(out.Body, "VAR_0") {
 		t.Errorf("the cut object's diff is in the body")
 	}

@@ -65,10 +65,11 @@ func TestPromoteLocalNextPhase(t *testing.T) {
 		"Promotes **production** of app **coditect** from **pre-launch** to **beta**", "It changes one environment, production: its tree `apps/coditect/production/` and its Application. staging is not touched.",
 		"| Replicas | 10 | 10 |", "| HPA range | 10–30 | 10–30 |",
 		"| Monthly cost (min–max) |", "Monthly cost change: **none**",
-		"- [ ] Onboard 10-15 users", "<details>", "```diff",
+		"- [ ] Onboard 10-15 users", "<details>",
 		"| Phase | Users |", // the capacity plan
-		// The phase annotation is said once, not on every object.
-		"phasegen.dev/phase: pre-launch → beta on every object (6); the diff leaves it out", "a/PrometheusRule/coditect-combined-alerts")
+		// The phase annotation is said once, not on every object: beta
+		// sizes the workload as pre-launch did, so nothing else changes.
+		"phasegen.dev/phase: pre-launch → beta on every object (6); the diff leaves it out", "_No change in the built manifests._")
 	if strings.Contains(out.Body, "+    phasegen.dev/phase: beta") {
 		t.Errorf("the phase annotation's change is in the diff of every object")
 	}

@@ -105,7 +105,7 @@ func TestPromoteGitHub(t *testing.T) {
 	if pr.Body != out.Body {
 		t.Errorf("PR body differs from the composed one")
 	}
-	mustContain(t, "PR body", pr.Body, "| Replicas | 10 | 10 |", "- [ ] Onboard 10-15 users", "```diff", "<details>")
+	mustContain(t, "PR body", pr.Body, "| Replicas | 10 | 10 |", "- [ ] Onboard 10-15 users", "_No change in the built manifests._", "<details>")
 	if got := strings.Join(pr.Labels, ","); got != "phasegen,phase/beta,team/platform" {
 		t.Errorf("labels %s", got)
 	}
