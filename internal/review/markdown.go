@@ -185,6 +185,9 @@ func (m *md) section(b *strings.Builder, i int, e *Env) {
 		b.WriteString("\n")
 	}
 	fmt.Fprintf(b, "Monthly cost change: %s at the floor, %s at the ceiling.\n\n", Signed(e.MonthlyCost.Delta.Min), Signed(e.MonthlyCost.Delta.Max))
+	if line := unchangedWorkloads(e.Workloads); line != "" {
+		b.WriteString(line + "\n\n")
+	}
 	for _, g := range e.Gates {
 		fmt.Fprintf(b, "- ⚠️ **%s**: %s\n", g.Name, oneLine(g.Message))
 	}
@@ -263,4 +266,23 @@ func htmlEscape(s string) string {
 	// Only what could end the summary element early.
 	s = strings.ReplaceAll(s, "</summary>", "&lt;/summary>")
 	return s
+}
+
+// unchangedWorkloads names, in one line, the workloads of an app of several
+// whose built objects the change leaves alone ("" when there are none or
+// the app has one workload).
+func unchangedWorkloads(ws []WorkloadChange) string {
+	if len(ws) < 2 {
+		return ""
+	}
+	var names []string
+	for _, w := range ws {
+		if !w.Changed {
+			names = append(names, w.Name)
+		}
+	}
+	if len(names) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("Unchanged workloads (%d of %d): %s.", len(names), len(ws), strings.Join(names, ", "))
 }
