@@ -44,6 +44,9 @@ type Base struct {
 	// PDBs are its own PodDisruptionBudgets, by name, each with the file
 	// that declares it.
 	PDBs map[string]PDB
+	// Quotas are its ResourceQuotas, by name: the environment's namespace
+	// gets them with the rest of the base.
+	Quotas map[string]*corev1.ResourceQuota
 }
 
 // PDB is a PodDisruptionBudget of the base and the file it is in.
@@ -59,7 +62,7 @@ func Load(fsys fs.FS) (*Base, error) { return LoadNamed(fsys, "templates") }
 
 // LoadNamed is Load with the templates directory shown as shown in errors.
 func LoadNamed(fsys fs.FS, shown string) (*Base, error) {
-	b := &Base{Files: fileset.Set{}, StatefulSets: map[string]*appsv1.StatefulSet{}, Workloads: map[string]*Workload{}, Services: map[string]*corev1.Service{}, PDBs: map[string]PDB{}}
+	b := &Base{Files: fileset.Set{}, StatefulSets: map[string]*appsv1.StatefulSet{}, Workloads: map[string]*Workload{}, Services: map[string]*corev1.Service{}, PDBs: map[string]PDB{}, Quotas: map[string]*corev1.ResourceQuota{}}
 	err := fs.WalkDir(fsys, "base", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -201,6 +204,7 @@ func (b *Base) parse(name string, data []byte) error {
 	for n, pdb := range m.PodDisruptionBudgets {
 		b.PDBs[n] = PDB{PodDisruptionBudget: pdb, File: name}
 	}
+	maps.Copy(b.Quotas, m.ResourceQuotas)
 	return nil
 }
 

@@ -398,6 +398,8 @@ type CapacitySpec struct {
 	WorkloadModel `json:",inline"`
 	Pricing       Pricing                   `json:"pricing"`
 	Workloads     map[string]*WorkloadModel `json:"workloads"`
+	// Node is one node's allocatable CPU and memory (nil: not known).
+	Node *Node `json:"node"`
 }
 
 // WorkloadModel is what phasegen knows of one workload beyond its base: the

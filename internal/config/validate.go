@@ -283,6 +283,7 @@ func validateCapacity(m *CapacityModel) Problems {
 	if h := s.Pricing.HoursPerMonth; h <= 0 || h > 744 {
 		c.fail("spec.pricing.hoursPerMonth", "must be between 1 and 744, not %g", h)
 	}
+	validateNode(c, s.Node)
 	return c.problems
 }
 

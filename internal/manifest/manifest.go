@@ -38,6 +38,8 @@ type Manifests struct {
 	Services map[string]*corev1.Service
 	// PodDisruptionBudgets are the PodDisruptionBudgets, by name.
 	PodDisruptionBudgets map[string]*policyv1.PodDisruptionBudget
+	// ResourceQuotas are the ResourceQuotas, by name.
+	ResourceQuotas map[string]*corev1.ResourceQuota
 }
 
 // Strictness says how a typed object is decoded.
@@ -56,7 +58,7 @@ const (
 // a typed object, its kind and name.
 func Decode(stream []byte, s Strictness) (Manifests, error) {
 	m := Manifests{StatefulSets: map[string]*appsv1.StatefulSet{}, Deployments: map[string]*appsv1.Deployment{}, Services: map[string]*corev1.Service{},
-		PodDisruptionBudgets: map[string]*policyv1.PodDisruptionBudget{}}
+		PodDisruptionBudgets: map[string]*policyv1.PodDisruptionBudget{}, ResourceQuotas: map[string]*corev1.ResourceQuota{}}
 	dec := yaml.NewDecoder(bytes.NewReader(stream))
 	for i := 1; ; i++ {
 		var doc map[string]any
@@ -99,6 +101,12 @@ func Decode(stream []byte, s Strictness) (Manifests, error) {
 				return m, fmt.Errorf("document %d: PodDisruptionBudget %s: %w", i, name, err)
 			}
 			m.PodDisruptionBudgets[pdb.Name] = &pdb
+		case "ResourceQuota":
+			var q corev1.ResourceQuota
+			if err := typed(doc, &q, s); err != nil {
+				return m, fmt.Errorf("document %d: ResourceQuota %s: %w", i, name, err)
+			}
+			m.ResourceQuotas[q.Name] = &q
 		}
 	}
 }

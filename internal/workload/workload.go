@@ -99,6 +99,9 @@ func Resolve(cfg *config.Set, b *base.Base) (*Set, error) {
 		ps = append(ps, checkPhase(p, names, have)...)
 		ps = append(ps, checkSLOs(p, s)...)
 		ps = append(ps, checkHPARequests(p, s)...)
+		if cfg.Capacity != nil {
+			ps = append(ps, checkNodeFit(p, s, cfg.Capacity.Spec.Node)...)
+		}
 	}
 	for _, e := range cfg.Environments {
 		ps = append(ps, checkEnvironment(e, names, have)...)
