@@ -68,6 +68,9 @@ type PhasePlan struct {
 	Unpriced []string `json:"unpriced,omitempty"`
 	// ExamplePrices: every cost comes from example prices.
 	ExamplePrices bool `json:"-"`
+	// Fit compares the phase's ceiling with the base's ResourceQuotas and
+	// the capacity model's node (nil when there are none).
+	Fit *Fit `json:"fit,omitempty"`
 }
 
 // WorkloadPlan is one workload's share of a phase (JSON workloads[]).

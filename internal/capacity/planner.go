@@ -2,7 +2,9 @@ package capacity
 
 import (
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/coditect/phasegen/internal/base"
@@ -14,6 +16,7 @@ import (
 // phase's totals.
 type Planner struct {
 	Workloads []*WorkloadPlanner // by name
+	fitter    fitter
 }
 
 // WorkloadPlanner plans one workload's phases.
@@ -29,6 +32,12 @@ func NewPlanner(cfg *config.Set, b *base.Base) (*Planner, error) {
 		return nil, err
 	}
 	pl := &Planner{}
+	for _, n := range slices.Sorted(maps.Keys(b.Quotas)) {
+		pl.fitter.quotas = append(pl.fitter.quotas, b.Quotas[n])
+	}
+	if cfg.Capacity != nil {
+		pl.fitter.node = cfg.Capacity.Spec.Node
+	}
 	for _, w := range ws.All {
 		m, err := NewModel(cfg.Capacity, w)
 		if err != nil {
@@ -80,7 +89,9 @@ func (pl *Planner) Plan(phases []*config.Phase) ([]PhasePlan, error) {
 // with several, the phase's totals with every workload's plan inside.
 func (pl *Planner) PlanPhase(p *config.Phase) (PhasePlan, error) {
 	if len(pl.Workloads) == 1 {
-		return pl.Workloads[0].PlanPhase(p)
+		pp, err := pl.Workloads[0].PlanPhase(p)
+		pp.Fit = pl.fitter.fit(p, pl.Workloads)
+		return pp, err
 	}
 	total := PhasePlan{Name: p.Metadata.Name, Order: p.Spec.Order,
 		Users: MinMax[int]{Min: p.Spec.Users.Min, Max: p.Spec.Users.Max}}
@@ -92,6 +103,7 @@ func (pl *Planner) PlanPhase(p *config.Phase) (PhasePlan, error) {
 		total.add(wp.Workload, wpp)
 	}
 	total.Ready = total.UserSized && total.MaxCapacity.Conservative >= p.Spec.Users.Max
+	total.Fit = pl.fitter.fit(p, pl.Workloads)
 	return total, nil
 }
 

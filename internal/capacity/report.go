@@ -141,6 +141,7 @@ func Notes(plans []PhasePlan) []string {
 	if len(plans) > 0 && plans[0].ExamplePrices {
 		out = append(out, ExamplePricesNote)
 	}
+	out = append(out, fitNotes(plans)...)
 	if several(plans) {
 		return append(out, workloadNotes(plans)...)
 	}

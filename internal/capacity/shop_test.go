@@ -41,6 +41,12 @@ spec:
 // configuration first.
 func shopPlanner(t *testing.T, edit func(*config.Set)) (*config.Set, *Planner) {
 	t.Helper()
+	return shopPlannerOf(t, shopBase, edit)
+}
+
+// shopPlannerOf is shopPlanner over the base in baseFS.
+func shopPlannerOf(t *testing.T, baseFS fstest.MapFS, edit func(*config.Set)) (*config.Set, *Planner) {
+	t.Helper()
 	phase := func(name string, order, users int, frontend, others string) string {
 		return "apiVersion: phasegen.dev/v1alpha1\nkind: Phase\nmetadata: {name: " + name + "}\nspec:\n  order: " + itoa(order) +
 			"\n  users: {min: 1, max: " + itoa(users) + "}\n  workloads:\n    frontend: " + frontend + "\n    cart: " + others + "\n    redis: " + others + "\n"
@@ -58,7 +64,7 @@ func shopPlanner(t *testing.T, edit func(*config.Set)) (*config.Set, *Planner) {
 	if edit != nil {
 		edit(cfg)
 	}
-	b, err := base.Load(shopBase)
+	b, err := base.Load(baseFS)
 	if err != nil {
 		t.Fatal(err)
 	}

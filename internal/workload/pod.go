@@ -13,8 +13,9 @@ import (
 // limit (a quota on limits refuses their pods).
 type PodResources struct {
 	Requests, Limits corev1.ResourceList
-	// NoLimit names, per resource, the containers without a limit for it.
-	NoLimit map[corev1.ResourceName][]string
+	// NoLimit names, per resource, the containers without a limit for it;
+	// NoRequest those with neither a request nor a limit.
+	NoLimit, NoRequest map[corev1.ResourceName][]string
 }
 
 // PodAt is w's pod as phase v sizes its container. As the API server and
@@ -24,7 +25,7 @@ type PodResources struct {
 // resources field wins.
 func (w *Workload) PodAt(v *config.Phase) PodResources {
 	spec := w.Template.Spec
-	out := PodResources{Requests: corev1.ResourceList{}, Limits: corev1.ResourceList{}, NoLimit: map[corev1.ResourceName][]string{}}
+	out := PodResources{Requests: corev1.ResourceList{}, Limits: corev1.ResourceList{}, NoLimit: map[corev1.ResourceName][]string{}, NoRequest: map[corev1.ResourceName][]string{}}
 	var sized corev1.ResourceRequirements
 	if w.Container != nil {
 		sized = v.Spec.Resources.Apply(w.Container.Resources)
@@ -52,6 +53,9 @@ func (w *Workload) PodAt(v *config.Phase) PodResources {
 			l, hasLim := cr.Limits[r]
 			if !hasReq && hasLim {
 				q = l
+			}
+			if !hasReq && !hasLim {
+				out.NoRequest[r] = append(out.NoRequest[r], c.Name)
 			}
 			req.Add(q)
 			if hasLim {
@@ -82,6 +86,7 @@ func (w *Workload) PodAt(v *config.Phase) PodResources {
 		if spec.Resources != nil {
 			if q, ok := spec.Resources.Requests[r]; ok {
 				req = q
+				delete(out.NoRequest, r)
 			}
 			if l, ok := spec.Resources.Limits[r]; ok {
 				lim = l
