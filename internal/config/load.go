@@ -138,6 +138,9 @@ func assemble(l layout) (*Set, error) {
 			set.Phases = append(set.Phases, p)
 		}
 	}
+	var extendsProblems Problems
+	set.Phases, extendsProblems = resolveExtends(set.Phases)
+	problems = append(problems, extendsProblems...)
 	if !l.exists(capFile) {
 		problems = append(problems, Problem{File: capFile, Msg: "missing: a CapacityModel is required"})
 	} else {
@@ -273,13 +276,26 @@ func Parse(file string, data []byte, want string) (any, Problems) {
 	if want != "" && kind.Value != want {
 		return nil, Problems{{File: file, Line: kind.Line, Field: "kind", Msg: fmt.Sprintf("is %q, want %s in this place", kind.Value, want)}}
 	}
+	return decodeDoc(file, data, top, kind, false)
+}
+
+// decodeDoc decodes and validates the document top of file (read as data)
+// of kind. A Phase that extends another is decoded, not validated, unless
+// merged says top holds its parent's sizing already: it is complete only
+// once resolveExtends merged it in.
+func decodeDoc(file string, data []byte, top, kind *yaml.Node, merged bool) (any, Problems) {
 	d := &decoder{file: file, lines: map[string]int{}}
 	var doc any
 	switch kind.Value {
 	case KindPhase:
-		p := &Phase{}
+		p := &Phase{node: top}
 		d.decode(top, reflectValue(p), "")
 		p.Source = Source{File: file, lines: d.lines, Raw: data}
+		if ext := extendsOf(top); ext != "" && !merged {
+			// Its own fields alone need not decode (a null removes what
+			// the parent sets): the merged document is checked whole.
+			return &Phase{node: top, Metadata: Metadata{Name: nameOf(top)}, Spec: PhaseSpec{Extends: ext}, Source: p.Source}, nil
+		}
 		doc = p
 	case KindEnvironment:
 		e := &Environment{}

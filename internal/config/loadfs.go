@@ -79,7 +79,9 @@ func reused(reuse map[string]any, file, want string, data []byte) (any, bool) {
 			return &c, true
 		}
 	case *Phase:
-		if bytes.Equal(d.Source.Raw, data) {
+		// A phase that extends another is resolved again: its parent may
+		// have changed.
+		if bytes.Equal(d.Source.Raw, data) && d.Spec.Extends == "" {
 			c := *d
 			c.Source.File = file
 			return &c, true

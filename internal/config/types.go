@@ -7,6 +7,7 @@ package config
 
 import (
 	"fmt"
+	"go.yaml.in/yaml/v3"
 	"strings"
 	"time"
 
@@ -79,6 +80,9 @@ type Phase struct {
 	Source     Source    `json:"-"`
 
 	workload string // the workload a view of a per-workload phase sizes
+	// node is the document's top mapping as decoded: with spec.extends
+	// resolved, the merged one its children extend.
+	node *yaml.Node
 }
 
 // PhaseSpec is the body of a Phase. A phase sizes its workloads in one of
@@ -92,8 +96,11 @@ type PhaseSpec struct {
 	Checklist   []string `json:"checklist"`
 	// Soak is the least time an environment stays at this phase before
 	// promote moves it on (a Prometheus-style duration: 24h, 7d); "" is none.
-	Soak   string `json:"soak"`
-	Sizing `json:",inline"`
+	Soak string `json:"soak"`
+	// Extends names the phase whose sizing this one takes (every sizing
+	// field, deep, under its own); "" is none.
+	Extends string `json:"extends"`
+	Sizing  `json:",inline"`
 	// Workloads sizes each workload of the base, by name (the per-workload form).
 	Workloads map[string]*Sizing `json:"workloads"`
 
