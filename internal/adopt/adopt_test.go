@@ -401,4 +401,30 @@ func TestInitWritesLoadableConfiguration(t *testing.T) {
 	if got := cfg.Phases[0].For("api").Spec.Replicas; got != 0 || len(b.Workloads) != 1 {
 		t.Errorf("replicas %d, workloads %v", got, b.WorkloadNames())
 	}
+	// The next phase the phase file shows, uncommented, extends it.
+	phaseFile := cfg.Phases[0].Source.File
+	data, err := os.ReadFile(phaseFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, example, ok := strings.Cut(string(data), "lists only what changes:\n")
+	if !ok {
+		t.Fatalf("the phase file shows no next phase:\n%s", data)
+	}
+	var next strings.Builder
+	next.WriteString("apiVersion: " + config.APIVersion + "\n")
+	for _, line := range strings.Split(strings.TrimSpace(example), "\n") {
+		next.WriteString(strings.TrimPrefix(line, "#   ") + "\n")
+	}
+	if err := os.WriteFile(filepath.Join(filepath.Dir(phaseFile), "launch.yaml"), []byte(next.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err = config.Load(filepath.Join(root, "environments"))
+	if err != nil {
+		t.Fatalf("the next phase init shows: %v\n%s", err, next.String())
+	}
+	launch, _ := cfg.Phase("launch")
+	if launch == nil || launch.Spec.Extends != cfg.Phases[0].Metadata.Name || launch.For("api").Spec.Replicas != 4 {
+		t.Errorf("launch: %+v", launch)
+	}
 }

@@ -54,7 +54,18 @@ func phaseYAML(name string, sizes []sizing) string {
 		writeResources(&b, s.resources)
 		writePDB(&b, s.pdb)
 	}
+	writeNextPhase(&b, name, sizes)
 	return b.String()
+}
+
+// writeNextPhase ends the phase with how the next one is written: a phase
+// that extends this one and lists only what changes.
+func writeNextPhase(b *strings.Builder, name string, sizes []sizing) {
+	fmt.Fprintf(b, "# The next phase, phases/launch.yaml, takes this one's sizing and lists only what changes:\n"+
+		"#   kind: Phase\n#   metadata: {name: launch}\n#   spec:\n#     order: 2\n#     users: {min: 1, max: 100}\n#     extends: %s\n#     workloads:\n", name)
+	if len(sizes) > 0 {
+		fmt.Fprintf(b, "#       %s: {replicas: 4}   # everything else as in %s; null removes a field\n", sizes[0].name, name)
+	}
 }
 
 func writeHPA(b *strings.Builder, h *autoscalingv2.HorizontalPodAutoscalerSpec) {
