@@ -30,6 +30,9 @@ type Options struct {
 	Phase      string            // the Phase; default current
 	GitOpsRepo string            // OWNER/NAME of the GitOps repository; default a placeholder
 	Containers map[string]string // workload → the container phasegen sizes
+	// Skip are the workloads phasegen leaves alone (managed: false): no
+	// phase sizes them, their HPA and PDB stay in the base as they are.
+	Skip []string
 	// IncludeSecrets writes Secrets with their values into the base; by
 	// default they are left out, and said.
 	IncludeSecrets bool

@@ -31,6 +31,7 @@ func (e *ContainerError) Unwrap() error { return e.Err }
 // sizing is how the inputs run one workload: what the phase says of it.
 type sizing struct {
 	name, container string
+	skip            bool // managed: false (init --skip): left as the inputs have it
 	replicas        int32
 	hpa             *autoscalingv2.HorizontalPodAutoscalerSpec
 	resources       corev1.ResourceRequirements
@@ -49,16 +50,32 @@ func (o *Options) sizings(b *base.Base, in inputs, r *Result) ([]sizing, error) 
 			return nil, &ContainerError{Workload: w, Err: fmt.Errorf("a container is named for %s, which is no Deployment or StatefulSet among the inputs (have: %s)", w, strings.Join(b.WorkloadNames(), ", "))}
 		}
 	}
+	for _, w := range o.Skip {
+		if _, ok := b.Workloads[w]; !ok {
+			return nil, fmt.Errorf("--skip %s: no Deployment or StatefulSet of that name among the inputs (have: %s)", w, strings.Join(b.WorkloadNames(), ", "))
+		}
+	}
+	if len(o.Skip) == len(b.WorkloadNames()) {
+		return nil, fmt.Errorf("every workload is skipped: phasegen would have nothing to size")
+	}
 	if err := overlapping(b); err != nil {
 		return nil, err
 	}
-	pdbs, err := budgets(b, in.pdbs, r)
+	pdbs, err := budgets(b, in.pdbs, r, o.Skip)
 	if err != nil {
 		return nil, err
 	}
 	var out []sizing
 	for _, name := range b.WorkloadNames() {
 		w := b.Workloads[name]
+		if slices.Contains(o.Skip, name) {
+			if ob, ok := in.hpas[name]; ok {
+				r.Notes = append(r.Notes, fmt.Sprintf("passed through %s as it is: it scales %s, which phasegen leaves alone", ob, name))
+				r.passed = append(r.passed, ob)
+			}
+			out = append(out, sizing{name: name, skip: true})
+			continue
+		}
 		c, err := w.Container(o.Containers[name])
 		if err != nil {
 			return nil, &ContainerError{Workload: name, Err: err}
@@ -106,7 +123,7 @@ func overlapping(b *base.Base) error {
 // budgets gives each workload the PDB that selects its pods, by workload;
 // a PDB selecting no workload's pods passes through (noted), one
 // selecting several is refused.
-func budgets(b *base.Base, pdbs []object, r *Result) (map[string]*policyv1.PodDisruptionBudgetSpec, error) {
+func budgets(b *base.Base, pdbs []object, r *Result, skip []string) (map[string]*policyv1.PodDisruptionBudgetSpec, error) {
 	out := map[string]*policyv1.PodDisruptionBudgetSpec{}
 	from := map[string]object{}
 	for _, ob := range pdbs {
@@ -131,6 +148,11 @@ func budgets(b *base.Base, pdbs []object, r *Result) (map[string]*policyv1.PodDi
 			continue
 		}
 		w := selected[0]
+		if slices.Contains(skip, w) {
+			r.Notes = append(r.Notes, fmt.Sprintf("passed through %s as it is: it selects the pods of %s, which phasegen leaves alone", ob, w))
+			r.passed = append(r.passed, ob)
+			continue
+		}
 		if prev, ok := from[w]; ok {
 			return nil, fmt.Errorf("%s and %s both select the pods of %s: keep one (a pod under two budgets cannot be evicted)", prev, ob, w)
 		}

@@ -2,6 +2,7 @@ package adopt
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -31,6 +32,10 @@ func capacityYAML(app string, sizes []sizing) string {
 	b.WriteString("    example: true         # these are example prices: plan says so until you set yours and remove this line\n")
 	b.WriteString("  workloads:\n")
 	for _, s := range sizes {
+		if s.skip {
+			fmt.Fprintf(&b, "    %s:\n      managed: false   # left as the base has it: no patch, HPA, PDB or alerts; plan prices it at the base's size\n", s.name)
+			continue
+		}
 		fmt.Fprintf(&b, "    %s:\n      container: %s   # the container phasegen sizes and watches\n", s.name, s.container)
 		b.WriteString("      # usersPerPod: {conservative: 10, optimistic: 15}   # the users one pod serves: with it, plan sizes this\n")
 		b.WriteString("      #   workload by users and says whether each phase serves its users; without it, by its phase values only\n")
@@ -45,6 +50,9 @@ func phaseYAML(name string, sizes []sizing) string {
 	fmt.Fprintf(&b, "kind: Phase\nmetadata:\n  name: %s\nspec:\n  order: 1\n  description: What runs today\n", name)
 	b.WriteString("  users: {min: 1, max: 1}   # the users this phase must serve: set them\n  workloads:\n")
 	for _, s := range sizes {
+		if s.skip {
+			continue
+		}
 		fmt.Fprintf(&b, "    %s:\n", s.name)
 		if s.hpa != nil {
 			writeHPA(&b, s.hpa)
@@ -63,8 +71,8 @@ func phaseYAML(name string, sizes []sizing) string {
 func writeNextPhase(b *strings.Builder, name string, sizes []sizing) {
 	fmt.Fprintf(b, "# The next phase, phases/launch.yaml, takes this one's sizing and lists only what changes:\n"+
 		"#   kind: Phase\n#   metadata: {name: launch}\n#   spec:\n#     order: 2\n#     users: {min: 1, max: 100}\n#     extends: %s\n#     workloads:\n", name)
-	if len(sizes) > 0 {
-		fmt.Fprintf(b, "#       %s: {replicas: 4}   # everything else as in %s; null removes a field\n", sizes[0].name, name)
+	if i := slices.IndexFunc(sizes, func(s sizing) bool { return !s.skip }); i >= 0 {
+		fmt.Fprintf(b, "#       %s: {replicas: 4}   # everything else as in %s; null removes a field\n", sizes[i].name, name)
 	}
 }
 

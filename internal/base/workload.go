@@ -152,3 +152,18 @@ func (w *Workload) KeepsVolumesOnScaleDown() bool {
 	p := w.StatefulSet.Spec.PersistentVolumeClaimRetentionPolicy
 	return p == nil || p.WhenScaled != appsv1.DeletePersistentVolumeClaimRetentionPolicyType
 }
+
+// BaseReplicas is the replicas the base sets, 1 when it sets none (the API
+// server's default).
+func (w *Workload) BaseReplicas() int32 {
+	var n *int32
+	if w.Deployment != nil {
+		n = w.Deployment.Spec.Replicas
+	} else if w.StatefulSet != nil {
+		n = w.StatefulSet.Spec.Replicas
+	}
+	if n == nil {
+		return 1
+	}
+	return *n
+}

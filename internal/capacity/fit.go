@@ -75,7 +75,7 @@ func (f fitter) fit(p *config.Phase, ws []*WorkloadPlanner) *Fit {
 	var all []sized
 	out := &Fit{}
 	for _, wp := range ws {
-		v := p.For(wp.Workload.Name)
+		v := wp.View(p)
 		if v == nil {
 			continue
 		}

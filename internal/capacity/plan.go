@@ -91,6 +91,9 @@ type WorkloadPlan struct {
 	Unpriced []string `json:"unpriced,omitempty"`
 	// Plan is the workload's plan in full (what a one-workload app's phase is).
 	Plan PhasePlan `json:"-"`
+	// Unmanaged: phasegen leaves it alone (managed: false); it is priced
+	// at the base's replicas and resources.
+	Unmanaged bool `json:"unmanaged,omitempty"`
 }
 
 // PlanPhase plans phase p (as it sizes the workload) whose pods run the

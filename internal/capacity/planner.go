@@ -15,7 +15,10 @@ import (
 // Planner plans the phases of an app: each workload, and with several the
 // phase's totals.
 type Planner struct {
-	Workloads []*WorkloadPlanner // by name
+	Workloads []*WorkloadPlanner // the managed ones, by name
+	// Unmanaged plan the workloads phasegen leaves alone, at the base's
+	// replicas and resources: in the totals, after the managed ones.
+	Unmanaged []*WorkloadPlanner
 	fitter    fitter
 }
 
@@ -23,7 +26,12 @@ type Planner struct {
 type WorkloadPlanner struct {
 	Workload *workload.Workload
 	Model    Model
+	// Unmanaged: the base runs it as it is; every phase is its base.
+	Unmanaged bool
 }
+
+// One reports whether the app is one workload, with nothing beside it.
+func (pl *Planner) One() bool { return len(pl.Workloads) == 1 && len(pl.Unmanaged) == 0 }
 
 // NewPlanner builds the planner of the app cfg and the base b describe.
 func NewPlanner(cfg *config.Set, b *base.Base) (*Planner, error) {
@@ -45,6 +53,13 @@ func NewPlanner(cfg *config.Set, b *base.Base) (*Planner, error) {
 		}
 		pl.Workloads = append(pl.Workloads, &WorkloadPlanner{Workload: w, Model: m})
 	}
+	for _, w := range ws.Unmanaged {
+		m, err := NewModel(cfg.Capacity, w)
+		if err != nil {
+			return nil, err
+		}
+		pl.Unmanaged = append(pl.Unmanaged, &WorkloadPlanner{Workload: w, Model: m, Unmanaged: true})
+	}
 	return pl, nil
 }
 
@@ -62,10 +77,20 @@ func (pl *Planner) Single(what string) (*WorkloadPlanner, error) {
 	return nil, fmt.Errorf("%s reads one workload, and this app has %d (%s): it does not yet handle several", what, len(names), strings.Join(names, ", "))
 }
 
+// View is phase p as it sizes the workload: for one left alone, the
+// base's replicas and resources (nil when p does not size a managed one).
+func (wp *WorkloadPlanner) View(p *config.Phase) *config.Phase {
+	if !wp.Unmanaged {
+		return p.For(wp.Workload.Name)
+	}
+	return &config.Phase{Metadata: p.Metadata, Spec: config.PhaseSpec{Order: p.Spec.Order, Users: p.Spec.Users,
+		Sizing: config.Sizing{Replicas: wp.Workload.BaseReplicas(), Alerts: config.DefaultAlerts()}}}
+}
+
 // PlanPhase plans phase p as it sizes the workload.
 func (wp *WorkloadPlanner) PlanPhase(p *config.Phase) (PhasePlan, error) {
 	w := wp.Workload
-	view := p.For(w.Name)
+	view := wp.View(p)
 	if view == nil {
 		return PhasePlan{}, fmt.Errorf("phase %q does not size workload %s", p.Metadata.Name, w.Name)
 	}
@@ -88,28 +113,29 @@ func (pl *Planner) Plan(phases []*config.Phase) ([]PhasePlan, error) {
 // PlanPhase plans one phase: the workload's plan when the app has one;
 // with several, the phase's totals with every workload's plan inside.
 func (pl *Planner) PlanPhase(p *config.Phase) (PhasePlan, error) {
-	if len(pl.Workloads) == 1 {
+	all := append(slices.Clone(pl.Workloads), pl.Unmanaged...)
+	if pl.One() {
 		pp, err := pl.Workloads[0].PlanPhase(p)
-		pp.Fit = pl.fitter.fit(p, pl.Workloads)
+		pp.Fit = pl.fitter.fit(p, all)
 		return pp, err
 	}
 	total := PhasePlan{Name: p.Metadata.Name, Order: p.Spec.Order,
 		Users: MinMax[int]{Min: p.Spec.Users.Min, Max: p.Spec.Users.Max}}
-	for _, wp := range pl.Workloads {
+	for _, wp := range all {
 		wpp, err := wp.PlanPhase(p)
 		if err != nil {
 			return PhasePlan{}, err
 		}
-		total.add(wp.Workload, wpp)
+		total.add(wp.Workload, wpp, wp.Unmanaged)
 	}
 	total.Ready = total.UserSized && total.MaxCapacity.Conservative >= p.Spec.Users.Max
-	total.Fit = pl.fitter.fit(p, pl.Workloads)
+	total.Fit = pl.fitter.fit(p, all)
 	return total, nil
 }
 
 // add adds workload w's plan wpp to the phase's totals. What users the
 // phase serves is what its tightest user-sized workload serves.
-func (t *PhasePlan) add(w *workload.Workload, wpp PhasePlan) {
+func (t *PhasePlan) add(w *workload.Workload, wpp PhasePlan, unmanaged bool) {
 	t.CPUCores = Spread{t.CPUCores.Requests + wpp.CPUCores.Requests, t.CPUCores.Limits + wpp.CPUCores.Limits}
 	t.MemoryGiB = Spread{t.MemoryGiB.Requests + wpp.MemoryGiB.Requests, t.MemoryGiB.Limits + wpp.MemoryGiB.Limits}
 	t.StorageGiB += wpp.StorageGiB
@@ -131,7 +157,7 @@ func (t *PhasePlan) add(w *workload.Workload, wpp PhasePlan) {
 	}
 	p := WorkloadPlan{Name: w.Name, Kind: w.Kind, Container: w.Container.Name, Replicas: wpp.Replicas,
 		CPUCores: wpp.CPUCores, MemoryGiB: wpp.MemoryGiB, StorageGiB: wpp.StorageGiB, MonthlyCost: wpp.MonthlyCost,
-		Scaling: wpp.Scaling, PricedOnRequests: wpp.Pod.OnRequests, Unpriced: wpp.Pod.Unpriced, Plan: wpp}
+		Scaling: wpp.Scaling, PricedOnRequests: wpp.Pod.OnRequests, Unpriced: wpp.Pod.Unpriced, Plan: wpp, Unmanaged: unmanaged}
 	p.Plan.Name = w.Name
 	if wpp.UserSized {
 		c := wpp.UserCapacity
@@ -173,7 +199,7 @@ func (pl *Planner) Estimate(users int, phases []*config.Phase) (Estimation, erro
 			return out, fmt.Errorf("%s: %w", w, err)
 		}
 		es := wp.Model.Estimates(users, main.Plus(wp.Model.Sidecars))
-		if len(pl.Workloads) > 1 {
+		if !pl.One() {
 			for i := range es {
 				es[i].Workload = w.Name
 			}
@@ -183,6 +209,7 @@ func (pl *Planner) Estimate(users int, phases []*config.Phase) (Estimation, erro
 	if len(out.Estimates) == 0 {
 		return out, fmt.Errorf("no workload is sized by users: give one usersPerPod in the capacity model")
 	}
+	fixed = append(fixed, pl.Unmanaged...) // left alone: fixed at the base's size
 	if len(fixed) == 0 {
 		return out, nil
 	}

@@ -157,11 +157,24 @@ func Notes(plans []PhasePlan) []string {
 	return append(out, pricingNotes(plans, func(p PhasePlan) []PhasePlan { return []PhasePlan{p} })...)
 }
 
+// kindCell is the workload's kind, and whether phasegen leaves it alone.
+func (wp WorkloadPlan) kindCell() string {
+	if wp.Unmanaged {
+		return wp.Kind + ", left alone"
+	}
+	return wp.Kind
+}
+
 // workloadNotes are Notes for an app of several workloads: each SLO's
 // verdict, the volumes of each StatefulSet with claims, and what is billed
 // on requests, each naming its workload.
 func workloadNotes(plans []PhasePlan) []string {
 	var out []string
+	for _, wp := range plans[0].Workloads {
+		if wp.Unmanaged {
+			out = append(out, fmt.Sprintf("%s: managed: false, so phasegen leaves it as the base has it (no patch, HPA, PDB or alerts); it is priced at the base's size (%d replicas, its resources) in every phase", wp.Name, wp.Replicas.Min))
+		}
+	}
 	for _, p := range plans {
 		for _, wp := range p.Workloads {
 			if wp.Scaling != nil && wp.Scaling.Peak != nil {
@@ -242,7 +255,7 @@ func writeWorkloadsTable(w io.Writer, plans []PhasePlan) error {
 	fmt.Fprintln(tw, "PHASE\tWORKLOAD\tKIND\tUSERS\tPODS\tHPA\tSERVES\tCORES req/lim\tMEMORY GiB req/lim\tSTORAGE GiB\t$/MONTH min-max\tAFTER PEAK\tREADY\tTO MAX\tPEAK pods/s/limit")
 	for _, p := range plans {
 		for _, wp := range p.Workloads {
-			fmt.Fprintln(tw, strings.Join(append([]string{p.Name, wp.Name, wp.Kind, p.users()}, wp.Plan.cells("/")...), "\t"))
+			fmt.Fprintln(tw, strings.Join(append([]string{p.Name, wp.Name, wp.kindCell(), p.users()}, wp.Plan.cells("/")...), "\t"))
 		}
 		fmt.Fprintln(tw, strings.Join(append([]string{p.Name, "TOTAL", "", p.users()}, p.totalCells("/")...), "\t"))
 	}
@@ -530,7 +543,7 @@ func writeWorkloadsMarkdown(w io.Writer, plans []PhasePlan, only []string) {
 				}
 				continue
 			}
-			mdRow(w, append([]string{p.Name, wp.Name + " (" + wp.Kind + ")", p.users()}, wp.Plan.cells(" / ")...))
+			mdRow(w, append([]string{p.Name, wp.Name + " (" + wp.kindCell() + ")", p.users()}, wp.Plan.cells(" / ")...))
 		}
 		mdRow(w, append([]string{p.Name, "**total**", p.users()}, p.totalCells(" / ")...))
 	}

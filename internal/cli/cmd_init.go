@@ -18,7 +18,7 @@ import (
 type initOptions struct {
 	from                             []string
 	app, namespace, env, phase, repo string
-	containers                       []string
+	containers, skip                 []string
 	includeSecrets                   bool
 }
 
@@ -26,7 +26,7 @@ func newInitCmd(a *App) *command {
 	opts := &initOptions{}
 	return &command{
 		name:  "init",
-		usage: "init --from PATH... [--app NAME] [--namespace NS] [--env NAME] [--phase NAME] [--gitops-repo OWNER/NAME] [--container WORKLOAD=NAME]...",
+		usage: "init --from PATH... [--app NAME] [--namespace NS] [--env NAME] [--phase NAME] [--gitops-repo OWNER/NAME] [--container WORKLOAD=NAME]... [--skip WORKLOAD]...",
 		short: "Start a configuration from the manifests of an app that runs today",
 		long: `Reads the app's manifests (a Kustomize directory, YAML files, or directories
 of them; multi-document files and kind: List too) and writes a configuration
@@ -57,6 +57,7 @@ the network: a remote resource, base or component is refused at its line.`,
 			fs.StringVar(&opts.phase, "phase", "current", "the Phase to write")
 			fs.StringVar(&opts.repo, "gitops-repo", "", "the GitHub OWNER/NAME of the repository Argo CD reads")
 			fs.StringArrayVar(&opts.containers, "container", nil, "WORKLOAD=NAME: the container phasegen sizes in a workload of several (repeatable)")
+			fs.StringArrayVar(&opts.skip, "skip", nil, "WORKLOAD: leave it as the inputs have it (managed: false): no patch, HPA, PDB or alerts; plan still prices it (repeatable)")
 			fs.BoolVar(&opts.includeSecrets, "include-secrets", false, "write Secrets with their values into templates/base (by default they are left out, and said)")
 		},
 		run: func(ctx context.Context, g *globalOptions, args []string) error {
@@ -79,7 +80,7 @@ func (a *App) runInit(g *globalOptions, opts *initOptions, args []string) error 
 		containers[w] = n
 	}
 	res, err := adopt.Generate(adopt.Options{App: opts.app, From: from, Namespace: opts.namespace, Env: opts.env, Phase: opts.phase,
-		GitOpsRepo: opts.repo, Containers: containers, IncludeSecrets: opts.includeSecrets,
+		GitOpsRepo: opts.repo, Containers: containers, Skip: opts.skip, IncludeSecrets: opts.includeSecrets,
 		ConfigDir: filepath.ToSlash(g.ConfigDir), TemplatesDir: filepath.ToSlash(g.TemplatesDir)})
 	var ce *adopt.ContainerError
 	switch {

@@ -36,6 +36,7 @@ func TestInvalidFixtures(t *testing.T) {
 		{"invalid-env-reserved.yaml", 4, "metadata.name", "reserved for the Argo CD Applications"},
 		{"invalid-env-reserved-overlays.yaml", 4, "metadata.name", "reserved for the folder of gitops.path"},
 		{"invalid-capacity-no-name.yaml", 1, "metadata.name", "missing: the app's name"},
+		{"invalid-capacity-unmanaged-users.yaml", 11, "spec.workloads.loadgenerator.usersPerPod", "is set on a workload with managed: false"},
 		{"invalid-capacity-node.yaml", 10, "spec.node.cpu", "must be above zero, not 0"},
 		{"invalid-argocd-application-name.yaml", 13, "spec.argocd.applicationName", "is not a DNS-1123 subdomain"},
 		{"invalid-gitops-path-absolute.yaml", 12, "spec.gitops.path", "must be relative"},

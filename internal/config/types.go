@@ -139,11 +139,6 @@ func (b *PDB) String() string {
 	return "maxUnavailable 1"
 }
 
-// String is the thresholds in one line: "80% / 85% / 5m / 90% / 2".
-func (a Alerts) String() string {
-	return fmt.Sprintf("%d%% / %d%% / %s / %d%% / %d", a.CPUPercent, a.MemoryPercent, a.For, a.PVCUsagePercent, a.SessionsPerPod)
-}
-
 // PerWorkload reports whether the phase is in the per-workload form.
 func (p *Phase) PerWorkload() bool { return p.Spec.Workloads != nil }
 
@@ -218,34 +213,6 @@ type Resources struct {
 type ResourceList struct {
 	CPU    *resource.Quantity `json:"cpu"`
 	Memory *resource.Quantity `json:"memory"`
-}
-
-// Alerts are the thresholds of the phase's PrometheusRule. Absent fields take
-// the defaults in DefaultAlerts.
-type Alerts struct {
-	CPUPercent      int32  `json:"cpuPercent"`
-	MemoryPercent   int32  `json:"memoryPercent"`
-	For             string `json:"for"`
-	PVCUsagePercent int32  `json:"pvcUsagePercent"`
-	SessionsPerPod  int32  `json:"sessionsPerPod"`
-	// Restarts is how many container restarts a pod may have within an
-	// hour before WorkloadPodRestarting fires.
-	Restarts int32 `json:"restarts"`
-	// Severity sets the severity label of an alert, by alert name (one of
-	// AlertNames); an alert not named keeps its default.
-	Severity map[string]string `json:"severity"`
-}
-
-// DefaultAlerts returns the seed's recommended thresholds.
-func DefaultAlerts() Alerts {
-	return Alerts{CPUPercent: 80, MemoryPercent: 85, For: "5m", PVCUsagePercent: 90, SessionsPerPod: 2, Restarts: 3}
-}
-
-// AlertNames are the alerts a phase's PrometheusRule may hold, the keys
-// alerts.severity takes.
-func AlertNames() []string {
-	return []string{"WorkloadCPUHigh", "WorkloadMemoryHigh", "WorkloadHPAAtMax", "WorkloadPVCAlmostFull", "WorkloadSessionsOverCapacity",
-		"WorkloadReplicasUnavailable", "WorkloadPodRestarting", "WorkloadHPAMetricUnavailable"}
 }
 
 // MinReplicas is the number of pods the phase always runs: the HPA floor, or
@@ -422,7 +389,13 @@ type WorkloadModel struct {
 	// metric, which is otherwise summed over the namespace.
 	SessionLabels map[string]string `json:"sessionLabels"`
 	Impact        Impact            `json:"impact"`
+	// Managed false leaves the workload as the base has it: no patch, HPA,
+	// PDB or alerts, and phases do not size it (nil: managed).
+	Managed *bool `json:"managed"`
 }
+
+// Unmanaged reports whether the entry says managed: false.
+func (w WorkloadModel) Unmanaged() bool { return w.Managed != nil && !*w.Managed }
 
 // SessionSelector is the PromQL selector of the workload's sessions in
 // namespace: the namespace and SessionLabels, sorted.

@@ -253,8 +253,11 @@ func validateCapacity(m *CapacityModel) Problems {
 			c.fail("spec.usersPerPod", "missing: the users a pod serves (conservative and optimistic)")
 		}
 		validateWorkloadModel(c, "spec", &s.WorkloadModel, true)
+		if s.Unmanaged() {
+			c.fail("spec.managed", "is false in the one-workload form, which leaves phasegen nothing to manage")
+		}
 	} else {
-		for _, f := range []string{"container", "usersPerPod", "sessionMetric", "impact"} {
+		for _, f := range []string{"container", "usersPerPod", "sessionMetric", "impact", "managed"} {
 			if c.src.Has("spec." + f) {
 				c.fail("spec."+f, "is set beside spec.workloads: give it under spec.workloads.<name>.%s, or use the one-workload form without spec.workloads, not both in one document", f)
 			}
@@ -268,6 +271,13 @@ func validateCapacity(m *CapacityModel) Problems {
 				s.Workloads[name] = &WorkloadModel{}
 			}
 			validateWorkloadModel(c, field, s.Workloads[name], false)
+			if w := s.Workloads[name]; w.Unmanaged() {
+				for _, f := range []string{"usersPerPod", "sessionMetric", "impact"} {
+					if c.src.Has(field + "." + f) {
+						c.fail(field+"."+f, "is set on a workload with managed: false, which phasegen leaves alone: drop it, or manage the workload")
+					}
+				}
+			}
 		}
 		sharedSessions(c, s.Workloads)
 	}

@@ -199,7 +199,7 @@ func workloadRows(pl *capacity.Planner, from, to *config.Phase, fp *capacity.Pha
 		}
 		return p.For(w)
 	}
-	if len(pl.Workloads) == 1 {
+	if pl.One() {
 		w := pl.Workloads[0].Workload
 		return rows(w.Container.Resources, view(from, w.Name), view(to, w.Name), fp, tp), nil
 	}

@@ -37,8 +37,15 @@ func (w *Workload) UserSized() bool { return w.Model.UsersPerPod != nil }
 
 // Set is the app's workloads, by name.
 type Set struct {
-	All []*Workload // sorted by name
+	All []*Workload // the workloads phasegen manages, sorted by name
+	// Unmanaged are those the capacity model leaves alone (managed:
+	// false): passed through as the base has them, priced by plan.
+	Unmanaged []*Workload
 }
+
+// Several reports whether the base has more than one workload, managed or
+// not: files and alerts then name each.
+func (s *Set) Several() bool { return len(s.All)+len(s.Unmanaged) > 1 }
 
 // Names returns the workloads' names, sorted.
 func (s *Set) Names() []string {
@@ -59,9 +66,6 @@ func (s *Set) Get(name string) (*Workload, bool) {
 	return nil, false
 }
 
-// Several reports whether the app has more than one workload.
-func (s *Set) Several() bool { return len(s.All) > 1 }
-
 // Resolve resolves the workloads of b against cfg. It refuses a base
 // without workloads; a capacity model entry, phase entry or environment
 // naming something the base lacks; a phase that does not size every
@@ -79,12 +83,20 @@ func Resolve(cfg *config.Set, b *base.Base) (*Set, error) {
 	if c := cfg.Capacity; c != nil {
 		ps = append(ps, checkCapacity(c, names, have)...)
 	}
+	var managed []string
 	for _, name := range names {
 		bw := b.Workloads[name]
 		w := &Workload{Workload: bw, Sticky: b.StickyServices(bw)}
 		if cfg.Capacity != nil {
 			w.Model = cfg.Capacity.For(name)
 		}
+		if w.Model.Unmanaged() {
+			// Priced as a whole pod: its first container stands for it.
+			w.Container = &bw.Template.Spec.Containers[0]
+			s.Unmanaged = append(s.Unmanaged, w)
+			continue
+		}
+		managed = append(managed, name)
 		ctr, err := bw.Container(w.Model.Container)
 		if err != nil {
 			ps = append(ps, containerProblem(cfg.Capacity, name, w.Model.Container != "", err))
@@ -92,11 +104,14 @@ func Resolve(cfg *config.Set, b *base.Base) (*Set, error) {
 		w.Container = ctr
 		s.All = append(s.All, w)
 	}
-	if err := checkBudgets(b); err != nil {
+	if len(managed) == 0 {
+		return nil, fmt.Errorf("every workload of the templates base has managed: false in the capacity model: phasegen has nothing to size")
+	}
+	if err := checkBudgets(b, managed); err != nil {
 		return nil, err
 	}
 	for _, p := range cfg.Phases {
-		ps = append(ps, checkPhase(p, names, have)...)
+		ps = append(ps, checkPhase(p, names, managed, have)...)
 		ps = append(ps, checkSLOs(p, s)...)
 		ps = append(ps, checkHPARequests(p, s)...)
 		if cfg.Capacity != nil {
@@ -155,9 +170,10 @@ func containerProblem(c *config.CapacityModel, workload string, named bool, err 
 	return c.Problem(field, "%v", err)
 }
 
-// checkPhase finds a phase that does not size every workload, sizes one
-// the base lacks, or uses the one-workload form for a base of several.
-func checkPhase(p *config.Phase, names []string, have string) config.Problems {
+// checkPhase finds a phase that does not size every managed workload,
+// sizes one the base lacks or one phasegen leaves alone, or uses the
+// one-workload form for a base of several.
+func checkPhase(p *config.Phase, names, managed []string, have string) config.Problems {
 	var ps config.Problems
 	if !p.PerWorkload() {
 		if len(names) > 1 {
@@ -168,7 +184,10 @@ func checkPhase(p *config.Phase, names []string, have string) config.Problems {
 	ps = unknownEntries(p.WorkloadNames(), names, have, p.Problem)
 	var missing []string
 	for _, n := range names {
-		if p.For(n) == nil {
+		switch sized := p.For(n) != nil; {
+		case !contains(managed, n) && sized:
+			ps = append(ps, p.Problem("spec.workloads."+n, "sizes %s, which the capacity model leaves alone (managed: false): remove the entry, or manage the workload", n))
+		case contains(managed, n) && !sized:
 			missing = append(missing, n)
 		}
 	}
@@ -223,8 +242,7 @@ func contains(names []string, n string) bool { return slices.Contains(names, n) 
 // node drain blocks): a workload whose selector selects another's pods
 // (phasegen writes a budget per workload over its selector), and a
 // budget of the base's own over a workload's pods (beside phasegen's).
-func checkBudgets(b *base.Base) error {
-	names := b.WorkloadNames()
+func checkBudgets(b *base.Base, names []string) error {
 	for _, a := range names {
 		wa := b.Workloads[a]
 		for _, other := range names {
