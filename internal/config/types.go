@@ -117,6 +117,9 @@ type Sizing struct {
 	PDB         *PDB         `json:"pdb"`
 	Alerts      Alerts       `json:"alerts"`
 	SLO         *SLO         `json:"slo"`
+	// Env sets literal environment variables on the sized container (a
+	// JVM's heap, Node's max-old-space-size, Go's GOMEMLIMIT), by name.
+	Env map[string]string `json:"env"`
 }
 
 // PDB is the workload's PodDisruptionBudget: one of minAvailable and

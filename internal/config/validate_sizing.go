@@ -13,7 +13,7 @@ import (
 
 // sizingFields are the fields of the one-workload form that the
 // per-workload form moves under spec.workloads.<name>.
-var sizingFields = []string{"replicas", "autoscaling", "resources", "pdb", "alerts", "slo"}
+var sizingFields = []string{"replicas", "autoscaling", "resources", "pdb", "alerts", "slo", "env"}
 
 // validateWorkloadSizings checks a phase in the per-workload form: no
 // sizing field beside spec.workloads, every entry named as a workload and
@@ -82,6 +82,11 @@ func validateSizing(c *checker, prefix string, s *Sizing) {
 		validatePDB(c, f("pdb"), s.PDB)
 	}
 	validateAlerts(c, f("alerts"), &s.Alerts)
+	for _, k := range sortedKeys(s.Env) {
+		if errs := validation.IsEnvVarName(k); len(errs) > 0 {
+			c.fail(f("env."+k), "%q is not an environment variable name: %s", k, strings.Join(errs, "; "))
+		}
+	}
 	if s.SLO != nil {
 		validateSLO(c, f("slo"), s.SLO, s.Autoscaling != nil)
 	}

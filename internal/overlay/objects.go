@@ -6,7 +6,9 @@ import (
 	policyv1 "k8s.io/api/policy/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
+	"maps"
 	"sigs.k8s.io/kustomize/api/types"
+	"slices"
 
 	"github.com/coditect/phasegen/internal/autoscaler"
 	"github.com/coditect/phasegen/internal/printer"
@@ -106,6 +108,7 @@ type workloadPatchSpec struct {
 
 type containerPatch struct {
 	Name      string                      `json:"name"`
+	Env       []corev1.EnvVar             `json:"env,omitempty"`
 	Resources corev1.ResourceRequirements `json:"resources"`
 }
 
@@ -121,7 +124,13 @@ func (r *renderer) workloadPatch(res corev1.ResourceRequirements) any {
 		Metadata: patchMeta{Name: r.workload(), Namespace: r.w.Namespace},
 	}
 	p.Spec.Replicas = &replicas
-	p.Spec.Template.Spec.Containers = []containerPatch{{Name: r.w.Container.Name, Resources: res}}
+	c := containerPatch{Name: r.w.Container.Name, Resources: res}
+	// The phase's variables, by name: a strategic merge replaces the
+	// base's of one name and keeps the others.
+	for _, k := range slices.Sorted(maps.Keys(r.phase.Spec.Env)) {
+		c.Env = append(c.Env, corev1.EnvVar{Name: k, Value: r.phase.Spec.Env[k]})
+	}
+	p.Spec.Template.Spec.Containers = []containerPatch{c}
 	return p
 }
 

@@ -189,7 +189,7 @@ func (rc *recommendation) resources(base corev1.ResourceRequirements) {
 	} else {
 		rules = append(rules, fmt.Sprintf("limits.cpu %s: kept, it is not below the new request", limCPU.String()))
 	}
-	r.Warnings = warnings(p.Spec.Alerts, o, mem, limCPU, cpuHow)
+	r.Warnings = append(warnings(p.Spec.Alerts, o, mem, limCPU, cpuHow), envWarnings(p.Spec.Env, curLimMem, mem)...)
 	r.Recommended.Resources.Requests = Quantities{CPU: reqCPU.String(), Memory: mem.String()}
 	r.Recommended.Resources.Limits = Quantities{CPU: limCPU.String(), Memory: mem.String()}
 	if reqCPU.Cmp(curReqCPU) != 0 {

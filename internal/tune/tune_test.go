@@ -187,3 +187,28 @@ func TestWarningsCPU(t *testing.T) {
 		t.Errorf("1.59 cores of 2 at 80%%, memory at 90%%: warnings %q, %v", r.Warnings, err)
 	}
 }
+
+// TestWarningsEnvFollowsMemory: a phase that tells the JVM its heap and
+// Node its old space warns when tune moves the memory limit; a variable
+// that says nothing of memory does not.
+func TestWarningsEnvFollowsMemory(t *testing.T) {
+	r, err := recommend(t, "full-mvp", func(_ *observe.Observation, p *config.Phase) {
+		p.Spec.Env = map[string]string{"MAX_HEAP_SIZE": "1536M", "NODE_OPTIONS": "--max-old-space-size=1536", "LOG_LEVEL": "info"}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, w := range r.Warnings {
+		if strings.Contains(w, "set it to follow") {
+			got = append(got, w)
+		}
+	}
+	want := []string{
+		"the memory limit goes from 2Gi to 805Mi, and the phase sets MAX_HEAP_SIZE=1536M on the container: set it to follow (tune --write changes resources, not environment variables)",
+		"the memory limit goes from 2Gi to 805Mi, and the phase sets NODE_OPTIONS=--max-old-space-size=1536 on the container: set it to follow (tune --write changes resources, not environment variables)",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("warnings %q, want %q", got, want)
+	}
+}

@@ -2,7 +2,10 @@ package tune
 
 import (
 	"fmt"
+	"maps"
 	"math"
+	"regexp"
+	"slices"
 
 	"k8s.io/apimachinery/pkg/api/resource"
 
@@ -66,4 +69,24 @@ func waysOut(field string, percent float64, limit string) string {
 		return fmt.Sprintf("No %s up to 100 avoids it: %s.", field, limit)
 	}
 	return fmt.Sprintf("Either raise %s to at least %d, or %s.", field, n, limit)
+}
+
+// memoryEnv matches the environment variables that tell a runtime its
+// memory: a JVM's heap (MAX_HEAP_SIZE, -Xmx in JAVA_OPTS), Node's
+// --max-old-space-size, Go's GOMEMLIMIT.
+var memoryEnv = regexp.MustCompile(`(?i)heap|mem|xmx|max-old-space-size|ram`)
+
+// envWarnings say which of the phase's variables should follow a memory
+// limit that changes from was to now: tune edits resources, never them.
+func envWarnings(env map[string]string, was, now resource.Quantity) []string {
+	if was.Cmp(now) == 0 {
+		return nil
+	}
+	var out []string
+	for _, k := range slices.Sorted(maps.Keys(env)) {
+		if memoryEnv.MatchString(k) || memoryEnv.MatchString(env[k]) {
+			out = append(out, fmt.Sprintf("the memory limit goes from %s to %s, and the phase sets %s=%s on the container: set it to follow (tune --write changes resources, not environment variables)", qs(was), now.String(), k, env[k]))
+		}
+	}
+	return out
 }

@@ -105,3 +105,24 @@ func zero(r corev1.ResourceName) resource.Quantity {
 	}
 	return *resource.NewQuantity(0, resource.BinarySI)
 }
+
+// checkEnv finds a phase variable (spec.workloads.<name>.env) the base sets
+// on the container from a ConfigMap, Secret or field (valueFrom): the patch
+// would leave the variable with both a value and a valueFrom, which the API
+// server refuses.
+func checkEnv(p *config.Phase, s *Set) config.Problems {
+	var ps config.Problems
+	for _, w := range s.All {
+		v := p.For(w.Name)
+		if v == nil || w.Container == nil {
+			continue
+		}
+		for _, e := range w.Container.Env {
+			if _, ok := v.Spec.Env[e.Name]; ok && e.ValueFrom != nil {
+				ps = append(ps, p.Problem(v.Field("env."+e.Name),
+					"%s: container %s sets %s from a reference (valueFrom) in the templates base: a value beside it is invalid; drop it from the base to set it per phase", w, w.Container.Name, e.Name))
+			}
+		}
+	}
+	return ps
+}

@@ -114,6 +114,7 @@ func Resolve(cfg *config.Set, b *base.Base) (*Set, error) {
 		ps = append(ps, checkPhase(p, names, managed, have)...)
 		ps = append(ps, checkSLOs(p, s)...)
 		ps = append(ps, checkHPARequests(p, s)...)
+		ps = append(ps, checkEnv(p, s)...)
 		if cfg.Capacity != nil {
 			ps = append(ps, checkNodeFit(p, s, cfg.Capacity.Spec.Node)...)
 		}
