@@ -47,6 +47,9 @@ type Base struct {
 	// Quotas are its ResourceQuotas, by name: the environment's namespace
 	// gets them with the rest of the base.
 	Quotas map[string]*corev1.ResourceQuota
+	// Components are the Kustomize components of templates/components/,
+	// by name, each its files by path inside it.
+	Components map[string]fileset.Set
 }
 
 // PDB is a PodDisruptionBudget of the base and the file it is in.
@@ -62,7 +65,7 @@ func Load(fsys fs.FS) (*Base, error) { return LoadNamed(fsys, "templates") }
 
 // LoadNamed is Load with the templates directory shown as shown in errors.
 func LoadNamed(fsys fs.FS, shown string) (*Base, error) {
-	b := &Base{Files: fileset.Set{}, StatefulSets: map[string]*appsv1.StatefulSet{}, Workloads: map[string]*Workload{}, Services: map[string]*corev1.Service{}, PDBs: map[string]PDB{}, Quotas: map[string]*corev1.ResourceQuota{}}
+	b := &Base{Files: fileset.Set{}, StatefulSets: map[string]*appsv1.StatefulSet{}, Workloads: map[string]*Workload{}, Services: map[string]*corev1.Service{}, PDBs: map[string]PDB{}, Quotas: map[string]*corev1.ResourceQuota{}, Components: map[string]fileset.Set{}}
 	err := fs.WalkDir(fsys, "base", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -113,6 +116,9 @@ func LoadNamed(fsys fs.FS, shown string) (*Base, error) {
 		if err := b.parse("base/"+r, data); err != nil {
 			return nil, fmt.Errorf("reading templates base: %w", err)
 		}
+	}
+	if err := b.loadComponents(fsys, shown); err != nil {
+		return nil, err
 	}
 	return b, nil
 }

@@ -8,6 +8,7 @@ package config
 import (
 	"fmt"
 	"go.yaml.in/yaml/v3"
+	"slices"
 	"strings"
 	"time"
 
@@ -100,7 +101,10 @@ type PhaseSpec struct {
 	// Extends names the phase whose sizing this one takes (every sizing
 	// field, deep, under its own); "" is none.
 	Extends string `json:"extends"`
-	Sizing  `json:",inline"`
+	// Components names Kustomize components of templates/components/ the
+	// phase's overlays include (before the environment's own).
+	Components []string `json:"components"`
+	Sizing     `json:",inline"`
 	// Workloads sizes each workload of the base, by name (the per-workload form).
 	Workloads map[string]*Sizing `json:"workloads"`
 
@@ -264,6 +268,9 @@ type EnvironmentSpec struct {
 	GitOps         GitOps          `json:"gitops"`
 	ArgoCD         ArgoCD          `json:"argocd"`
 	PrometheusRule *PrometheusRule `json:"prometheusRule"`
+	// Components names Kustomize components of templates/components/ the
+	// environment's overlay includes: what differs per environment.
+	Components []string `json:"components"`
 }
 
 // PrometheusRule says whether the environment gets PrometheusRules and
@@ -333,6 +340,18 @@ func (e *Environment) ApplicationName() string {
 		return e.Spec.ArgoCD.ApplicationName
 	}
 	return e.App + "-" + e.Metadata.Name
+}
+
+// ComponentsAt are the components env's overlay at phase p includes: the
+// phase's, then the environment's, each once.
+func (e *Environment) ComponentsAt(p *Phase) []string {
+	var out []string
+	for _, c := range append(append([]string(nil), p.Spec.Components...), e.Spec.Components...) {
+		if !slices.Contains(out, c) {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // AlertsEnabled reports whether the environment's overlay holds the

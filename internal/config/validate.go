@@ -6,6 +6,7 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -89,6 +90,7 @@ func validatePhase(p *Phase) Problems {
 	if s.Order < 1 {
 		c.fail("spec.order", "must be at least 1")
 	}
+	validateComponents(c, "spec.components", s.Components)
 	if s.Users.Min < 0 {
 		c.fail("spec.users.min", "must not be negative")
 	}
@@ -179,6 +181,7 @@ func validateEnvironment(e *Environment) Problems {
 			}
 		}
 	}
+	validateComponents(c, "spec.components", s.Components)
 	if !githubRepo.MatchString(s.GitOps.Repo) {
 		c.fail("spec.gitops.repo", "%q is not a GitHub OWNER/NAME", s.GitOps.Repo)
 	}
@@ -421,4 +424,17 @@ func apart(a, b map[string]string) bool {
 		}
 	}
 	return false
+}
+
+// validateComponents checks the names of components (folders of
+// templates/components/): DNS-1123 labels, each once.
+func validateComponents(c *checker, field string, names []string) {
+	for i, n := range names {
+		f := fmt.Sprintf("%s[%d]", field, i)
+		if errs := validation.IsDNS1123Label(n); len(errs) > 0 {
+			c.fail(f, "%q %s (a folder of templates/components/)", n, dnsLabelRule)
+		} else if slices.Index(names, n) < i {
+			c.fail(f, "%q is named twice", n)
+		}
+	}
 }

@@ -7,7 +7,7 @@ import (
 )
 
 // kustomization is an overlay's kustomization.yaml, before the header.
-func kustomization(namespace string, resources, patches []string, annotations string) types.Kustomization {
+func kustomization(namespace string, resources, components, patches []string, annotations string) types.Kustomization {
 	ps := make([]types.Patch, len(patches))
 	for i, p := range patches {
 		ps[i] = types.Patch{Path: p}
@@ -19,6 +19,7 @@ func kustomization(namespace string, resources, patches []string, annotations st
 		},
 		Namespace:    namespace,
 		Resources:    resources,
+		Components:   components,
 		Patches:      ps,
 		Transformers: []string{annotations},
 	}
@@ -40,7 +41,7 @@ func (r *renderer) kustomizationFile(parts *phaseParts) ([]byte, error) {
 		return r.withHeader(body), nil
 	}
 	if !plainNamespace(ns) || !bytes.HasPrefix(body, []byte(kustomizationHead)) {
-		return r.marshal(kustomization(ns, parts.resources, parts.patches, parts.annotations))
+		return r.marshal(kustomization(ns, parts.resources, parts.components, parts.patches, parts.annotations))
 	}
 	var buf bytes.Buffer
 	buf.Grow(len(r.header) + len(body) + len("namespace: \n") + len(ns))

@@ -13,7 +13,7 @@ import (
 // marshalling the whole kustomization gives, for every kind of namespace
 // (the ones YAML would quote take the long way).
 func TestKustomizationNamespaceSplice(t *testing.T) {
-	body, err := yaml.Marshal(kustomization("", []string{baseFromOverlay, PDBFile}, []string{StatefulSetPatch}, "a: b\n"))
+	body, err := yaml.Marshal(kustomization("", []string{baseFromOverlay, PDBFile}, nil, []string{StatefulSetPatch}, "a: b\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -26,7 +26,7 @@ func TestKustomizationNamespaceSplice(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want, err := rr.marshal(kustomization(ns, parts.resources, parts.patches, parts.annotations))
+		want, err := rr.marshal(kustomization(ns, parts.resources, parts.components, parts.patches, parts.annotations))
 		if err != nil {
 			t.Fatal(err)
 		}

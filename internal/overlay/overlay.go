@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"path"
+	"strings"
 	"sync"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -37,16 +38,18 @@ const (
 
 // The files of an environment's overlay folder.
 const (
-	KustomizationFile   = "kustomization.yaml"
-	StatefulSetPatch    = "statefulset-patch.yaml"
-	DeploymentPatch     = "deployment-patch.yaml"
-	HPAFile             = "hpa.yaml"
-	PDBFile             = "pdb.yaml"
-	PrometheusRuleFile  = "prometheusrule.yaml"
-	baseFromOverlay     = "../../" + base.Dir
-	hpaSuffix           = "-hpa"
-	pdbSuffix           = "-pdb"
-	phaseAnnotationName = "phasegen-phase-annotation"
+	KustomizationFile  = "kustomization.yaml"
+	StatefulSetPatch   = "statefulset-patch.yaml"
+	DeploymentPatch    = "deployment-patch.yaml"
+	HPAFile            = "hpa.yaml"
+	PDBFile            = "pdb.yaml"
+	PrometheusRuleFile = "prometheusrule.yaml"
+	baseFromOverlay    = "../../" + base.Dir
+	// componentsFromOverlay is templates/components/ as an overlay refers to it.
+	componentsFromOverlay = "../../" + base.ComponentsDir
+	hpaSuffix             = "-hpa"
+	pdbSuffix             = "-pdb"
+	phaseAnnotationName   = "phasegen-phase-annotation"
 )
 
 // EnvDir returns the overlay folder of environment env, relative to the
@@ -232,29 +235,33 @@ type phaseParts struct {
 	annotations string
 	// resources and patches are the kustomization's; kustomization its
 	// body without a namespace (see kustomizationFile).
-	resources, patches []string
-	kustomization      []byte
-	rules              bool // the overlay holds the workloads' PrometheusRules
-	err                error
+	resources, components, patches []string
+	kustomization                  []byte
+	rules                          bool // the overlay holds the workloads' PrometheusRules
+	err                            error
 }
 
 // partsKey picks the parts of a phase, with or without PrometheusRules
 // (spec.prometheusRule.enabled of the environment).
 type partsKey struct {
-	phase *config.Phase
-	rules bool
+	phase      *config.Phase
+	rules      bool
+	components string // the components the kustomization lists, joined
 }
 
 // phaseParts returns the parts of phase, computing them once for each
 // value of rules.
-func (r *Renderer) phaseParts(phase *config.Phase, ws *workload.Set, rules bool) *phaseParts {
+func (r *Renderer) phaseParts(phase *config.Phase, ws *workload.Set, rules bool, components []string) *phaseParts {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	key := partsKey{phase, rules}
+	key := partsKey{phase, rules, strings.Join(components, ",")}
 	if p, ok := r.parts[key]; ok {
 		return p
 	}
 	p := &phaseParts{resources: []string{baseFromOverlay}, rules: rules}
+	for _, c := range components {
+		p.components = append(p.components, path.Join(componentsFromOverlay, c))
+	}
 	r.parts[key] = p
 	for _, w := range ws.All {
 		wp, err := newWorkloadParts(phase, w, ws.Several())
@@ -274,7 +281,7 @@ func (r *Renderer) phaseParts(phase *config.Phase, ws *workload.Set, rules bool)
 	}
 	rr := &renderer{phase: phase}
 	if p.annotations, p.err = rr.annotationTransformer(); p.err == nil {
-		p.kustomization, p.err = printer.Marshal(kustomization("", p.resources, p.patches, p.annotations))
+		p.kustomization, p.err = printer.Marshal(kustomization("", p.resources, p.components, p.patches, p.annotations))
 	}
 	return p
 }
@@ -315,7 +322,7 @@ func (r *Renderer) render(env *config.Environment, phase *config.Phase, what int
 	if err != nil {
 		return nil, fmt.Errorf("render %s: %w", name, err)
 	}
-	parts := r.phaseParts(phase, ws, env.AlertsEnabled())
+	parts := r.phaseParts(phase, ws, env.AlertsEnabled(), env.ComponentsAt(phase))
 	if parts.err != nil {
 		return nil, fmt.Errorf("render %s: %w", name, parts.err)
 	}
@@ -354,6 +361,11 @@ func (r *Renderer) render(env *config.Environment, phase *config.Phase, what int
 	}
 	if what&withBase != 0 {
 		addBase(out, r.base)
+		for _, c := range env.ComponentsAt(phase) {
+			for p, data := range r.base.Components[c] {
+				out[path.Join(base.ComponentsDir, c, p)] = append([]byte(nil), data...)
+			}
+		}
 	}
 	return out, nil
 }

@@ -191,6 +191,8 @@ type envSide struct {
 	// hpaOwned are the workloads the phase autoscales (the Application
 	// leaves their replicas to the HPAs).
 	hpaOwned []argocd.Workload
+	// inputs digests what rendering it reads of its own (Side.inputsOf).
+	inputs [32]byte
 }
 
 func (s Side) lookup(name string) (*envSide, error) {
@@ -206,6 +208,9 @@ func (s Side) lookup(name string) (*envSide, error) {
 		return nil, fmt.Errorf("environment %s: phase %q does not exist in %s (have: %s)", name, e.Spec.Phase, s.Config.Dir, strings.Join(s.Config.PhaseNames(), ", "))
 	}
 	out := &envSide{env: e, phase: p}
+	if s.Base != nil {
+		out.inputs = s.inputsOf(e, p)
+	}
 	if n, ok := s.Config.Next(p); ok {
 		out.next = n.Metadata.Name
 	}
@@ -225,12 +230,11 @@ func sameShared(a, b Side) bool {
 }
 
 // sameInputs reports whether everything rendering reads for the environment
-// is byte-identical: its file, its phase's file and the next phase's name
-// (the shared inputs are compared once, by sameShared).
+// is byte-identical: its file, its phase's files (the phases it extends
+// too), its components and the next phase's name (the shared inputs are
+// compared once, by sameShared).
 func sameInputs(a, b *envSide) bool {
-	return bytes.Equal(a.env.Source.Raw, b.env.Source.Raw) &&
-		bytes.Equal(a.phase.Source.Raw, b.phase.Source.Raw) &&
-		a.next == b.next
+	return a.inputs == b.inputs && a.next == b.next
 }
 
 // start names e and its phases on each side.

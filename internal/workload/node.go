@@ -1,9 +1,15 @@
 package workload
 
 import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 
+	"github.com/coditect/phasegen/internal/base"
 	"github.com/coditect/phasegen/internal/config"
 )
 
@@ -32,6 +38,30 @@ func checkNodeFit(p *config.Phase, s *Set, node *config.Node) config.Problems {
 					w, p.Metadata.Name, q.String(), r.name, r.alloc.String(), r.field))
 			}
 		}
+	}
+	return ps
+}
+
+// checkComponents finds a component an environment or a phase names that
+// templates/components/ lacks.
+func checkComponents(cfg *config.Set, b *base.Base) config.Problems {
+	have := strings.Join(slices.Sorted(maps.Keys(b.Components)), ", ")
+	if have == "" {
+		have = "none"
+	}
+	var ps config.Problems
+	check := func(names []string, problem func(field, format string, args ...any) config.Problem) {
+		for i, n := range names {
+			if _, ok := b.Components[n]; !ok {
+				ps = append(ps, problem(fmt.Sprintf("spec.components[%d]", i), "%q is not a component: there is no templates/components/%s/ with a kustomization.yaml of kind: Component (have: %s)", n, n, have))
+			}
+		}
+	}
+	for _, p := range cfg.Phases {
+		check(p.Spec.Components, p.Problem)
+	}
+	for _, e := range cfg.Environments {
+		check(e.Spec.Components, e.Problem)
 	}
 	return ps
 }

@@ -122,6 +122,7 @@ func Resolve(cfg *config.Set, b *base.Base) (*Set, error) {
 	for _, e := range cfg.Environments {
 		ps = append(ps, checkEnvironment(e, names, have)...)
 	}
+	ps = append(ps, checkComponents(cfg, b)...)
 	if len(ps) > 0 {
 		return nil, ps.Sorted()
 	}
