@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path"
 
+	"github.com/coditect/phasegen/internal/config"
 	"github.com/coditect/phasegen/internal/printer"
 )
 
@@ -61,7 +62,7 @@ func Parent(o ParentOptions) ([]byte, error) {
 			Project: o.Project,
 			Source: &Source{RepoURL: o.RepoURL, TargetRevision: o.Revision, Path: dir,
 				Directory: &Directory{Recurse: true, Include: ParentInclude}},
-			Destination: Destination{Server: "https://kubernetes.default.svc", Namespace: o.Namespace},
+			Destination: Destination{Server: config.DefaultServer, Namespace: o.Namespace},
 			SyncPolicy:  &SyncPolicy{Automated: &Automated{Prune: false, SelfHeal: true}},
 		},
 	}

@@ -342,6 +342,21 @@ func (e *Environment) ApplicationName() string {
 	return e.App + "-" + e.Metadata.Name
 }
 
+// DefaultServer is the in-cluster API server, where an Application that
+// names no destination deploys.
+const DefaultServer = "https://kubernetes.default.svc"
+
+// Cluster is the key of the cluster env's Application deploys to: its
+// spec.argocd.server, or name:<spec.argocd.name>.
+func (e *Environment) Cluster() string {
+	if a := e.Spec.ArgoCD; a.Name != "" {
+		return "name:" + a.Name
+	} else if a.Server != "" {
+		return a.Server
+	}
+	return DefaultServer
+}
+
 // ComponentsAt are the components env's overlay at phase p includes: the
 // phase's, then the environment's, each once.
 func (e *Environment) ComponentsAt(p *Phase) []string {

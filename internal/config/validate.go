@@ -147,10 +147,9 @@ func ParseDuration(s string) (time.Duration, error) {
 }
 
 var (
-	githubRepo  = regexp.MustCompile(`^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$`)
-	branchName  = regexp.MustCompile(`^[A-Za-z0-9._/-]+$`)
-	metricName  = regexp.MustCompile(`^[a-zA-Z_:][a-zA-Z0-9_:]*$`)
-	defaultsSrv = "https://kubernetes.default.svc"
+	githubRepo = regexp.MustCompile(`^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$`)
+	branchName = regexp.MustCompile(`^[A-Za-z0-9._/-]+$`)
+	metricName = regexp.MustCompile(`^[a-zA-Z_:][a-zA-Z0-9_:]*$`)
 )
 
 func validateEnvironment(e *Environment) Problems {
@@ -215,7 +214,7 @@ func validateEnvironment(e *Environment) Problems {
 	case a.Server != "" && a.Name != "":
 		c.fail("spec.argocd.name", "set server or name, not both")
 	case a.Server == "" && a.Name == "":
-		a.Server = defaultsSrv
+		a.Server = DefaultServer
 	case a.Server != "" && !strings.HasPrefix(a.Server, "https://") && !strings.HasPrefix(a.Server, "http://"):
 		c.fail("spec.argocd.server", "%q must be an http(s) URL", a.Server)
 	}

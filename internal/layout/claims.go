@@ -169,7 +169,7 @@ func Shared(list map[string]string, own string, claims []Claim) []Holder {
 // its Application; and those claims.
 func Tree(env *config.Environment, render fileset.Set, built []byte) (fileset.Set, []Claim, error) {
 	name := env.Metadata.Name
-	claims, err := Claims(Cluster(env), built)
+	claims, err := Claims(env.Cluster(), built)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -186,18 +186,3 @@ func Tree(env *config.Environment, render fileset.Set, built []byte) (fileset.Se
 	files[path.Join(EnvTree(name), OwnerFile)] = owner
 	return files, claims, nil
 }
-
-// Cluster is the key of the cluster env's Application deploys to: its
-// spec.argocd.server, or name:<spec.argocd.name>.
-func Cluster(env *config.Environment) string {
-	if a := env.Spec.ArgoCD; a.Name != "" {
-		return "name:" + a.Name
-	} else if a.Server != "" {
-		return a.Server
-	}
-	return DefaultServer
-}
-
-// DefaultServer is the in-cluster API server, where an Application that
-// names no cluster deploys.
-const DefaultServer = "https://kubernetes.default.svc"
