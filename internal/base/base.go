@@ -50,6 +50,8 @@ type Base struct {
 	// Components are the Kustomize components of templates/components/,
 	// by name, each its files by path inside it.
 	Components map[string]fileset.Set
+	// Objects are every object the base's resources declare, in order.
+	Objects []FileObject
 }
 
 // PDB is a PodDisruptionBudget of the base and the file it is in.
@@ -188,6 +190,9 @@ func (b *Base) parse(name string, data []byte) error {
 	m, err := manifest.Decode(data, manifest.Strict)
 	if err != nil {
 		return fmt.Errorf("%s: %w", name, err)
+	}
+	for _, o := range m.Objects {
+		b.Objects = append(b.Objects, FileObject{APIVersion: o.APIVersion, Kind: o.Kind, Name: o.Name, File: name})
 	}
 	for n, s := range m.StatefulSets {
 		if w, ok := b.Workloads[n]; ok {

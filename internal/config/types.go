@@ -271,6 +271,9 @@ type EnvironmentSpec struct {
 	// Components names Kustomize components of templates/components/ the
 	// environment's overlay includes: what differs per environment.
 	Components []string `json:"components"`
+	// OwnsClusterScoped: of the environments on its cluster, this one
+	// deploys the base's cluster-scoped objects; the others leave them out.
+	OwnsClusterScoped bool `json:"ownsClusterScoped"`
 }
 
 // PrometheusRule says whether the environment gets PrometheusRules and

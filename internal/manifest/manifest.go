@@ -22,6 +22,8 @@ import (
 type Object struct {
 	Kind string // e.g. HorizontalPodAutoscaler
 	Name string
+	// APIVersion is the object's, as written (Decode sets it).
+	APIVersion string
 }
 
 func (o Object) String() string { return o.Kind + "/" + o.Name }
@@ -75,7 +77,8 @@ func Decode(stream []byte, s Strictness) (Manifests, error) {
 		kind, _ := doc["kind"].(string)
 		md, _ := doc["metadata"].(map[string]any)
 		name, _ := md["name"].(string)
-		m.Objects = append(m.Objects, Object{Kind: kind, Name: name})
+		apiVersion, _ := doc["apiVersion"].(string)
+		m.Objects = append(m.Objects, Object{Kind: kind, Name: name, APIVersion: apiVersion})
 		switch kind {
 		case "StatefulSet":
 			var sts appsv1.StatefulSet
@@ -126,13 +129,13 @@ func typed(doc map[string]any, out any, s Strictness) error {
 // Removed returns the objects of from that to lacks (by kind and name), in
 // from's order.
 func Removed(from, to []Object) []Object {
-	have := map[Object]bool{}
+	have := map[string]bool{}
 	for _, o := range to {
-		have[o] = true
+		have[o.String()] = true
 	}
 	var out []Object
 	for _, o := range from {
-		if !have[o] {
+		if !have[o.String()] {
 			out = append(out, o)
 		}
 	}

@@ -1,16 +1,20 @@
 package overlay
 
 import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
-	"maps"
 	"sigs.k8s.io/kustomize/api/types"
-	"slices"
 
 	"github.com/coditect/phasegen/internal/autoscaler"
+	"github.com/coditect/phasegen/internal/base"
 	"github.com/coditect/phasegen/internal/printer"
 )
 
@@ -156,4 +160,16 @@ func (r *renderer) annotationTransformer() (string, error) {
 	}
 	b, err := printer.Marshal(t)
 	return string(b), err
+}
+
+// omitFile is the patch that leaves cluster-scoped object o out of an
+// environment whose cluster another environment deploys it to.
+func omitFile(o base.FileObject) string {
+	return "omit-" + strings.ToLower(o.Kind) + "-" + o.Name + ".yaml"
+}
+
+// omitPatch deletes o from the build (a strategic merge's $patch: delete):
+// owner, another environment on the same cluster, deploys it.
+func omitPatch(o base.FileObject, owner string) []byte {
+	return []byte(fmt.Sprintf("# %s deploys it to this cluster (spec.ownsClusterScoped)\napiVersion: %s\nkind: %s\nmetadata:\n  name: %s\n$patch: delete\n", owner, o.APIVersion, o.Kind, o.Name))
 }

@@ -247,14 +247,15 @@ type partsKey struct {
 	phase      *config.Phase
 	rules      bool
 	components string // the components the kustomization lists, joined
+	omit       bool   // leave out the base's cluster-scoped objects
 }
 
 // phaseParts returns the parts of phase, computing them once for each
 // value of rules.
-func (r *Renderer) phaseParts(phase *config.Phase, ws *workload.Set, rules bool, components []string) *phaseParts {
+func (r *Renderer) phaseParts(phase *config.Phase, ws *workload.Set, rules bool, components []string, omit bool) *phaseParts {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	key := partsKey{phase, rules, strings.Join(components, ",")}
+	key := partsKey{phase, rules, strings.Join(components, ","), omit}
 	if p, ok := r.parts[key]; ok {
 		return p
 	}
@@ -278,6 +279,11 @@ func (r *Renderer) phaseParts(phase *config.Phase, ws *workload.Set, rules bool,
 			p.resources = append(p.resources, wp.files.PrometheusRule)
 		}
 		p.patches = append(p.patches, wp.files.Patch)
+	}
+	if omit {
+		for _, o := range r.base.ClusterObjects() {
+			p.patches = append(p.patches, omitFile(o))
+		}
 	}
 	rr := &renderer{phase: phase}
 	if p.annotations, p.err = rr.annotationTransformer(); p.err == nil {
@@ -322,7 +328,8 @@ func (r *Renderer) render(env *config.Environment, phase *config.Phase, what int
 	if err != nil {
 		return nil, fmt.Errorf("render %s: %w", name, err)
 	}
-	parts := r.phaseParts(phase, ws, env.AlertsEnabled(), env.ComponentsAt(phase))
+	owner := workload.ClusterScopedOwner(env, r.cfg.Environments)
+	parts := r.phaseParts(phase, ws, env.AlertsEnabled(), env.ComponentsAt(phase), owner != "")
 	if parts.err != nil {
 		return nil, fmt.Errorf("render %s: %w", name, parts.err)
 	}
@@ -346,6 +353,11 @@ func (r *Renderer) render(env *config.Environment, phase *config.Phase, what int
 			return nil, fmt.Errorf("render %s: prometheus rule of %s: %w", name, wp.w.Name, err)
 		}
 		out[path.Join(dir, wp.files.PrometheusRule)] = wr.withHeader(rule)
+	}
+	if owner != "" {
+		for _, o := range r.base.ClusterObjects() {
+			out[path.Join(dir, omitFile(o))] = rr.withHeader(omitPatch(o, owner))
+		}
 	}
 	k, err := rr.kustomizationFile(parts)
 	if err != nil {

@@ -123,6 +123,7 @@ func Resolve(cfg *config.Set, b *base.Base) (*Set, error) {
 		ps = append(ps, checkEnvironment(e, names, have)...)
 	}
 	ps = append(ps, checkComponents(cfg, b)...)
+	ps = append(ps, checkClusterScoped(cfg, b)...)
 	if len(ps) > 0 {
 		return nil, ps.Sorted()
 	}
