@@ -30,6 +30,10 @@ type Options struct {
 	Phase      string            // the Phase; default current
 	GitOpsRepo string            // OWNER/NAME of the GitOps repository; default a placeholder
 	Containers map[string]string // workload → the container phasegen sizes
+	// Update reads the inputs for a new base only (init --update): the
+	// configuration in place answers which container each workload
+	// sizes, and its own checks ask what it does not answer.
+	Update bool
 	// Skip are the workloads phasegen leaves alone (managed: false): no
 	// phase sizes them, their HPA and PDB stay in the base as they are.
 	Skip []string

@@ -46,16 +46,16 @@ type sizing struct {
 // refuses to evict.
 func (o *Options) sizings(b *base.Base, in inputs, r *Result) ([]sizing, error) {
 	for _, w := range slices.Sorted(maps.Keys(o.Containers)) {
-		if _, ok := b.Workloads[w]; !ok {
+		if _, ok := b.Workloads[w]; !ok && !o.Update {
 			return nil, &ContainerError{Workload: w, Err: fmt.Errorf("a container is named for %s, which is no Deployment or StatefulSet among the inputs (have: %s)", w, strings.Join(b.WorkloadNames(), ", "))}
 		}
 	}
 	for _, w := range o.Skip {
-		if _, ok := b.Workloads[w]; !ok {
+		if _, ok := b.Workloads[w]; !ok && !o.Update {
 			return nil, fmt.Errorf("--skip %s: no Deployment or StatefulSet of that name among the inputs (have: %s)", w, strings.Join(b.WorkloadNames(), ", "))
 		}
 	}
-	if len(o.Skip) == len(b.WorkloadNames()) {
+	if len(o.Skip) == len(b.WorkloadNames()) && !o.Update {
 		return nil, fmt.Errorf("every workload is skipped: phasegen would have nothing to size")
 	}
 	if err := overlapping(b); err != nil {
@@ -77,6 +77,10 @@ func (o *Options) sizings(b *base.Base, in inputs, r *Result) ([]sizing, error) 
 			continue
 		}
 		c, err := w.Container(o.Containers[name])
+		if err != nil && o.Update {
+			// The configuration answers it, or its check asks.
+			c, err = &w.Template.Spec.Containers[0], nil
+		}
 		if err != nil {
 			return nil, &ContainerError{Workload: name, Err: err}
 		}

@@ -19,7 +19,7 @@ type initOptions struct {
 	from                             []string
 	app, namespace, env, phase, repo string
 	containers, skip                 []string
-	includeSecrets                   bool
+	includeSecrets, update           bool
 }
 
 func newInitCmd(a *App) *command {
@@ -58,6 +58,7 @@ the network: a remote resource, base or component is refused at its line.`,
 			fs.StringVar(&opts.repo, "gitops-repo", "", "the GitHub OWNER/NAME of the repository Argo CD reads")
 			fs.StringArrayVar(&opts.containers, "container", nil, "WORKLOAD=NAME: the container phasegen sizes in a workload of several (repeatable)")
 			fs.StringArrayVar(&opts.skip, "skip", nil, "WORKLOAD: leave it as the inputs have it (managed: false): no patch, HPA, PDB or alerts; plan still prices it (repeatable)")
+			fs.BoolVar(&opts.update, "update", false, "re-import the manifests into templates/base, keeping the configuration: refused, naming each file and line, where the configuration no longer fits them")
 			fs.BoolVar(&opts.includeSecrets, "include-secrets", false, "write Secrets with their values into templates/base (by default they are left out, and said)")
 		},
 		run: func(ctx context.Context, g *globalOptions, args []string) error {
@@ -70,6 +71,9 @@ func (a *App) runInit(g *globalOptions, opts *initOptions, args []string) error 
 	from := append(append([]string(nil), opts.from...), args...)
 	if len(from) == 0 {
 		return usagef("init needs --from PATH: the manifests of the app as it runs today")
+	}
+	if opts.update {
+		return a.runInitUpdate(g, opts, from)
 	}
 	containers := map[string]string{}
 	for _, c := range opts.containers {
