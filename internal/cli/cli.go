@@ -65,6 +65,7 @@ type globalOptions struct {
 	ConfigDir    string
 	TemplatesDir string
 	OverlaysDir  string
+	Dir          string // -C: the folder the three are under
 	templatesSet bool
 }
 
@@ -120,6 +121,12 @@ func (e *exitError) Error() string { return e.msg }
 // Run runs one command line.
 func (a *App) Run(ctx context.Context, args []string) int {
 	cmds := a.commands()
+	leading, args, err := leadingGlobals(args)
+	if err != nil {
+		fmt.Fprintf(a.Stderr, "phasegen: %v\n\n", err)
+		a.printUsage(a.Stderr, cmds)
+		return ExitUsage
+	}
 	if len(args) == 0 {
 		a.printUsage(a.Stderr, cmds)
 		return ExitUsage
@@ -145,9 +152,7 @@ func (a *App) Run(ctx context.Context, args []string) int {
 	fs := pflag.NewFlagSet("phasegen "+c.name, pflag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.SortFlags = false
-	fs.StringVar(&g.ConfigDir, "config", "environments", "directory of the phase, environment and capacity configs")
-	fs.StringVar(&g.TemplatesDir, "templates", "templates", "directory holding the Kustomize base in base/ ("+EmbeddedTemplates+": the example's, built in)")
-	fs.StringVar(&g.OverlaysDir, "overlays", "overlays", "directory of the generated overlays")
+	addGlobalFlags(fs, g)
 	help := fs.BoolP("help", "h", false, "show help for this command")
 	if c.setFlags != nil {
 		c.setFlags(fs)
@@ -161,8 +166,9 @@ func (a *App) Run(ctx context.Context, args []string) int {
 		a.printCommandHelp(a.Stdout, c)
 		return ExitOK
 	}
+	applyGlobals(fs, g, leading)
 	g.templatesSet = fs.Changed("templates")
-	err := c.run(ctx, g, fs.Args())
+	err = c.run(ctx, g, fs.Args())
 	return a.exitCode(c, err)
 }
 
