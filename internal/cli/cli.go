@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -121,6 +122,7 @@ func (e *exitError) Error() string { return e.msg }
 // Run runs one command line.
 func (a *App) Run(ctx context.Context, args []string) int {
 	cmds := a.commands()
+	given := args
 	leading, args, err := leadingGlobals(args)
 	if err != nil {
 		fmt.Fprintf(a.Stderr, "phasegen: %v\n\n", err)
@@ -167,6 +169,9 @@ func (a *App) Run(ctx context.Context, args []string) int {
 		return ExitOK
 	}
 	applyGlobals(fs, g, leading)
+	if slices.Contains(appCommands, c.name) && g.Dir == "" && !fs.Changed("config") && leading["config"] == "" && !exists(g.ConfigDir) {
+		return a.runApps(ctx, given)
+	}
 	g.templatesSet = fs.Changed("templates")
 	err = c.run(ctx, g, fs.Args())
 	return a.exitCode(c, err)

@@ -1,0 +1,200 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/coditect/phasegen/internal/config"
+)
+
+// The bounds of the search for apps below a folder.
+const (
+	maxAppDepth = 8
+	maxApps     = 1000
+	maxAppDirs  = 100000
+)
+
+// appCommands act on every app below a folder that is itself no
+// configuration.
+var appCommands = []string{"check", "render", "plan"}
+
+// appDir is one configuration found below the folder phasegen runs in.
+type appDir struct {
+	name, dir string
+}
+
+// findApps walks root for configurations (a folder holding
+// environments/capacity.yaml), skipping hidden folders (.git among them),
+// vendor and node_modules, within the bounds above. Two apps of one name
+// are refused, naming both.
+func findApps(root string) ([]appDir, error) {
+	var out []appDir
+	dirs := 0
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !d.IsDir() {
+			return nil
+		}
+		name := d.Name()
+		if p != root && (strings.HasPrefix(name, ".") || name == "vendor" || name == "node_modules") {
+			return filepath.SkipDir
+		}
+		if dirs++; dirs > maxAppDirs {
+			return fmt.Errorf("more than %d folders below %s: run phasegen in an app's folder or a smaller one", maxAppDirs, root)
+		}
+		if rel, _ := filepath.Rel(root, p); strings.Count(rel, string(filepath.Separator)) >= maxAppDepth {
+			return filepath.SkipDir
+		}
+		capFile := filepath.Join(p, "environments", "capacity.yaml")
+		if _, err := os.Lstat(capFile); err != nil {
+			return nil
+		}
+		app, err := appName(capFile)
+		if err != nil {
+			return err
+		}
+		out = append(out, appDir{name: app, dir: p})
+		if len(out) > maxApps {
+			return fmt.Errorf("more than %d apps below %s", maxApps, root)
+		}
+		return filepath.SkipDir // an app's folder holds no other app
+	})
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(out, func(a, b appDir) int { return strings.Compare(a.name, b.name) })
+	for i := 1; i < len(out); i++ {
+		if out[i].name == out[i-1].name {
+			return nil, fmt.Errorf("two apps are named %s: %s and %s (metadata.name of their capacity.yaml): give each its own name", out[i].name, out[i-1].dir, out[i].dir)
+		}
+	}
+	return out, nil
+}
+
+// appName is the metadata.name of a capacity model file.
+func appName(file string) (string, error) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return "", err
+	}
+	doc, ps := config.Parse(file, data, config.KindCapacityModel)
+	if len(ps) > 0 {
+		return "", ps
+	}
+	return doc.(*config.CapacityModel).Metadata.Name, nil
+}
+
+// runApps runs command (args as given, the command among them) once per app
+// below the current folder, as `phasegen -C APP args…`: every line it
+// prints starts with the app's name; -o json gathers the apps' documents
+// under {"apps": [{"app", "dir", "output"}]}. The exit code is 1 when any
+// app's run failed, else the highest of them (check: 3 when any app is
+// stale).
+func (a *App) runApps(ctx context.Context, args []string) int {
+	apps, err := findApps(".")
+	if err == nil && len(apps) == 0 {
+		err = errors.New("no configuration here or below: run phasegen in an app's folder (one holding environments/ and templates/base/), point --config at one, or start one with `phasegen init --from PATH`")
+	}
+	if err != nil {
+		fmt.Fprintf(a.Stderr, "phasegen %s: %v\n", args[0], a.redact(err.Error()))
+		return ExitError
+	}
+	asJSON := jsonOutput(args[1:])
+	type entry struct {
+		App    string          `json:"app"`
+		Dir    string          `json:"dir"`
+		Output json.RawMessage `json:"output"`
+	}
+	var entries []entry
+	worst := ExitOK
+	for _, app := range apps {
+		sub := *a
+		var out bytes.Buffer
+		errs := &prefixWriter{w: a.Stderr, prefix: app.name + ": "}
+		sub.Stdout, sub.Stderr = &out, errs
+		code := sub.Run(ctx, append([]string{"-C", app.dir}, args...))
+		errs.flush()
+		switch {
+		case code == ExitError || worst == ExitError:
+			worst = ExitError
+		case code > worst:
+			worst = code
+		}
+		if asJSON {
+			if raw := bytes.TrimSpace(out.Bytes()); json.Valid(raw) {
+				entries = append(entries, entry{App: app.name, Dir: filepath.ToSlash(app.dir), Output: raw})
+			}
+			continue
+		}
+		pw := &prefixWriter{w: a.Stdout, prefix: app.name + ": "}
+		_, _ = pw.Write(out.Bytes())
+		pw.flush()
+	}
+	if asJSON {
+		b, err := json.MarshalIndent(struct {
+			Apps []entry `json:"apps"`
+		}{entries}, "", "  ")
+		if err != nil {
+			fmt.Fprintf(a.Stderr, "phasegen %s: %v\n", args[0], err)
+			return ExitError
+		}
+		fmt.Fprintf(a.Stdout, "%s\n", b)
+	}
+	return worst
+}
+
+// jsonOutput reports whether args ask for -o json.
+func jsonOutput(args []string) bool {
+	for i, s := range args {
+		if s == "-o=json" || s == "--output=json" || ((s == "-o" || s == "--output") && i+1 < len(args) && args[i+1] == "json") {
+			return true
+		}
+	}
+	return false
+}
+
+// prefixWriter starts every line written through it with prefix.
+type prefixWriter struct {
+	w       io.Writer
+	prefix  string
+	partial []byte
+}
+
+func (p *prefixWriter) Write(b []byte) (int, error) {
+	p.partial = append(p.partial, b...)
+	for {
+		i := bytes.IndexByte(p.partial, '\n')
+		if i < 0 {
+			return len(b), nil
+		}
+		if _, err := fmt.Fprintf(p.w, "%s%s\n", p.prefix, p.partial[:i]); err != nil {
+			return 0, err
+		}
+		p.partial = p.partial[i+1:]
+	}
+}
+
+// flush writes what is left of a last line without its newline.
+func (p *prefixWriter) flush() {
+	if len(p.partial) > 0 {
+		fmt.Fprintf(p.w, "%s%s\n", p.prefix, p.partial)
+		p.partial = nil
+	}
+}
+
+// exists reports whether p is there (a file, folder or link).
+func exists(p string) bool {
+	_, err := os.Lstat(p)
+	return err == nil
+}
