@@ -77,7 +77,7 @@ func (o *Options) sizings(b *base.Base, in inputs, r *Result) ([]sizing, error) 
 			continue
 		}
 		c, err := w.Container(o.Containers[name])
-		if err != nil && o.Update {
+		if err != nil && o.Update && len(w.Template.Spec.Containers) > 0 {
 			// The configuration answers it, or its check asks.
 			c, err = &w.Template.Spec.Containers[0], nil
 		}

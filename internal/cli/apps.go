@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -96,16 +95,12 @@ func appName(file string) (string, error) {
 }
 
 // runApps runs command (args as given, the command among them) once per app
-// below the current folder, as `phasegen -C APP args…`: every line it
+// of apps (found below the current folder; err when finding them failed), as `phasegen -C APP args…`: every line it
 // prints starts with the app's name; -o json gathers the apps' documents
 // under {"apps": [{"app", "dir", "output"}]}. The exit code is 1 when any
 // app's run failed, else the highest of them (check: 3 when any app is
 // stale).
-func (a *App) runApps(ctx context.Context, args []string) int {
-	apps, err := findApps(".")
-	if err == nil && len(apps) == 0 {
-		err = errors.New("no configuration here or below: run phasegen in an app's folder (one holding environments/ and templates/base/), point --config at one, or start one with `phasegen init --from PATH`")
-	}
+func (a *App) runApps(ctx context.Context, args []string, apps []appDir, err error) int {
 	if err != nil {
 		fmt.Fprintf(a.Stderr, "phasegen %s: %v\n", args[0], a.redact(err.Error()))
 		return ExitError

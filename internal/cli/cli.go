@@ -170,7 +170,10 @@ func (a *App) Run(ctx context.Context, args []string) int {
 	}
 	applyGlobals(fs, g, leading)
 	if slices.Contains(appCommands, c.name) && g.Dir == "" && !fs.Changed("config") && leading["config"] == "" && !exists(g.ConfigDir) {
-		return a.runApps(ctx, given)
+		// With no app below either, the command says where it looked.
+		if apps, err := findApps("."); err != nil || len(apps) > 0 {
+			return a.runApps(ctx, given, apps, err)
+		}
 	}
 	g.templatesSet = fs.Changed("templates")
 	err = c.run(ctx, g, fs.Args())

@@ -90,6 +90,10 @@ func Resolve(cfg *config.Set, b *base.Base) (*Set, error) {
 		if cfg.Capacity != nil {
 			w.Model = cfg.Capacity.For(name)
 		}
+		if w.Model.Unmanaged() && len(bw.Template.Spec.Containers) == 0 {
+			ps = append(ps, config.Problem{File: bw.File, Msg: bw.String() + " has no containers"})
+			continue
+		}
 		if w.Model.Unmanaged() {
 			// Priced as a whole pod: its first container stands for it.
 			w.Container = &bw.Template.Spec.Containers[0]
