@@ -7,11 +7,14 @@ import (
 	"slices"
 
 	"github.com/coditect/phasegen/internal/config"
+	"github.com/coditect/phasegen/internal/workload"
 )
 
 // inputsOf is a digest of what rendering env at phase p reads besides the
 // inputs every environment shares: its file, the files of p and of every
-// phase p extends, and the files of the components its overlay includes.
+// phase p extends, the files of the components its overlay includes, and
+// which other environment on its cluster deploys the base's cluster-scoped
+// objects (its overlay then leaves them out).
 func (s Side) inputsOf(e *config.Environment, p *config.Phase) [sha256.Size]byte {
 	h := sha256.New()
 	put := func(b []byte) {
@@ -38,6 +41,7 @@ func (s Side) inputsOf(e *config.Environment, p *config.Phase) [sha256.Size]byte
 			put(files[f])
 		}
 	}
+	put([]byte(workload.ClusterScopedOwner(e, s.Config.Environments)))
 	var out [sha256.Size]byte
 	h.Sum(out[:0])
 	return out

@@ -187,7 +187,6 @@ func (r *Report) Gates() int {
 type envSide struct {
 	env   *config.Environment
 	phase *config.Phase
-	next  string // the next phase's name: the alerts' runbook names it
 	// hpaOwned are the workloads the phase autoscales (the Application
 	// leaves their replicas to the HPAs).
 	hpaOwned []argocd.Workload
@@ -211,9 +210,6 @@ func (s Side) lookup(name string) (*envSide, error) {
 	if s.Base != nil {
 		out.inputs = s.inputsOf(e, p)
 	}
-	if n, ok := s.Config.Next(p); ok {
-		out.next = n.Metadata.Name
-	}
 	return out, nil
 }
 
@@ -230,12 +226,9 @@ func sameShared(a, b Side) bool {
 }
 
 // sameInputs reports whether everything rendering reads for the environment
-// is byte-identical: its file, its phase's files (the phases it extends
-// too), its components and the next phase's name (the shared inputs are
-// compared once, by sameShared).
-func sameInputs(a, b *envSide) bool {
-	return a.inputs == b.inputs && a.next == b.next
-}
+// is byte-identical (Side.inputsOf; the shared inputs are compared once, by
+// sameShared).
+func sameInputs(a, b *envSide) bool { return a.inputs == b.inputs }
 
 // start names e and its phases on each side.
 func (e *Env) start(name string, from, to *envSide) {
