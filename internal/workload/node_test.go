@@ -3,9 +3,7 @@ package workload
 import (
 	"strings"
 	"testing"
-	"testing/fstest"
 
-	"github.com/coditect/phasegen/internal/base"
 	"github.com/coditect/phasegen/internal/config"
 )
 
@@ -39,22 +37,7 @@ spec:
 
 func nodeSet(t *testing.T, node, sizing string) (*Set, *config.Phase, error) {
 	t.Helper()
-	b, err := base.Load(fstest.MapFS{
-		"base/cassandra.yaml":     {Data: []byte(cassandra)},
-		"base/kustomization.yaml": {Data: []byte("resources: [cassandra.yaml]\n")},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	set, err := config.LoadFS(fstest.MapFS{
-		"c/capacity.yaml":      {Data: []byte("apiVersion: phasegen.dev/v1alpha1\nkind: CapacityModel\nmetadata: {name: db}\nspec:\n  pricing: {cpuCoreHour: 0, storageGBMonth: 0, hoursPerMonth: 720}\n  workloads: {cassandra: {container: cassandra}}\n" + node)},
-		"c/phases/launch.yaml": {Data: []byte("apiVersion: phasegen.dev/v1alpha1\nkind: Phase\nmetadata: {name: launch}\nspec:\n  order: 1\n  users: {min: 1, max: 1}\n  workloads:\n    cassandra:\n      replicas: 3\n" + sizing)},
-	}, "c")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := Resolve(set, b)
-	return s, set.Phases[0], err
+	return resolveApp(t, "cassandra", cassandra, "cassandra: {container: cassandra}", node, "    cassandra:\n      replicas: 3\n"+sizing)
 }
 
 // TestPodAt: what a pod asks, as the API server and the scheduler count

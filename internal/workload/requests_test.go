@@ -28,22 +28,31 @@ spec:
 
 func resolvePhase(t *testing.T, deployment, phase string) error {
 	t.Helper()
+	_, _, err := resolveApp(t, "frontend", deployment, "frontend: {container: server}", "", "    frontend:\n"+phase)
+	return err
+}
+
+// resolveApp resolves a base of one workload (its manifest in file
+// base/<name>.yaml) against a capacity model with entries (and extra
+// spec lines) and one phase, launch, whose spec.workloads is sizing.
+func resolveApp(t *testing.T, name, manifest, entries, extra, sizing string) (*Set, *config.Phase, error) {
+	t.Helper()
 	b, err := base.Load(fstest.MapFS{
-		"base/frontend.yaml":      {Data: []byte(deployment)},
-		"base/kustomization.yaml": {Data: []byte("resources: [frontend.yaml]\n")},
+		"base/" + name + ".yaml":  {Data: []byte(manifest)},
+		"base/kustomization.yaml": {Data: []byte("resources: [" + name + ".yaml]\n")},
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	set, err := config.LoadFS(fstest.MapFS{
-		"c/capacity.yaml":      {Data: []byte("apiVersion: phasegen.dev/v1alpha1\nkind: CapacityModel\nmetadata: {name: shop}\nspec:\n  pricing: {cpuCoreHour: 0, storageGBMonth: 0, hoursPerMonth: 720}\n  workloads: {frontend: {container: server}}\n")},
-		"c/phases/launch.yaml": {Data: []byte("apiVersion: phasegen.dev/v1alpha1\nkind: Phase\nmetadata: {name: launch}\nspec:\n  order: 1\n  users: {min: 1, max: 1}\n  workloads:\n    frontend:\n" + phase)},
+		"c/capacity.yaml":      {Data: []byte("apiVersion: phasegen.dev/v1alpha1\nkind: CapacityModel\nmetadata: {name: shop}\nspec:\n  pricing: {cpuCoreHour: 0, storageGBMonth: 0, hoursPerMonth: 720}\n  workloads: {" + entries + "}\n" + extra)},
+		"c/phases/launch.yaml": {Data: []byte("apiVersion: phasegen.dev/v1alpha1\nkind: Phase\nmetadata: {name: launch}\nspec:\n  order: 1\n  users: {min: 1, max: 1}\n  workloads:\n" + sizing)},
 	}, "c")
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = Resolve(set, b)
-	return err
+	s, err := Resolve(set, b)
+	return s, set.Phases[0], err
 }
 
 // TestResolveRefusesAnHPAWithoutRequests: autoscaling on a utilization of a
