@@ -146,6 +146,9 @@ func Wait(ctx context.Context, o Options) (Result, error) {
 		// answers a byte at a time cannot hold the wait past --timeout.
 		rctx, cancel := context.WithTimeout(ctx, max(deadline.Sub(o.Now()), time.Millisecond))
 		app, err := o.Client.Application(rctx, o.App, q)
+		// Cut by the wait's own deadline: the server's last failure, when
+		// there was one, says more than that cut.
+		cut := err != nil && rctx.Err() != nil && lastErr != nil
 		cancel()
 		now := o.Now()
 		res.Polls++
@@ -153,6 +156,7 @@ func Wait(ctx context.Context, o Options) (Result, error) {
 		switch {
 		case err != nil && ctx.Err() != nil:
 			return res, fmt.Errorf("waiting for %s: %w", o.App, ctx.Err())
+		case cut:
 		case err != nil && argocdapi.Transient(err):
 			lastErr = err
 			fmt.Fprintf(o.Log, "argo cd: %v; retrying\n", err)
