@@ -94,17 +94,22 @@ func appName(file string) (string, error) {
 	return doc.(*config.CapacityModel).Metadata.Name, nil
 }
 
+// appsBelow finds the apps below the current folder for the commands that
+// act on them from there (none for the others).
+func appsBelow(c *command) ([]appDir, error) {
+	if !slices.Contains(appCommands, c.name) && !slices.Contains(appEnvCommands, c.name) && c.name != "review" {
+		return nil, nil
+	}
+	return findApps(".")
+}
+
 // runApps runs command (args as given, the command among them) once per app
-// of apps (found below the current folder; err when finding them failed), as `phasegen -C APP args…`: every line it
+// of apps (found below the current folder), as `phasegen -C APP args…`: every line it
 // prints starts with the app's name; -o json gathers the apps' documents
 // under {"apps": [{"app", "dir", "output"}]}. The exit code is 1 when any
 // app's run failed, else the highest of them (check: 3 when any app is
 // stale).
-func (a *App) runApps(ctx context.Context, args []string, apps []appDir, err error) int {
-	if err != nil {
-		fmt.Fprintf(a.Stderr, "phasegen %s: %v\n", args[0], a.redact(err.Error()))
-		return ExitError
-	}
+func (a *App) runApps(ctx context.Context, args []string, apps []appDir) int {
 	asJSON := jsonOutput(args[1:])
 	type entry struct {
 		App    string          `json:"app"`
@@ -192,4 +197,49 @@ func (p *prefixWriter) flush() {
 func exists(p string) bool {
 	_, err := os.Lstat(p)
 	return err == nil
+}
+
+// appEnvCommands act on one app: at a folder above several, they take
+// APP/ENV arguments or --app APP.
+var appEnvCommands = []string{"build", "diff", "promote", "wait", "status", "tune", "observe", "rules", "parent"}
+
+// pickApp resolves which of apps a command run above them acts on: the
+// one --app names (app), or the one its APP/ENV arguments name (all of one
+// app). It returns that app and the arguments with their APP/ taken off.
+func pickApp(app string, args []string, apps []appDir) (appDir, []string, error) {
+	out := make([]string, len(args))
+	for i, arg := range args {
+		out[i] = arg
+		name, env, ok := strings.Cut(arg, "/")
+		if !ok || name == "" || env == "" || strings.Contains(env, "/") {
+			continue
+		}
+		if app != "" && app != name {
+			return appDir{}, nil, usagef("%s names app %s, but the command acts on app %s: one app per command", arg, name, app)
+		}
+		app, out[i] = name, env
+	}
+	names := make([]string, len(apps))
+	for i, a := range apps {
+		if a.name == app {
+			return a, out, nil
+		}
+		names[i] = a.name
+	}
+	list := strings.Join(names, ", ")
+	if app == "" {
+		return appDir{}, nil, usagef("this folder holds %d apps (%s): name the one to act on, as APP/ENV or with --app APP", len(apps), list)
+	}
+	return appDir{}, nil, usagef("no app named %s below this folder (its apps: %s)", app, list)
+}
+
+// checkAppName refuses --app naming another app than the configuration's
+// own (phasegen run inside one app's folder).
+func checkAppName(app string, g *globalOptions) error {
+	file := filepath.Join(g.ConfigDir, "capacity.yaml")
+	name, err := appName(file)
+	if err != nil || name == app {
+		return err
+	}
+	return usagef("--app %s, but the configuration here (%s) is app %s", app, file, name)
 }

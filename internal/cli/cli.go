@@ -67,6 +67,10 @@ type globalOptions struct {
 	TemplatesDir string
 	OverlaysDir  string
 	Dir          string // -C: the folder the three are under
+	App          string // --app: the app of several below the folder
+	// apps are the apps below the folder review runs at, when it is no
+	// configuration itself.
+	apps         []appDir
 	templatesSet bool
 }
 
@@ -155,6 +159,9 @@ func (a *App) Run(ctx context.Context, args []string) int {
 	fs.SetOutput(io.Discard)
 	fs.SortFlags = false
 	addGlobalFlags(fs, g)
+	if slices.Contains(appEnvCommands, c.name) {
+		fs.StringVar(&g.App, "app", "", "the app to act on, at a folder above several apps (or name it in APP/ENV)")
+	}
 	help := fs.BoolP("help", "h", false, "show help for this command")
 	if c.setFlags != nil {
 		c.setFlags(fs)
@@ -169,14 +176,34 @@ func (a *App) Run(ctx context.Context, args []string) int {
 		return ExitOK
 	}
 	applyGlobals(fs, g, leading)
-	if slices.Contains(appCommands, c.name) && g.Dir == "" && !fs.Changed("config") && leading["config"] == "" && !exists(g.ConfigDir) {
-		// With no app below either, the command says where it looked.
-		if apps, err := findApps("."); err != nil || len(apps) > 0 {
-			return a.runApps(ctx, given, apps, err)
+	g.templatesSet = fs.Changed("templates")
+	args = fs.Args()
+	if g.Dir == "" && !fs.Changed("config") && leading["config"] == "" && !exists(g.ConfigDir) {
+		// Above the apps. With no app below either, the command says
+		// where it looked.
+		apps, err := appsBelow(c)
+		switch {
+		case err != nil:
+			return a.exitCode(c, err)
+		case len(apps) == 0:
+		case slices.Contains(appCommands, c.name):
+			return a.runApps(ctx, given, apps)
+		case c.name == "review":
+			g.apps = apps
+		case slices.Contains(appEnvCommands, c.name):
+			app, rest, err := pickApp(g.App, args, apps)
+			if err != nil {
+				return a.exitCode(c, err)
+			}
+			g.Dir, args = app.dir, rest
+			g.chdir()
+		}
+	} else if g.App != "" {
+		if err := checkAppName(g.App, g); err != nil {
+			return a.exitCode(c, err)
 		}
 	}
-	g.templatesSet = fs.Changed("templates")
-	err = c.run(ctx, g, fs.Args())
+	err = c.run(ctx, g, args)
 	return a.exitCode(c, err)
 }
 
@@ -258,7 +285,7 @@ func (a *App) printUsage(w io.Writer, cmds []*command) {
 	for _, c := range cmds {
 		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.short)
 	}
-	fmt.Fprintln(w, "\nGlobal flags:\n  --config DIR      configs (default environments)\n  --templates DIR   directory holding the Kustomize base in base/ (default templates; "+EmbeddedTemplates+": the example's)\n  --overlays DIR    generated overlays (default overlays)\n  -h, --help        help")
+	fmt.Fprintln(w, "\nGlobal flags:\n  --config DIR      configs (default environments)\n  --templates DIR   directory holding the Kustomize base in base/ (default templates; "+EmbeddedTemplates+": the example's)\n  --overlays DIR    generated overlays (default overlays)\n  -C DIR            read the three under DIR (an app's folder in a config repository)\n  -h, --help        help")
 	fmt.Fprintln(w, "\nRun 'phasegen COMMAND --help' for a command's flags and an example.")
 }
 
@@ -275,7 +302,10 @@ func (a *App) printCommandHelp(w io.Writer, c *command) {
 	if fs.HasFlags() {
 		fmt.Fprintf(w, "\nFlags:\n%s", fs.FlagUsages())
 	}
-	fmt.Fprintln(w, "\nGlobal flags: --config DIR, --templates DIR, --overlays DIR, -h/--help")
+	fmt.Fprintln(w, "\nGlobal flags: --config DIR, --templates DIR, --overlays DIR, -C DIR, -h/--help")
+	if slices.Contains(appEnvCommands, c.name) {
+		fmt.Fprintln(w, "Above several apps: APP/ENV for ENV, or --app APP.")
+	}
 	if c.example != "" {
 		fmt.Fprintf(w, "\nExample:\n%s\n", c.example)
 	}

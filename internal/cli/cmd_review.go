@@ -145,16 +145,12 @@ func (a *App) runReview(ctx context.Context, g *globalOptions, opts *reviewOptio
 	sha := commit.Hash.String()
 	fmt.Fprintf(a.Stderr, "reviewing the working tree against %s (%s)\n", sha[:12], what)
 
-	to, err := a.loadSide(g)
-	if err != nil {
-		return err
+	var rep *review.Report
+	if g.apps != nil {
+		rep, err = a.reviewApps(g, repo, commit, args)
+	} else {
+		rep, err = a.reviewApp(g, repo, commit, args)
 	}
-	from, err := a.loadRevision(g, repo, commit, to.Config)
-	if err != nil {
-		return err
-	}
-	defer batchGC(len(to.Config.Environments))()
-	rep, err := review.Run(review.Input{From: from, To: to, BaseRev: sha, Envs: args, Overrides: gateFlags()})
 	if err != nil {
 		return err
 	}
@@ -197,6 +193,20 @@ func countBuilt(r *review.Report) int {
 		}
 	}
 	return n
+}
+
+// reviewApp reviews the app of g's folders: the working tree against commit.
+func (a *App) reviewApp(g *globalOptions, repo *gittree.Repo, commit *gittree.Commit, envs []string) (*review.Report, error) {
+	to, err := a.loadSide(g)
+	if err != nil {
+		return nil, err
+	}
+	from, err := a.loadRevision(g, repo, commit, to.Config)
+	if err != nil {
+		return nil, err
+	}
+	defer batchGC(len(to.Config.Environments))()
+	return review.Run(review.Input{From: from, To: to, BaseRev: commit.Hash.String(), Envs: envs, Overrides: gateFlags()})
 }
 
 // loadSide loads the working tree's configs and base.

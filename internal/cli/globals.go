@@ -51,6 +51,11 @@ func applyGlobals(fs *pflag.FlagSet, g *globalOptions, leading map[string]string
 			_ = fs.Set(name, v) // string flags: Set cannot fail
 		}
 	}
+	g.chdir()
+}
+
+// chdir puts the three folders under -C DIR (g.Dir), unless absolute.
+func (g *globalOptions) chdir() {
 	if g.Dir == "" {
 		return
 	}

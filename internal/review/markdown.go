@@ -136,9 +136,12 @@ func (m *md) render() string {
 	var b strings.Builder
 	r := m.r
 	b.WriteString(Marker + "\n")
-	if r.App != "" {
+	switch {
+	case r.Apps != nil:
+		fmt.Fprintf(&b, "### phasegen review of %s\n\n", plural(len(r.Apps), "app"))
+	case r.App != "":
 		fmt.Fprintf(&b, "### phasegen review of app %s\n\n", r.App)
-	} else {
+	default:
 		b.WriteString("### phasegen review\n\n")
 	}
 	fmt.Fprintf(&b, "Compared with `%s`: **%d of %s** change their built manifests", short(r.Base), r.Changes(), plural(len(r.Environments), "environment"))
@@ -147,6 +150,9 @@ func (m *md) render() string {
 		fmt.Fprintf(&b, " **%s fire.**", plural(g, "gate"))
 	}
 	b.WriteString("\n\n")
+	if line := r.unchangedApps(); line != "" {
+		b.WriteString(line + "\n\n")
+	}
 	if note := m.cutNote(); note != "" {
 		b.WriteString("> [!NOTE]\n> " + note + "\n\n")
 	}
@@ -166,10 +172,16 @@ func (m *md) render() string {
 	if !m.details {
 		return b.String()
 	}
+	app := ""
 	for i, e := range m.envs {
-		if m.sections[i] {
-			m.section(&b, i, e)
+		if !m.sections[i] {
+			continue
 		}
+		if r.Apps != nil && e.App != app {
+			app = e.App
+			fmt.Fprintf(&b, "\n#### App %s\n", htmlEscape(app))
+		}
+		m.section(&b, i, e)
 	}
 	return b.String()
 }

@@ -55,6 +55,12 @@ func WriteTable(w io.Writer, r *Report) error {
 			fmt.Fprint(w, diff.Join(e.Diffs))
 		}
 	}
+	if line := r.unchangedApps(); line != "" {
+		if len(shown) > 0 {
+			fmt.Fprintln(w)
+		}
+		fmt.Fprintln(w, line)
+	}
 	_, err := fmt.Fprintf(w, "%s\n", r.summaryLine())
 	return err
 }
@@ -76,7 +82,11 @@ func (r *Report) notable() []*Env {
 
 func (r *Report) summaryLine() string {
 	n := len(r.Environments)
-	s := fmt.Sprintf("%d of %s change their built manifests; %d unchanged, %d of them skipped (inputs identical); base %s",
+	s := ""
+	if r.Apps != nil {
+		s = plural(len(r.Apps), "app") + ": "
+	}
+	s += fmt.Sprintf("%d of %s change their built manifests; %d unchanged, %d of them skipped (inputs identical); base %s",
 		r.Changes(), plural(n, "environment"), n-r.Changes(), r.Skipped, short(r.Base))
 	if g := r.Gates(); g > 0 {
 		s += fmt.Sprintf("; %s fire", plural(g, "gate"))
@@ -85,13 +95,17 @@ func (r *Report) summaryLine() string {
 }
 
 func (e *Env) label() string {
+	name := e.Name
+	if e.qualified {
+		name = e.App + "/" + e.Name
+	}
 	switch {
 	case e.Added:
-		return e.Name + " (added)"
+		return name + " (added)"
 	case e.Removed:
-		return e.Name + " (removed)"
+		return name + " (removed)"
 	}
-	return e.Name
+	return name
 }
 
 func (p FromTo) String() string {

@@ -73,16 +73,21 @@ const (
 // Report is the outcome of a review, in the JSON shape docs/json.md documents.
 type Report struct {
 	// App is the app reviewed: the proposed CapacityModel's metadata.name.
-	App          string `json:"app"`
-	Base         string `json:"base"`
-	Environments []Env  `json:"environments"`
-	Skipped      int    `json:"skipped"`
+	// It is empty for a review of several apps (Combine), whose Apps
+	// lists them.
+	App          string     `json:"app,omitempty"`
+	Apps         []AppCount `json:"apps,omitempty"`
+	Base         string     `json:"base"`
+	Environments []Env      `json:"environments"`
+	Skipped      int        `json:"skipped"`
 	// Built counts the kustomize builds run (both sides).
 	Built int `json:"-"`
 }
 
 // Env is the review of one environment.
 type Env struct {
+	// App is the app the environment is of.
+	App         string    `json:"app"`
 	Name        string    `json:"name"`
 	Phase       FromTo    `json:"phase"`
 	Changed     bool      `json:"changed"`
@@ -112,6 +117,9 @@ type Env struct {
 	// Runbook says how to apply an immutable-field change or an Application
 	// move by hand.
 	Runbook string `json:"-"`
+	// qualified: the environment is labelled APP/ENV (a review of several
+	// apps).
+	qualified bool
 }
 
 // FromTo is a phase name on each side; nil where the environment does not
@@ -275,6 +283,7 @@ func Run(in Input) (*Report, error) {
 		}
 		e := &rep.Environments[i]
 		e.start(n, from, to)
+		e.App = rep.App
 		if err := semantic(e, costs, from, to); err != nil {
 			return nil, err
 		}
