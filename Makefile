@@ -42,9 +42,10 @@ lint:
 # actionlint takes about 25 s on 2 cores, once per build cache.
 BROKEN_WORKFLOW = .github/actions/phasegen/testdata/broken-workflow.yml
 APP_WORKFLOW = .github/actions/phasegen/testdata/app-workflow.yml
+MONOREPO_WORKFLOW = .github/actions/phasegen/testdata/monorepo-workflow.yml
 lint-actions:
 	$(GO) tool actionlint
-	$(GO) tool actionlint $(APP_WORKFLOW)
+	$(GO) tool actionlint $(APP_WORKFLOW) $(MONOREPO_WORKFLOW)
 	@out=$$($(GO) tool actionlint -no-color $(BROKEN_WORKFLOW) 2>&1); \
 	if printf '%s\n' "$$out" | grep -q 'input "fail-on-gates" is not defined in action "phasegen review"'; then \
 		echo "actionlint rejects $(BROKEN_WORKFLOW), as it must"; \
