@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/coditect/phasegen/internal/config"
+	"github.com/coditect/phasegen/internal/parallel"
 )
 
 // The bounds of the search for apps below a folder.
@@ -116,29 +117,40 @@ func (a *App) runApps(ctx context.Context, args []string, apps []appDir) int {
 		Dir    string          `json:"dir"`
 		Output json.RawMessage `json:"output"`
 	}
+	// Every app runs on its own core, its output kept and printed in
+	// the apps' order.
+	type result struct {
+		code           int
+		stdout, stderr bytes.Buffer
+	}
+	results := make([]result, len(apps))
+	_ = parallel.Do(len(apps), func(i int) error { // the exit codes say what failed
+		sub := *a
+		sub.Stdout, sub.Stderr = &results[i].stdout, &results[i].stderr
+		results[i].code = sub.Run(ctx, append([]string{"-C", apps[i].dir}, args...))
+		return nil
+	})
 	var entries []entry
 	worst := ExitOK
-	for _, app := range apps {
-		sub := *a
-		var out bytes.Buffer
+	for i, app := range apps {
+		r := &results[i]
 		errs := &prefixWriter{w: a.Stderr, prefix: app.name + ": "}
-		sub.Stdout, sub.Stderr = &out, errs
-		code := sub.Run(ctx, append([]string{"-C", app.dir}, args...))
+		_, _ = errs.Write(r.stderr.Bytes())
 		errs.flush()
 		switch {
-		case code == ExitError || worst == ExitError:
+		case r.code == ExitError || worst == ExitError:
 			worst = ExitError
-		case code > worst:
-			worst = code
+		case r.code > worst:
+			worst = r.code
 		}
 		if asJSON {
-			if raw := bytes.TrimSpace(out.Bytes()); json.Valid(raw) {
+			if raw := bytes.TrimSpace(r.stdout.Bytes()); json.Valid(raw) {
 				entries = append(entries, entry{App: app.name, Dir: filepath.ToSlash(app.dir), Output: raw})
 			}
 			continue
 		}
 		pw := &prefixWriter{w: a.Stdout, prefix: app.name + ": "}
-		_, _ = pw.Write(out.Bytes())
+		_, _ = pw.Write(r.stdout.Bytes())
 		pw.flush()
 	}
 	if asJSON {

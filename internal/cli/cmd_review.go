@@ -154,7 +154,7 @@ func (a *App) runReview(ctx context.Context, g *globalOptions, opts *reviewOptio
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(a.Stderr, "built %d environment(s) on both sides; %d skipped (inputs identical)\n", countBuilt(rep), rep.Skipped)
+	fmt.Fprintf(a.Stderr, "built %d environment(s) on both sides; %d skipped (inputs identical)%s\n", countBuilt(rep), rep.Skipped, unchangedApps(rep))
 
 	command := "phasegen review --base " + sha[:12]
 	switch opts.output {
@@ -183,6 +183,21 @@ func (a *App) runReview(ctx context.Context, g *globalOptions, opts *reviewOptio
 		return &exitError{code: ExitError, msg: fmt.Sprintf("%d gate(s) fire (--fail-on gate)", rep.Gates())}
 	}
 	return nil
+}
+
+// unchangedApps says, for a review of several apps, how many were not
+// loaded (their inputs the same files on both sides).
+func unchangedApps(r *review.Report) string {
+	if r.Apps == nil {
+		return ""
+	}
+	n := 0
+	for _, a := range r.Apps {
+		if a.Unchanged {
+			n++
+		}
+	}
+	return fmt.Sprintf("; %d of %d apps unchanged (not loaded)", n, len(r.Apps))
 }
 
 func countBuilt(r *review.Report) int {

@@ -2,11 +2,13 @@ package cli
 
 import (
 	"fmt"
+	"io/fs"
 	"path/filepath"
 	"slices"
 	"strings"
 
 	"github.com/coditect/phasegen/internal/gittree"
+	"github.com/coditect/phasegen/internal/parallel"
 	"github.com/coditect/phasegen/internal/review"
 )
 
@@ -18,20 +20,34 @@ func (a *App) reviewApps(g *globalOptions, repo *gittree.Repo, commit *gittree.C
 	if err != nil {
 		return nil, err
 	}
+	tree, err := repo.FS(commit)
+	if err != nil {
+		return nil, err
+	}
+	subs := make([]globalOptions, len(g.apps))
+	same := make([]bool, len(g.apps))
+	_ = parallel.Do(len(g.apps), func(i int) error { // sameInputs fails to false
+		subs[i] = *g
+		subs[i].Dir, subs[i].apps = g.apps[i].dir, nil
+		subs[i].chdir()
+		same[i] = sameInputs(repo, tree, &subs[i])
+		return nil
+	})
 	var reports []review.AppReport
-	for _, app := range g.apps {
+	for i, app := range g.apps {
 		envs, ok := want[app.name]
 		if len(want) > 0 && !ok {
 			continue
 		}
-		sub := *g
-		sub.Dir, sub.apps = app.dir, nil
-		sub.chdir()
-		rep, err := a.reviewApp(&sub, repo, commit, envs)
+		if same[i] {
+			reports = append(reports, review.AppReport{App: app.name, Dir: filepath.ToSlash(app.dir)})
+			continue
+		}
+		rep, err := a.reviewApp(&subs[i], repo, commit, envs)
 		if err != nil {
 			return nil, fmt.Errorf("app %s (%s): %w", app.name, app.dir, err)
 		}
-		reports = append(reports, review.AppReport{Dir: filepath.ToSlash(app.dir), Report: rep})
+		reports = append(reports, review.AppReport{App: app.name, Dir: filepath.ToSlash(app.dir), Report: rep})
 	}
 	return review.Combine(commit.Hash.String(), reports), nil
 }
@@ -58,4 +74,21 @@ func appArgs(args []string, apps []appDir) (map[string][]string, error) {
 		want[name] = append(want[name], env)
 	}
 	return want, nil
+}
+
+// sameInputs reports whether an app's configs and templates (all a review
+// reads of it) are the same files in the working tree as in tree: then
+// nothing of it can change, and it is not loaded.
+func sameInputs(repo *gittree.Repo, tree fs.FS, g *globalOptions) bool {
+	dirs := []string{g.ConfigDir}
+	if !(g.templatesSet && g.TemplatesDir == EmbeddedTemplates) {
+		dirs = append(dirs, g.TemplatesDir)
+	}
+	for _, d := range dirs {
+		rel, err := repo.Rel(d)
+		if err != nil || !repo.SameDir(tree, rel, d) {
+			return false
+		}
+	}
+	return true
 }

@@ -73,6 +73,7 @@ func appsRepo(t *testing.T) (string, *gogit.Repository) {
 type appsReview struct {
 	Apps []struct {
 		App, Dir              string
+		Unchanged             bool
 		Environments, Changed int
 	} `json:"apps"`
 	Environments []struct {
@@ -115,6 +116,9 @@ func TestConfigRepositoryOfThreeApps(t *testing.T) {
 	if len(rep.Apps) != 3 || rep.Apps[0].App != "ide" || rep.Apps[1].App != "notes" || rep.Apps[2].App != "shop" || rep.Apps[2].Dir != "apps/shop" {
 		t.Fatalf("apps: %+v", rep.Apps)
 	}
+	if !rep.Apps[0].Unchanged || !rep.Apps[1].Unchanged || rep.Apps[2].Unchanged || rep.Apps[2].Changed != 1 {
+		t.Errorf("ide and notes are not the unchanged apps, or shop's change is not counted: %+v", rep.Apps)
+	}
 	var changed []string
 	for _, e := range rep.Environments {
 		if e.App == "" {
@@ -127,7 +131,7 @@ func TestConfigRepositoryOfThreeApps(t *testing.T) {
 	if strings.Join(changed, " ") != "shop/staging" || rep.Skipped != len(rep.Environments)-1 {
 		t.Errorf("changed %v, %d of %d skipped; want shop/staging alone, every other skipped", changed, rep.Skipped, len(rep.Environments))
 	}
-	if !strings.Contains(stderr, "built 1 environment(s) on both sides") {
+	if !strings.Contains(stderr, "built 1 environment(s) on both sides; 1 skipped (inputs identical); 2 of 3 apps unchanged (not loaded)") {
 		t.Errorf("review built more than the changed environment: %s", stderr)
 	}
 }

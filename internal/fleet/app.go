@@ -16,7 +16,48 @@ import (
 // Environments without spec.workload (each runs the whole base), environment
 // i at phase i mod phases in namespace ns-<i>; dir/templates/base is the
 // example's base.
-func WriteApp(dir, example string, n int) error {
+func WriteApp(dir, example string, n int) error { return writeApp(dir, example, n, "ns") }
+
+// AppName returns the name of the i-th app (0-based) of WriteApps: app-001, …
+func AppName(i int) string { return fmt.Sprintf("app-%03d", i+1) }
+
+// AppsDir is the folder of a config repository's apps (WriteApps).
+const AppsDir = "apps"
+
+// WriteApps lays out a config repository of apps apps under dir, each
+// dir/apps/<AppName(i)> a fleet of envs environments as WriteApp writes
+// one, of examples[i mod len(examples)] renamed AppName(i) (its
+// CapacityModel's metadata.name), its namespaces <app>-<n>.
+func WriteApps(dir string, examples []string, apps, envs int) error {
+	for i := 0; i < apps; i++ {
+		name := AppName(i)
+		appDir := filepath.Join(dir, AppsDir, name)
+		if err := writeApp(appDir, examples[i%len(examples)], envs, name); err != nil {
+			return err
+		}
+		capFile := filepath.Join(appDir, ConfigDir, "capacity.yaml")
+		shipped, err := config.Load(filepath.Join(appDir, ConfigDir))
+		if err != nil {
+			return fmt.Errorf("fleet: %w", err)
+		}
+		data, err := os.ReadFile(capFile)
+		if err != nil {
+			return fmt.Errorf("fleet: %w", err)
+		}
+		old := "\n  name: " + shipped.Capacity.Metadata.Name + "\n"
+		if !strings.Contains(string(data), old) {
+			return fmt.Errorf("fleet: %s: no line %q to rename", capFile, strings.TrimSpace(old))
+		}
+		renamed := strings.Replace(string(data), old, "\n  name: "+name+"\n", 1)
+		if err := os.WriteFile(capFile, []byte(renamed), 0o644); err != nil {
+			return fmt.Errorf("fleet: %w", err)
+		}
+	}
+	return nil
+}
+
+// writeApp is WriteApp with namespaces <nsPrefix>-<n>.
+func writeApp(dir, example string, n int, nsPrefix string) error {
 	if n < 1 {
 		return fmt.Errorf("fleet: need at least one environment, not %d", n)
 	}
@@ -39,7 +80,7 @@ func WriteApp(dir, example string, n int) error {
 	}
 	for i := 0; i < n; i++ {
 		name := Name(i)
-		doc := strings.Replace(environment(name, fmt.Sprintf("ns-%05d", i+1), shipped.Phases[i%len(shipped.Phases)].Metadata.Name),
+		doc := strings.Replace(environment(name, fmt.Sprintf("%s-%05d", nsPrefix, i+1), shipped.Phases[i%len(shipped.Phases)].Metadata.Name),
 			"  workload: coditect-combined\n", "", 1)
 		if err := os.WriteFile(filepath.Join(dir, ConfigDir, name+".yaml"), []byte(doc), 0o644); err != nil {
 			return fmt.Errorf("fleet: %w", err)

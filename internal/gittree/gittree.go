@@ -35,6 +35,9 @@ var ErrLink = errors.New("is a symbolic link in the git tree, which phasegen doe
 type Repo struct {
 	repo *gogit.Repository
 	root string // the work tree's top, absolute
+
+	idxOnce sync.Once
+	idx     *statIndex // nil: no index could be read
 }
 
 // Open opens the repository whose work tree holds dir (dir or one of its

@@ -10,16 +10,20 @@ type AppCount struct {
 	App string `json:"app"`
 	// Dir is the app's folder, relative to where the review ran.
 	Dir string `json:"dir"`
-	// Environments counts the app's environments, Changed those whose
-	// built manifests change.
+	// Unchanged: the app's configs and templates are the same files on
+	// both sides; it was not loaded, and its environments are not listed.
+	Unchanged bool `json:"unchanged,omitempty"`
+	// Environments counts the app's environments (0 when unchanged),
+	// Changed those whose built manifests change.
 	Environments int `json:"environments"`
 	Changed      int `json:"changed"`
 }
 
-// AppReport is one app's review, for Combine.
+// AppReport is one app's review, for Combine: Report is nil for an app
+// whose inputs are the same files on both sides.
 type AppReport struct {
-	Dir    string
-	Report *Report
+	App, Dir string
+	Report   *Report
 }
 
 // Combine joins the reviews of several apps (all against one base
@@ -31,6 +35,10 @@ func Combine(base string, apps []AppReport) *Report {
 	out := &Report{Base: base, Environments: []Env{}, Apps: []AppCount{}}
 	for _, a := range apps {
 		r := a.Report
+		if r == nil {
+			out.Apps = append(out.Apps, AppCount{App: a.App, Dir: a.Dir, Unchanged: true})
+			continue
+		}
 		out.Apps = append(out.Apps, AppCount{App: r.App, Dir: a.Dir, Environments: len(r.Environments), Changed: r.Changes()})
 		for _, e := range r.Environments {
 			e.qualified = true
