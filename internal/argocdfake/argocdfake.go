@@ -46,7 +46,19 @@ const (
 	SyncFailed                 // the operation ends Failed, with a SyncError condition
 	ComparisonError            // Argo CD cannot compare: a ComparisonError condition, sync Unknown
 	Never                      // the new revision is never noticed
+	// SyncRetried: the sync is refused with Message and retried
+	// Scenario.Retries times, one every Scenario.RetryEvery (operation
+	// Running, retryCount and "Retrying attempt #N at T." in its message,
+	// as Argo CD's controller writes them), then ends Failed "(retried N
+	// times)" with a SyncError condition.
+	SyncRetried
 )
+
+// HPAMetricsMessage is the message Argo CD shows for an HPA without its
+// first metrics: the HPA controller's ScalingActive condition
+// (FailedGetResourceMetric), which Argo CD's HPA health check turns into
+// Degraded.
+const HPAMetricsMessage = "the HPA was unable to compute the replica count: failed to get cpu utilization: unable to get metrics for resource cpu: no metrics returned from resource metrics API"
 
 // Scenario is the timeline of one sync, on the virtual clock, from the
 // moment the fake first sees the new head.
@@ -65,6 +77,13 @@ type Scenario struct {
 	// that ends Degraded with Message; the others end Healthy. Without it
 	// every workload of App.Resources ends Degraded.
 	Unhealthy string
+	// MetricsLag, when > 0, keeps every HPA Degraded with
+	// HPAMetricsMessage for that long after the sync (and so the
+	// Application Degraded), as a fresh HPA is until its first metrics.
+	MetricsLag time.Duration
+	// Retries and RetryEvery shape End SyncRetried.
+	Retries    int
+	RetryEvery time.Duration
 }
 
 // Resource is one object the Application manages (status.resources[]).

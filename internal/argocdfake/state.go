@@ -1,6 +1,9 @@
 package argocdfake
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // application returns the Application JSON for a at head; s.mu is held.
 func (s *Server) application(a *appState, head string) map[string]any {
@@ -35,6 +38,16 @@ func (s *Server) application(a *appState, head string) map[string]any {
 		st.healthMsg = "Waiting for rollout to finish: 0 of 10 updated replicas are available..."
 		st.op = &operation{phase: "Running", message: "waiting for completion of hook apps/StatefulSet/" + "coditect-combined", started: a.seen.Add(t2), revision: head}
 		st.reconciled = a.seen.Add(t2)
+	case sc.End == SyncRetried && e < t3+time.Duration(sc.Retries)*sc.RetryEvery:
+		n := int((e-t3)/sc.RetryEvery) + 1
+		st.sync, st.revision = "OutOfSync", head
+		st.op = &operation{phase: "Running", started: a.seen.Add(t2), finished: a.seen.Add(t3 + time.Duration(n-1)*sc.RetryEvery), revision: head, retries: n,
+			message: fmt.Sprintf("%s. Retrying attempt #%d at %s.", sc.Message, n, stamp(a.seen.Add(t3+time.Duration(n)*sc.RetryEvery)))}
+	case sc.End == SyncRetried:
+		st.sync, st.revision = "OutOfSync", head
+		st.op = &operation{phase: "Failed", message: fmt.Sprintf("%s (retried %d times).", sc.Message, sc.Retries), started: a.seen.Add(t2),
+			finished: a.seen.Add(t3 + time.Duration(sc.Retries)*sc.RetryEvery), revision: head, retries: sc.Retries}
+		st.conditions = append(st.conditions, condition{"SyncError", "Failed sync attempt to " + head + ": " + sc.Message})
 	case sc.End == SyncFailed:
 		st.sync, st.revision = "OutOfSync", head
 		st.op = &operation{phase: "Failed", message: sc.Message, started: a.seen.Add(t2), finished: a.seen.Add(t3), revision: head}
@@ -46,6 +59,8 @@ func (s *Server) application(a *appState, head string) map[string]any {
 			st.reconciled = a.seen.Add(t2)
 		}
 		switch end := s.ended(a, now); {
+		case e < t3+sc.MetricsLag:
+			st.health, st.metricsLag = "Degraded", true
 		case e < t4:
 			st.health, st.healthMsg = "Progressing", "Waiting for rollout to finish: 4 of 10 updated replicas are available..."
 		case end == Degraded:
@@ -75,12 +90,16 @@ type status struct {
 	op                *operation
 	reconciled        time.Time
 	conditions        []condition
+	// metricsLag: the HPAs have no metrics yet (Degraded), the workloads
+	// are Healthy.
+	metricsLag bool
 }
 
 type operation struct {
 	phase, message    string
 	started, finished time.Time
 	revision          string
+	retries           int // status.operationState.retryCount
 }
 
 type condition struct{ typ, message string }
@@ -102,6 +121,9 @@ func (a *appState) resources(st status) []any {
 		switch r.Kind {
 		case "Deployment", "StatefulSet":
 			h := map[string]any{"status": st.health}
+			if st.metricsLag {
+				h = map[string]any{"status": "Healthy"}
+			}
 			if st.health == "Degraded" && a.Scenario.Unhealthy != "" && a.Scenario.Unhealthy != r.Kind+"/"+r.Name {
 				h = map[string]any{"status": "Healthy"}
 			} else if st.healthMsg != "" {
@@ -110,6 +132,9 @@ func (a *appState) resources(st status) []any {
 			e["health"] = h
 		case "HorizontalPodAutoscaler":
 			e["health"] = map[string]any{"status": "Healthy"}
+			if st.metricsLag {
+				e["health"] = map[string]any{"status": "Degraded", "message": HPAMetricsMessage}
+			}
 		}
 		out = append(out, e)
 	}
@@ -152,6 +177,9 @@ func (a *appState) json(st status) map[string]any {
 			"message":   op.message,
 			"startedAt": stamp(op.started),
 			"operation": map[string]any{"sync": map[string]any{"revision": op.revision}, "initiatedBy": map[string]any{"automated": true}},
+		}
+		if op.retries > 0 {
+			o["retryCount"] = op.retries
 		}
 		if !op.finished.IsZero() {
 			o["finishedAt"] = stamp(op.finished)

@@ -28,19 +28,23 @@ type waitOptions struct {
 	revision   string
 	timeout    time.Duration
 	healthyFor time.Duration
-	output     string
-	server     string
-	insecure   bool
-	target     targetOptions
-	prom       promOptions
-	noAlerts   bool
+	// metricsGrace and failOnRetry: syncwait.Options' MetricsGrace and
+	// FailOnRetry.
+	metricsGrace time.Duration
+	failOnRetry  bool
+	output       string
+	server       string
+	insecure     bool
+	target       targetOptions
+	prom         promOptions
+	noAlerts     bool
 }
 
 func newWaitCmd(a *App) *command {
 	opts := &waitOptions{}
 	return &command{
 		name:  "wait",
-		usage: "wait ENV [--revision SHA] [--timeout 10m] [--healthy-for 30s] [-o table|json] [--argocd-server HOST] [--insecure] [--repo OWNER/NAME | --git-dir DIR] [--prometheus URL] [--no-alerts]",
+		usage: "wait ENV [--revision SHA] [--timeout 10m] [--healthy-for 30s] [--metrics-grace 2m] [--fail-on-retry] [-o table|json] [--argocd-server HOST] [--insecure] [--repo OWNER/NAME | --git-dir DIR] [--prometheus URL] [--no-alerts]",
 		short: "Wait until Argo CD has synced ENV's Application to a revision and it stays Healthy",
 		long: `After a promotion's pull request is merged, waits until Argo CD has synced
 ENV's Application (<workload>-ENV, the name phasegen renders, also as an
@@ -59,7 +63,15 @@ as promote reads it: from the local repository --git-dir, else from GitHub
 Exits 1 at once when Argo CD reports the revision Degraded, a
 ComparisonError, InvalidSpecError or SyncError condition, or a sync that
 ended Failed or Error (quoting Argo CD's message), and at --timeout naming
-what was still missing. 401/403 mean ARGOCD_AUTH_TOKEN is wrong or lacks
+what was still missing. Two Degraded states are known to pass: an
+Application Degraded only by HPAs whose ScalingActive condition says their
+pods have no metrics yet (a fresh HPA until the metrics pipeline scrapes
+its pods) is waited out for --metrics-grace (default 2m: metrics-server's
+60s resolution plus the HPA controller's 15s sync, with room), and then
+fails saying so; and a sync Argo CD refused and is retrying (operation
+Running, "Retrying attempt #N") is reported at once with the attempt and
+the server's refusal, and fails the wait when Argo CD gives up, or at once
+with --fail-on-retry. 401/403 mean ARGOCD_AUTH_TOKEN is wrong or lacks
 'applications, get' on the Application; 5xx answers and dropped connections
 are retried. Polls back off from 1s, doubling to 15s. Progress goes to
 stderr, one line per state change; the result (-o table or json) to stdout.
@@ -85,6 +97,8 @@ Prometheus URL nothing is queried.`,
 			fs.StringVar(&opts.revision, "revision", "", "commit to wait for, full or abbreviated (default: the head of the gitops branch)")
 			fs.DurationVar(&opts.timeout, "timeout", 10*time.Minute, "give up after this long")
 			fs.DurationVar(&opts.healthyFor, "healthy-for", 30*time.Second, "how long the Application must stay Healthy without a break")
+			fs.DurationVar(&opts.metricsGrace, "metrics-grace", 2*time.Minute, "how long HPAs without their first metrics may keep the Application Degraded")
+			fs.BoolVar(&opts.failOnRetry, "fail-on-retry", false, "exit 1 at Argo CD's first refused sync instead of waiting out its retries")
 			fs.StringVarP(&opts.output, "output", "o", "table", "output format: table or json")
 			fs.StringVar(&opts.server, "argocd-server", "", "Argo CD API server, HOST[:PORT] or a URL (default: ARGOCD_SERVER)")
 			fs.BoolVar(&opts.insecure, "insecure", false, "skip TLS certificate verification of the Argo CD server")
@@ -109,6 +123,8 @@ func (a *App) runWait(ctx context.Context, g *globalOptions, opts *waitOptions, 
 		return usagef("--timeout must be positive")
 	case opts.healthyFor < 0:
 		return usagef("--healthy-for must not be negative")
+	case opts.metricsGrace < 0:
+		return usagef("--metrics-grace must not be negative")
 	case opts.prom.queryTimeout <= 0:
 		return usagef("--query-timeout must be positive")
 	case opts.noAlerts && opts.prom.url(a) == "":
@@ -182,6 +198,7 @@ func (a *App) runWait(ctx context.Context, g *globalOptions, opts *waitOptions, 
 	res, werr := syncwait.Wait(ctx, syncwait.Options{
 		Client: client, Server: client.String(), App: name, Project: env.Spec.ArgoCD.Project, AppNamespace: appNS,
 		Revision: rev, Timeout: opts.timeout, HealthyFor: opts.healthyFor,
+		MetricsGrace: opts.metricsGrace, FailOnRetry: opts.failOnRetry,
 		Now: a.Now, Sleep: a.Sleep, Log: a.Stderr,
 	})
 	out := waitResult{Result: res}

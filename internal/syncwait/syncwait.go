@@ -8,6 +8,11 @@
 // revision Degraded, a ComparisonError, InvalidSpecError or SyncError
 // condition, or a sync of the revision that ended Failed or Error, quoting
 // Argo CD's message; and at the timeout, naming what was still missing.
+// Degraded only because HPAs have no metrics yet (MetricsPending) is
+// waited out for Options.MetricsGrace. A refused sync Argo CD retries
+// (operation Running with a retryCount) is reported at once, with the
+// attempt and the server's refusal, and fails the wait when Argo CD gives
+// up (or at once with Options.FailOnRetry).
 //
 // Polling backs off from 1s, doubling to 15s, and starts again at 1s when
 // the state changes; 5xx answers and dropped connections are retried until
@@ -52,6 +57,26 @@ type Options struct {
 	Sleep                 func(ctx context.Context, d time.Duration) error
 	// Log receives one line per state change and per retried failure.
 	Log io.Writer
+	// MetricsGrace is how long the Application may stay Degraded only
+	// because its HPAs have no metrics yet (MetricsPending) before the
+	// wait fails; 0 fails at once.
+	MetricsGrace time.Duration
+	// FailOnRetry fails the wait at Argo CD's first refused sync of the
+	// revision, instead of waiting while Argo CD retries it.
+	FailOnRetry bool
+}
+
+// MetricsPending are the messages of an HPA's ScalingActive condition
+// (reasons FailedGetResourceMetric, FailedGetPodsMetric,
+// FailedComputeMetricsReplicas) while its pods have no metrics yet, which
+// Argo CD's HPA health check reports Degraded: the HPA controller's words
+// (k8s.io/kubernetes pkg/controller/podautoscaler), found in the
+// condition's message. A fresh HPA shows one until the metrics pipeline
+// has scraped its new pods (metrics-server's resolution, 60 s by default,
+// plus the controller's 15 s sync).
+var MetricsPending = []string{
+	"no metrics returned from resource metrics API",
+	"did not receive metrics for targeted pods (pods might be unready)",
 }
 
 // Result is the last state seen and how the wait ended.
@@ -74,7 +99,16 @@ type Result struct {
 	// Unhealthy are the managed resources Argo CD last reported not
 	// Healthy (the workloads that hold the Application back).
 	Unhealthy []Resource `json:"unhealthy,omitempty"`
-	Error     string     `json:"error,omitempty"`
+	// Retrying is Argo CD's last refused sync of the revision that it is
+	// retrying: the attempt and the server's message.
+	Retrying *Retry `json:"retrying,omitempty"`
+	Error    string `json:"error,omitempty"`
+}
+
+// Retry is a sync Argo CD is retrying.
+type Retry struct {
+	Attempt int64  `json:"attempt"`
+	Message string `json:"message"`
 }
 
 // Resource is a managed resource that is not Healthy.
@@ -136,7 +170,8 @@ func Wait(ctx context.Context, o Options) (Result, error) {
 	refreshed := false
 	last := ""
 	var lastErr error
-	var healthySince time.Time
+	var healthySince, pendingSince time.Time
+	var retried int64
 	for {
 		q := argocdapi.Query{Project: o.Project, AppNamespace: o.AppNamespace}
 		if !refreshed {
@@ -172,11 +207,37 @@ func Wait(ctx context.Context, o Options) (Result, error) {
 				res.Operation = st.OperationState.Phase
 			}
 			res.Unhealthy = unhealthy(app)
-			if err := failure(o, app); err != nil {
+			pending := metricsPending(o, app)
+			if pending == nil {
+				pendingSince = time.Time{}
+			} else if pendingSince.IsZero() {
+				pendingSince = now
+			}
+			graced := pending != nil && now.Sub(pendingSince) < o.MetricsGrace
+			if err := failure(o, app, graced); err != nil {
+				if pending != nil {
+					err = fmt.Errorf("%w (its HPAs had no metrics for the whole %s grace: is the metrics pipeline, metrics-server or an adapter, serving them?)", err, o.MetricsGrace)
+				}
 				res.Error = err.Error()
 				return res, err
 			}
+			res.Retrying = retrying(o, app)
+			if r := res.Retrying; r != nil && r.Attempt != retried {
+				retried = r.Attempt
+				fmt.Fprintf(o.Log, "%s: argo cd refused the sync of %s and is retrying it (attempt #%d): %s\n", o.App, short(o.Revision), r.Attempt, r.Message)
+				if o.FailOnRetry {
+					err := fmt.Errorf("argo cd refused the sync of %s to %s (attempt #%d; Argo CD retries it, this wait stops at the first refusal): %s", o.App, short(o.Revision), r.Attempt, r.Message)
+					res.Error = err.Error()
+					return res, err
+				}
+			}
 			missing := missingFor(o.Revision, app)
+			if graced {
+				missing = append(missing, fmt.Sprintf("first metrics for %s (Degraded until then; %s of the %s grace so far)", describe(pending), now.Sub(pendingSince).Round(time.Second), o.MetricsGrace))
+			}
+			if r := res.Retrying; r != nil {
+				missing = append(missing, fmt.Sprintf("a sync Argo CD accepts (attempt #%d was refused: %s)", r.Attempt, r.Message))
+			}
 			if len(missing) == 0 {
 				if healthySince.IsZero() {
 					healthySince = now
@@ -262,8 +323,44 @@ func (o Options) where() string {
 	return o.App
 }
 
-// failure returns the error that ends the wait at once, or nil.
-func failure(o Options, app *argocdapi.Application) error {
+// metricsPending returns, when app is Degraded at the revision only
+// because HPAs have no metrics yet (every Degraded resource an HPA whose
+// message is one of MetricsPending), those HPAs; else nil.
+func metricsPending(o Options, app *argocdapi.Application) []Resource {
+	st := app.Status
+	if st.Health.Status != "Degraded" || !hasRevision(st.Sync.All(), o.Revision) {
+		return nil
+	}
+	var out []Resource
+	for _, r := range unhealthy(app) {
+		if r.Health != "Degraded" {
+			continue
+		}
+		if r.Kind != "HorizontalPodAutoscaler" || !slices.ContainsFunc(MetricsPending, func(m string) bool { return strings.Contains(r.Message, m) }) {
+			return nil
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// retrying returns the refused sync of the revision that Argo CD is
+// retrying, or nil.
+func retrying(o Options, app *argocdapi.Application) *Retry {
+	op := app.Status.OperationState
+	if op == nil || op.Phase != "Running" || op.RetryCount == 0 {
+		return nil
+	}
+	if revs := op.OperationRevisions(); len(revs) > 0 && !hasRevision(revs, o.Revision) {
+		return nil
+	}
+	return &Retry{Attempt: op.RetryCount, Message: op.Message}
+}
+
+// failure returns the error that ends the wait at once, or nil. graced:
+// the Application is Degraded only by HPAs awaiting metrics, within the
+// grace.
+func failure(o Options, app *argocdapi.Application, graced bool) error {
 	st := app.Status
 	if op := st.OperationState; op != nil && (op.Phase == "Failed" || op.Phase == "Error") {
 		revs := op.OperationRevisions()
@@ -276,7 +373,7 @@ func failure(o Options, app *argocdapi.Application) error {
 			return fmt.Errorf("argo cd reports %s on %s: %s", c.Type, o.App, c.Message)
 		}
 	}
-	if st.Health.Status == "Degraded" && hasRevision(st.Sync.All(), o.Revision) {
+	if st.Health.Status == "Degraded" && hasRevision(st.Sync.All(), o.Revision) && !graced {
 		msg := st.Health.Message
 		bad := unhealthy(app)
 		switch {

@@ -1,0 +1,102 @@
+package syncwait_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coditect/phasegen/internal/argocdfake"
+	"github.com/coditect/phasegen/internal/syncwait"
+)
+
+// waitWith is rig.wait with the options edit changes.
+func (r *rig) waitWith(t *testing.T, edit func(*syncwait.Options)) (syncwait.Result, error) {
+	t.Helper()
+	o := syncwait.Options{
+		Client: r.client, Server: r.url, App: appName, Project: "default", Revision: r.merged,
+		Timeout: 10 * time.Minute, HealthyFor: 30 * time.Second,
+		Now: r.clock.Now, Sleep: r.clock.Sleep, Log: &r.log,
+	}
+	edit(&o)
+	return syncwait.Wait(context.Background(), o)
+}
+
+// A fresh HPA is Degraded until its first metrics: within the grace the
+// wait goes on; without one (the wait before the grace) it fails at once.
+func TestWaitGracesHPAWithoutMetrics(t *testing.T) {
+	sc := rollout
+	sc.MetricsLag = 14 * time.Second
+	r := newRig(t, sc)
+	if _, err := r.waitWith(t, func(o *syncwait.Options) {}); err == nil || !strings.Contains(err.Error(), "Degraded at "+r.merged[:12]+": not Healthy: HorizontalPodAutoscaler") {
+		t.Fatalf("without a grace: %v, want Degraded at once", err)
+	}
+
+	r = newRig(t, sc)
+	res, err := r.waitWith(t, func(o *syncwait.Options) { o.MetricsGrace = 2 * time.Minute })
+	if err != nil || !res.Ready {
+		t.Fatalf("with a 2m grace: %v\n%s", err, r.log.String())
+	}
+	if !strings.Contains(r.log.String(), "health Degraded") {
+		t.Errorf("the Degraded HPA was never seen, so the grace was not tried:\n%s", r.log.String())
+	}
+}
+
+// An HPA that never gets metrics fails the wait when the grace ends, saying
+// so; a Degraded workload beside the waiting HPA is not graced.
+func TestWaitGraceEnds(t *testing.T) {
+	sc := rollout
+	sc.MetricsLag = 5 * time.Minute
+	r := newRig(t, sc)
+	_, err := r.waitWith(t, func(o *syncwait.Options) { o.MetricsGrace = 2 * time.Minute })
+	if err == nil || !strings.Contains(err.Error(), "had no metrics for the whole 2m0s grace") || !strings.Contains(err.Error(), argocdfake.HPAMetricsMessage) {
+		t.Fatalf("error %v", err)
+	}
+	// Degraded from 55s: fails within a poll of 55s + 2m.
+	if el := r.clock.Now().Sub(start); el < 175*time.Second || el > 175*time.Second+syncwait.MaxPoll {
+		t.Errorf("failed %v in, want within a poll of 2m55s", el)
+	}
+
+	sc.Unhealthy = ""
+	sc.End, sc.Message = argocdfake.Degraded, "Pod coditect-combined-3: CrashLoopBackOff"
+	sc.MetricsLag = 0
+	r = newRig(t, sc)
+	if _, err := r.waitWith(t, func(o *syncwait.Options) { o.MetricsGrace = 2 * time.Minute }); err == nil || strings.Contains(err.Error(), "grace") {
+		t.Fatalf("a crashing workload: %v, want Degraded without the grace", err)
+	}
+}
+
+// A refused sync Argo CD retries is reported at once with the attempt and
+// the server's refusal; the wait fails when Argo CD gives up, long before
+// the timeout, or at the first refusal with FailOnRetry.
+func TestWaitRetriedSync(t *testing.T) {
+	const refusal = `one or more objects failed to apply, reason: admission webhook "validate.kyverno.svc" denied the request: resource limits are required`
+	sc := rollout
+	sc.End, sc.Message, sc.Retries, sc.RetryEvery = argocdfake.SyncRetried, refusal, 5, 30*time.Second
+	r := newRig(t, sc)
+	res, err := r.waitWith(t, func(o *syncwait.Options) {})
+	if err == nil || !strings.Contains(err.Error(), "ended Failed: "+refusal+" (retried 5 times).") {
+		t.Fatalf("error %v\n%s", err, r.log.String())
+	}
+	// Retried from 55s, every 30s, 5 times: Argo CD gives up at 3m25s.
+	if el := r.clock.Now().Sub(start); el < 205*time.Second || el > 205*time.Second+syncwait.MaxPoll {
+		t.Errorf("failed %v in, want within a poll of Argo CD giving up at 3m25s", el)
+	}
+	log := r.log.String()
+	first := strings.Index(log, "argo cd refused the sync of "+r.merged[:12]+" and is retrying it (attempt #1): "+refusal+". Retrying attempt #1 at")
+	if first < 0 || !strings.Contains(log, "(attempt #5)") {
+		t.Errorf("the attempts are not reported:\n%s", log)
+	}
+	if res.Retrying == nil || res.Retrying.Attempt != 5 {
+		t.Errorf("result's retrying %+v", res.Retrying)
+	}
+
+	r = newRig(t, sc)
+	_, err = r.waitWith(t, func(o *syncwait.Options) { o.FailOnRetry = true })
+	if err == nil || !strings.Contains(err.Error(), "(attempt #1; Argo CD retries it, this wait stops at the first refusal): "+refusal) {
+		t.Fatalf("with FailOnRetry: %v", err)
+	}
+	if el := r.clock.Now().Sub(start); el < 55*time.Second || el > 55*time.Second+syncwait.MaxPoll {
+		t.Errorf("failed %v in, want within a poll of the first refusal at 55s", el)
+	}
+}
