@@ -194,47 +194,13 @@ func (c *Client) Application(ctx context.Context, name string, q Query) (*Applic
 }
 
 func (c *Client) application(ctx context.Context, name string, q Query) (*Application, error) {
-	u := *c.base
-	u.Path = c.base.Path + "/api/v1/applications/" + url.PathEscape(name)
 	v := url.Values{}
 	if q.Refresh != "" {
 		v.Set("refresh", q.Refresh)
 	}
-	if q.Project != "" {
-		v.Set("project", q.Project)
-	}
-	if q.AppNamespace != "" {
-		v.Set("appNamespace", q.AppNamespace)
-	}
-	u.RawQuery = v.Encode()
-	shown := u.Redacted()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	body, shown, err := c.get(ctx, "/api/v1/applications/"+url.PathEscape(name), q, v)
 	if err != nil {
-		return nil, fmt.Errorf("argo cd GET %s: %w", shown, err)
-	}
-	req.Header.Set("Accept", "application/json")
-	if c.token != "" {
-		req.Header.Set("Authorization", "Bearer "+c.token)
-	}
-	resp, err := c.hc.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("argo cd GET %s: %w", shown, err)
-	}
-	defer resp.Body.Close()
-	body, err := httpbody.Read(resp.Body, MaxBody)
-	switch {
-	case errors.Is(err, httpbody.ErrTooLarge):
-		return nil, fmt.Errorf("argo cd GET %s (HTTP %d): %w", shown, resp.StatusCode, err)
-	case err != nil:
-		return nil, fmt.Errorf("argo cd GET %s: reading the answer: %w", shown, err)
-	}
-	if resp.StatusCode != http.StatusOK {
-		e := apiError(shown, resp.StatusCode, body)
-		e.Message = secret.Untrusted(e.Message, c.token)
-		return nil, e
-	}
-	if err := httpbody.NotJSON(body, resp.Header.Get("Content-Type")); err != nil {
-		return nil, fmt.Errorf("argo cd GET %s: %w", shown, secret.Error(err, c.token))
+		return nil, err
 	}
 	var app Application
 	if err := json.Unmarshal(body, &app); err != nil {
@@ -247,6 +213,50 @@ func (c *Client) application(ctx context.Context, name string, q Query) (*Applic
 	// no control character reaches the output.
 	secret.UntrustedFields(&app, c.token)
 	return &app, nil
+}
+
+// get reads path under the server with the query v and q's project and
+// appNamespace: the body of a 200 JSON answer, and the URL as shown.
+func (c *Client) get(ctx context.Context, path string, q Query, v url.Values) ([]byte, string, error) {
+	u := *c.base
+	u.Path = c.base.Path + path
+	if q.Project != "" {
+		v.Set("project", q.Project)
+	}
+	if q.AppNamespace != "" {
+		v.Set("appNamespace", q.AppNamespace)
+	}
+	u.RawQuery = v.Encode()
+	shown := u.Redacted()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return nil, shown, fmt.Errorf("argo cd GET %s: %w", shown, err)
+	}
+	req.Header.Set("Accept", "application/json")
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return nil, shown, fmt.Errorf("argo cd GET %s: %w", shown, err)
+	}
+	defer resp.Body.Close()
+	body, err := httpbody.Read(resp.Body, MaxBody)
+	switch {
+	case errors.Is(err, httpbody.ErrTooLarge):
+		return nil, shown, fmt.Errorf("argo cd GET %s (HTTP %d): %w", shown, resp.StatusCode, err)
+	case err != nil:
+		return nil, shown, fmt.Errorf("argo cd GET %s: reading the answer: %w", shown, err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		e := apiError(shown, resp.StatusCode, body)
+		e.Message = secret.Untrusted(e.Message, c.token)
+		return nil, shown, e
+	}
+	if err := httpbody.NotJSON(body, resp.Header.Get("Content-Type")); err != nil {
+		return nil, shown, fmt.Errorf("argo cd GET %s: %w", shown, secret.Error(err, c.token))
+	}
+	return body, shown, nil
 }
 
 func apiError(shown string, status int, body []byte) *APIError {

@@ -84,11 +84,21 @@ type Scenario struct {
 	// Retries and RetryEvery shape End SyncRetried.
 	Retries    int
 	RetryEvery time.Duration
+	// Lagging, when > 0, keeps every workload at LaggingReplicas pods
+	// (all of them updated and available, so Argo CD calls it Healthy)
+	// for that long after it became Healthy, before it reaches its
+	// Resource.Replicas: an HPA that still holds the previous phase's
+	// count and scales up to the new floor afterwards.
+	Lagging         time.Duration
+	LaggingReplicas int32
 }
 
 // Resource is one object the Application manages (status.resources[]).
 type Resource struct {
 	Group, Version, Kind, Name string
+	// Replicas is a workload's pod count once the sync has landed
+	// (default 10); its live object is served by managed-resources.
+	Replicas int32
 }
 
 // App is one Application the fake serves.
@@ -182,7 +192,7 @@ func (s *Server) Add(app App, synced string) {
 		app.Project = "default"
 	}
 	if app.Resources == nil {
-		app.Resources = []Resource{{Group: "apps", Version: "v1", Kind: "StatefulSet", Name: "coditect-combined"},
+		app.Resources = []Resource{{Group: "apps", Version: "v1", Kind: "StatefulSet", Name: "coditect-combined", Replicas: 10},
 			{Group: "autoscaling", Version: "v2", Kind: "HorizontalPodAutoscaler", Name: "coditect-combined-hpa"}}
 	}
 	if app.DestNamespace == "" {
@@ -266,6 +276,7 @@ func (s *Server) answer(r *http.Request, call *Call) (int, []byte, bool) {
 		return http.StatusUnauthorized, errorBody(16, "invalid session: token signature is invalid"), false
 	}
 	name, ok := strings.CutPrefix(r.URL.Path, "/api/v1/applications/")
+	name, managed := strings.CutSuffix(name, "/managed-resources")
 	if r.Method != http.MethodGet || !ok || name == "" || strings.Contains(name, "/") {
 		return http.StatusNotFound, errorBody(5, "Not Found"), false
 	}
@@ -277,7 +288,13 @@ func (s *Server) answer(r *http.Request, call *Call) (int, []byte, bool) {
 	if err != nil {
 		return http.StatusInternalServerError, errorBody(13, "rpc error: code = Unknown desc = failed to resolve revision: "+err.Error()), false
 	}
-	b, err := json.Marshal(s.application(a, head))
+	var doc any
+	if managed {
+		doc = a.managed(s.status(a, head), r.URL.Query())
+	} else {
+		doc = a.json(s.status(a, head))
+	}
+	b, err := json.Marshal(doc)
 	if err != nil {
 		return http.StatusInternalServerError, errorBody(13, err.Error()), false
 	}

@@ -1,12 +1,15 @@
 package argocdfake
 
 import (
+	"encoding/json"
 	"fmt"
+	"net/url"
+	"strings"
 	"time"
 )
 
-// application returns the Application JSON for a at head; s.mu is held.
-func (s *Server) application(a *appState, head string) map[string]any {
+// status is the Application's state for a at head; s.mu is held.
+func (s *Server) status(a *appState, head string) status {
 	now := s.opts.Now()
 	sc := a.Scenario
 	if head != a.target && head != a.synced {
@@ -16,7 +19,7 @@ func (s *Server) application(a *appState, head string) map[string]any {
 		a.target, a.seen = head, now
 	}
 	st := status{
-		sync: "Synced", revision: a.synced, health: "Healthy",
+		sync: "Synced", revision: a.synced, health: "Healthy", generation: 1, rollout: landed,
 		op:         &operation{phase: "Succeeded", message: "successfully synced (all tasks run)", started: a.baseAt, finished: a.baseAt, revision: a.synced},
 		reconciled: now,
 	}
@@ -34,6 +37,7 @@ func (s *Server) application(a *appState, head string) map[string]any {
 	case e < t2:
 		st.sync, st.revision = "OutOfSync", head
 	case e < t3:
+		st.generation, st.rollout = 2, syncing
 		st.sync, st.revision, st.health = "OutOfSync", head, "Progressing"
 		st.healthMsg = "Waiting for rollout to finish: 0 of 10 updated replicas are available..."
 		st.op = &operation{phase: "Running", message: "waiting for completion of hook apps/StatefulSet/" + "coditect-combined", started: a.seen.Add(t2), revision: head}
@@ -53,6 +57,13 @@ func (s *Server) application(a *appState, head string) map[string]any {
 		st.op = &operation{phase: "Failed", message: sc.Message, started: a.seen.Add(t2), finished: a.seen.Add(t3), revision: head}
 		st.conditions = append(st.conditions, condition{"SyncError", "Failed sync attempt to " + head + ": " + sc.Message})
 	default:
+		st.generation = 2
+		switch {
+		case e < t4:
+			st.rollout = halfway
+		case e < t4+sc.Lagging:
+			st.rollout = lagging
+		}
 		st.sync, st.revision = "Synced", head
 		st.op = &operation{phase: "Succeeded", message: "successfully synced (all tasks run)", started: a.seen.Add(t2), finished: a.seen.Add(t3), revision: head}
 		if e < t3+sc.Stale {
@@ -69,7 +80,7 @@ func (s *Server) application(a *appState, head string) map[string]any {
 			st.health, st.healthMsg = "Progressing", "Waiting for rollout to finish: 9 of 10 updated replicas are available..."
 		}
 	}
-	return a.json(st)
+	return st
 }
 
 // ended returns how a's current sync has ended by now, or -1 while it runs.
@@ -93,7 +104,21 @@ type status struct {
 	// metricsLag: the HPAs have no metrics yet (Degraded), the workloads
 	// are Healthy.
 	metricsLag bool
+	// generation is the workloads' metadata.generation (2 once the sync
+	// applied the new revision); rollout how far their pods are.
+	generation int64
+	rollout    rollout
 }
+
+// rollout is how far a workload's pods are.
+type rollout int
+
+const (
+	landed  rollout = iota // every pod of Resource.Replicas updated and available
+	syncing                // the new spec applied, not yet observed
+	halfway                // observed, half the pods updated and available
+	lagging                // Scenario.LaggingReplicas pods, all updated and available
+)
 
 type operation struct {
 	phase, message    string
@@ -139,6 +164,41 @@ func (a *appState) resources(st status) []any {
 		out = append(out, e)
 	}
 	return out
+}
+
+// managed is the managed-resources answer: every resource (of the group q
+// asks for) with its live object as JSON text, a workload's status following
+// st's rollout, as Argo CD's ResourceDiff carries it.
+func (a *appState) managed(st status, q url.Values) map[string]any {
+	items := []any{}
+	for _, r := range a.Resources {
+		if g := q.Get("group"); g != "" && g != r.Group {
+			continue
+		}
+		live := map[string]any{
+			"apiVersion": strings.TrimPrefix(r.Group+"/"+r.Version, "/"), "kind": r.Kind,
+			"metadata": map[string]any{"name": r.Name, "namespace": a.DestNamespace, "generation": st.generation},
+		}
+		if r.Kind == "Deployment" || r.Kind == "StatefulSet" {
+			spec, updated, ready := r.Replicas, r.Replicas, r.Replicas
+			observed := st.generation
+			switch st.rollout {
+			case syncing:
+				updated, ready, observed = 0, r.Replicas, st.generation-1
+			case halfway:
+				updated, ready = r.Replicas/2, r.Replicas/2
+			case lagging:
+				spec, updated, ready = a.Scenario.LaggingReplicas, a.Scenario.LaggingReplicas, a.Scenario.LaggingReplicas
+			}
+			live["spec"] = map[string]any{"replicas": spec}
+			live["status"] = map[string]any{"observedGeneration": observed, "replicas": spec, "updatedReplicas": updated,
+				"readyReplicas": ready, "availableReplicas": ready}
+		}
+		text, _ := json.Marshal(live)
+		items = append(items, map[string]any{"group": r.Group, "kind": r.Kind, "namespace": a.DestNamespace, "name": r.Name,
+			"liveState": string(text), "targetState": string(text)})
+	}
+	return map[string]any{"items": items}
 }
 
 // json lays st out as the Argo CD API does.

@@ -54,7 +54,12 @@ is healthy:
 status.sync.revision (or revisions) is the revision, status.sync.status is
 Synced, no operation is Running, status.reconciledAt is not before
 status.operationState.finishedAt, and status.health.status has been Healthy
-for --healthy-for without a break (a flap starts the count again).
+for --healthy-for without a break (a flap starts the count again), counted
+only once the phase has landed: every workload the phase sizes has observed
+its current generation and runs at least the phase's floor (HPA minReplicas
+or the fixed replicas) of updated, available pods, read from Argo CD's
+managed resources (Argo CD calls a workload Healthy at the previous phase's
+count while its HPA has yet to scale it up).
 
 The revision defaults to the head of the environment's gitops branch, read
 as promote reads it: from the local repository --git-dir, else from GitHub
@@ -194,11 +199,17 @@ func (a *App) runWait(ctx context.Context, g *globalOptions, opts *waitOptions, 
 	if ns := env.Spec.ArgoCD.ApplicationNamespace(); ns != argocd.Namespace {
 		appNS, in = ns, " in namespace "+ns
 	}
-	fmt.Fprintf(a.Stderr, "waiting up to %s for Application %s%s on %s to sync %s and stay Healthy for %s\n", opts.timeout, name, in, client, rev, opts.healthyFor)
+	ws, err := a.loadWorkloads(g, cfg)
+	if err != nil {
+		return err
+	}
+	floors := phaseFloors(ws, phase)
+	fmt.Fprintf(a.Stderr, "waiting up to %s for Application %s%s on %s to sync %s, land phase %s (%s) and stay Healthy for %s\n",
+		opts.timeout, name, in, client, rev, phase.Metadata.Name, describeFloors(floors), opts.healthyFor)
 	res, werr := syncwait.Wait(ctx, syncwait.Options{
 		Client: client, Server: client.String(), App: name, Project: env.Spec.ArgoCD.Project, AppNamespace: appNS,
 		Revision: rev, Timeout: opts.timeout, HealthyFor: opts.healthyFor,
-		MetricsGrace: opts.metricsGrace, FailOnRetry: opts.failOnRetry,
+		MetricsGrace: opts.metricsGrace, FailOnRetry: opts.failOnRetry, Workloads: floors,
 		Now: a.Now, Sleep: a.Sleep, Log: a.Stderr,
 	})
 	out := waitResult{Result: res}
@@ -211,7 +222,7 @@ func (a *App) runWait(ctx context.Context, g *globalOptions, opts *waitOptions, 
 		out.BranchHead = a.headAfter(after, head, env.Spec.GitOps.Branch, rev)
 	}
 	if werr == nil && prom != nil {
-		out.Alerts, aerr = a.waitAlerts(after, g, prom, cfg, env, phase)
+		out.Alerts, aerr = a.waitAlerts(after, ws, prom, env, phase)
 	}
 	if res.Polls > 0 {
 		if err := a.printWait(opts.output, out); err != nil {
@@ -257,15 +268,7 @@ func (a *App) headAfter(ctx context.Context, head func(context.Context) (string,
 
 // waitAlerts asks Prometheus, in one query, which of phase's alerts fire
 // for env now, and says so on stderr.
-func (a *App) waitAlerts(ctx context.Context, g *globalOptions, prom *promapi.Client, cfg *config.Set, env *config.Environment, phase *config.Phase) (*observe.AlertReport, error) {
-	b, err := a.loadBase(g)
-	if err != nil {
-		return nil, err
-	}
-	ws, err := workload.Resolve(cfg, b)
-	if err != nil {
-		return nil, err
-	}
+func (a *App) waitAlerts(ctx context.Context, ws *workload.Set, prom *promapi.Client, env *config.Environment, phase *config.Phase) (*observe.AlertReport, error) {
 	var names []string
 	for _, w := range ws.All {
 		for _, n := range alerts.Names(phase.For(w.Name), alerts.For(w, ws.Several())) {
@@ -280,6 +283,36 @@ func (a *App) waitAlerts(ctx context.Context, g *globalOptions, prom *promapi.Cl
 	}
 	fmt.Fprintf(a.Stderr, "prometheus %s: %s\n", r.Prometheus, r.Summary())
 	return r, nil
+}
+
+// loadWorkloads loads the templates base and resolves the app's workloads.
+func (a *App) loadWorkloads(g *globalOptions, cfg *config.Set) (*workload.Set, error) {
+	b, err := a.loadBase(g)
+	if err != nil {
+		return nil, err
+	}
+	return workload.Resolve(cfg, b)
+}
+
+// phaseFloors are the workloads phase sizes, each with the pods it always
+// runs there (the HPA floor or the fixed count): the phase has landed when
+// each runs at least that many updated, available pods.
+func phaseFloors(ws *workload.Set, phase *config.Phase) []syncwait.Workload {
+	var out []syncwait.Workload
+	for _, w := range ws.All {
+		if v := phase.For(w.Name); v != nil {
+			out = append(out, syncwait.Workload{Kind: w.Kind, Name: w.Name, Floor: v.MinReplicas()})
+		}
+	}
+	return out
+}
+
+func describeFloors(ws []syncwait.Workload) string {
+	parts := make([]string, len(ws))
+	for i, w := range ws {
+		parts[i] = fmt.Sprintf("%s %s at %d or more pods", w.Kind, w.Name, w.Floor)
+	}
+	return strings.Join(parts, ", ")
 }
 
 // gitopsHead reads the head of env's gitops branch from the target promote

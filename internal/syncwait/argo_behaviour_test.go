@@ -100,3 +100,62 @@ func TestWaitRetriedSync(t *testing.T) {
 		t.Errorf("failed %v in, want within a poll of the first refusal at 55s", el)
 	}
 }
+
+// Argo CD calls a StatefulSet Healthy at the previous phase's 10 pods
+// while its HPA has yet to scale it to the new floor of 34: without the
+// workloads the wait returns there; with them it waits until the floor is
+// updated and available.
+func TestWaitPhaseLanded(t *testing.T) {
+	sc := rollout
+	sc.Lagging, sc.LaggingReplicas = time.Minute, 10
+	lagging := func(t *testing.T) *rig {
+		t.Helper()
+		r := newRigWith(t, sc, []argocdfake.Resource{
+			{Group: "apps", Version: "v1", Kind: "StatefulSet", Name: "coditect-combined", Replicas: 34},
+			{Group: "autoscaling", Version: "v2", Kind: "HorizontalPodAutoscaler", Name: "coditect-combined-hpa"},
+		})
+		return r
+	}
+	r := lagging(t)
+	if res, err := r.waitWith(t, func(o *syncwait.Options) { o.HealthyFor = 0 }); err != nil || !res.Ready {
+		t.Fatalf("without workloads: %v", err)
+	}
+	if el := r.clock.Now().Sub(start); el > 95*time.Second+syncwait.MaxPoll {
+		t.Fatalf("without workloads the wait ended at %v, not at Argo CD's Healthy", el)
+	}
+
+	r = lagging(t)
+	res, err := r.waitWith(t, func(o *syncwait.Options) {
+		o.HealthyFor = 0
+		o.Workloads = []syncwait.Workload{{Kind: "StatefulSet", Name: "coditect-combined", Floor: 34}}
+	})
+	if err != nil || !res.Ready {
+		t.Fatalf("with workloads: %v\n%s", err, r.log.String())
+	}
+	// Healthy at 95s with 10 pods; 34 from 155s.
+	if el := r.clock.Now().Sub(start); el < 155*time.Second || el > 155*time.Second+syncwait.MaxPoll {
+		t.Errorf("the wait ended at %v, want within a poll of the floor reached at 2m35s", el)
+	}
+	managed := 0
+	for _, c := range r.fake.Calls() {
+		if strings.HasSuffix(c.Path, "/managed-resources") {
+			managed++
+			if c.Query != "group=apps&project=default" {
+				t.Errorf("managed-resources query %q", c.Query)
+			}
+		}
+	}
+	if managed == 0 || managed > res.Polls {
+		t.Errorf("%d managed-resources calls over %d polls: at most one per poll", managed, res.Polls)
+	}
+
+	// Timed out at the lagging count, it names the workload and its pods.
+	r = lagging(t)
+	_, err = r.waitWith(t, func(o *syncwait.Options) {
+		o.Timeout, o.HealthyFor = 2*time.Minute, 0
+		o.Workloads = []syncwait.Workload{{Kind: "StatefulSet", Name: "coditect-combined", Floor: 34}}
+	})
+	if err == nil || !strings.Contains(err.Error(), "StatefulSet coditect-combined at the phase's floor of 34 pods (10 updated, 10 available)") {
+		t.Fatalf("timeout: %v", err)
+	}
+}

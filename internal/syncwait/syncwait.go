@@ -12,7 +12,9 @@
 // waited out for Options.MetricsGrace. A refused sync Argo CD retries
 // (operation Running with a retryCount) is reported at once, with the
 // attempt and the server's refusal, and fails the wait when Argo CD gives
-// up (or at once with Options.FailOnRetry).
+// up (or at once with Options.FailOnRetry). With Options.Workloads, the
+// Healthy count starts only once each has landed at the phase's floor of
+// pods (read from the managed resources).
 //
 // Polling backs off from 1s, doubling to 15s, and starts again at 1s when
 // the state changes; 5xx answers and dropped connections are retried until
@@ -38,9 +40,19 @@ const (
 	MaxPoll   = 15 * time.Second
 )
 
-// Getter reads an Application; *argocdapi.Client is one.
+// Getter reads an Application and its managed resources;
+// *argocdapi.Client is one.
 type Getter interface {
 	Application(ctx context.Context, name string, q argocdapi.Query) (*argocdapi.Application, error)
+	ManagedResources(ctx context.Context, name, group string, q argocdapi.Query) ([]argocdapi.ManagedResource, error)
+}
+
+// Workload is a Deployment or StatefulSet of the environment and the
+// phase's floor of pods: the phase has landed when each has observed its
+// current generation and runs at least Floor updated, available pods.
+type Workload struct {
+	Kind, Name string
+	Floor      int32
 }
 
 // Options is one wait.
@@ -64,6 +76,12 @@ type Options struct {
 	// FailOnRetry fails the wait at Argo CD's first refused sync of the
 	// revision, instead of waiting while Argo CD retries it.
 	FailOnRetry bool
+	// Workloads, when set, must have landed at the phase (see Workload)
+	// before the Healthy count starts: Argo CD calls a StatefulSet Healthy
+	// at the previous phase's count while its HPA has yet to scale it to
+	// the new floor. Read from the managed resources (one more call per
+	// poll once the rest holds).
+	Workloads []Workload
 }
 
 // MetricsPending are the messages of an HPA's ScalingActive condition
@@ -154,139 +172,6 @@ var ErrTimeout = errors.New("timed out")
 // failing condition types.
 var fatalConditions = []string{"ComparisonError", "InvalidSpecError", "SyncError"}
 
-// Wait polls until the Application is synced and healthy (nil), fails, or
-// the timeout passes.
-func Wait(ctx context.Context, o Options) (Result, error) {
-	if o.Log == nil {
-		o.Log = io.Discard
-	}
-	res := Result{Application: o.App, Revision: o.Revision, HealthyFor: o.HealthyFor.String()}
-	if o.Client == nil || o.Now == nil || o.Sleep == nil || o.App == "" || o.Revision == "" {
-		return res, errors.New("syncwait: client, clock, sleep, application and revision are required")
-	}
-	start := o.Now()
-	deadline := start.Add(o.Timeout)
-	poll := FirstPoll
-	refreshed := false
-	last := ""
-	var lastErr error
-	var healthySince, pendingSince time.Time
-	var retried int64
-	for {
-		q := argocdapi.Query{Project: o.Project, AppNamespace: o.AppNamespace}
-		if !refreshed {
-			q.Refresh = "normal"
-		}
-		// The request carries what is left of the deadline: a server that
-		// answers a byte at a time cannot hold the wait past --timeout.
-		rctx, cancel := context.WithTimeout(ctx, max(deadline.Sub(o.Now()), time.Millisecond))
-		app, err := o.Client.Application(rctx, o.App, q)
-		// Cut by the wait's own deadline: the server's last failure, when
-		// there was one, says more than that cut.
-		cut := err != nil && rctx.Err() != nil && lastErr != nil
-		cancel()
-		now := o.Now()
-		res.Polls++
-		res.Waited = now.Sub(start).Round(time.Second).String()
-		switch {
-		case err != nil && ctx.Err() != nil:
-			return res, fmt.Errorf("waiting for %s: %w", o.App, ctx.Err())
-		case cut:
-		case err != nil && argocdapi.Transient(err):
-			lastErr = err
-			fmt.Fprintf(o.Log, "argo cd: %v; retrying\n", err)
-		case err != nil:
-			res.Error = explain(o, err).Error()
-			return res, explain(o, err)
-		default:
-			refreshed, lastErr = true, nil
-			st := app.Status
-			res.Sync, res.SyncRevision, res.Health = st.Sync.Status, st.Sync.Revision, st.Health.Status
-			res.Operation, res.ReconciledAt = "", st.ReconciledAt
-			if st.OperationState != nil {
-				res.Operation = st.OperationState.Phase
-			}
-			res.Unhealthy = unhealthy(app)
-			pending := metricsPending(o, app)
-			if pending == nil {
-				pendingSince = time.Time{}
-			} else if pendingSince.IsZero() {
-				pendingSince = now
-			}
-			graced := pending != nil && now.Sub(pendingSince) < o.MetricsGrace
-			if err := failure(o, app, graced); err != nil {
-				if pending != nil {
-					err = fmt.Errorf("%w (its HPAs had no metrics for the whole %s grace: is the metrics pipeline, metrics-server or an adapter, serving them?)", err, o.MetricsGrace)
-				}
-				res.Error = err.Error()
-				return res, err
-			}
-			res.Retrying = retrying(o, app)
-			if r := res.Retrying; r != nil && r.Attempt != retried {
-				retried = r.Attempt
-				fmt.Fprintf(o.Log, "%s: argo cd refused the sync of %s and is retrying it (attempt #%d): %s\n", o.App, short(o.Revision), r.Attempt, r.Message)
-				if o.FailOnRetry {
-					err := fmt.Errorf("argo cd refused the sync of %s to %s (attempt #%d; Argo CD retries it, this wait stops at the first refusal): %s", o.App, short(o.Revision), r.Attempt, r.Message)
-					res.Error = err.Error()
-					return res, err
-				}
-			}
-			missing := missingFor(o.Revision, app)
-			if graced {
-				missing = append(missing, fmt.Sprintf("first metrics for %s (Degraded until then; %s of the %s grace so far)", describe(pending), now.Sub(pendingSince).Round(time.Second), o.MetricsGrace))
-			}
-			if r := res.Retrying; r != nil {
-				missing = append(missing, fmt.Sprintf("a sync Argo CD accepts (attempt #%d was refused: %s)", r.Attempt, r.Message))
-			}
-			if len(missing) == 0 {
-				if healthySince.IsZero() {
-					healthySince = now
-				}
-			} else {
-				healthySince = time.Time{}
-			}
-			res.HealthySince = nil
-			if !healthySince.IsZero() {
-				hs := healthySince
-				res.HealthySince = &hs
-				held := now.Sub(healthySince)
-				if held >= o.HealthyFor {
-					res.Ready, res.Missing = true, nil
-					fmt.Fprintf(o.Log, "%s: %s is synced and has been Healthy for %s\n", o.App, short(o.Revision), o.HealthyFor)
-					return res, nil
-				}
-				missing = append(missing, fmt.Sprintf("Healthy for %s without a break (%s so far)", o.HealthyFor, held.Round(time.Second)))
-			}
-			res.Missing = missing
-			if line := stateLine(o.Revision, app); line != last {
-				fmt.Fprintf(o.Log, "%s: %s\n", o.App, line)
-				last = line
-				poll = FirstPoll
-			}
-		}
-		if !now.Before(deadline) {
-			if lastErr != nil {
-				res.Missing = append(res.Missing, "an answer from Argo CD (the last request failed: "+lastErr.Error()+")")
-			}
-			if len(res.Missing) == 0 {
-				res.Missing = []string{"an answer from Argo CD"}
-			}
-			err := fmt.Errorf("%w after %s waiting for %s to sync %s and stay Healthy: still missing: %s",
-				ErrTimeout, o.Timeout, o.App, short(o.Revision), strings.Join(res.Missing, "; "))
-			res.Error = err.Error()
-			return res, err
-		}
-		d := min(poll, deadline.Sub(now))
-		if !healthySince.IsZero() {
-			d = min(d, max(healthySince.Add(o.HealthyFor).Sub(now), time.Millisecond))
-		}
-		if err := o.Sleep(ctx, d); err != nil {
-			return res, fmt.Errorf("waiting for %s: %w", o.App, err)
-		}
-		poll = min(poll*2, MaxPoll)
-	}
-}
-
 // explain turns a refused request into what the user must fix.
 func explain(o Options, err error) error {
 	var ae *argocdapi.APIError
@@ -321,40 +206,6 @@ func (o Options) where() string {
 		return o.App + " in namespace " + o.AppNamespace
 	}
 	return o.App
-}
-
-// metricsPending returns, when app is Degraded at the revision only
-// because HPAs have no metrics yet (every Degraded resource an HPA whose
-// message is one of MetricsPending), those HPAs; else nil.
-func metricsPending(o Options, app *argocdapi.Application) []Resource {
-	st := app.Status
-	if st.Health.Status != "Degraded" || !hasRevision(st.Sync.All(), o.Revision) {
-		return nil
-	}
-	var out []Resource
-	for _, r := range unhealthy(app) {
-		if r.Health != "Degraded" {
-			continue
-		}
-		if r.Kind != "HorizontalPodAutoscaler" || !slices.ContainsFunc(MetricsPending, func(m string) bool { return strings.Contains(r.Message, m) }) {
-			return nil
-		}
-		out = append(out, r)
-	}
-	return out
-}
-
-// retrying returns the refused sync of the revision that Argo CD is
-// retrying, or nil.
-func retrying(o Options, app *argocdapi.Application) *Retry {
-	op := app.Status.OperationState
-	if op == nil || op.Phase != "Running" || op.RetryCount == 0 {
-		return nil
-	}
-	if revs := op.OperationRevisions(); len(revs) > 0 && !hasRevision(revs, o.Revision) {
-		return nil
-	}
-	return &Retry{Attempt: op.RetryCount, Message: op.Message}
 }
 
 // failure returns the error that ends the wait at once, or nil. graced:

@@ -86,6 +86,17 @@ func newRig(t *testing.T, sc argocdfake.Scenario) *rig {
 // server's).
 func newRigIn(t *testing.T, sc argocdfake.Scenario, o argocdfake.Options, appNamespace string) *rig {
 	t.Helper()
+	return newRigOf(t, sc, o, appNamespace, nil)
+}
+
+// newRigWith is newRig with the Application managing resources.
+func newRigWith(t *testing.T, sc argocdfake.Scenario, resources []argocdfake.Resource) *rig {
+	t.Helper()
+	return newRigOf(t, sc, argocdfake.Options{}, "", resources)
+}
+
+func newRigOf(t *testing.T, sc argocdfake.Scenario, o argocdfake.Options, appNamespace string, resources []argocdfake.Resource) *rig {
+	t.Helper()
 	dir, old, merged := repo(t)
 	r := &rig{clock: argocdfake.NewClock(start), merged: merged, old: old}
 	o.Token, o.Now = token, r.clock.Now
@@ -94,7 +105,7 @@ func newRigIn(t *testing.T, sc argocdfake.Scenario, o argocdfake.Options, appNam
 	if err != nil {
 		t.Fatal(err)
 	}
-	r.fake.Add(argocdfake.App{Name: appName, Namespace: appNamespace, Project: "default", Scenario: sc,
+	r.fake.Add(argocdfake.App{Name: appName, Namespace: appNamespace, Project: "default", Scenario: sc, Resources: resources,
 		Head: func() (string, error) { return g.Head(context.Background(), "main") }}, old)
 	srv := httptest.NewServer(r.fake)
 	t.Cleanup(srv.Close)
