@@ -59,13 +59,13 @@ type HealthStatus struct {
 
 // OperationState is status.operationState: the last (or running) sync.
 type OperationState struct {
-	Phase      string      `json:"phase"` // Running, Succeeded, Failed, Error, Terminating
-	Message    string      `json:"message,omitempty"`
+	Phase   string `json:"phase"` // Running, Succeeded, Failed, Error, Terminating
+	Message string `json:"message,omitempty"`
 	// RetryCount counts the retries of a refused sync: while one is
 	// pending, Phase is Running and Message ends "Retrying attempt #N at
 	// T." (Argo CD's controller); when it gives up, Failed "(retried N
 	// times)".
-	RetryCount int64 `json:"retryCount,omitempty"`
+	RetryCount int64       `json:"retryCount,omitempty"`
 	StartedAt  *time.Time  `json:"startedAt,omitempty"`
 	FinishedAt *time.Time  `json:"finishedAt,omitempty"`
 	SyncResult *SyncResult `json:"syncResult,omitempty"`
