@@ -32,6 +32,7 @@ type waitOptions struct {
 	// FailOnRetry.
 	metricsGrace time.Duration
 	failOnRetry  bool
+	missingFor   time.Duration
 	output       string
 	server       string
 	insecure     bool
@@ -76,7 +77,10 @@ its pods) is waited out for --metrics-grace (default 2m: metrics-server's
 fails saying so; and a sync Argo CD refused and is retrying (operation
 Running, "Retrying attempt #N") is reported at once with the attempt and
 the server's refusal, and fails the wait when Argo CD gives up, or at once
-with --fail-on-retry. 401/403 mean ARGOCD_AUTH_TOKEN is wrong or lacks
+with --fail-on-retry. An Application that does not exist yet (404) is
+waited for --missing-for (default 4m: Argo CD's default 3m reconciliation
+plus its 1m jitter, within which the parent Application creates a new
+environment's), then the 404 fails the wait. 401/403 mean ARGOCD_AUTH_TOKEN is wrong or lacks
 'applications, get' on the Application; 5xx answers and dropped connections
 are retried. Polls back off from 1s, doubling to 15s. Progress goes to
 stderr, one line per state change; the result (-o table or json) to stdout.
@@ -103,6 +107,7 @@ Prometheus URL nothing is queried.`,
 			fs.DurationVar(&opts.timeout, "timeout", 10*time.Minute, "give up after this long")
 			fs.DurationVar(&opts.healthyFor, "healthy-for", 30*time.Second, "how long the Application must stay Healthy without a break")
 			fs.DurationVar(&opts.metricsGrace, "metrics-grace", 2*time.Minute, "how long HPAs without their first metrics may keep the Application Degraded")
+			fs.DurationVar(&opts.missingFor, "missing-for", 4*time.Minute, "how long the Application may not exist yet (a parent creates it)")
 			fs.BoolVar(&opts.failOnRetry, "fail-on-retry", false, "exit 1 at Argo CD's first refused sync instead of waiting out its retries")
 			fs.StringVarP(&opts.output, "output", "o", "table", "output format: table or json")
 			fs.StringVar(&opts.server, "argocd-server", "", "Argo CD API server, HOST[:PORT] or a URL (default: ARGOCD_SERVER)")
@@ -130,6 +135,8 @@ func (a *App) runWait(ctx context.Context, g *globalOptions, opts *waitOptions, 
 		return usagef("--healthy-for must not be negative")
 	case opts.metricsGrace < 0:
 		return usagef("--metrics-grace must not be negative")
+	case opts.missingFor < 0:
+		return usagef("--missing-for must not be negative")
 	case opts.prom.queryTimeout <= 0:
 		return usagef("--query-timeout must be positive")
 	case opts.noAlerts && opts.prom.url(a) == "":
@@ -209,7 +216,7 @@ func (a *App) runWait(ctx context.Context, g *globalOptions, opts *waitOptions, 
 	res, werr := syncwait.Wait(ctx, syncwait.Options{
 		Client: client, Server: client.String(), App: name, Project: env.Spec.ArgoCD.Project, AppNamespace: appNS,
 		Revision: rev, Timeout: opts.timeout, HealthyFor: opts.healthyFor,
-		MetricsGrace: opts.metricsGrace, FailOnRetry: opts.failOnRetry, Workloads: floors,
+		MetricsGrace: opts.metricsGrace, FailOnRetry: opts.failOnRetry, Workloads: floors, MissingFor: opts.missingFor,
 		Now: a.Now, Sleep: a.Sleep, Log: a.Stderr,
 	})
 	out := waitResult{Result: res}

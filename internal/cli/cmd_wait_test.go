@@ -187,8 +187,14 @@ func TestWaitCommandFailures(t *testing.T) {
 		t.Errorf("401: exit %d\n%s", code, out)
 	}
 	r.fake.Inject(argocdfake.Fault{Status: 404})
-	if code, out := r.run("wait", "production", "--revision", head); code != cli.ExitError || !strings.Contains(out, "has no Application coditect-production (404)") {
+	if code, out := r.run("wait", "production", "--revision", head, "--missing-for", "0s"); code != cli.ExitError || !strings.Contains(out, "has no Application coditect-production (404)") {
 		t.Errorf("404: exit %d\n%s", code, out)
+	}
+	// A 404 within --missing-for is an Application its parent has yet to
+	// create: the wait goes on.
+	r.fake.Inject(argocdfake.Fault{Status: 404}, argocdfake.Fault{Status: 404})
+	if code, out := r.run("wait", "production", "--revision", r.fakeSynced(t), "--healthy-for", "0s"); code != 0 || strings.Count(out, "no such Application yet") != 1 {
+		t.Errorf("404 then the Application: exit %d\n%s", code, out)
 	}
 	r.fake.Inject(argocdfake.Fault{Status: 503}, argocdfake.Fault{Status: 503})
 	if code, out := r.run("wait", "production", "--revision", r.fakeSynced(t), "--healthy-for", "0s"); code != 0 || strings.Count(out, "503 Service Unavailable; retrying") != 2 {

@@ -76,6 +76,10 @@ type Options struct {
 	// FailOnRetry fails the wait at Argo CD's first refused sync of the
 	// revision, instead of waiting while Argo CD retries it.
 	FailOnRetry bool
+	// MissingFor is how long the Application may not exist yet (404)
+	// before the wait fails: after the merge, the parent Application
+	// creates a new environment's Application at its next reconciliation.
+	MissingFor time.Duration
 	// Workloads, when set, must have landed at the phase (see Workload)
 	// before the Healthy count starts: Argo CD calls a StatefulSet Healthy
 	// at the previous phase's count while its HPA has yet to scale it to

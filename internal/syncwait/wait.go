@@ -22,6 +22,7 @@ type waiter struct {
 	lastErr                    error  // the last transient failure, nil after an answer
 	healthySince, pendingSince time.Time
 	retried                    int64 // the last retry attempt reported
+	absent                     bool  // the Application was not found yet
 }
 
 // Wait polls until the Application is synced and healthy (nil), fails, or
@@ -58,6 +59,12 @@ func Wait(ctx context.Context, o Options) (Result, error) {
 		case cut:
 		case err != nil && argocdapi.Transient(err):
 			w.transient(err)
+		case errors.Is(err, argocdapi.ErrNotFound) && now.Sub(w.start) < o.MissingFor:
+			if !w.absent {
+				fmt.Fprintf(o.Log, "%s: no such Application yet (a parent Application creates it at its next reconciliation); waiting up to %s for it\n", o.App, o.MissingFor)
+				w.absent = true
+			}
+			w.res.Missing = []string{"the Application (Argo CD answers 404: " + err.Error() + ")"}
 		case err != nil:
 			return w.fail(explain(o, err))
 		default:
