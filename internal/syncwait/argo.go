@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/coditect/phasegen/internal/argocdapi"
 )
@@ -41,7 +40,7 @@ func (o Options) landing(ctx context.Context) ([]string, error) {
 
 // metricsPending returns, when app is Degraded at the revision only
 // because HPAs have no metrics yet (every Degraded resource an HPA whose
-// message is one of MetricsPending), those HPAs; else nil.
+// message is one of a fresh HPA's, pendingHPA), those HPAs; else nil.
 func metricsPending(o Options, app *argocdapi.Application) []Resource {
 	st := app.Status
 	if st.Health.Status != "Degraded" || !hasRevision(st.Sync.All(), o.Revision) {
@@ -52,7 +51,7 @@ func metricsPending(o Options, app *argocdapi.Application) []Resource {
 		if r.Health != "Degraded" {
 			continue
 		}
-		if r.Kind != "HorizontalPodAutoscaler" || !slices.ContainsFunc(MetricsPending, func(m string) bool { return strings.Contains(r.Message, m) }) {
+		if r.Kind != "HorizontalPodAutoscaler" || !pendingHPA(r.Message) {
 			return nil
 		}
 		out = append(out, r)

@@ -49,7 +49,7 @@ func TestWaitGraceEnds(t *testing.T) {
 	sc.MetricsLag = 5 * time.Minute
 	r := newRig(t, sc)
 	_, err := r.waitWith(t, func(o *syncwait.Options) { o.MetricsGrace = 2 * time.Minute })
-	if err == nil || !strings.Contains(err.Error(), "had no metrics for the whole 2m0s grace") || !strings.Contains(err.Error(), argocdfake.HPAMetricsMessage) {
+	if err == nil || !strings.Contains(err.Error(), "had no metrics or no target for the whole 2m0s grace") || !strings.Contains(err.Error(), argocdfake.HPAMetricsMessage) {
 		t.Fatalf("error %v", err)
 	}
 	// Degraded from 55s: fails within a poll of 55s + 2m.

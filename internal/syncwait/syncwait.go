@@ -8,7 +8,7 @@
 // revision Degraded, a ComparisonError, InvalidSpecError or SyncError
 // condition, or a sync of the revision that ended Failed or Error, quoting
 // Argo CD's message; and at the timeout, naming what was still missing.
-// Degraded only because HPAs have no metrics yet (MetricsPending) is
+// Degraded only because HPAs have no metrics or no target yet (MetricsPending, TargetPending) is
 // waited out for Options.MetricsGrace. A refused sync Argo CD retries
 // (operation Running with a retryCount) is reported at once, with the
 // attempt and the server's refusal, and fails the wait when Argo CD gives
@@ -70,7 +70,7 @@ type Options struct {
 	// Log receives one line per state change and per retried failure.
 	Log io.Writer
 	// MetricsGrace is how long the Application may stay Degraded only
-	// because its HPAs have no metrics yet (MetricsPending) before the
+	// because its HPAs have no metrics or target yet (pendingHPA) before the
 	// wait fails; 0 fails at once.
 	MetricsGrace time.Duration
 	// FailOnRetry fails the wait at Argo CD's first refused sync of the
@@ -99,6 +99,21 @@ type Options struct {
 var MetricsPending = []string{
 	"no metrics returned from resource metrics API",
 	"did not receive metrics for targeted pods (pods might be unready)",
+}
+
+// TargetPending is the message of an HPA's AbleToScale condition (reason
+// FailedGetScale) while its target does not exist yet, which Argo CD's HPA
+// health check reports Degraded: Argo CD applies a new environment's HPA
+// before its StatefulSet (seen with the real Argo CD), so the HPA
+// controller's first look finds no target. It is transient only with "not
+// found" in the message.
+const TargetPending = "the HPA controller was unable to get the target's current scale: "
+
+// pendingHPA reports whether an HPA's health message is one of a fresh
+// HPA's: no metrics yet, or no target yet.
+func pendingHPA(msg string) bool {
+	return slices.ContainsFunc(MetricsPending, func(m string) bool { return strings.Contains(msg, m) }) ||
+		strings.Contains(msg, TargetPending) && strings.Contains(msg, "not found")
 }
 
 // Result is the last state seen and how the wait ended.

@@ -173,7 +173,7 @@ func (w *waiter) argoState(app *argocdapi.Application, now time.Time) ([]string,
 	graced := pending != nil && now.Sub(w.pendingSince) < o.MetricsGrace
 	if err := failure(o, app, graced); err != nil {
 		if pending != nil {
-			err = fmt.Errorf("%w (its HPAs had no metrics for the whole %s grace: is the metrics pipeline, metrics-server or an adapter, serving them?)", err, o.MetricsGrace)
+			err = fmt.Errorf("%w (its HPAs had no metrics or no target for the whole %s grace: is the metrics pipeline, metrics-server or an adapter, serving them, and does the target exist?)", err, o.MetricsGrace)
 		}
 		return nil, err
 	}
@@ -187,7 +187,7 @@ func (w *waiter) argoState(app *argocdapi.Application, now time.Time) ([]string,
 	}
 	missing := missingFor(o.Revision, app)
 	if graced {
-		missing = append(missing, fmt.Sprintf("first metrics for %s (Degraded until then; %s of the %s grace so far)", describe(pending), now.Sub(w.pendingSince).Round(time.Second), o.MetricsGrace))
+		missing = append(missing, fmt.Sprintf("first metrics or the target for %s (Degraded until then; %s of the %s grace so far)", describe(pending), now.Sub(w.pendingSince).Round(time.Second), o.MetricsGrace))
 	}
 	if r := w.res.Retrying; r != nil {
 		missing = append(missing, fmt.Sprintf("a sync Argo CD accepts (attempt #%d was refused: %s)", r.Attempt, r.Message))
