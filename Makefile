@@ -4,21 +4,22 @@ BIN       ?= bin/phasegen
 FUZZTIME  ?= 60s
 SCRATCH   ?= $(CURDIR)/.demo
 
-.PHONY: build test test-kube demo fuzz lint lint-actions bench clean
+.PHONY: build test test-kube test-argocd demo fuzz lint lint-actions bench clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/phasegen
 
 # The test command CI runs: vet, the whole suite under the race detector
 # (seed fuzz corpora included), the overlays of both shipped examples
-# checked against their configs, then the kube-apiserver module. RACE=
-# runs it without the race detector.
+# checked against their configs, then the kube-apiserver module and the
+# real-Argo-CD module. RACE= runs it without the race detector.
 RACE ?= -race
 test: lint
 	$(GO) test $(RACE) -count=1 ./...
 	$(GO) run ./cmd/phasegen check
 	cd examples/store && $(GO) run ../../cmd/phasegen check
 	$(MAKE) --no-print-directory test-kube
+	$(MAKE) --no-print-directory test-argocd
 
 # test/kube, a module of its own (k8s.io/kubernetes stays out of phasegen's
 # graph): a real kube-apiserver over embedded etcd in the test binary
@@ -28,6 +29,15 @@ test: lint
 # docs/development.md); the Go build cache keeps it for later runs.
 test-kube:
 	cd test/kube && $(GO) vet ./... && $(GO) test -count=1 ./...
+
+# test/argocd, a module of its own: Argo CD itself (API server,
+# application controller, repo-server; built once per version from the Go
+# module proxy with Go 1.27, in test/argocd/argocdbin, into the user's
+# cache folder) with redis-server, against a kube-apiserver running
+# Kubernetes' own workload, HPA and disruption controllers. Needs
+# redis-server and git. See docs/development.md for its cold and warm times.
+test-argocd:
+	cd test/argocd && $(GO) vet ./... && $(GO) test -count=1 -timeout 30m ./...
 
 lint:
 	@fmt=$$(gofmt -l cmd internal templates test); if [ -n "$$fmt" ]; then echo "gofmt needed: $$fmt"; exit 1; fi

@@ -136,6 +136,9 @@ func TestWaitPhaseLanded(t *testing.T) {
 	if el := r.clock.Now().Sub(start); el < 155*time.Second || el > 155*time.Second+syncwait.MaxPoll {
 		t.Errorf("the wait ended at %v, want within a poll of the floor reached at 2m35s", el)
 	}
+	if !strings.Contains(r.log.String(), "Argo CD reports it synced and Healthy, but the phase has not landed: StatefulSet coditect-combined at the phase's floor of 34 pods (10 updated, 10 available)") {
+		t.Errorf("the wait does not say why it holds:\n%s", r.log.String())
+	}
 	managed := 0
 	for _, c := range r.fake.Calls() {
 		if strings.HasSuffix(c.Path, "/managed-resources") {

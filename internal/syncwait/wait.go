@@ -21,8 +21,9 @@ type waiter struct {
 	last                       string // the last state line logged
 	lastErr                    error  // the last transient failure, nil after an answer
 	healthySince, pendingSince time.Time
-	retried                    int64 // the last retry attempt reported
-	absent                     bool  // the Application was not found yet
+	retried                    int64  // the last retry attempt reported
+	absent                     bool   // the Application was not found yet
+	landing                    string // the last not-landed line logged
 }
 
 // Wait polls until the Application is synced and healthy (nil), fails, or
@@ -129,6 +130,10 @@ func (w *waiter) observe(ctx context.Context, app *argocdapi.Application, now ti
 		case err != nil:
 			w.transient(err)
 			missing = []string{"the workloads' live state (the last request failed)"}
+		}
+		if line := strings.Join(missing, "; "); len(missing) > 0 && line != w.landing {
+			fmt.Fprintf(o.Log, "%s: Argo CD reports it synced and Healthy, but the phase has not landed: %s\n", o.App, line)
+			w.landing = line
 		}
 	}
 	if len(missing) == 0 {

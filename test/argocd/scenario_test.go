@@ -1,31 +1,88 @@
 package argocd
 
 import (
+	"context"
 	"slices"
 	"strings"
 	"testing"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
 
-// TestStatefulSetThroughThePhases promotes the shipped example's
-// production environment through its phases into the GitOps repository,
-// merges each promotion, lets the one parent Application create the
-// environment's Application, and waits for each phase with phasegen wait
-// against the real Argo CD.
-func TestStatefulSetThroughThePhases(t *testing.T) {
+// TestArgoCDSyncsWhatPhasegenPromotes runs, on one stack, the two shipped
+// examples as two apps of one GitOps repository: each environment
+// promoted into the repository and merged, the one parent object applied
+// once, every Application waited for with phasegen wait and the read-only
+// token; then a staging-only promotion, and production through its
+// phases up to the StatefulSet's 34 pods.
+func TestArgoCDSyncsWhatPhasegenPromotes(t *testing.T) {
 	s := startStack(t)
-	dir := s.config(t, ".")
-	s.c.namespace(t, "coditect-app")
-	s.promote(t, dir, "production", "pre-launch")
-	s.applyParent(t, dir, "production")
-	errs := s.wait(t, dir, "production")
-	if !strings.Contains(errs, "is synced and has been Healthy for") {
-		t.Errorf("wait: %s", errs)
+	ide := s.config(t, ".")
+	store := s.config(t, "examples/store")
+	for _, ns := range []string{"coditect-app", "coditect-staging", "store", "store-staging"} {
+		s.c.namespace(t, ns)
 	}
-	if got := s.applicationNames(t); !slices.Contains(got, "coditect-production") {
-		t.Fatalf("applications %v", got)
+	s.promote(t, ide, "production", "pre-launch")
+	s.promote(t, ide, "staging", "beta")
+	s.promote(t, store, "production", "pilot")
+	s.promote(t, store, "staging", "launch")
+
+	// The one parent object creates exactly every app's Applications.
+	s.applyParent(t, ide)
+	want := []string{"coditect-production", "coditect-staging", "phasegen-apps", "store-production", "store-staging"}
+	eventually(t, 2*time.Minute, "the parent creates every Application", func() (bool, error) {
+		return slices.Equal(s.applicationNames(t), want), nil
+	})
+	// A fresh HPA is Degraded (no target, then no metrics) before it is
+	// Healthy: without the grace, wait fails on it.
+	if _, errs, code := s.run(t, ide, "wait", "production", "--git-dir", s.bare, "--argocd-server", s.argo.url, "--metrics-grace", "0s", "--timeout", "2m"); code != 1 || !strings.Contains(errs, "Degraded at ") || !strings.Contains(errs, "HorizontalPodAutoscaler coditect-combined-hpa Degraded") {
+		t.Errorf("wait without the HPA grace: exit %d, want 1 on the fresh HPA's Degraded\n%s", code, errs)
 	}
-	st := s.c.statefulSet(t, "coditect-app", "coditect-combined")
-	if st.Status.ReadyReplicas < 10 {
-		t.Errorf("StatefulSet ready %d", st.Status.ReadyReplicas)
+	for _, c := range []struct{ dir, env string }{{ide, "production"}, {ide, "staging"}, {store, "production"}, {store, "staging"}} {
+		s.wait(t, c.dir, c.env, "--healthy-for", "5s")
 	}
+
+	// A staging-only promotion: production's Application syncs nothing
+	// new and its live objects stay as they were.
+	prodBefore := s.syncedAt(t, "coditect-production")
+	stsBefore := s.c.statefulSet(t, "coditect-app", "coditect-combined")
+	s.promote(t, ide, "staging", "full-mvp")
+	s.wait(t, ide, "staging", "--healthy-for", "5s")
+	if got := s.syncedAt(t, "coditect-production"); got != prodBefore {
+		t.Errorf("production's Application synced again after a staging-only promotion: %s, then %s", prodBefore, got)
+	}
+	if st := s.c.statefulSet(t, "coditect-app", "coditect-combined"); st.Generation != stsBefore.Generation {
+		t.Errorf("production's StatefulSet changed: generation %d, then %d", stsBefore.Generation, st.Generation)
+	}
+
+	// Production through its phases. At scale-out the HPA floor rises from
+	// 10 to 34: Argo CD calls the StatefulSet Healthy at 10 while its HPA
+	// has yet to scale it; wait holds until 34 pods are updated and
+	// available.
+	for _, phase := range []string{"beta", "full-mvp", "scale-out"} {
+		s.promote(t, ide, "production", phase)
+		errs := s.wait(t, ide, "production", "--healthy-for", "0s")
+		if phase != "scale-out" {
+			continue
+		}
+		st := s.c.statefulSet(t, "coditect-app", "coditect-combined")
+		if st.Status.UpdatedReplicas < 34 || st.Status.AvailableReplicas < 34 {
+			t.Errorf("wait returned with the StatefulSet at %d updated, %d available of the phase's 34", st.Status.UpdatedReplicas, st.Status.AvailableReplicas)
+		}
+		t.Logf("wait at scale-out:\n%s", errs)
+	}
+}
+
+// syncedAt is when the Application's last sync operation finished.
+func (s *stack) syncedAt(t *testing.T, name string) string {
+	t.Helper()
+	u, err := s.dyn.Resource(applications).Namespace("argocd").Get(context.Background(), name, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	at, _, _ := unstructured.NestedString(u.Object, "status", "operationState", "finishedAt")
+	rev, _, _ := unstructured.NestedString(u.Object, "status", "operationState", "syncResult", "revision")
+	return at + " " + rev
 }
