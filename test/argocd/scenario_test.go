@@ -25,9 +25,9 @@ func TestArgoCDSyncsWhatPhasegenPromotes(t *testing.T) {
 		s.c.namespace(t, ns)
 	}
 	s.promote(t, ide, "production", "pre-launch")
-	s.promote(t, ide, "staging", "beta")
+	s.promote(t, ide, "staging", "pre-launch")
 	s.promote(t, store, "production", "pilot")
-	s.promote(t, store, "staging", "launch")
+	s.promote(t, store, "staging", "pilot")
 
 	// The one parent object creates exactly every app's Applications.
 	s.applyParent(t, ide)
@@ -48,7 +48,7 @@ func TestArgoCDSyncsWhatPhasegenPromotes(t *testing.T) {
 	// new and its live objects stay as they were.
 	prodBefore := s.syncedAt(t, "coditect-production")
 	stsBefore := s.c.statefulSet(t, "coditect-app", "coditect-combined")
-	s.promote(t, ide, "staging", "full-mvp")
+	s.promote(t, ide, "staging", "beta")
 	s.wait(t, ide, "staging", "--healthy-for", "5s")
 	if got := s.syncedAt(t, "coditect-production"); got != prodBefore {
 		t.Errorf("production's Application synced again after a staging-only promotion: %s, then %s", prodBefore, got)
