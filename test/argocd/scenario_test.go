@@ -57,6 +57,27 @@ func TestArgoCDSyncsWhatPhasegenPromotes(t *testing.T) {
 		t.Errorf("production's StatefulSet changed: generation %d, then %d", stsBefore.Generation, st.Generation)
 	}
 
+	// A sync the cluster refuses (an admission policy denies the
+	// PrometheusRule's update): Argo CD retries it. wait reports the
+	// refusal and the attempt at once; with --fail-on-retry it stops
+	// there; without, the retry after the policy is lifted syncs.
+	const refusal = "rule changes are frozen for the release"
+	lift := s.c.refuse(t, "coditect-staging", refusal)
+	s.promote(t, ide, "staging", "full-mvp")
+	waitArgs := []string{"wait", "staging", "--git-dir", s.bare, "--argocd-server", s.argo.url, "--healthy-for", "5s", "--timeout", "4m"}
+	_, errs, code := s.run(t, ide, append(waitArgs, "--fail-on-retry")...)
+	if code != 1 || !contains(errs, "argo cd refused the sync of coditect-staging", "(attempt #1; Argo CD retries it", refusal) {
+		t.Errorf("wait --fail-on-retry: exit %d, want 1 at the first refusal\n%s", code, errs)
+	}
+	cmd, live := s.start(t, ide, waitArgs...)
+	eventually(t, 2*time.Minute, "wait reports the retried sync", func() (bool, error) {
+		return contains(live.String(), "is retrying it (attempt #", refusal), nil
+	})
+	lift()
+	if err := cmd.Wait(); err != nil {
+		t.Errorf("wait after the policy was lifted: %v\n%s", err, live.String())
+	}
+
 	// Production through its phases. At scale-out the HPA floor rises from
 	// 10 to 34: Argo CD calls the StatefulSet Healthy at 10 while its HPA
 	// has yet to scale it; wait holds until 34 pods are updated and
