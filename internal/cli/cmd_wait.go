@@ -45,7 +45,7 @@ func newWaitCmd(a *App) *command {
 	opts := &waitOptions{}
 	return &command{
 		name:  "wait",
-		usage: "wait ENV [--revision SHA] [--timeout 10m] [--healthy-for 30s] [--metrics-grace 2m] [--fail-on-retry] [-o table|json] [--argocd-server HOST] [--insecure] [--repo OWNER/NAME | --git-dir DIR] [--prometheus URL] [--no-alerts]",
+		usage: "wait ENV [--revision SHA] [--timeout 10m] [--healthy-for 30s] [--metrics-grace 2m] [--missing-for 4m] [--fail-on-retry] [-o table|json] [--argocd-server HOST] [--insecure] [--repo OWNER/NAME | --git-dir DIR] [--prometheus URL] [--no-alerts]",
 		short: "Wait until Argo CD has synced ENV's Application to a revision and it stays Healthy",
 		long: `After a promotion's pull request is merged, waits until Argo CD has synced
 ENV's Application (<workload>-ENV, the name phasegen renders, also as an

@@ -40,8 +40,10 @@ func TestArgoCDSyncsWhatPhasegenPromotes(t *testing.T) {
 	if _, errs, code := s.run(t, ide, "wait", "production", "--git-dir", s.bare, "--argocd-server", s.argo.url, "--metrics-grace", "0s", "--timeout", "2m"); code != 1 || !strings.Contains(errs, "Degraded at ") || !strings.Contains(errs, "HorizontalPodAutoscaler coditect-combined-hpa Degraded") {
 		t.Errorf("wait without the HPA grace: exit %d, want 1 on the fresh HPA's Degraded\n%s", code, errs)
 	}
+	s.record(t, "coditect-production")
 	for _, c := range []struct{ dir, env string }{{ide, "production"}, {ide, "staging"}, {store, "production"}, {store, "staging"}} {
 		s.wait(t, c.dir, c.env, "--healthy-for", "5s")
+		s.record(t, appName(t, c.dir)+"-"+c.env)
 	}
 
 	// A staging-only promotion: production's Application syncs nothing
@@ -69,6 +71,7 @@ func TestArgoCDSyncsWhatPhasegenPromotes(t *testing.T) {
 	if code != 1 || !contains(errs, "argo cd refused the sync of coditect-staging", "(attempt #1; Argo CD retries it", refusal) {
 		t.Errorf("wait --fail-on-retry: exit %d, want 1 at the first refusal\n%s", code, errs)
 	}
+	s.record(t, "coditect-staging")
 	cmd, live := s.start(t, ide, waitArgs...)
 	eventually(t, 2*time.Minute, "wait reports the retried sync", func() (bool, error) {
 		return contains(live.String(), "is retrying it (attempt #", refusal), nil
@@ -94,6 +97,30 @@ func TestArgoCDSyncsWhatPhasegenPromotes(t *testing.T) {
 		}
 		t.Logf("wait at scale-out:\n%s", errs)
 	}
+	s.record(t, "coditect-production")
+
+	// An Application Argo CD cannot compare (its path is not in the
+	// repository) shows a ComparisonError condition.
+	broken := &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "argoproj.io/v1alpha1", "kind": "Application",
+		"metadata": map[string]any{"name": "broken", "namespace": "argocd"},
+		"spec": map[string]any{"project": "default",
+			"source":      map[string]any{"repoURL": s.repoURL, "path": "no/such/path", "targetRevision": "main"},
+			"destination": map[string]any{"server": "https://kubernetes.default.svc", "namespace": "coditect-app"}},
+	}}
+	if _, err := s.dyn.Resource(applications).Namespace("argocd").Create(context.Background(), broken, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 2*time.Minute, "Argo CD reports the broken Application's ComparisonError", func() (bool, error) {
+		u, err := s.dyn.Resource(applications).Namespace("argocd").Get(context.Background(), "broken", metav1.GetOptions{})
+		if err != nil {
+			return false, err
+		}
+		cs, _, _ := unstructured.NestedSlice(u.Object, "status", "conditions")
+		return len(cs) > 0, nil
+	})
+	s.record(t, "broken")
+	s.checkShapes(t)
 }
 
 // syncedAt is when the Application's last sync operation finished.

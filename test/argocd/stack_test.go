@@ -29,6 +29,7 @@ type stack struct {
 	phasegen string
 	bare     string // the GitOps repository, bare
 	repoURL  string // its clone URL, as Argo CD reads it
+	shapes   shapes
 }
 
 var applications = schema.GroupVersionResource{Group: "argoproj.io", Version: "v1alpha1", Resource: "applications"}
@@ -39,7 +40,7 @@ func startStack(t *testing.T) *stack {
 		t.Skip("the Argo CD stack does not run with -short")
 	}
 	start := time.Now()
-	s := &stack{c: startCluster(t)}
+	s := &stack{c: startCluster(t), shapes: shapes{paths: map[string]bool{}}}
 	s.argo = startArgoCD(t, s.c)
 	dyn, err := dynamic.NewForConfig(s.c.cfg)
 	if err != nil {
