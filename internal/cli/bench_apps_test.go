@@ -10,7 +10,6 @@ import (
 	"time"
 
 	gogit "github.com/go-git/go-git/v5"
-	"github.com/go-git/go-git/v5/plumbing/object"
 
 	"github.com/coditect/phasegen/internal/fleet"
 )
@@ -34,21 +33,7 @@ func appsRepository(b *testing.B) string {
 	}
 	b.Chdir(dir)
 	runQuiet(b, []string{"render"})
-	r, err := gogit.PlainInit(dir, false)
-	if err != nil {
-		b.Fatal(err)
-	}
-	w, err := r.Worktree()
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := w.AddWithOptions(&gogit.AddOptions{All: true}); err != nil {
-		b.Fatal(err)
-	}
-	sig := &object.Signature{Name: "bench", Email: "bench@example.com", When: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
-	if _, err := w.Commit("apps", &gogit.CommitOptions{Author: sig, Committer: sig}); err != nil {
-		b.Fatal(err)
-	}
+	r := commitTree(b, dir, "apps")
 	// Packed, as a clone (CI's checkout) has it.
 	if err := r.RepackObjects(&gogit.RepackConfig{}); err != nil {
 		b.Fatal(err)

@@ -25,6 +25,19 @@ func reviewFleet(b *testing.B) ([]string, *config.Set) {
 	if err := fleet.Write(dir, filepath.Join("..", "testdata", "example", "environments"), 1000); err != nil {
 		b.Fatal(err)
 	}
+	commitTree(b, dir, "fleet")
+	b.Chdir(dir)
+	cfg, err := config.Load(fleet.ConfigDir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return []string{"--config", fleet.ConfigDir, "--templates", fleet.TemplatesDir, "--overlays", fleet.OverlaysDir}, cfg
+}
+
+// commitTree makes dir a git repository holding one commit of all its
+// files and returns the repository.
+func commitTree(b *testing.B, dir, msg string) *gogit.Repository {
+	b.Helper()
 	r, err := gogit.PlainInit(dir, false)
 	if err != nil {
 		b.Fatal(err)
@@ -37,15 +50,10 @@ func reviewFleet(b *testing.B) ([]string, *config.Set) {
 		b.Fatal(err)
 	}
 	sig := &object.Signature{Name: "bench", Email: "bench@example.com", When: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
-	if _, err := w.Commit("fleet", &gogit.CommitOptions{Author: sig, Committer: sig}); err != nil {
+	if _, err := w.Commit(msg, &gogit.CommitOptions{Author: sig, Committer: sig}); err != nil {
 		b.Fatal(err)
 	}
-	b.Chdir(dir)
-	cfg, err := config.Load(fleet.ConfigDir)
-	if err != nil {
-		b.Fatal(err)
-	}
-	return []string{"--config", fleet.ConfigDir, "--templates", fleet.TemplatesDir, "--overlays", fleet.OverlaysDir}, cfg
+	return r
 }
 
 func runQuiet(b *testing.B, args []string) string {

@@ -3,7 +3,6 @@ package argocd
 import (
 	"bytes"
 	"context"
-	"os"
 	"os/exec"
 	"strings"
 	"sync"
@@ -82,11 +81,7 @@ func (l *lockedBuffer) String() string {
 // returned buffer.
 func (s *stack) start(t *testing.T, dir string, args ...string) (*exec.Cmd, *lockedBuffer) {
 	t.Helper()
-	cmd := exec.Command(s.phasegen, args...)
-	cmd.Dir = dir
-	home := t.TempDir()
-	cmd.Env = append(os.Environ(), "HOME="+home, "XDG_CONFIG_HOME="+home, "NO_COLOR=1",
-		"GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_SYSTEM=/dev/null", "ARGOCD_AUTH_TOKEN="+s.argo.token)
+	cmd := s.command(t, dir, args...)
 	errb := &lockedBuffer{}
 	cmd.Stdout, cmd.Stderr = &bytes.Buffer{}, errb
 	if err := cmd.Start(); err != nil {

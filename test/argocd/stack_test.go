@@ -108,11 +108,7 @@ func (s *stack) config(t *testing.T, src string) string {
 // run runs phasegen in dir; it returns stdout, stderr and the exit code.
 func (s *stack) run(t *testing.T, dir string, args ...string) (string, string, int) {
 	t.Helper()
-	cmd := exec.Command(s.phasegen, args...)
-	cmd.Dir = dir
-	home := t.TempDir()
-	cmd.Env = append(os.Environ(), "HOME="+home, "XDG_CONFIG_HOME="+home, "NO_COLOR=1",
-		"GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_SYSTEM=/dev/null", "ARGOCD_AUTH_TOKEN="+s.argo.token)
+	cmd := s.command(t, dir, args...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
@@ -125,6 +121,18 @@ func (s *stack) run(t *testing.T, dir string, args ...string) (string, string, i
 	}
 	t.Fatalf("phasegen %v: %v", args, err)
 	return "", "", -1
+}
+
+// command is phasegen in dir with an isolated home and git configuration
+// and the read-only Argo CD token.
+func (s *stack) command(t *testing.T, dir string, args ...string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(s.phasegen, args...)
+	cmd.Dir = dir
+	home := t.TempDir()
+	cmd.Env = append(os.Environ(), "HOME="+home, "XDG_CONFIG_HOME="+home, "NO_COLOR=1",
+		"GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_SYSTEM=/dev/null", "ARGOCD_AUTH_TOKEN="+s.argo.token)
+	return cmd
 }
 
 // must runs phasegen and wants exit 0; it returns stdout.
