@@ -200,7 +200,7 @@ func TestTokenNeverLeaks(t *testing.T) {
 	argo.Inject(argocdfake.Fault{Status: 503}, argocdfake.Fault{Drop: true})
 	run(cli.ExitOK, "wait", "production", "--git-dir", gitDir, "--healthy-for", "0s")
 	argo.Inject(argocdfake.Fault{Status: 404})
-	run(cli.ExitError, "wait", "production", "--git-dir", gitDir)
+	run(cli.ExitError, "wait", "production", "--git-dir", gitDir, "--missing-for", "0s")
 	run(cli.ExitError, "wait", "production", "--git-dir", gitDir, "--argocd-server", "grpc://"+argoCanary)
 	run(cli.ExitError, "wait", "production", "--git-dir", gitDir, "--argocd-server", argoSrv.URL+"/"+argoCanary+"?x")
 	t.Setenv("ARGOCD_AUTH_TOKEN", argoCanaryBad)

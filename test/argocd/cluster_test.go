@@ -38,6 +38,7 @@ type cluster struct {
 	cfg        *rest.Config
 	cs         kubernetes.Interface
 	kubeconfig string // for Argo CD's processes, namespace argocd
+	metrics    *podMetrics
 }
 
 // metricsDelay is how long a new pod has no metrics, as metrics-server
@@ -60,7 +61,7 @@ func startCluster(t *testing.T) *cluster {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &cluster{cfg: cfg, cs: cs, kubeconfig: filepath.Join(t.TempDir(), "kubeconfig")}
+	c := &cluster{cfg: cfg, cs: cs, kubeconfig: filepath.Join(t.TempDir(), "kubeconfig"), metrics: &podMetrics{}}
 	if err := writeKubeconfig(cfg, c.kubeconfig); err != nil {
 		t.Fatal(err)
 	}
@@ -103,10 +104,11 @@ func (c *cluster) runControllers(ctx context.Context) error {
 		return err
 	}
 	pods := f.Core().V1().Pods()
+	c.metrics.pods = pods.Lister()
 	pdb := disruption.NewDisruptionController(ctx, pods, f.Policy().V1().PodDisruptionBudgets(), f.Core().V1().ReplicationControllers(),
 		f.Apps().V1().ReplicaSets(), f.Apps().V1().Deployments(), f.Apps().V1().StatefulSets(), c.cs, mapper, scales, c.cs.Discovery())
 	hpa := podautoscaler.NewHorizontalController(ctx, c.cs.CoreV1(), scales, c.cs.AutoscalingV2(), mapper,
-		&podMetrics{pods: pods.Lister()}, f.Autoscaling().V2().HorizontalPodAutoscalers(), pods,
+		c.metrics, f.Autoscaling().V2().HorizontalPodAutoscalers(), pods,
 		5*time.Second, 5*time.Minute, 0.1, time.Second, time.Second)
 	f.Start(ctx.Done())
 	go ssc.Run(ctx, 2)

@@ -3,6 +3,7 @@ package argocd
 import (
 	"context"
 	"errors"
+	"sync/atomic"
 	"time"
 
 	autoscaling "k8s.io/api/autoscaling/v2"
@@ -77,11 +78,13 @@ func ready(p *corev1.Pod) bool {
 }
 
 // podMetrics is the HPA controller's metrics source: each Ready pod uses
-// 100m of CPU and 100Mi of memory per container from metricsDelay after it
+// 100m of CPU (or what cpu says) and 100Mi of memory per container from metricsDelay after it
 // started (metrics-server has nothing before its first scrape); with no
 // pod measured it answers as the resource metrics client does.
 type podMetrics struct {
 	pods corelisters.PodLister
+	// cpu is each container's CPU use in millicores (0: 100m).
+	cpu atomic.Int64
 }
 
 var errNotServed = errors.New("only resource metrics are served here")
@@ -92,6 +95,9 @@ func (m *podMetrics) GetResourceMetric(_ context.Context, res corev1.ResourceNam
 		return nil, time.Time{}, err
 	}
 	per := int64(100) // millicores
+	if c := m.cpu.Load(); c > 0 {
+		per = c
+	}
 	if res == corev1.ResourceMemory {
 		per = 100 << 20 * 1000 // 100Mi, in milli-units
 	}

@@ -2,6 +2,7 @@ package argocd
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -15,8 +16,10 @@ import (
 // examples as two apps of one GitOps repository: each environment
 // promoted into the repository and merged, the one parent object applied
 // once, every Application waited for with phasegen wait and the read-only
-// token; then a staging-only promotion, and production through its
-// phases up to the StatefulSet's 34 pods.
+// token; then a staging-only promotion, a sync the cluster refuses,
+// production through its phases up to the StatefulSet's 34 pods, the HPA
+// scaling past them with the Application still Synced, and an Application
+// Argo CD cannot compare.
 func TestArgoCDSyncsWhatPhasegenPromotes(t *testing.T) {
 	s := startStack(t)
 	ide := s.config(t, ".")
@@ -99,6 +102,21 @@ func TestArgoCDSyncsWhatPhasegenPromotes(t *testing.T) {
 	}
 	s.record(t, "coditect-production")
 
+	// The HPA owns the replicas: under load it scales the StatefulSet past
+	// the manifest's 34 and the Application stays Synced (its
+	// ignoreDifferences on /spec/replicas, RespectIgnoreDifferences).
+	s.c.metrics.cpu.Store(1000)
+	eventually(t, 3*time.Minute, "the HPA scales the StatefulSet past 34", func() (bool, error) {
+		if sync := s.syncStatus(t, "coditect-production"); sync != "Synced" {
+			return false, fmt.Errorf("the Application is %s while the HPA scales", sync)
+		}
+		st := s.c.statefulSet(t, "coditect-app", "coditect-combined")
+		return st.Spec.Replicas != nil && *st.Spec.Replicas > 34, nil
+	})
+	if sync := s.syncStatus(t, "coditect-production"); sync != "Synced" {
+		t.Errorf("the Application is %s after the HPA scaled", sync)
+	}
+
 	// An Application Argo CD cannot compare (its path is not in the
 	// repository) shows a ComparisonError condition.
 	broken := &unstructured.Unstructured{Object: map[string]any{
@@ -121,6 +139,17 @@ func TestArgoCDSyncsWhatPhasegenPromotes(t *testing.T) {
 	})
 	s.record(t, "broken")
 	s.checkShapes(t)
+}
+
+// syncStatus is the Application's status.sync.status.
+func (s *stack) syncStatus(t *testing.T, name string) string {
+	t.Helper()
+	u, err := s.dyn.Resource(applications).Namespace("argocd").Get(context.Background(), name, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, _, _ := unstructured.NestedString(u.Object, "status", "sync", "status")
+	return st
 }
 
 // syncedAt is when the Application's last sync operation finished.
