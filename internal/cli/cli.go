@@ -179,24 +179,10 @@ func (a *App) Run(ctx context.Context, args []string) int {
 	g.templatesSet = fs.Changed("templates")
 	args = fs.Args()
 	if g.Dir == "" && !fs.Changed("config") && leading["config"] == "" && !exists(g.ConfigDir) {
-		// Above the apps. With no app below either, the command says
-		// where it looked.
-		apps, err := appsBelow(c)
-		switch {
-		case err != nil:
-			return a.exitCode(c, err)
-		case len(apps) == 0:
-		case slices.Contains(appCommands, c.name):
-			return a.runApps(ctx, given, apps)
-		case c.name == "review":
-			g.apps = apps
-		case slices.Contains(appEnvCommands, c.name):
-			app, rest, err := pickApp(g.App, args, apps)
-			if err != nil {
-				return a.exitCode(c, err)
-			}
-			g.Dir, args = app.dir, rest
-			g.chdir()
+		var done bool
+		var code int
+		if code, args, done = a.aboveApps(ctx, c, g, given, args); done {
+			return code
 		}
 	} else if g.App != "" {
 		if err := checkAppName(g.App, g); err != nil {
@@ -205,6 +191,32 @@ func (a *App) Run(ctx context.Context, args []string) int {
 	}
 	err = c.run(ctx, g, args)
 	return a.exitCode(c, err)
+}
+
+// aboveApps runs c at a folder that is no configuration: with apps below
+// it, check, render and plan run on each (done), review on all of them,
+// and the commands of one app on the one APP/ENV or --app names (g is
+// put under its folder; args lose their APP/). With none below, the
+// command goes on and says where it looked.
+func (a *App) aboveApps(ctx context.Context, c *command, g *globalOptions, given, args []string) (int, []string, bool) {
+	apps, err := appsBelow(c)
+	switch {
+	case err != nil:
+		return a.exitCode(c, err), nil, true
+	case len(apps) == 0:
+	case slices.Contains(appCommands, c.name):
+		return a.runApps(ctx, given, apps), nil, true
+	case c.name == "review":
+		g.apps = apps
+	case slices.Contains(appEnvCommands, c.name):
+		app, rest, err := pickApp(g.App, args, apps)
+		if err != nil {
+			return a.exitCode(c, err), nil, true
+		}
+		g.Dir, args = app.dir, rest
+		g.chdir()
+	}
+	return 0, args, false
 }
 
 func (a *App) exitCode(c *command, err error) int {
