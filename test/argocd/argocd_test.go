@@ -12,7 +12,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -42,8 +41,13 @@ type argoCD struct {
 // and Argo CD's module folder.
 func binDir(t *testing.T) (string, string) {
 	t.Helper()
-	modDir := strings.TrimSpace(string(goIn(t, "argocdbin", "list", "-m", "-f", "{{.Dir}}", "github.com/argoproj/argo-cd/v3")))
-	version := strings.TrimSpace(string(goIn(t, "argocdbin", "list", "-m", "-f", "{{.Version}}", "github.com/argoproj/argo-cd/v3")))
+	// go mod download fetches the module (go list -m would name no folder
+	// for one not in the module cache yet) and says where it is.
+	var mod struct{ Dir, Version string }
+	if err := json.Unmarshal(goIn(t, "argocdbin", "mod", "download", "-json", "github.com/argoproj/argo-cd/v3"), &mod); err != nil || mod.Dir == "" || mod.Version == "" {
+		t.Fatalf("go mod download of Argo CD's module: %v (%+v)", err, mod)
+	}
+	modDir, version := mod.Dir, mod.Version
 	cache, err := os.UserCacheDir()
 	if err != nil {
 		t.Fatal(err)
