@@ -191,13 +191,7 @@ func unchangedApps(r *review.Report) string {
 	if r.Apps == nil {
 		return ""
 	}
-	n := 0
-	for _, a := range r.Apps {
-		if a.Unchanged {
-			n++
-		}
-	}
-	return fmt.Sprintf("; %d of %d apps unchanged (not loaded)", n, len(r.Apps))
+	return fmt.Sprintf("; %d of %d apps unchanged (not loaded)", r.NotLoaded(), len(r.Apps))
 }
 
 func countBuilt(r *review.Report) int {

@@ -24,26 +24,29 @@ func (a *App) reviewApps(g *globalOptions, repo *gittree.Repo, commit *gittree.C
 	if err != nil {
 		return nil, err
 	}
-	subs := make([]globalOptions, len(g.apps))
-	same := make([]bool, len(g.apps))
-	_ = parallel.Do(len(g.apps), func(i int) error { // sameInputs fails to false
+	// The apps asked for (all without arguments), each under its folder.
+	var apps []appDir
+	for _, app := range g.apps {
+		if _, ok := want[app.name]; len(want) == 0 || ok {
+			apps = append(apps, app)
+		}
+	}
+	subs := make([]globalOptions, len(apps))
+	same := make([]bool, len(apps))
+	_ = parallel.Do(len(apps), func(i int) error { // sameInputs fails to false
 		subs[i] = *g
-		subs[i].Dir, subs[i].apps = g.apps[i].dir, nil
+		subs[i].Dir, subs[i].apps = apps[i].dir, nil
 		subs[i].chdir()
 		same[i] = sameInputs(repo, tree, &subs[i])
 		return nil
 	})
 	var reports []review.AppReport
-	for i, app := range g.apps {
-		envs, ok := want[app.name]
-		if len(want) > 0 && !ok {
-			continue
-		}
+	for i, app := range apps {
 		if same[i] {
 			reports = append(reports, review.AppReport{App: app.name, Dir: filepath.ToSlash(app.dir)})
 			continue
 		}
-		rep, err := a.reviewApp(&subs[i], repo, commit, envs)
+		rep, err := a.reviewApp(&subs[i], repo, commit, want[app.name])
 		if err != nil {
 			return nil, fmt.Errorf("app %s (%s): %w", app.name, app.dir, err)
 		}

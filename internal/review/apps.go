@@ -50,6 +50,18 @@ func Combine(base string, apps []AppReport) *Report {
 	return out
 }
 
+// NotLoaded counts the apps of a combined report whose inputs were the
+// same files on both sides (not loaded, their environments not listed).
+func (r *Report) NotLoaded() int {
+	n := 0
+	for _, a := range r.Apps {
+		if a.Unchanged {
+			n++
+		}
+	}
+	return n
+}
+
 // unchangedApps is the line naming the apps of a combined report whose
 // review lists nothing, or "" when every app lists something (or the
 // report is one app's).
