@@ -2,10 +2,13 @@ package syncwait_test
 
 import (
 	"context"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/coditect/phasegen/internal/argocdapi"
 	"github.com/coditect/phasegen/internal/argocdfake"
 	"github.com/coditect/phasegen/internal/syncwait"
 )
@@ -159,6 +162,35 @@ func TestWaitPhaseLanded(t *testing.T) {
 		o.Workloads = []syncwait.Workload{{Kind: "StatefulSet", Name: "coditect-combined", Floor: 34}}
 	})
 	if err == nil || !strings.Contains(err.Error(), "StatefulSet coditect-combined at the phase's floor of 34 pods (10 updated, 10 available)") {
+		t.Fatalf("timeout: %v", err)
+	}
+}
+
+// The look taken at the deadline is a real request: on a server that takes
+// a few milliseconds to answer (a loaded machine does), it is not cut
+// before the answer comes, and the timeout names what the answer said.
+func TestWaitLooksAtTheDeadline(t *testing.T) {
+	sc := rollout
+	sc.Lagging, sc.LaggingReplicas = time.Hour, 10
+	r := newRigWith(t, sc, []argocdfake.Resource{
+		{Group: "apps", Version: "v1", Kind: "StatefulSet", Name: "coditect-combined", Replicas: 34},
+	})
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		time.Sleep(5 * time.Millisecond) // latency, not a wait for time
+		r.fake.ServeHTTP(w, req)
+	}))
+	t.Cleanup(slow.Close)
+	client, err := argocdapi.New(argocdapi.Options{Server: slow.URL, Token: token, HTTPClient: slow.Client()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = r.waitWith(t, func(o *syncwait.Options) {
+		o.Client, o.Server = client, slow.URL
+		o.Timeout, o.HealthyFor = 2*time.Minute, 0
+		o.Workloads = []syncwait.Workload{{Kind: "StatefulSet", Name: "coditect-combined", Floor: 34}}
+	})
+	if err == nil || !strings.Contains(err.Error(), "StatefulSet coditect-combined at the phase's floor of 34 pods (10 updated, 10 available)") ||
+		strings.Contains(err.Error(), "the last request failed") {
 		t.Fatalf("timeout: %v", err)
 	}
 }

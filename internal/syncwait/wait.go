@@ -87,9 +87,14 @@ func Wait(ctx context.Context, o Options) (Result, error) {
 	}
 }
 
-// requestContext bounds one request by what is left of the deadline.
+// lastLook is the least time one request gets: the look taken at the
+// deadline itself is a real one, not a request cut before it is sent.
+const lastLook = 10 * time.Second
+
+// requestContext bounds one request by what is left of the deadline, and
+// never by less than lastLook.
 func (w *waiter) requestContext(ctx context.Context) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(ctx, max(w.deadline.Sub(w.o.Now()), time.Millisecond))
+	return context.WithTimeout(ctx, max(w.deadline.Sub(w.o.Now()), lastLook))
 }
 
 func (w *waiter) transient(err error) {
