@@ -4,14 +4,16 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/coditect/phasegen/internal/argocd"
 	"github.com/coditect/phasegen/internal/config"
 )
 
 // Move is an environment's Argo CD Application changing namespace
 // (spec.argocd.namespace). Argo CD cannot move an Application: it creates a
-// new one in the new namespace while the old one, pruned from the GitOps
-// repository, is deleted, and the old one carries the resources finalizer, so its
-// deletion cascades to everything it deployed.
+// new one in the new namespace while the old one stays (phasegen's parent
+// never prunes it), the two syncing the same resources, until it is
+// deleted; it carries the resources finalizer, so its deletion cascades to
+// everything it still tracks.
 type Move struct {
 	Application string // the Application's name in the promotion
 	// OldName is the name of the Application the target holds, when the
@@ -62,23 +64,22 @@ func (m Move) undo() string {
 
 // Message says what the move does when applied as it is.
 func (m Move) Message() string {
+	what := fmt.Sprintf("the Argo CD Application %s moves from namespace %s to %s (spec.argocd.namespace): Argo CD cannot move an Application", m.Application, m.From, m.To)
 	if m.OldName != "" {
-		return fmt.Sprintf("the Argo CD Application %s/%s is renamed %s/%s (spec.argocd.applicationName): "+
-			"Argo CD cannot rename an Application: it creates %s while %s, pruned from the repository, is deleted, "+
-			"and deleting it (it carries the %s finalizer) deletes everything it deployed; until then the two Applications fight over the same resources",
-			m.From, m.OldName, m.To, m.Application, m.Application, m.OldName, argocdFinalizer)
+		what = fmt.Sprintf("the Argo CD Application %s/%s is renamed %s/%s (spec.argocd.applicationName): Argo CD cannot rename an Application", m.From, m.OldName, m.To, m.Application)
 	}
-	return fmt.Sprintf("the Argo CD Application %s moves from namespace %s to %s (spec.argocd.namespace): "+
-		"Argo CD creates a new Application in %s while the old one in %s is pruned from the repository, "+
-		"and deleting the old one (it carries the %s finalizer) deletes everything it deployed, "+
-		"the StatefulSet and, by its PVC retention policy, users' data; until then the two Applications fight over the same resources",
-		m.Application, m.From, m.To, m.To, m.From, argocdFinalizer)
+	return fmt.Sprintf("%s: it creates %s/%s, and the old %s/%s stays, the two syncing the same resources against each other "+
+		"(phasegen's parent never prunes it), until it is deleted, by hand or at once by a parent that prunes or an ApplicationSet; "+
+		"deleting it while it carries the %s finalizer deletes everything it still tracks, "+
+		"the StatefulSet and, by its PVC retention policy, users' data",
+		what, m.To, m.Application, m.From, m.old(), argocdFinalizer)
 }
 
-// Runbook returns the safe order of the move: take the finalizer off the old
-// Application first, keep the two from syncing the same resources at once
-// (stop the old one's automated sync, or have the new one manual until the
-// old one is gone), merge, let the new Application adopt the resources.
+// Runbook returns the safe order of the move: the parent paused (it would
+// put back what the next steps change), the finalizer taken off the old
+// Application and its automated sync stopped, the merge, the old
+// Application deleted (phasegen's parent never prunes it), the parent
+// resumed, which creates the new Application that adopts the resources.
 func (m Move) Runbook() string {
 	var b strings.Builder
 	old := m.old()
@@ -87,18 +88,23 @@ func (m Move) Runbook() string {
 	} else {
 		fmt.Fprintf(&b, "Runbook (Argo CD Application %s moves from namespace %s to %s):\n", m.Application, m.From, m.To)
 	}
-	fmt.Fprintf(&b, "1. Before merging, remove the finalizer from the old Application, so that deleting it leaves what it deployed in place\n")
-	fmt.Fprintf(&b, "   (if an app-of-apps with selfHeal manages the Applications, pause its automated sync first or it puts the finalizer back):\n")
+	parent := fmt.Sprintf("kubectl -n %s patch application %s --type merge -p", argocd.Namespace, argocd.DefaultParentName)
+	fmt.Fprintf(&b, "1. Before merging, pause the automated sync of the parent Application (phasegen parent's is %s/%s), or its self-heal\n", argocd.Namespace, argocd.DefaultParentName)
+	fmt.Fprintf(&b, "   puts back what steps 2 and 3 change:\n")
+	fmt.Fprintf(&b, "     %s '{\"spec\":{\"syncPolicy\":{\"automated\":null}}}'\n", parent)
+	fmt.Fprintf(&b, "2. Remove the finalizer from the old Application, so that deleting it leaves what it deployed in place:\n")
 	fmt.Fprintf(&b, "     kubectl -n %s patch application %s --type json -p '[{\"op\":\"remove\",\"path\":\"/metadata/finalizers\"}]'\n", m.From, old)
 	fmt.Fprintf(&b, "   Check it is gone (the output must not list %s):\n", argocdFinalizer)
 	fmt.Fprintf(&b, "     kubectl -n %s get application %s -o jsonpath='{.metadata.finalizers}'\n", m.From, old)
-	fmt.Fprintf(&b, "2. Keep the two Applications from syncing the same resources at once: stop the old one's automated sync\n")
+	fmt.Fprintf(&b, "3. Stop the old Application's automated sync, so the two never sync the same resources against each other:\n")
 	fmt.Fprintf(&b, "     kubectl -n %s patch application %s --type merge -p '{\"spec\":{\"syncPolicy\":{\"automated\":null}}}'\n", m.From, old)
-	fmt.Fprintf(&b, "   or promote with spec.argocd.manual: true, so the new one does not sync until the old one is gone (step 1 is needed either way).\n")
-	fmt.Fprintf(&b, "3. Merge the pull request. The old Application is pruned from the repository and deleted without touching its resources;\n")
-	fmt.Fprintf(&b, "   check it is gone:\n")
-	fmt.Fprintf(&b, "     kubectl -n %s get application %s   # NotFound\n", m.From, old)
-	fmt.Fprintf(&b, "4. Sync the new Application so it adopts the StatefulSet, its pods and claims as they are:\n")
+	fmt.Fprintf(&b, "4. Merge the pull request.\n")
+	fmt.Fprintf(&b, "5. Delete the old Application (phasegen's parent never prunes it; a parent that prunes, or an ApplicationSet, has deleted it\n")
+	fmt.Fprintf(&b, "   already); without its finalizer its resources stay:\n")
+	fmt.Fprintf(&b, "     kubectl -n %s delete application %s --ignore-not-found\n", m.From, old)
+	fmt.Fprintf(&b, "6. Resume the parent's automated sync: it creates the new Application, which adopts the StatefulSet, its pods and claims as they are:\n")
+	fmt.Fprintf(&b, "     %s '{\"spec\":{\"syncPolicy\":{\"automated\":{\"prune\":false,\"selfHeal\":true}}}}'\n", parent)
+	fmt.Fprintf(&b, "   and sync it at once rather than at its next reconciliation:\n")
 	fmt.Fprintf(&b, "     argocd app sync %s/%s\n", m.To, m.Application)
 	return b.String()
 }
