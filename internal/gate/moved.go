@@ -77,9 +77,11 @@ func (m Move) Message() string {
 
 // Runbook returns the safe order of the move: the parent paused (it would
 // put back what the next steps change), the finalizer taken off the old
-// Application and its automated sync stopped, the merge, the old
-// Application deleted (phasegen's parent never prunes it), the parent
-// resumed, which creates the new Application that adopts the resources.
+// Application and its automated sync stopped, the merge, read by the
+// parent before it is resumed (at its cached revision it would create the
+// old Application again), which creates the new Application that adopts
+// the resources; then the old Application deleted (phasegen's parent never
+// prunes it).
 func (m Move) Runbook() string {
 	var b strings.Builder
 	old := m.old()
@@ -98,13 +100,15 @@ func (m Move) Runbook() string {
 	fmt.Fprintf(&b, "     kubectl -n %s get application %s -o jsonpath='{.metadata.finalizers}'\n", m.From, old)
 	fmt.Fprintf(&b, "3. Stop the old Application's automated sync, so the two never sync the same resources against each other:\n")
 	fmt.Fprintf(&b, "     kubectl -n %s patch application %s --type merge -p '{\"spec\":{\"syncPolicy\":{\"automated\":null}}}'\n", m.From, old)
-	fmt.Fprintf(&b, "4. Merge the pull request.\n")
-	fmt.Fprintf(&b, "5. Delete the old Application (phasegen's parent never prunes it; a parent that prunes, or an ApplicationSet, has deleted it\n")
-	fmt.Fprintf(&b, "   already); without its finalizer its resources stay:\n")
-	fmt.Fprintf(&b, "     kubectl -n %s delete application %s --ignore-not-found\n", m.From, old)
-	fmt.Fprintf(&b, "6. Resume the parent's automated sync: it creates the new Application, which adopts the StatefulSet, its pods and claims as they are:\n")
+	fmt.Fprintf(&b, "4. Merge the pull request. Have the parent read the merge before it syncs again (resumed at its cached revision, its\n")
+	fmt.Fprintf(&b, "   self-heal would create the old Application again); the revision it shows must be the merge:\n")
+	fmt.Fprintf(&b, "     argocd app get %s/%s --refresh\n", argocd.Namespace, argocd.DefaultParentName)
+	fmt.Fprintf(&b, "5. Resume the parent's automated sync: it creates the new Application, which adopts the StatefulSet, its pods and claims as they are:\n")
 	fmt.Fprintf(&b, "     %s '{\"spec\":{\"syncPolicy\":{\"automated\":{\"prune\":false,\"selfHeal\":true}}}}'\n", parent)
 	fmt.Fprintf(&b, "   and sync it at once rather than at its next reconciliation:\n")
 	fmt.Fprintf(&b, "     argocd app sync %s/%s\n", m.To, m.Application)
+	fmt.Fprintf(&b, "6. Delete the old Application (phasegen's parent never prunes it; a parent that prunes, or an ApplicationSet, has deleted it\n")
+	fmt.Fprintf(&b, "   already); without its finalizer its resources stay:\n")
+	fmt.Fprintf(&b, "     kubectl -n %s delete application %s --ignore-not-found\n", m.From, old)
 	return b.String()
 }
