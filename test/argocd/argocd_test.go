@@ -132,6 +132,11 @@ func startArgoCD(t *testing.T, c *cluster) *argoCD {
 
 	work := t.TempDir()
 	logs := filepath.Join(work, "logs")
+	// PHASEGEN_ARGOCD_LOGS keeps the processes' logs in that folder, whole,
+	// after the test.
+	if dir := os.Getenv("PHASEGEN_ARGOCD_LOGS"); dir != "" {
+		logs = dir
+	}
 	for _, d := range []string{logs, "tls", "ssh", "gpg", "home"} {
 		if err := os.MkdirAll(filepath.Join(work, d), 0o700); err != nil && d != logs {
 			t.Fatal(err)

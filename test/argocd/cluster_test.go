@@ -17,22 +17,27 @@ import (
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/metadata"
+	"k8s.io/client-go/metadata/metadatainformer"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/restmapper"
 	"k8s.io/client-go/scale"
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
+	"k8s.io/controller-manager/pkg/informerfactory"
 	kubeapiservertesting "k8s.io/kubernetes/cmd/kube-apiserver/app/testing"
 	"k8s.io/kubernetes/pkg/controller/deployment"
 	"k8s.io/kubernetes/pkg/controller/disruption"
+	"k8s.io/kubernetes/pkg/controller/garbagecollector"
 	"k8s.io/kubernetes/pkg/controller/podautoscaler"
 	"k8s.io/kubernetes/pkg/controller/replicaset"
 	"k8s.io/kubernetes/pkg/controller/statefulset"
 )
 
 // cluster is a kube-apiserver over embedded etcd with the controllers a
-// phase change needs (StatefulSet, ReplicaSet, Deployment, HPA, disruption) running in
-// the test binary, a node whose pods a small kubelet stand-in makes Ready,
+// phase change needs (StatefulSet, ReplicaSet, Deployment, HPA, disruption)
+// and the garbage collector (a pruned workload's pods, a deleted
+// Application's foreground cascade) running in the test binary, a node whose pods a small kubelet stand-in makes Ready,
 // and a metrics source for the HPA. Everything stops when the test ends.
 type cluster struct {
 	cfg        *rest.Config
@@ -110,13 +115,49 @@ func (c *cluster) runControllers(ctx context.Context) error {
 	hpa := podautoscaler.NewHorizontalController(ctx, c.cs.CoreV1(), scales, c.cs.AutoscalingV2(), mapper,
 		c.metrics, f.Autoscaling().V2().HorizontalPodAutoscalers(), pods,
 		5*time.Second, 5*time.Minute, 0.1, time.Second, time.Second)
+	gc, err := c.garbageCollector(ctx, f, mapper)
+	if err != nil {
+		return err
+	}
 	f.Start(ctx.Done())
 	go ssc.Run(ctx, 2)
 	go rsc.Run(ctx, 2)
 	go dc.Run(ctx, 2)
 	go hpa.Run(ctx, 2)
 	go pdb.Run(ctx, 1)
+	go gc.Run(ctx, 2, gcSync)
+	go gc.Sync(ctx, c.cs.Discovery(), gcSync)
 	return nil
+}
+
+// gcSync is how often the garbage collector rereads the API's resources
+// (Argo CD's CRDs come after it starts).
+const gcSync = 5 * time.Second
+
+// garbageCollector is Kubernetes' garbage collector over the cluster's
+// informers and a metadata informer for every other resource.
+func (c *cluster) garbageCollector(ctx context.Context, f informers.SharedInformerFactory, mapper *restmapper.DeferredDiscoveryRESTMapper) (*garbagecollector.GarbageCollector, error) {
+	md, err := metadata.NewForConfig(c.cfg)
+	if err != nil {
+		return nil, err
+	}
+	started := make(chan struct{})
+	close(started)
+	go func() {
+		// The mapper learns resources added after it started.
+		t := time.NewTicker(gcSync)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				mapper.Reset()
+			}
+		}
+	}()
+	return garbagecollector.NewGarbageCollector(ctx, c.cs, md, mapper, garbagecollector.DefaultIgnoredResources(),
+		informerfactory.NewInformerFactory(f, metadatainformer.NewSharedInformerFactory(md, 0)), started)
 }
 
 // node registers the one node pods are bound to.

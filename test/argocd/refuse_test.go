@@ -12,29 +12,36 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
-// refuse installs a ValidatingAdmissionPolicy, with its binding, that
-// denies every update of a PrometheusRule in namespace ns with message,
-// as a cluster's admission policy would refuse a sync; it returns how to
-// lift it.
-func (c *cluster) refuse(t *testing.T, ns, message string) func() {
+// ruleUpdates are the PrometheusRules; anyUpdate every resource (no
+// subresource: the controllers' status and scale updates pass).
+var (
+	ruleUpdates = admissionv1.Rule{APIGroups: []string{"monitoring.coreos.com"}, APIVersions: []string{"*"}, Resources: []string{"prometheusrules"}}
+	anyUpdate   = admissionv1.Rule{APIGroups: []string{"*"}, APIVersions: []string{"*"}, Resources: []string{"*"}}
+)
+
+// refuse installs a ValidatingAdmissionPolicy named name, with its
+// binding, that denies every update of what rule matches in namespace ns
+// with message, as a cluster's admission policy would refuse a sync; it
+// returns how to lift it.
+func (c *cluster) refuse(t *testing.T, name, ns, message string, rule admissionv1.Rule) func() {
 	t.Helper()
 	ctx := context.Background()
 	fail := admissionv1.Deny
 	policy := &admissionv1.ValidatingAdmissionPolicy{
-		ObjectMeta: metav1.ObjectMeta{Name: "refuse-rule-updates"},
+		ObjectMeta: metav1.ObjectMeta{Name: name},
 		Spec: admissionv1.ValidatingAdmissionPolicySpec{
 			FailurePolicy: ptr(admissionv1.Fail),
 			MatchConstraints: &admissionv1.MatchResources{ResourceRules: []admissionv1.NamedRuleWithOperations{{
 				RuleWithOperations: admissionv1.RuleWithOperations{
 					Operations: []admissionv1.OperationType{admissionv1.Update},
-					Rule:       admissionv1.Rule{APIGroups: []string{"monitoring.coreos.com"}, APIVersions: []string{"*"}, Resources: []string{"prometheusrules"}},
+					Rule:       rule,
 				},
 			}}},
 			Validations: []admissionv1.Validation{{Expression: "false", Message: message}},
 		},
 	}
 	binding := &admissionv1.ValidatingAdmissionPolicyBinding{
-		ObjectMeta: metav1.ObjectMeta{Name: "refuse-rule-updates"},
+		ObjectMeta: metav1.ObjectMeta{Name: name},
 		Spec: admissionv1.ValidatingAdmissionPolicyBindingSpec{
 			PolicyName:        policy.Name,
 			ValidationActions: []admissionv1.ValidationAction{fail},

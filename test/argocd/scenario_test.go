@@ -16,10 +16,12 @@ import (
 // examples as two apps of one GitOps repository: each environment
 // promoted into the repository and merged, the one parent object applied
 // once, every Application waited for with phasegen wait and the read-only
-// token; then a staging-only promotion, a sync the cluster refuses,
-// production through its phases up to the StatefulSet's 34 pods, the HPA
-// scaling past them with the Application still Synced, and an Application
-// Argo CD cannot compare.
+// token; then a staging-only promotion, a sync the cluster refuses, a fix
+// forward while Argo CD retries a refused sync, production through its
+// phases up to the StatefulSet's 34 pods, the HPA scaling past them with
+// the Application still Synced, a workload leaving the base, an
+// Application renamed without and with the gate's runbook, and an
+// Application Argo CD cannot compare.
 func TestArgoCDSyncsWhatPhasegenPromotes(t *testing.T) {
 	s := startStack(t)
 	ide := s.config(t, ".")
@@ -67,7 +69,7 @@ func TestArgoCDSyncsWhatPhasegenPromotes(t *testing.T) {
 	// refusal and the attempt at once; with --fail-on-retry it stops
 	// there; without, the retry after the policy is lifted syncs.
 	const refusal = "rule changes are frozen for the release"
-	lift := s.c.refuse(t, "coditect-staging", refusal)
+	lift := s.c.refuse(t, "refuse-rule-updates", "coditect-staging", refusal, ruleUpdates)
 	s.promote(t, ide, "staging", "full-mvp")
 	waitArgs := []string{"wait", "staging", "--git-dir", s.bare, "--argocd-server", s.argo.url, "--healthy-for", "5s", "--timeout", "4m"}
 	_, errs, code := s.run(t, ide, append(waitArgs, "--fail-on-retry")...)
@@ -83,6 +85,7 @@ func TestArgoCDSyncsWhatPhasegenPromotes(t *testing.T) {
 	if err := cmd.Wait(); err != nil {
 		t.Errorf("wait after the policy was lifted: %v\n%s", err, live.String())
 	}
+	s.fixForward(t, ide)
 
 	// Production through its phases. At scale-out the HPA floor rises from
 	// 10 to 34: Argo CD calls the StatefulSet Healthy at 10 while its HPA
@@ -105,6 +108,8 @@ func TestArgoCDSyncsWhatPhasegenPromotes(t *testing.T) {
 	// The HPA owns the replicas: under load it scales the StatefulSet past
 	// the manifest's 34 and the Application stays Synced (its
 	// ignoreDifferences on /spec/replicas, RespectIgnoreDifferences).
+	// The load is every pod's: every HPA scales from now on.
+	s.health.underLoad()
 	s.c.metrics.cpu.Store(1000)
 	eventually(t, 3*time.Minute, "the HPA scales the StatefulSet past 34", func() (bool, error) {
 		if sync := s.syncStatus(t, "coditect-production"); sync != "Synced" {
@@ -115,6 +120,20 @@ func TestArgoCDSyncsWhatPhasegenPromotes(t *testing.T) {
 	})
 	if sync := s.syncStatus(t, "coditect-production"); sync != "Synced" {
 		t.Errorf("the Application is %s after the HPA scaled", sync)
+	}
+
+	// Renaming an Application as it is leaves two Applications taking the
+	// workload from each other until the old one goes; after the runbook
+	// the workload is never deleted and changes hands once.
+	fight := s.rename(t, store, "production", "store", "store-prod", "pilot", "StatefulSet/store-db", false)
+	t.Logf("renamed without the runbook: store-db taken by %v, deleted: %v", fight.owners(), fight.deleted.Load())
+	// A workload leaving the base is pruned, its claim kept (after the
+	// rename above: store's one configuration serves both environments).
+	s.workloadLeaves(t, store, "staging", "store-staging", "pilot")
+	kept := s.rename(t, ide, "staging", "coditect-staging", "coditect-stg", "full-mvp", "StatefulSet/coditect-combined", true)
+	if kept.deleted.Load() || !slices.Equal(kept.owners(), []string{"coditect-staging", "coditect-stg"}) {
+		t.Errorf("renamed after the runbook: coditect-combined deleted %v, taken by %v; want never deleted, taken from coditect-staging by coditect-stg once",
+			kept.deleted.Load(), kept.owners())
 	}
 
 	// An Application Argo CD cannot compare (its path is not in the
@@ -139,15 +158,21 @@ func TestArgoCDSyncsWhatPhasegenPromotes(t *testing.T) {
 	})
 	s.record(t, "broken")
 	s.checkShapes(t)
+
+	// What --healthy-for rests on: after wait said an Application had
+	// landed, did Argo CD call it anything but Healthy before the next
+	// promotion, but for the HPA scaling on purpose?
+	seen, unexpected := s.health.report()
+	t.Logf("health after the waits: %s", seen)
+	if len(unexpected) > 0 {
+		t.Errorf("Argo CD called an Application other than Healthy after wait returned for it: %v", unexpected)
+	}
 }
 
 // syncStatus is the Application's status.sync.status.
 func (s *stack) syncStatus(t *testing.T, name string) string {
 	t.Helper()
-	u, err := s.dyn.Resource(applications).Namespace("argocd").Get(context.Background(), name, metav1.GetOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	u := s.application(t, name)
 	st, _, _ := unstructured.NestedString(u.Object, "status", "sync", "status")
 	return st
 }
@@ -155,10 +180,7 @@ func (s *stack) syncStatus(t *testing.T, name string) string {
 // syncedAt is when the Application's last sync operation finished.
 func (s *stack) syncedAt(t *testing.T, name string) string {
 	t.Helper()
-	u, err := s.dyn.Resource(applications).Namespace("argocd").Get(context.Background(), name, metav1.GetOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	u := s.application(t, name)
 	at, _, _ := unstructured.NestedString(u.Object, "status", "operationState", "finishedAt")
 	rev, _, _ := unstructured.NestedString(u.Object, "status", "operationState", "syncResult", "revision")
 	return at + " " + rev

@@ -30,6 +30,7 @@ type stack struct {
 	bare     string // the GitOps repository, bare
 	repoURL  string // its clone URL, as Argo CD reads it
 	shapes   shapes
+	health   *healthLog
 }
 
 var applications = schema.GroupVersionResource{Group: "argoproj.io", Version: "v1alpha1", Resource: "applications"}
@@ -47,6 +48,7 @@ func startStack(t *testing.T) *stack {
 		t.Fatal(err)
 	}
 	s.dyn = dyn
+	s.health = s.watchHealth(t)
 	s.phasegen = filepath.Join(t.TempDir(), "phasegen")
 	goRoot(t, "build", "-o", s.phasegen, "./cmd/phasegen")
 
@@ -149,9 +151,21 @@ func (s *stack) must(t *testing.T, dir string, args ...string) string {
 // repository and merges it; it returns main's new head.
 func (s *stack) promote(t *testing.T, dir, env, phase string, flags ...string) string {
 	t.Helper()
-	s.must(t, dir, append([]string{"promote", env, "--to", phase, "--git-dir", s.bare, "--allow-early"}, flags...)...)
-	app := appName(t, dir)
-	return merge(t, s.bare, "phasegen/"+app+"/"+env)
+	_, head := s.promoteOut(t, dir, env, phase, flags...)
+	return head
+}
+
+// promoteOut is promote that also returns what phasegen printed, stdout
+// and stderr.
+func (s *stack) promoteOut(t *testing.T, dir, env, phase string, flags ...string) (string, string) {
+	t.Helper()
+	args := append([]string{"promote", env, "--to", phase, "--git-dir", s.bare, "--allow-early"}, flags...)
+	out, errs, code := s.run(t, dir, args...)
+	if code != 0 {
+		t.Fatalf("phasegen %s: exit %d\n%s%s", strings.Join(args, " "), code, out, errs)
+	}
+	s.health.promoted(applicationName(t, dir, env))
+	return out + errs, merge(t, s.bare, "phasegen/"+appName(t, dir)+"/"+env)
 }
 
 // appName is the metadata.name of dir's capacity model.
@@ -168,6 +182,30 @@ func appName(t *testing.T, dir string) string {
 		t.Fatal(err)
 	}
 	return m.Metadata.Name
+}
+
+// applicationName is the name of env's Application: its
+// spec.argocd.applicationName, else <app>-<env>.
+func applicationName(t *testing.T, dir, env string) string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(dir, "environments", env+".yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var e struct {
+		Spec struct {
+			ArgoCD struct {
+				ApplicationName string `json:"applicationName"`
+			} `json:"argocd"`
+		}
+	}
+	if err := yaml.Unmarshal(data, &e); err != nil {
+		t.Fatal(err)
+	}
+	if n := e.Spec.ArgoCD.ApplicationName; n != "" {
+		return n
+	}
+	return appName(t, dir) + "-" + env
 }
 
 // applyParent creates, in Argo CD's namespace, the one parent Application
@@ -195,6 +233,7 @@ func (s *stack) wait(t *testing.T, dir, env string, flags ...string) string {
 		t.Fatalf("phasegen wait %s: exit %d after %s\n%s%s", env, code, time.Since(start).Round(time.Second), out, errs)
 	}
 	t.Logf("wait %s: %s", env, time.Since(start).Round(100*time.Millisecond))
+	s.health.landedAt(applicationName(t, dir, env))
 	return errs
 }
 
