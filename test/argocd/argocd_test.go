@@ -158,10 +158,11 @@ func startArgoCD(t *testing.T, c *cluster) *argoCD {
 		"--port", fmt.Sprint(repo), "--metrics-port", fmt.Sprint(freePort(t)), "--redis", redisAddr, "--otlp-address", "")
 	startProcess(t, logs, "application-controller", env("argocd-application-controller"), argocd,
 		"--redis", redisAddr, "--repo-server", repoAddr, "--metrics-port", fmt.Sprint(freePort(t)), "--app-resync", "5",
-		"--self-heal-timeout-seconds", "1", "--otlp-address", "", "--commit-server", "127.0.0.1:1")
+		"--self-heal-timeout-seconds", "1", "--otlp-address", "", "--commit-server", "127.0.0.1:1",
+		"--application-namespaces", appNamespace)
 	startProcess(t, logs, "server", env("argocd-server"), argocd,
 		"--insecure", "--port", fmt.Sprint(api), "--metrics-port", fmt.Sprint(freePort(t)), "--redis", redisAddr,
-		"--repo-server", repoAddr, "--dex-server", "", "--otlp-address", "")
+		"--repo-server", repoAddr, "--dex-server", "", "--otlp-address", "", "--application-namespaces", appNamespace)
 	a := &argoCD{url: fmt.Sprintf("http://127.0.0.1:%d", api), logs: logs}
 	t.Cleanup(func() {
 		if t.Failed() {

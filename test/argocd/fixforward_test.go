@@ -51,10 +51,11 @@ func (s *stack) fixForward(t *testing.T, dir string) {
 	s.record(t, "coditect-staging")
 }
 
-// application is the Application name in Argo CD's namespace.
-func (s *stack) application(t *testing.T, name string) *unstructured.Unstructured {
+// application is the Application of key (see appKey).
+func (s *stack) application(t *testing.T, key string) *unstructured.Unstructured {
 	t.Helper()
-	u, err := s.dyn.Resource(applications).Namespace("argocd").Get(context.Background(), name, metav1.GetOptions{})
+	ns, name := appKey(key)
+	u, err := s.dyn.Resource(applications).Namespace(ns).Get(context.Background(), name, metav1.GetOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +76,8 @@ func (s *stack) operation(t *testing.T, name string) (phase, revision string) {
 // TerminateOperation does: operationState.phase set to Terminating.
 func (s *stack) terminate(t *testing.T, name string) {
 	t.Helper()
-	apps := s.dyn.Resource(applications).Namespace("argocd")
+	ns, _ := appKey(name)
+	apps := s.dyn.Resource(applications).Namespace(ns)
 	for range 10 {
 		u := s.application(t, name)
 		if _, ok, _ := unstructured.NestedMap(u.Object, "operation"); !ok {

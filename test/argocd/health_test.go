@@ -46,7 +46,7 @@ func (s *stack) watchHealth(t *testing.T) *healthLog {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	w, err := s.dyn.Resource(applications).Namespace("argocd").Watch(ctx, metav1.ListOptions{})
+	w, err := s.dyn.Resource(applications).Watch(ctx, metav1.ListOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +59,7 @@ func (s *stack) watchHealth(t *testing.T) *healthLog {
 				continue
 			}
 			health, _, _ := unstructured.NestedString(u.Object, "status", "health", "status")
-			h.observe(u.GetName(), health, time.Now())
+			h.observe(keyOf(u), health, time.Now())
 		}
 	}()
 	return h

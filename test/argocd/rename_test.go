@@ -1,11 +1,8 @@
 package argocd
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -33,7 +30,7 @@ func (s *stack) rename(t *testing.T, dir, env, ns, to, phase, workload string, r
 	t.Helper()
 	old := appName(t, dir) + "-" + env
 	s.health.promoted(old)
-	setApplicationName(t, dir, env, to)
+	setArgoCD(t, dir, env, "applicationName", to)
 	_, errs, code := s.run(t, dir, "promote", env, "--to", phase, "--git-dir", s.bare, "--allow-early")
 	if code != 1 || !contains(errs, "is renamed "+"argocd/"+to, "Runbook", "Remove the finalizer from the old Application") {
 		t.Fatalf("promote renaming %s to %s: exit %d, want 1 with the runbook\n%s", old, to, code, errs)
@@ -51,10 +48,7 @@ func (s *stack) rename(t *testing.T, dir, env, ns, to, phase, workload string, r
 		if !slices.Contains(s.applicationNames(t), old) {
 			t.Errorf("the parent deleted %s: phasegen's parent never prunes", old)
 		}
-		apps := s.dyn.Resource(applications).Namespace("argocd")
-		if err := apps.Delete(context.Background(), old, metav1.DeleteOptions{}); err != nil {
-			t.Fatal(err)
-		}
+		s.deleteApplication(t, old)
 	}
 	eventually(t, 2*time.Minute, old+" is gone and "+to+" is there", func() (bool, error) {
 		names := s.applicationNames(t)
@@ -94,7 +88,14 @@ func (s *stack) runbook(t *testing.T, dir, env, phase, old, to string) {
 	eventually(t, time.Minute, "the parent creates "+to, func() (bool, error) {
 		return slices.Contains(s.applicationNames(t), to), nil
 	})
-	if err := s.dyn.Resource(applications).Namespace("argocd").Delete(context.Background(), old, metav1.DeleteOptions{}); err != nil {
+	s.deleteApplication(t, old)
+}
+
+// deleteApplication deletes the Application of key (see appKey).
+func (s *stack) deleteApplication(t *testing.T, key string) {
+	t.Helper()
+	ns, name := appKey(key)
+	if err := s.dyn.Resource(applications).Namespace(ns).Delete(context.Background(), name, metav1.DeleteOptions{}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -107,11 +108,12 @@ func (s *stack) refresh(t *testing.T, name string) {
 	s.patch(t, name, types.MergePatchType, `{"metadata":{"annotations":{"argocd.argoproj.io/refresh":"normal"}}}`)
 }
 
-// patch patches the Application name in Argo CD's namespace.
-func (s *stack) patch(t *testing.T, name string, pt types.PatchType, body string) {
+// patch patches the Application of key (see appKey).
+func (s *stack) patch(t *testing.T, key string, pt types.PatchType, body string) {
 	t.Helper()
-	if _, err := s.dyn.Resource(applications).Namespace("argocd").Patch(context.Background(), name, pt, []byte(body), metav1.PatchOptions{}); err != nil {
-		t.Fatalf("patching Application %s with %s: %v", name, body, err)
+	ns, name := appKey(key)
+	if _, err := s.dyn.Resource(applications).Namespace(ns).Patch(context.Background(), name, pt, []byte(body), metav1.PatchOptions{}); err != nil {
+		t.Fatalf("patching Application %s with %s: %v", key, body, err)
 	}
 }
 
@@ -177,21 +179,4 @@ func (c *cluster) watchWorkload(t *testing.T, ns, workload string) *workloadWatc
 	}()
 	t.Cleanup(w.Stop)
 	return seen
-}
-
-// setApplicationName sets spec.argocd.applicationName of env in dir.
-func setApplicationName(t *testing.T, dir, env, name string) {
-	t.Helper()
-	f := filepath.Join(dir, "environments", env+".yaml")
-	data, err := os.ReadFile(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Contains(data, []byte("\n  argocd:\n")) {
-		t.Fatalf("%s has no spec.argocd", f)
-	}
-	data = bytes.Replace(data, []byte("\n  argocd:\n"), []byte("\n  argocd:\n    applicationName: "+name+"\n"), 1)
-	if err := os.WriteFile(f, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
 }

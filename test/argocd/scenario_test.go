@@ -135,6 +135,13 @@ func TestArgoCDSyncsWhatPhasegenPromotes(t *testing.T) {
 		t.Errorf("renamed after the runbook: coditect-combined deleted %v, taken by %v; want never deleted, taken from coditect-staging by coditect-stg once",
 			kept.deleted.Load(), kept.owners())
 	}
+	// Moving it to another namespace (Argo CD's "Applications in any
+	// namespace") after the runbook: the same, the new Application
+	// tracking it as <namespace>_<name>.
+	moved := s.move(t, ide, "staging", "coditect-staging", "full-mvp", "StatefulSet/coditect-combined")
+	if want := []string{"coditect-stg", appNamespace + "_coditect-stg"}; moved.deleted.Load() || !slices.Equal(moved.owners(), want) {
+		t.Errorf("moved after the runbook: coditect-combined deleted %v, taken by %v; want never deleted, taken by %v", moved.deleted.Load(), moved.owners(), want)
+	}
 
 	// An Application Argo CD cannot compare (its path is not in the
 	// repository) shows a ComparisonError condition.

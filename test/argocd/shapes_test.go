@@ -32,13 +32,19 @@ type shapes struct {
 	paths map[string]bool
 }
 
-// record reads the Application name and its managed resources from the
+// record reads the Application of key (see appKey) and its managed resources from the
 // API server with the read-only token and adds their shapes.
-func (s *stack) record(t *testing.T, name string) {
+func (s *stack) record(t *testing.T, key string) {
 	t.Helper()
+	ns, name := appKey(key)
+	app, resources := "", "?group=apps"
+	if ns != "argocd" {
+		app = "?appNamespace=" + ns
+		resources = app + "&group=apps"
+	}
 	for _, ep := range []struct{ kind, path string }{
-		{"application", "/api/v1/applications/" + name},
-		{"managed-resources", "/api/v1/applications/" + name + "/managed-resources?group=apps"},
+		{"application", "/api/v1/applications/" + name + app},
+		{"managed-resources", "/api/v1/applications/" + name + "/managed-resources" + resources},
 	} {
 		req, err := http.NewRequestWithContext(context.Background(), http.MethodGet, s.argo.url+ep.path, nil)
 		if err != nil {

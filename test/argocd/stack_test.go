@@ -184,8 +184,8 @@ func appName(t *testing.T, dir string) string {
 	return m.Metadata.Name
 }
 
-// applicationName is the name of env's Application: its
-// spec.argocd.applicationName, else <app>-<env>.
+// applicationName is the key of env's Application (see appKey): its
+// spec.argocd.applicationName, else <app>-<env>, in spec.argocd.namespace.
 func applicationName(t *testing.T, dir, env string) string {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join(dir, "environments", env+".yaml"))
@@ -196,16 +196,21 @@ func applicationName(t *testing.T, dir, env string) string {
 		Spec struct {
 			ArgoCD struct {
 				ApplicationName string `json:"applicationName"`
+				Namespace       string `json:"namespace"`
 			} `json:"argocd"`
 		}
 	}
 	if err := yaml.Unmarshal(data, &e); err != nil {
 		t.Fatal(err)
 	}
+	name := appName(t, dir) + "-" + env
 	if n := e.Spec.ArgoCD.ApplicationName; n != "" {
-		return n
+		name = n
 	}
-	return appName(t, dir) + "-" + env
+	if ns := e.Spec.ArgoCD.Namespace; ns != "" && ns != "argocd" {
+		return ns + "/" + name
+	}
+	return name
 }
 
 // applyParent creates, in Argo CD's namespace, the one parent Application
@@ -237,18 +242,36 @@ func (s *stack) wait(t *testing.T, dir, env string, flags ...string) string {
 	return errs
 }
 
-// applicationNames lists the Applications in Argo CD's namespace.
+// applicationNames lists the keys of the Applications in every namespace
+// (see appKey).
 func (s *stack) applicationNames(t *testing.T) []string {
 	t.Helper()
-	l, err := s.dyn.Resource(applications).Namespace("argocd").List(context.Background(), metav1.ListOptions{})
+	l, err := s.dyn.Resource(applications).List(context.Background(), metav1.ListOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var out []string
 	for _, a := range l.Items {
-		out = append(out, a.GetName())
+		out = append(out, keyOf(&a))
 	}
 	return out
+}
+
+// appKey splits an Application's key: its name alone in Argo CD's
+// namespace, else "namespace/name".
+func appKey(key string) (ns, name string) {
+	if ns, name, ok := strings.Cut(key, "/"); ok {
+		return ns, name
+	}
+	return "argocd", key
+}
+
+// keyOf is the key of the Application a (see appKey).
+func keyOf(a metav1.Object) string {
+	if a.GetNamespace() == "argocd" {
+		return a.GetName()
+	}
+	return a.GetNamespace() + "/" + a.GetName()
 }
 
 // eventually polls cond (every 250ms, up to limit) until it holds.
