@@ -5,9 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
-	"slices"
 	"testing"
-	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -42,12 +40,7 @@ func (s *stack) move(t *testing.T, dir, env, ns, phase, workload string) *worklo
 	}
 	seen := s.c.watchWorkload(t, ns, workload)
 	s.runbook(t, dir, env, phase, old, to)
-	eventually(t, 2*time.Minute, old+" is gone and "+to+" is there", func() (bool, error) {
-		names := s.applicationNames(t)
-		return slices.Contains(names, to) && !slices.Contains(names, old), nil
-	})
-	s.wait(t, dir, env, "--healthy-for", "5s")
-	s.record(t, to)
+	s.replaced(t, dir, env, old, to)
 	return seen
 }
 

@@ -50,13 +50,20 @@ func (s *stack) rename(t *testing.T, dir, env, ns, to, phase, workload string, r
 		}
 		s.deleteApplication(t, old)
 	}
+	s.replaced(t, dir, env, old, to)
+	return seen
+}
+
+// replaced waits until Application old is gone and to is there, then
+// has phasegen wait for env's Application, to, and records its answers.
+func (s *stack) replaced(t *testing.T, dir, env, old, to string) {
+	t.Helper()
 	eventually(t, 2*time.Minute, old+" is gone and "+to+" is there", func() (bool, error) {
 		names := s.applicationNames(t)
 		return slices.Contains(names, to) && !slices.Contains(names, old), nil
 	})
 	s.wait(t, dir, env, "--healthy-for", "5s")
 	s.record(t, to)
-	return seen
 }
 
 // runbook carries out the rename runbook printed for Application old:
